@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+SDK_VENV := .venv-sdk
+
+.PHONY: help venv tools test test-fast lint demo bench clean
+
+help:
+	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
+	@echo "make test   - all tests, cfn-lint and checkov"
+	@echo "make bench  - cold-start benchmark of the CLI against moto_server"
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(CHECKOV_VENV)/.stamp: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(SDK_VENV)/.stamp: requirements-sdk.txt
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp
+
+lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
+	$(VENV)/bin/cfn-lint model-monitor-template.yml
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -f model-monitor-template.yml
+
+test: tools lint
+	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
+		$(PY) -m pytest -q
+
+test-fast: $(VENV)/.stamp
+	$(PY) -m pytest -q -m "not e2e and not slow"
+
+demo: $(VENV)/.stamp
+	$(PY) bench/demo.py
+
+bench: $(VENV)/.stamp
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .pytest_cache out

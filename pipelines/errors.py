@@ -1,0 +1,61 @@
+"""The project's exceptions. Only the CLI layer turns them into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1  # AWS or runtime failure
+EXIT_USAGE = 2  # usage, configuration or validation problem
+EXIT_VIOLATIONS = 3  # report --fail-on-violations found violations
+
+
+class MonitorError(Exception):
+    """When anything expected goes wrong; the message is one line that names the problem and the fix."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class UsageError(MonitorError):
+    """When a flag, an environment variable or a combination of them is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(MonitorError):
+    """When a stage config file cannot be read or holds something the template does not accept."""
+
+    exit_code = EXIT_USAGE
+
+
+class ValidationError(MonitorError):
+    """When generated template parameters would be rejected by CloudFormation; carries every problem found."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: list[str], context: str = "") -> None:
+        self.problems = list(problems)
+        head = f"{context}: " if context else ""
+        super().__init__(head + "; ".join(self.problems))
+
+
+class StrictModeError(MonitorError):
+    """When --strict is set and a monitor would otherwise be disabled with a warning."""
+
+    exit_code = EXIT_USAGE
+
+
+class AwsError(MonitorError):
+    """When an AWS call fails; the message names the resource, the API call and the IAM action needed."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class NotFoundError(MonitorError):
+    """When a model package, endpoint or S3 object the run needs does not exist."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class OutputError(MonitorError):
+    """When an output file cannot be written (missing directory, no permission)."""
+
+    exit_code = EXIT_USAGE

@@ -1,0 +1,87 @@
+"""Tiny shared helpers: S3 URI parsing, JSON reading, canonical JSON, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Bucket names: 3-63 chars, lowercase letters, digits, dots and hyphens, starting and ending with a letter/digit.
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+S3_URI_RE = re.compile(r"^s3://([^/]+)(?:/(.*))?$")
+
+
+class S3UriError(ValueError):
+    """When a string is not a usable s3://bucket/key URI."""
+
+
+def parse_s3_uri(uri: str, *, key_required: bool = True) -> tuple[str, str]:
+    """Split ``s3://bucket/key`` into (bucket, key); raise S3UriError naming what is wrong."""
+    match = S3_URI_RE.match(uri or "")
+    if not match:
+        raise S3UriError(f"'{uri}' is not an S3 URI (expected s3://<bucket>/<key>)")
+    bucket, key = match.group(1), match.group(2) or ""
+    if not BUCKET_RE.match(bucket) or ".." in bucket:
+        raise S3UriError(f"'{uri}' has an invalid bucket name '{bucket}' (3-63 lowercase letters, digits, '.', '-')")
+    if key_required and not key:
+        raise S3UriError(f"'{uri}' names a bucket but no object key")
+    return bucket, key
+
+
+def s3_uri(bucket: str, key: str) -> str:
+    """Join a bucket and a key into an s3:// URI."""
+    return f"s3://{bucket}/{key.lstrip('/')}"
+
+
+def canonical_json(data: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, two-space indent, trailing newline."""
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_json_file(path: str | Path) -> Any:
+    """Read a JSON file; OSError and json.JSONDecodeError are left to the caller to word."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def atomic_write_many(files: dict[Path, bytes]) -> None:
+    """Write every file or none: each goes to a temp file in its own directory first, then all are renamed.
+
+    Raises OSError (the caller words it) before any target is touched if a directory is missing or not writable.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+            else:
+                os.chmod(tmp, 0o644)
+    except BaseException:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write one file atomically (temp file in the same directory + rename)."""
+    atomic_write_many({path: data})
