@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Write the CloudFormation parameter files for Model Monitor on the staging and prod endpoints.
+
+Reads the latest approved model package (or a pinned one) from the SageMaker Model Registry, takes its
+DriftCheckBaselines, merges them with the per-stage JSON configs and writes, per stage, a CodePipeline
+template-configuration file plus `aws cloudformation deploy` parameter-override and tag files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pipelines.__version__ import __version__
+from pipelines.errors import EXIT_OK, EXIT_USAGE, MonitorError, ValidationError
+
+EPILOG = """\
+example (CodeBuild sets the four environment variables instead of the first four flags):
+  python get_baselines_and_configs.py \\
+    --model-monitor-role arn:aws:iam::123456789012:role/fraud-model-monitor \\
+    --sagemaker-project-name fraud-detect --sagemaker-project-id p-abc123 \\
+    --monitor-outputs-bucket fraud-monitor-outputs-123456789012 --dry-run
+
+exit codes: 0 ok, 2 usage/config/validation problem, 1 AWS or runtime failure.
+Region, credentials and endpoint come from the standard AWS chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse flags; required values may come from environment variables instead (checked in build_options)."""
+    parser = argparse.ArgumentParser(
+        prog="get_baselines_and_configs.py", description=__doc__.split("\n\n")[0],
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--model-monitor-role", metavar="ARN",
+        help="IAM role ARN the monitoring jobs run as [env MODEL_MONITOR_ROLE_ARN]")
+    add("--sagemaker-project-name", metavar="NAME",
+        help="SageMaker project name; endpoints are <name>-staging and <name>-prod [env SAGEMAKER_PROJECT_NAME]")
+    add("--sagemaker-project-id", metavar="ID", help="SageMaker project id [env SAGEMAKER_PROJECT_ID]")
+    add("--monitor-outputs-bucket", metavar="BUCKET",
+        help="bucket for monitor outputs, ground truth and derived baselines [env MONITOR_OUTPUTS_BUCKET]")
+    add("--import-staging-config", metavar="PATH", default="staging-monitoring-schedule-config.json",
+        help="staging stage config (default: %(default)s)")
+    add("--import-prod-config", metavar="PATH", default="prod-monitoring-schedule-config.json",
+        help="prod stage config (default: %(default)s)")
+    add("--export-staging-config", metavar="PATH", default="staging-config-export.json",
+        help="staging output; .parameter-overrides.json and .tags.json are written next to it (default: %(default)s)")
+    add("--export-prod-config", metavar="PATH", default="prod-config-export.json",
+        help="prod output, with the same two siblings (default: %(default)s)")
+    add("--model-package-group-name", metavar="NAME",
+        help="model package group (default: <project-name>-<project-id>, the SageMaker Projects convention)")
+    add("--model-package-arn", metavar="ARN", help="pin this model package version instead of the latest approved")
+    add("--baseline-source", choices=["registry", "endpoint"], default="registry",
+        help="registry: latest approved (or pinned) package for both stages; endpoint: the package each stage's "
+             "endpoint runs (default: %(default)s)")
+    add("--sagemaker-project-arn", metavar="ARN", help="optional: add this project's tags to both stacks")
+    add("--template-file", metavar="PATH", default="model-monitor-template.yml",
+        help="template whose Parameters the output is validated against (default: %(default)s)")
+    add("--model-monitor-image-uri", metavar="URI", help="override the Model Monitor analyzer image for the region")
+    add("--clarify-image-uri", metavar="URI", help="override the SageMaker Clarify image for the region")
+    add("--dry-run", action="store_true",
+        help="no writes to AWS: print the plan; the local parameter files are still written for inspection")
+    add("--strict", action="store_true",
+        help="fail (exit 2, nothing written) instead of disabling a monitor whose baseline or endpoint is missing")
+    add("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level; DEBUG also shows tracebacks (default: %(default)s)")
+    add("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
+        return int(exc.code or 0)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    from pipelines import cli
+
+    try:
+        return cli.run_from_args(vars(args))
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {len(exc.problems)} problem(s) in the generated parameters; nothing was written",
+              file=sys.stderr)
+        return exc.exit_code
+    except MonitorError as exc:
+        logging.getLogger(__name__).debug("failure", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

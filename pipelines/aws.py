@@ -1,0 +1,120 @@
+"""The one place AWS clients are built and AWS failures are worded.
+
+Clients come from the standard AWS chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...). Retries use botocore's
+standard mode with a bounded number of attempts and bounded timeouts, so throttling and 5xx are survived without
+hanging a CodeBuild stage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipelines.errors import AwsError, NotFoundError
+
+if TYPE_CHECKING:  # typing only: costs nothing at run time
+    import boto3
+
+MAX_ATTEMPTS = 5
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 30
+
+# API operation -> IAM action, for messages that tell the user which permission is missing.
+_SERVICE_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "sts": "sts", "cloudwatch": "cloudwatch"}
+_S3_ACTIONS = {
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "ListObjectsV2": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "DeleteObject": "s3:DeleteObject",
+}
+_NOT_FOUND_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound", "ResourceNotFound"}
+_CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
+                     "InvalidAccessKeyId", "SignatureDoesNotMatch", "RequestExpired"}
+
+
+def make_session(profile: str | None = None, region: str | None = None) -> "boto3.session.Session":
+    """A boto3 session from the standard chain (imports boto3 lazily).
+
+    This botocore reads AWS_DEFAULT_REGION and the profile but not AWS_REGION (which CodeBuild and newer SDKs
+    set), so AWS_REGION is honoured here explicitly; AWS_DEFAULT_REGION and the profile still apply without it.
+    """
+    import os
+
+    import boto3
+
+    return boto3.session.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
+
+
+def client_config() -> Any:
+    """botocore Config shared by every client: standard retries, bounded attempts and timeouts."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
+
+
+def make_client(session: Any, service: str) -> Any:
+    """One client for ``service`` with the shared config."""
+    return session.client(service, config=client_config())
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action a call needs, e.g. ('s3', 'HeadObject') -> 's3:GetObject'."""
+    if service == "s3":
+        return _S3_ACTIONS.get(operation, f"s3:{operation}")
+    return f"{_SERVICE_PREFIX.get(service, service)}:{operation}"
+
+
+def describe_failure(exc: BaseException, *, service: str, operation: str, resource: str) -> AwsError:
+    """Turn a botocore/boto3 exception into one AwsError line naming resource, API call and IAM action."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionError as BotoConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ReadTimeoutError,
+    )
+
+    action = iam_action(service, operation)
+    where = f"{service}:{operation} on {resource}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).strip() or code
+        if code in ("AccessDenied", "AccessDeniedException", "403", "Forbidden"):
+            return AwsError(f"access denied: {where}; grant {action} to the role running this build")
+        if code in _CREDENTIAL_CODES:
+            return AwsError(f"AWS credentials rejected ({code}) calling {where}; refresh the credentials "
+                            "(aws sso login, or new session keys) and rerun")
+        if code in _NOT_FOUND_CODES:
+            return NotFoundError(f"{where} failed: {code} ({message}); check that it exists and that the run's "
+                                 "region is right")
+        return AwsError(f"{where} failed: {code}: {message}")
+    if isinstance(exc, NoCredentialsError):
+        return AwsError(f"no AWS credentials found for {where}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+                        "AWS_SECRET_ACCESS_KEY")
+    if isinstance(exc, NoRegionError):
+        return AwsError("no AWS region configured; set AWS_REGION (or AWS_DEFAULT_REGION) or pass a profile with one")
+    if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
+        return AwsError(f"could not reach AWS for {where} after {MAX_ATTEMPTS} attempts ({type(exc).__name__}); "
+                        "check the network or AWS_ENDPOINT_URL and rerun")
+    return AwsError(f"{where} failed: {type(exc).__name__}: {exc}")
+
+
+def call(client: Any, operation: str, resource: str, **kwargs: Any) -> Any:
+    """Call ``client.<snake_case(operation)>(**kwargs)``; any botocore failure becomes one AwsError line."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    service = client.meta.service_model.service_name
+    method = client.meta.method_to_api_mapping
+    snake = next((name for name, api in method.items() if api == operation), None)
+    if snake is None:
+        raise ValueError(f"{service} has no operation {operation}")
+    try:
+        return getattr(client, snake)(**kwargs)
+    except (ClientError, BotoCoreError) as exc:
+        raise describe_failure(exc, service=service, operation=operation, resource=resource) from exc

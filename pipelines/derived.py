@@ -1,0 +1,72 @@
+"""Files the CLI derives from registry baselines, at content-addressed keys in the monitor outputs bucket.
+
+Never written over the ModelBuild artifacts: keys are
+``s3://<bucket>/derived-baselines/<group>/<version>/<monitor>/<name>-<sha256[:16]>.json``, so unchanged inputs
+give the same key and a rerun writes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from utils import canonical_json, s3_uri, sha256_hex
+
+DERIVED_PREFIX = "derived-baselines"
+
+
+@dataclass(frozen=True)
+class DerivedFile:
+    """One derived document: where it goes and its exact bytes."""
+
+    uri: str
+    body: bytes
+    param: str
+    description: str
+
+
+def derived_key(group: str, version: int, monitor_key: str, name: str, body: bytes) -> str:
+    """The content-addressed key of a derived file."""
+    return f"{DERIVED_PREFIX}/{group}/{version}/{monitor_key}/{name}-{sha256_hex(body)[:16]}.json"
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def merged_bias_constraints(documents: list[Any], model_name: str | None) -> tuple[str, Any]:
+    """One bias constraints document from the pre- and post-training ones (post wins on a clash)."""
+    pre, post = documents
+    return "constraints", _deep_merge(pre, post)
+
+
+def explainability_config(documents: list[Any], model_name: str | None) -> tuple[str, Any]:
+    """The Clarify analysis config with ``predictor.model_name`` set to the model the endpoint runs."""
+    (config,) = documents
+    adjusted = copy.deepcopy(config)
+    predictor = adjusted.get("predictor")
+    adjusted["predictor"] = dict(predictor) if isinstance(predictor, dict) else {}
+    adjusted["predictor"]["model_name"] = model_name
+    return "analysis-config", adjusted
+
+
+DERIVERS: dict[str, Callable[[list[Any], str | None], tuple[str, Any]]] = {
+    "merged-bias-constraints": merged_bias_constraints,
+    "explainability-config": explainability_config,
+}
+
+
+def derive(kind: str, documents: list[Any], *, bucket: str, group: str, version: int, monitor_key: str,
+           param: str, model_name: str | None) -> DerivedFile:
+    """Build one derived file and its content-addressed URI."""
+    name, document = DERIVERS[kind](documents, model_name)
+    body = canonical_json(document)
+    uri = s3_uri(bucket, derived_key(group, version, monitor_key, name, body))
+    return DerivedFile(uri=uri, body=body, param=param, description=f"{monitor_key} {name}")

@@ -1,0 +1,709 @@
+"""Upload fraud labels as Model Monitor ground truth, after validating them; optionally check capture coverage.
+
+Model quality and bias monitors merge captured predictions with ground-truth records by event id, hour by hour.
+Records must be JSON lines under ``<GroundTruthInput>/yyyy/mm/dd/hh/`` of the hour the labels were collected (UTC):
+
+    {"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "<id>"}, "eventVersion": "0"}
+
+The input file is read three times at most (validate, compare with what is already uploaded, write); each pass
+streams rows, so memory holds the set of ids (needed for duplicate detection) and one batch per label hour, never
+the file.
+
+Example:
+    python -m pipelines.ground_truth labels.csv --stage prod --dry-run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import heapq
+import json
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from pipelines import aws
+from pipelines.errors import ConfigError, MonitorError, NotFoundError, UsageError, ValidationError
+from pipelines.report import load_stage_params
+from utils import S3UriError, parse_s3_uri, s3_uri, sha256_hex
+
+if TYPE_CHECKING:  # typing only
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("pipelines.ground_truth")
+
+DEFAULT_POSITIVE = "1,true,fraud,chargeback"
+DEFAULT_NEGATIVE = "0,false,legit,genuine"
+DEFAULT_BATCH_SIZE = 10_000
+MAX_LINES_SHOWN = 5
+MAX_EXAMPLES_SHOWN = 3
+
+# Problem kinds, in the order they are reported. Each is (key, label in the summary).
+PROBLEMS = (
+    ("malformed", "malformed row"),
+    ("empty_id", "empty id"),
+    ("unknown_label", "unknown label value"),
+    ("bad_time", "unreadable label time"),
+    ("duplicate", "duplicate id in file"),
+    ("conflict", "id already uploaded with another label"),
+)
+_PROBLEM_LABELS = dict(PROBLEMS)
+
+_RECORD = '{"groundTruthData": {"data": "%s", "encoding": "CSV"}, "eventMetadata": {"eventId": %s}, "eventVersion": "0"}\n'
+_HOUR_RE = re.compile(r"/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$")
+
+
+# ---- shapes ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """How to read the label file."""
+
+    path: Path
+    fmt: str  # "csv" or "jsonl"
+    id_column: str = "inference_id"
+    label_column: str = "is_fraud"
+    time_column: str | None = None
+    positive: frozenset[str] = frozenset(DEFAULT_POSITIVE.split(","))
+    negative: frozenset[str] = frozenset(DEFAULT_NEGATIVE.split(","))
+
+
+@dataclass
+class Problem:
+    """Count and first line numbers of one kind of invalid row."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)  # distinct offending values, first seen first
+
+    def add(self, line: int, value: str | None = None) -> None:
+        self.count += 1
+        if len(self.lines) < MAX_LINES_SHOWN:
+            self.lines.append(line)
+        if value is not None and value not in self.values and len(self.values) < MAX_LINES_SHOWN:
+            self.values.append(value)
+
+
+@dataclass
+class Validation:
+    """What a validation pass found; ``ids`` holds the ids of valid rows, ``hours`` records per label hour."""
+
+    rows: int = 0
+    positive: int = 0
+    negative: int = 0
+    problems: dict[str, Problem] = field(default_factory=lambda: {key: Problem() for key, _ in PROBLEMS})
+    invalid_lines: set[int] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    hours: dict[str, int] = field(default_factory=dict)
+    already_uploaded: int = 0  # same id and label already in that hour: skipped, not an error
+    existing_objects: int = 0
+
+    @property
+    def invalid(self) -> int:
+        return sum(p.count for p in self.problems.values())
+
+    @property
+    def valid(self) -> int:
+        return self.rows - self.invalid
+
+    def reject(self, kind: str, line: int, value: str | None = None) -> None:
+        self.problems[kind].add(line, value)
+        self.invalid_lines.add(line)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How captured events and labels join."""
+
+    window_start: datetime
+    window_end: datetime
+    capture_prefix: str
+    files: int
+    variants: int
+    captured: int
+    captured_with_label: int
+    labels: int
+    labels_unmatched: int
+    unmatched_examples: list[str]
+    capture_examples: list[str]
+    unreadable_lines: int
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """Objects written (or that would be written) per label hour."""
+
+    objects: dict[str, list[tuple[str, int]]]  # hour -> [(key, records)]
+
+    @property
+    def records(self) -> int:
+        return sum(n for objs in self.objects.values() for _, n in objs)
+
+
+# ---- reading the label file ----------------------------------------------------------------------------------------
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    """csv or jsonl, from --format or the file extension."""
+    if fmt:
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if ".gz" in suffixes:
+        raise UsageError(f"{path} is compressed; decompress it first (gunzip {path})")
+    if suffixes and suffixes[-1] == ".csv":
+        return "csv"
+    if suffixes and suffixes[-1] in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise UsageError(f"cannot tell the format of {path} from its extension; pass --format csv or --format jsonl")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell or JSON value as trimmed text (JSON true -> 'true', 1 -> '1', null -> '')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def iter_rows(spec: LabelSpec) -> Iterator[tuple[int, str | None, str, str]]:
+    """Yield (line, id, label, time) per row, or (line, None, problem detail, '') for a malformed row.
+
+    Raises UsageError when the file cannot be opened or lacks a configured column.
+    """
+    try:
+        handle = open(spec.path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot read {spec.path}: {exc.strerror}; check the path") from exc
+    with handle:
+        if spec.fmt == "csv":
+            yield from _iter_csv(spec, handle)
+        else:
+            yield from _iter_jsonl(spec, handle)
+
+
+def _iter_csv(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None, str, str]]:
+    reader = csv.reader(handle)
+    header: list[str] | None = None
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if header is None:
+            header = [name.strip() for name in row]
+            wanted = [spec.id_column, spec.label_column] + ([spec.time_column] if spec.time_column else [])
+            flags = {spec.id_column: "--id-column", spec.label_column: "--label-column",
+                     spec.time_column: "--time-column"}
+            for name in wanted:
+                if name not in header:
+                    raise UsageError(f"{spec.path.name} has no column '{name}' (columns: {', '.join(header)}); "
+                                     f"pass {flags[name]} with one of them")
+            i_id = header.index(spec.id_column)
+            i_label = header.index(spec.label_column)
+            i_time = header.index(spec.time_column) if spec.time_column else -1
+            width = len(header)
+            continue
+        line = reader.line_num
+        if len(row) != width:
+            yield line, None, f"{len(row)} fields, header has {width}", ""
+            continue
+        yield line, row[i_id].strip(), row[i_label].strip().lower(), row[i_time].strip() if i_time >= 0 else ""
+    if header is None:
+        raise UsageError(f"{spec.path.name} is empty; expected a header row with '{spec.id_column}' and "
+                         f"'{spec.label_column}'")
+
+
+def _iter_jsonl(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None, str, str]]:
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            yield line, None, "not valid JSON", ""
+            continue
+        if not isinstance(obj, dict):
+            yield line, None, "not a JSON object", ""
+            continue
+        missing = [c for c in (spec.id_column, spec.label_column, spec.time_column) if c and c not in obj]
+        if missing:
+            yield line, None, f"no field '{missing[0]}'", ""
+            continue
+        time_raw = _cell(obj[spec.time_column]) if spec.time_column else ""
+        yield line, _cell(obj[spec.id_column]), _cell(obj[spec.label_column]).lower(), time_raw
+
+
+def label_hour(raw: str, default: datetime) -> str | None:
+    """'yyyy/mm/dd/hh' (UTC) of an ISO-8601 time; naive times count as UTC; '' means ``default``; None if bad."""
+    if not raw:
+        when = default
+    else:
+        try:
+            when = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")
+
+
+class HourOf:
+    """label_hour with a bounded cache: label times repeat a lot (no time column, daily exports)."""
+
+    def __init__(self, default: datetime) -> None:
+        self.default = default
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, raw: str) -> str | None:
+        try:
+            return self.cache[raw]
+        except KeyError:
+            hour = label_hour(raw, self.default)
+            if len(self.cache) < 4096:
+                self.cache[raw] = hour
+            return hour
+
+
+# ---- validation -----------------------------------------------------------------------------------------------------
+
+
+def validate(spec: LabelSpec, now: datetime) -> Validation:
+    """First pass: every row checked; ids of valid rows kept for duplicate detection and coverage."""
+    result = Validation()
+    hour_of = HourOf(now)
+    for line, ident, label, time_raw in iter_rows(spec):
+        result.rows += 1
+        if ident is None:
+            result.reject("malformed", line, label)
+            continue
+        if not ident:
+            result.reject("empty_id", line)
+            continue
+        if label in spec.positive:
+            positive = True
+        elif label in spec.negative:
+            positive = False
+        else:
+            result.reject("unknown_label", line, label)
+            continue
+        hour = hour_of(time_raw)
+        if hour is None:
+            result.reject("bad_time", line, time_raw)
+            continue
+        if ident in result.ids:
+            result.reject("duplicate", line, ident)
+            continue
+        result.ids.add(ident)
+        result.hours[hour] = result.hours.get(hour, 0) + 1
+        if positive:
+            result.positive += 1
+        else:
+            result.negative += 1
+    return result
+
+
+def _valid_rows(spec: LabelSpec, result: Validation, now: datetime) -> Iterator[tuple[str, str, str]]:
+    """Later passes: (id, '1'|'0', hour) of the rows the first pass accepted."""
+    skip = result.invalid_lines
+    hour_of = HourOf(now)
+    for line, ident, label, time_raw in iter_rows(spec):
+        if line in skip or ident is None:
+            continue
+        hour = hour_of(time_raw)
+        assert hour is not None  # the first pass rejected bad times
+        yield ident, "1" if label in spec.positive else "0", hour
+
+
+def hour_prefix(gt_key_prefix: str, hour: str) -> str:
+    """S3 key prefix of one label hour below GroundTruthInput."""
+    base = gt_key_prefix.strip("/")
+    return f"{base}/{hour}/" if base else f"{hour}/"
+
+
+def list_keys(s3: "S3Client", bucket: str, prefix: str, *, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every object (or, with a delimiter, every CommonPrefix) under a prefix, page by page."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if delimiter:
+        kwargs["Delimiter"] = delimiter
+    while True:
+        page = aws.call(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs)
+        yield from (page.get("CommonPrefixes", []) if delimiter else page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            return
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+
+def iter_s3_json_lines(s3: "S3Client", bucket: str, key: str) -> Iterator[Any]:
+    """Parsed JSON per non-empty line of an S3 object, streamed; unparseable lines yield None."""
+    body = aws.call(s3, "GetObject", s3_uri(bucket, key), Bucket=bucket, Key=key)["Body"]
+    try:
+        for raw in body.iter_lines():
+            if raw.strip():
+                try:
+                    yield json.loads(raw)
+                except ValueError:
+                    yield None
+    finally:
+        body.close()
+
+
+def existing_labels(s3: "S3Client", bucket: str, prefix: str) -> tuple[dict[str, str], int]:
+    """Ground truth already under one hour prefix: {eventId: data} and the number of objects read."""
+    found: dict[str, str] = {}
+    objects = 0
+    for obj in list_keys(s3, bucket, prefix):
+        objects += 1
+        for record in iter_s3_json_lines(s3, bucket, obj["Key"]):
+            try:
+                found[str(record["eventMetadata"]["eventId"])] = str(record["groundTruthData"]["data"])
+            except (TypeError, KeyError):
+                log.warning("skipping a line that is not a ground-truth record in s3://%s/%s", bucket, obj["Key"])
+    return found, objects
+
+
+def check_existing(spec: LabelSpec, result: Validation, s3: "S3Client", gt_uri: str, now: datetime) -> dict[str, dict[str, str]]:
+    """Second pass: compare valid rows with what is already uploaded for their hour.
+
+    Same id and label: counted as already uploaded and skipped later (re-running an upload is harmless).
+    Same id, other label: a conflict (an error), since the merge job would see two labels for one event.
+    """
+    bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
+    existing: dict[str, dict[str, str]] = {}
+    for hour in sorted(result.hours):
+        found, objects = existing_labels(s3, bucket, hour_prefix(key_prefix, hour))
+        result.existing_objects += objects
+        if found:
+            existing[hour] = found
+    if not existing:
+        return existing
+    skip = result.invalid_lines
+    hour_of = HourOf(now)
+    for line, ident, label, time_raw in iter_rows(spec):
+        if line in skip or ident is None:
+            continue
+        hour = hour_of(time_raw)
+        uploaded = existing.get(hour or "", {}).get(ident)
+        if uploaded is None:
+            continue
+        if uploaded == ("1" if label in spec.positive else "0"):
+            result.already_uploaded += 1
+        else:
+            result.reject("conflict", line, ident)
+            result.positive -= label in spec.positive
+            result.negative -= label not in spec.positive
+            result.hours[hour] -= 1  # type: ignore[index]
+    return existing
+
+
+# ---- writing ---------------------------------------------------------------------------------------------------------
+
+
+def object_key(prefix: str, body: bytes) -> str:
+    """Content-addressed object key: the same labels always land in the same object."""
+    return f"{prefix}labels-{sha256_hex(body)[:20]}.jsonl"
+
+
+def upload(spec: LabelSpec, result: Validation, s3: "S3Client | None", gt_uri: str, now: datetime,
+           existing: dict[str, dict[str, str]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+           dry_run: bool = False) -> UploadResult:
+    """Third pass: write valid, not yet uploaded rows in batches of ``batch_size`` per hour, one PutObject each."""
+    bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
+    buffers: dict[str, list[str]] = {}
+    written: dict[str, list[tuple[str, int]]] = {}
+
+    def flush(hour: str) -> None:
+        lines = buffers.pop(hour)
+        body = "".join(lines).encode("utf-8")
+        key = object_key(hour_prefix(key_prefix, hour), body)
+        if not dry_run:
+            aws.call(s3, "PutObject", s3_uri(bucket, key), Bucket=bucket, Key=key, Body=body,
+                     ContentType="application/jsonlines")
+            log.debug("wrote s3://%s/%s (%d records)", bucket, key, len(lines))
+        written.setdefault(hour, []).append((key, len(lines)))
+
+    for ident, data, hour in _valid_rows(spec, result, now):
+        if ident in existing.get(hour, ()):
+            continue
+        buffer = buffers.setdefault(hour, [])
+        buffer.append(_RECORD % (data, json.dumps(ident, ensure_ascii=False)))
+        if len(buffer) >= batch_size:
+            flush(hour)
+    for hour in sorted(buffers):
+        flush(hour)
+    return UploadResult(objects={hour: written[hour] for hour in sorted(written)})
+
+
+# ---- coverage ---------------------------------------------------------------------------------------------------------
+
+
+def window_hours(end: datetime, hours: int) -> list[str]:
+    """'yyyy/mm/dd/hh' of the ``hours`` hours ending with the hour of ``end`` (UTC), oldest first."""
+    top = end.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return [(top - timedelta(hours=i)).strftime("%Y/%m/%d/%H") for i in range(hours - 1, -1, -1)]
+
+
+def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, label_ids: set[str], *,
+                     end: datetime, hours: int) -> Coverage:
+    """Read data-capture files of the window and join them with the label ids (eventId or inferenceId)."""
+    bucket, key = parse_s3_uri(capture_uri, key_required=False)
+    key = key.strip("/")
+    if key.split("/")[-1] != endpoint:  # DestinationS3Uri is the root; captures live under <endpoint>/<variant>/
+        key = f"{key}/{endpoint}" if key else endpoint
+    endpoint_prefix = key + "/"
+    variants = [p["Prefix"] for p in list_keys(s3, bucket, endpoint_prefix, delimiter="/")]
+    captured_ids: set[str] = set()
+    captured = with_label = files = unreadable = 0
+    examples: list[str] = []
+    for variant in variants:
+        for hour in window_hours(end, hours):
+            for obj in list_keys(s3, bucket, f"{variant}{hour}/"):
+                files += 1
+                for record in iter_s3_json_lines(s3, bucket, obj["Key"]):
+                    meta = record.get("eventMetadata") if isinstance(record, dict) else None
+                    if not isinstance(meta, dict) or not (meta.get("eventId") or meta.get("inferenceId")):
+                        unreadable += 1
+                        continue
+                    ids = [str(meta[k]) for k in ("eventId", "inferenceId") if meta.get(k)]
+                    captured += 1
+                    captured_ids.update(ids)
+                    if len(examples) < MAX_EXAMPLES_SHOWN:
+                        examples.append(ids[-1])
+                    if any(i in label_ids for i in ids):
+                        with_label += 1
+    unmatched = (i for i in label_ids if i not in captured_ids)
+    smallest = heapq.nsmallest(MAX_EXAMPLES_SHOWN, unmatched)
+    unmatched_count = sum(1 for i in label_ids if i not in captured_ids)
+    window = window_hours(end, hours)
+    start = datetime.strptime(window[0], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc)
+    stop = datetime.strptime(window[-1], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc) + timedelta(hours=1)
+    return Coverage(window_start=start, window_end=stop, capture_prefix=s3_uri(bucket, endpoint_prefix),
+                    files=files, variants=len(variants), captured=captured, captured_with_label=with_label,
+                    labels=len(label_ids), labels_unmatched=unmatched_count, unmatched_examples=smallest,
+                    capture_examples=examples, unreadable_lines=unreadable)
+
+
+# ---- rendering --------------------------------------------------------------------------------------------------------
+
+
+def _lines_text(problem: Problem) -> str:
+    more = ", ..." if problem.count > len(problem.lines) else ""
+    word = "line" if len(problem.lines) == 1 else "lines"
+    return f"{word} {', '.join(map(str, problem.lines))}{more}"
+
+
+def render_validation(spec: LabelSpec, result: Validation, gt_uri: str) -> str:
+    """The validation summary printed before anything is written."""
+    out = [f"labels: {spec.path.name} ({spec.fmt}, {result.rows} rows)",
+           f"  valid:   {result.valid} ({result.positive} positive, {result.negative} negative)",
+           f"  invalid: {result.invalid}"]
+    for key, text in PROBLEMS:
+        problem = result.problems[key]
+        if problem.count:
+            detail = _lines_text(problem)
+            if key in ("unknown_label", "bad_time", "malformed"):
+                detail += ": " + ", ".join(repr(v) if key != "malformed" else v for v in problem.values)
+            out.append(f"    {text}: {problem.count} ({detail})")
+    if result.already_uploaded:
+        out.append(f"  already uploaded: {result.already_uploaded} (same id and label in that hour; skipped)")
+    out.append(f"destination: {gt_uri.rstrip('/')}/")
+    for hour in sorted(result.hours):
+        out.append(f"  {hour}/  {result.hours[hour]} labels")
+    return "\n".join(out) + "\n"
+
+
+def validation_error(spec: LabelSpec, result: Validation) -> ValidationError:
+    """The one-line error for a file with invalid rows."""
+    parts = [f"{p.count} {_PROBLEM_LABELS[k]}{'s' if p.count != 1 else ''} ({_lines_text(p)})"
+             for k, p in result.problems.items() if p.count]
+    return ValidationError([f"{spec.path.name} has {result.invalid} invalid row{'s' if result.invalid != 1 else ''}: "
+                            f"{', '.join(parts)}; fix them, or pass --skip-invalid to upload the {result.valid} "
+                            "valid rows"])
+
+
+def render_upload(result: UploadResult, bucket: str, *, dry_run: bool) -> str:
+    """What was (or would be) written."""
+    objects = sum(len(v) for v in result.objects.values())
+    verb = "would write" if dry_run else "wrote"
+    head = f"{'dry run: ' if dry_run else ''}{verb} {result.records} records in {objects} object" \
+           f"{'s' if objects != 1 else ''}"
+    if not result.records:
+        return f"{head} (nothing new to upload)\n"
+    out = [head + ":"]
+    for hour, objs in result.objects.items():
+        for key, count in objs:
+            out.append(f"  {s3_uri(bucket, key)}  {count} records")
+    return "\n".join(out) + "\n"
+
+
+def render_coverage(cov: Coverage) -> str:
+    """Coverage summary: captured events with a label, labels with no captured event."""
+    def pct(part: int, whole: int) -> str:
+        return f"{100.0 * part / whole:.1f}%" if whole else "n/a"
+
+    out = [f"coverage: captures {cov.window_start:%Y-%m-%dT%H:%MZ} to {cov.window_end:%Y-%m-%dT%H:%MZ} under "
+           f"{cov.capture_prefix} ({cov.files} files, {cov.variants} variant{'s' if cov.variants != 1 else ''})",
+           f"  captured events:             {cov.captured}",
+           f"  captured events with label:  {cov.captured_with_label} ({pct(cov.captured_with_label, cov.captured)})",
+           f"  labels with no captured event: {cov.labels_unmatched} of {cov.labels} "
+           f"({pct(cov.labels_unmatched, cov.labels)})"]
+    if cov.unreadable_lines:
+        out.append(f"  unreadable capture lines:    {cov.unreadable_lines}")
+    if cov.labels_unmatched and cov.unmatched_examples:
+        out.append(f"  unmatched label ids, e.g.:   {', '.join(cov.unmatched_examples)}")
+        if cov.capture_examples:
+            out.append(f"  captured ids look like:      {', '.join(cov.capture_examples)}")
+    return "\n".join(out) + "\n"
+
+
+# ---- CLI --------------------------------------------------------------------------------------------------------------
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name) or default
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Flags, each falling back to an environment variable."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.ground_truth",
+        description="Validate a label file and upload it as SageMaker Model Monitor ground truth.")
+    parser.add_argument("labels", type=Path, help="CSV or JSON-lines label file")
+    parser.add_argument("--stage", choices=("staging", "prod"), default=_env("STAGE"),
+                        help="stage whose GroundTruthInput receives the labels (env STAGE)")
+    parser.add_argument("--params-file", default=_env("PARAMS_FILE"),
+                        help="template configuration of the stage (env PARAMS_FILE; default "
+                             "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
+    parser.add_argument("--ground-truth-s3-uri", default=_env("GROUND_TRUTH_S3_URI"),
+                        help="override the stage's GroundTruthInput (env GROUND_TRUTH_S3_URI)")
+    parser.add_argument("--format", choices=("csv", "jsonl"), default=_env("LABELS_FORMAT"),
+                        help="input format (env LABELS_FORMAT; default: from the extension)")
+    parser.add_argument("--id-column", default=_env("LABELS_ID_COLUMN", "inference_id"),
+                        help="column with the inference id or capture event id (env LABELS_ID_COLUMN)")
+    parser.add_argument("--label-column", default=_env("LABELS_LABEL_COLUMN", "is_fraud"),
+                        help="column with the label (env LABELS_LABEL_COLUMN)")
+    parser.add_argument("--time-column", default=_env("LABELS_TIME_COLUMN"),
+                        help="ISO-8601 label collection time column (env LABELS_TIME_COLUMN; default: now, UTC)")
+    parser.add_argument("--positive-values", default=_env("LABELS_POSITIVE_VALUES", DEFAULT_POSITIVE),
+                        help="comma-separated values meaning fraud, case-insensitive (env LABELS_POSITIVE_VALUES)")
+    parser.add_argument("--negative-values", default=_env("LABELS_NEGATIVE_VALUES", DEFAULT_NEGATIVE),
+                        help="comma-separated values meaning not fraud (env LABELS_NEGATIVE_VALUES)")
+    parser.add_argument("--batch-size", type=int, default=int(_env("LABELS_BATCH_SIZE", str(DEFAULT_BATCH_SIZE))),
+                        help="records per S3 object (env LABELS_BATCH_SIZE)")
+    parser.add_argument("--skip-invalid", action="store_true", help="upload the valid rows of a file with errors")
+    parser.add_argument("--dry-run", action="store_true", help="validate and show what would be written")
+    parser.add_argument("--check-coverage", action="store_true",
+                        help="join the labels with the endpoint's data-capture files of a time window")
+    parser.add_argument("--capture-s3-uri", default=_env("CAPTURE_S3_URI"),
+                        help="the endpoint's DataCaptureConfig DestinationS3Uri (env CAPTURE_S3_URI)")
+    parser.add_argument("--endpoint-name", default=_env("ENDPOINT_NAME"),
+                        help="endpoint whose captures are read (env ENDPOINT_NAME; default: the stage's)")
+    parser.add_argument("--window-hours", type=int, default=int(_env("COVERAGE_WINDOW_HOURS", "24")),
+                        help="capture hours to read, ending with --window-end (env COVERAGE_WINDOW_HOURS)")
+    parser.add_argument("--window-end", default=_env("COVERAGE_WINDOW_END"),
+                        help="ISO-8601 end of the capture window (env COVERAGE_WINDOW_END; default: now)")
+    parser.add_argument("--log-level", default=_env("LOG_LEVEL", "WARNING"),
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
+    return parser.parse_args(argv)
+
+
+def _values(text: str, flag: str) -> frozenset[str]:
+    values = frozenset(v.strip().lower() for v in text.split(",") if v.strip())
+    if not values:
+        raise UsageError(f"{flag} is empty; give comma-separated values such as {DEFAULT_POSITIVE}")
+    return values
+
+
+def _parse_time(text: str, flag: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag} '{text}' is not an ISO-8601 time; use e.g. 2026-11-27T10:00:00Z") from exc
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(GroundTruthInput, EndpointName) from flags, else the stage's parameter file."""
+    gt_uri, endpoint = args.ground_truth_s3_uri, args.endpoint_name
+    if not gt_uri or (args.check_coverage and not endpoint):
+        if not args.stage and not args.params_file:
+            raise UsageError("no destination: pass --stage (or --params-file), or --ground-truth-s3-uri")
+        params, source = load_stage_params(args.stage, args.params_file)
+        if not gt_uri:
+            gt_uri = params.get("GroundTruthInput", "")
+            if not gt_uri:
+                raise ConfigError(f"GroundTruthInput is empty in {source} (model quality and bias monitors are "
+                                  "off); set it in the stage config or pass --ground-truth-s3-uri")
+        endpoint = endpoint or params.get("EndpointName") or None
+    try:
+        parse_s3_uri(gt_uri, key_required=False)
+    except S3UriError as exc:
+        raise UsageError(f"ground truth destination {exc}; pass --ground-truth-s3-uri s3://<bucket>/<prefix>") from exc
+    return gt_uri, endpoint
+
+
+def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None, out: Any = None) -> int:
+    """Validate, optionally check coverage, then upload; returns the exit code."""
+    out = out or sys.stdout
+    now = now or datetime.now(timezone.utc)
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size {args.batch_size} must be at least 1")
+    if args.window_hours < 1 or args.window_hours > 24 * 31:
+        raise UsageError(f"--window-hours {args.window_hours} must be between 1 and 744")
+    positive = _values(args.positive_values, "--positive-values")
+    negative = _values(args.negative_values, "--negative-values")
+    if positive & negative:
+        raise UsageError(f"{', '.join(sorted(positive & negative))} is both a positive and a negative value; "
+                         "fix --positive-values / --negative-values")
+    if args.check_coverage and not args.capture_s3_uri:
+        raise UsageError("--check-coverage needs --capture-s3-uri (the endpoint's data capture destination)")
+    spec = LabelSpec(path=args.labels, fmt=detect_format(args.labels, args.format), id_column=args.id_column,
+                     label_column=args.label_column, time_column=args.time_column or None,
+                     positive=positive, negative=negative)
+    gt_uri, endpoint = resolve_targets(args)
+    if args.check_coverage and not endpoint:
+        raise UsageError("--check-coverage needs the endpoint name; pass --endpoint-name or --stage")
+    window_end = _parse_time(args.window_end, "--window-end") if args.window_end else now
+
+    result = validate(spec, now)
+    if s3 is None:
+        s3 = aws.make_client(aws.make_session(), "s3")
+    existing = check_existing(spec, result, s3, gt_uri, now)
+    out.write(render_validation(spec, result, gt_uri))
+    if args.check_coverage:
+        cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.ids, end=window_end,
+                               hours=args.window_hours)
+        out.write(render_coverage(cov))
+    if result.invalid and not args.skip_invalid:
+        raise validation_error(spec, result)
+    if result.invalid:
+        print(f"warning: skipping {result.invalid} invalid rows of {spec.path.name} (--skip-invalid)",
+              file=sys.stderr)
+    written = upload(spec, result, s3, gt_uri, now, existing, batch_size=args.batch_size, dry_run=args.dry_run)
+    out.write(render_upload(written, parse_s3_uri(gt_uri, key_required=False)[0], dry_run=args.dry_run))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point: 0 ok, 2 usage/config/validation, 1 AWS/runtime."""
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return run(args)
+    except MonitorError as exc:
+        log.debug("failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; rerun the upload (objects are content-addressed, re-uploading is safe)",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""RunOptions: the typed result of flags + environment, and its checks (argparse itself lives in the CLI file)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.errors import OutputError, UsageError
+from pipelines.monitors import STAGES
+from utils import BUCKET_RE
+
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+PACKAGE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[\w-]{1,63}/\d+$")
+PROJECT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:project/[\w-]{1,32}$")
+PROJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+GROUP_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+# flag -> environment variable it falls back to (issue: "each required one falls back to the env var")
+ENV_FALLBACKS = {
+    "model_monitor_role": "MODEL_MONITOR_ROLE_ARN",
+    "sagemaker_project_name": "SAGEMAKER_PROJECT_NAME",
+    "sagemaker_project_id": "SAGEMAKER_PROJECT_ID",
+    "monitor_outputs_bucket": "MONITOR_OUTPUTS_BUCKET",
+}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything one run needs to know, checked."""
+
+    role_arn: str
+    project_name: str
+    project_id: str
+    bucket: str
+    group: str
+    import_configs: dict[str, Path]
+    export_paths: dict[str, Path]
+    template_path: Path
+    package_arn: str | None = None
+    project_arn: str | None = None
+    dry_run: bool = False
+    strict: bool = False
+    model_monitor_image_uri: str | None = None
+    clarify_image_uri: str | None = None
+    baseline_source: str = "registry"
+    stages: tuple[str, ...] = field(default=STAGES)
+
+
+def flag_name(dest: str) -> str:
+    """'model_monitor_role' -> '--model-monitor-role'."""
+    return "--" + dest.replace("_", "-")
+
+
+def required_value(values: dict[str, str | None], dest: str, environ: dict[str, str] | None = None) -> str:
+    """The flag's value, else its environment variable, else a UsageError naming both."""
+    environ = os.environ if environ is None else environ
+    value = values.get(dest) or environ.get(ENV_FALLBACKS[dest], "")
+    if not value.strip():
+        raise UsageError(f"missing {flag_name(dest)} (or environment variable {ENV_FALLBACKS[dest]})")
+    return value.strip()
+
+
+def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOptions:
+    """Check flag values (and env fallbacks) and return RunOptions; every problem found is reported at once.
+
+    Raises:
+        UsageError: a missing or malformed value.
+    """
+    problems: list[str] = []
+
+    def need(dest: str) -> str:
+        try:
+            return required_value(values, dest, environ)
+        except UsageError as exc:
+            problems.append(str(exc))
+            return ""
+
+    role, name, project_id, bucket = (need(d) for d in ENV_FALLBACKS)
+    if role and not ROLE_ARN_RE.match(role):
+        problems.append(f"--model-monitor-role '{role}' is not an IAM role ARN "
+                        "(expected arn:aws:iam::<12-digit account>:role/<name>)")
+    if name and not PROJECT_NAME_RE.match(name):
+        problems.append(f"--sagemaker-project-name '{name}' must be 1-32 letters, digits and hyphens "
+                        "(SageMaker project names allow no underscores or dots)")
+    if project_id and not re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}$", project_id):
+        problems.append(f"--sagemaker-project-id '{project_id}' must be 1-20 letters, digits and hyphens")
+    if bucket and (not BUCKET_RE.match(bucket) or ".." in bucket):
+        problems.append(f"--monitor-outputs-bucket '{bucket}' is not a valid S3 bucket name "
+                        "(3-63 lowercase letters, digits, '.' and '-'; no s3:// prefix)")
+    group = (values.get("model_package_group_name") or "").strip() or (
+        f"{name}-{project_id}" if name and project_id else "")
+    if values.get("model_package_group_name") is not None and not group:
+        problems.append("--model-package-group-name is empty; omit it to use <project-name>-<project-id>")
+    elif group and not GROUP_NAME_RE.match(group):
+        problems.append(f"model package group name '{group}' must be 1-63 letters, digits and hyphens")
+    package_arn = (values.get("model_package_arn") or "").strip() or None
+    if package_arn and not PACKAGE_ARN_RE.match(package_arn):
+        problems.append(f"--model-package-arn '{package_arn}' is not a versioned model package ARN "
+                        "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)")
+    project_arn = (values.get("sagemaker_project_arn") or "").strip() or None
+    if project_arn and not PROJECT_ARN_RE.match(project_arn):
+        problems.append(f"--sagemaker-project-arn '{project_arn}' is not a SageMaker project ARN")
+    baseline_source = values.get("baseline_source") or "registry"
+    if package_arn and baseline_source == "endpoint":
+        problems.append("--model-package-arn and --baseline-source endpoint contradict each other; pick one")
+    imports = {stage: Path(values[f"import_{stage}_config"]) for stage in STAGES}
+    exports = {stage: Path(values[f"export_{stage}_config"]) for stage in STAGES}
+    if exports["staging"].resolve() == exports["prod"].resolve():
+        problems.append("--export-staging-config and --export-prod-config name the same file; give each stage its own")
+    if problems:
+        raise UsageError("; ".join(problems))
+    return RunOptions(
+        role_arn=role, project_name=name, project_id=project_id, bucket=bucket, group=group,
+        import_configs=imports, export_paths=exports,
+        template_path=Path(values.get("template_file") or "model-monitor-template.yml"),
+        package_arn=package_arn, project_arn=project_arn,
+        dry_run=bool(values.get("dry_run")), strict=bool(values.get("strict")),
+        model_monitor_image_uri=(values.get("model_monitor_image_uri") or "").strip() or None,
+        clarify_image_uri=(values.get("clarify_image_uri") or "").strip() or None,
+        baseline_source=baseline_source,
+    )
+
+
+def check_output_paths(paths: list[Path]) -> None:
+    """Fail before any AWS call when an output cannot be written (missing directory, not writable, a directory)."""
+    for path in paths:
+        parent = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise OutputError(f"output path {path} is a directory; pass a file path")
+        if not parent.is_dir():
+            raise OutputError(f"output directory {parent} does not exist; create it or pass another export path")
+        if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise OutputError(f"output path {path} is not writable; fix its permissions or pass another path")

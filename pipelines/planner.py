@@ -1,0 +1,193 @@
+"""Per stage: derived parameter values < stage file, monitors enabled or disabled (and why), derived files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipelines.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
+from pipelines.derived import DerivedFile, derive
+from pipelines.image_uris import ImageUris
+from pipelines.monitors import MODEL_QUALITY, MONITORS, SOURCE_KINDS, Monitor
+from pipelines.options import RunOptions
+from pipelines.registry import EndpointInfo, ModelPackage
+from pipelines.stage_config import StageConfig
+from pipelines.template_params import ParameterSpec
+
+# ProblemType -> the constraints section that holds the alarm metric's baseline threshold
+MQ_CONSTRAINT_SECTIONS = {
+    "BinaryClassification": "binary_classification_constraints",
+    "MulticlassClassification": "multiclass_classification_constraints",
+    "Regression": "regression_constraints",
+}
+
+
+@dataclass
+class MonitorStatus:
+    """One monitor in one stage: on or off, why, and the baselines it uses."""
+
+    monitor: Monitor
+    enabled: bool
+    reason: str = ""
+    baselines: dict[str, str] = field(default_factory=dict)  # template parameter -> S3 URI
+
+
+@dataclass
+class StagePlan:
+    """Everything decided for one stage, before anything is written."""
+
+    stage: str
+    package: ModelPackage
+    endpoint: EndpointInfo | None
+    parameters: dict[str, str]
+    tags: dict[str, str]
+    monitors: list[MonitorStatus]
+    derived: list[DerivedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # --strict turns these into failures
+    notes: list[str] = field(default_factory=list)  # information only
+
+
+def derived_parameters(options: RunOptions, stage: str, images: ImageUris) -> dict[str, str]:
+    """What the CLI fills for a stage before the stage file is applied (the stage file wins over these)."""
+    endpoint = f"{options.project_name}-{stage}"
+    params = {
+        "SageMakerProjectName": options.project_name,
+        "SageMakerProjectId": options.project_id,
+        "StageName": stage,
+        "EndpointName": endpoint,
+        "MonitoringScheduleBaseName": endpoint,
+        "ModelMonitorRoleArn": options.role_arn,
+        "ModelMonitorImageUri": images.model_monitor,
+        "ClarifyImageUri": images.clarify,
+        "GroundTruthInput": f"s3://{options.bucket}/ground-truth/{endpoint}",
+    }
+    for monitor in MONITORS:
+        params[monitor.output_param] = f"s3://{options.bucket}/monitor-output/{stage}/{monitor.key}"
+    return params
+
+
+def endpoint_problem(endpoint: EndpointInfo | None) -> str:
+    """Why Model Monitor cannot run on this endpoint ('' when it can): jobs on it would fail every hour."""
+    if endpoint is None:
+        return ""
+    if not endpoint.exists:
+        return endpoint.reason
+    if endpoint.status != "InService":
+        return f"endpoint '{endpoint.name}' is {endpoint.status or 'in an unknown state'}, not InService"
+    capture = endpoint.capture or {}
+    if not capture.get("EnableCapture", False):
+        return f"endpoint '{endpoint.name}' has data capture off; enable DataCaptureConfig in ModelDeploy"
+    modes = {option.get("CaptureMode") for option in capture.get("CaptureOptions", [])}
+    missing = [mode for mode in ("Input", "Output") if mode not in modes]
+    if missing:
+        return f"endpoint '{endpoint.name}' does not capture {' and '.join(missing)}; capture both Input and Output"
+    return ""
+
+
+def plan_stage(
+    options: RunOptions,
+    config: StageConfig,
+    specs: dict[str, ParameterSpec],
+    package: ModelPackage,
+    endpoint: EndpointInfo | None,
+    objects: S3Objects,
+    images: ImageUris,
+) -> StagePlan:
+    """Decide one stage: merge values, switch monitors on or off, build derived files. Reads S3, writes nothing."""
+    stage = config.stage
+    explicit = config.parameters
+    params = derived_parameters(options, stage, images) | explicit
+    available = registry_baselines(package.drift_check_baselines)
+    plan = StagePlan(stage=stage, package=package, endpoint=endpoint, parameters=params, tags=dict(config.tags),
+                     monitors=[])
+    blocked = endpoint_problem(endpoint)
+    documents: dict[str, Any] = {}
+
+    def document(path: str) -> Any:
+        if path not in documents:
+            documents[path] = load_baseline(objects, available[path], SOURCE_KINDS[path])
+        return documents[path]
+
+    for monitor in MONITORS:
+        wanted = params.get(monitor.enable_param, specs[monitor.enable_param].default) == "yes"
+        status = MonitorStatus(monitor=monitor, enabled=wanted)
+        plan.monitors.append(status)
+        if not wanted:
+            status.reason = f"{monitor.enable_param} is \"no\" in {config.path.name}"
+            continue
+        problems = _monitor_problems(monitor, params, explicit, available, endpoint, blocked)
+        derived: list[DerivedFile] = []
+        if not problems:
+            try:
+                for baseline in monitor.baselines:
+                    if baseline.param in explicit:
+                        status.baselines[baseline.param] = explicit[baseline.param]
+                        continue
+                    docs = [document(path) for path in baseline.sources]
+                    if not baseline.derive:
+                        status.baselines[baseline.param] = available[baseline.sources[0]].uri
+                        continue
+                    file = derive(baseline.derive, docs, bucket=options.bucket, group=package.group,
+                                  version=package.version, monitor_key=monitor.key, param=baseline.param,
+                                  model_name=endpoint.model_name if endpoint else None)
+                    derived.append(file)
+                    status.baselines[baseline.param] = file.uri
+                for path in monitor.optional_sources:
+                    if path in available:
+                        document(path)
+                        status.baselines[f"{path} (shown only)"] = available[path].uri
+            except BaselineProblem as exc:
+                problems = [str(exc)]
+        if problems:
+            status.enabled = False
+            status.reason = "; ".join(problems)
+            status.baselines.clear()
+            plan.warnings.append(f"{stage}: {monitor.title} monitor disabled: {status.reason}")
+            continue
+        params.update({k: v for k, v in status.baselines.items() if not k.endswith("(shown only)")})
+        plan.derived.extend(derived)
+    for status in plan.monitors:
+        params[status.monitor.enable_param] = "yes" if status.enabled else "no"
+    _alarm_threshold(plan, explicit, specs, available, document)
+    return plan
+
+
+def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[str, str],
+                      available: dict[str, Baseline], endpoint: EndpointInfo | None, blocked: str) -> list[str]:
+    if blocked:
+        return [blocked]
+    problems = []
+    for baseline in monitor.baselines:
+        if baseline.param in explicit:
+            continue
+        missing = [path for path in baseline.sources if path not in available]
+        if missing:
+            problems.append(f"{', '.join(missing)} missing from the model package's DriftCheckBaselines")
+    if monitor.needs_ground_truth and not params.get("GroundTruthInput"):
+        problems.append("GroundTruthInput is empty")
+    needs_name = monitor.needs_model_name and any(b.derive and b.param not in explicit for b in monitor.baselines)
+    if needs_name and endpoint is not None and not endpoint.model_name:
+        problems.append(f"the deployed model's name is unknown ({endpoint.reason})")
+    return problems
+
+
+def _alarm_threshold(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
+                     available: dict[str, Baseline], document: Any) -> None:
+    """Fill ModelQualityAlarmThreshold from the model quality constraints baseline (when not set explicitly)."""
+    params = plan.parameters
+    if "ModelQualityAlarmThreshold" in explicit or params.get(MODEL_QUALITY.enable_param) != "yes":
+        return
+    metric = params.get("ModelQualityAlarmMetric", specs["ModelQualityAlarmMetric"].default or "recall")
+    problem_type = params.get("ProblemType", specs["ProblemType"].default or "BinaryClassification")
+    path = MODEL_QUALITY.baselines[0].sources[0]
+    if "ModelQualityBaselineConstraints" in explicit or path not in available:
+        plan.notes.append(f"{plan.stage}: no {metric} alarm threshold derived (constraints set in the stage file)")
+        return
+    section = document(path).get(MQ_CONSTRAINT_SECTIONS[problem_type], {})
+    threshold = section.get(metric, {}).get("threshold") if isinstance(section.get(metric), dict) else None
+    if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
+        params["ModelQualityAlarmThreshold"] = repr(float(threshold))
+    else:
+        plan.notes.append(f"{plan.stage}: no {metric} threshold in the model quality constraints; "
+                          "the model quality alarm is not created")
+

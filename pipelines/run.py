@@ -1,0 +1,133 @@
+"""One run, start to end: configs -> package -> per-stage plans -> validation -> derived files -> outputs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pipelines import aws
+from pipelines.baselines import S3Objects
+from pipelines.errors import NotFoundError, StrictModeError, ValidationError
+from pipelines.image_uris import resolve_image_uris
+from pipelines.options import RunOptions, check_output_paths
+from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
+from pipelines.planner import StagePlan, derived_parameters, plan_stage
+from pipelines.registry import EndpointInfo, ModelPackage, describe_package, endpoint_info, latest_approved
+from pipelines.stage_config import load_stage_config
+from pipelines.template_params import load_template_parameters, validate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What a run decided and did, for the printed plan."""
+
+    plans: list[StagePlan]
+    outputs: dict[str, StageOutputs]
+    written: list[Path] = field(default_factory=list)
+    uploaded: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
+    """Do the whole job. Nothing is written (locally or to S3) unless every stage validates.
+
+    Raises:
+        MonitorError: any expected failure (its exit_code says which kind).
+    """
+    specs = load_template_parameters(options.template_path)
+    configs = {stage: load_stage_config(options.import_configs[stage], stage, specs) for stage in options.stages}
+    outputs = {stage: stage_outputs(options.export_paths[stage]) for stage in options.stages}
+    check_output_paths([path for out in outputs.values() for path in vars(out).values()])
+    images = resolve_image_uris(region, model_monitor_override=options.model_monitor_image_uri,
+                                clarify_override=options.clarify_image_uri)
+    registry_package = None if options.baseline_source == "endpoint" else (
+        describe_package(sm, options.package_arn) if options.package_arn else latest_approved(sm, options.group))
+    project_tags = _project_tags(sm, options.project_arn) if options.project_arn else {}
+    objects = S3Objects(s3)
+    described: dict[str, ModelPackage] = {}
+
+    def describe(arn: str) -> ModelPackage:  # staging and prod often run the same version: describe it once
+        if arn not in described:
+            described[arn] = describe_package(sm, arn)
+        return described[arn]
+
+    plans = []
+    for stage in options.stages:
+        config = configs[stage]
+        endpoint_name = (derived_parameters(options, stage, images) | config.parameters)["EndpointName"]
+        endpoint = endpoint_info(sm, endpoint_name)
+        deployed = _deployed_package(sm, endpoint)
+        package, warning = _choose_package(registry_package, deployed, endpoint, stage, describe)
+        plan = plan_stage(options, config, specs, package, endpoint, objects, images)
+        if warning:
+            plan.warnings.insert(0, warning)
+        plan.tags = project_tags | plan.tags
+        _ground_truth_note(plan, s3)
+        plans.append(plan)
+    strict = [w for plan in plans for w in plan.warnings]
+    if options.strict and strict:
+        raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
+    problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
+    if problems:
+        raise ValidationError(problems, context=f"generated parameters fail the template's rules "
+                                                f"({len(problems)} problem(s)), nothing written")
+    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
+    if not options.dry_run:
+        for plan in plans:
+            for file in plan.derived:
+                if objects.put(file.uri, file.body):
+                    result.uploaded.append(file.uri)
+    files: dict[Path, bytes] = {}
+    for plan in plans:
+        files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
+    result.written = write_all(files)
+    return result
+
+
+def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:
+    response = aws.call(sm, "ListTags", f"project '{project_arn}'", ResourceArn=project_arn)
+    return {tag["Key"]: tag["Value"] for tag in response.get("Tags", []) if not tag["Key"].lower().startswith("aws:")}
+
+
+def _deployed_package(sm: Any, endpoint: EndpointInfo) -> str | None:
+    """The model package ARN the endpoint's model was created from (None when unknown)."""
+    if not endpoint.exists or not endpoint.model_name:
+        return None
+    model = aws.call(sm, "DescribeModel", f"model '{endpoint.model_name}'", ModelName=endpoint.model_name)
+    containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
+    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None)
+
+
+def _choose_package(registry_package: ModelPackage | None, deployed: str | None, endpoint: EndpointInfo,
+                    stage: str, describe: Callable[[str], ModelPackage]) -> tuple[ModelPackage, str]:
+    if registry_package is None:  # --baseline-source endpoint
+        if not deployed:
+            raise NotFoundError(f"--baseline-source endpoint: {stage} endpoint '{endpoint.name}' "
+                                f"{'runs no model from a model package' if endpoint.exists else 'does not exist'}; "
+                                "use --baseline-source registry")
+        return describe(deployed), ""
+    if deployed and deployed != registry_package.arn:
+        running = deployed.rsplit("/", 1)[-1]
+        return registry_package, (f"{stage}: endpoint '{endpoint.name}' runs model package version {running} but "
+                                  f"the baselines come from version {registry_package.version}; deploy that version "
+                                  "or pass --baseline-source endpoint")
+    return registry_package, ""
+
+
+def _ground_truth_note(plan: StagePlan, s3: Any) -> None:
+    """Labels may not have arrived yet: an empty ground-truth prefix is a note, never a failure."""
+    if not any(status.enabled and status.monitor.needs_ground_truth for status in plan.monitors):
+        return
+    from utils import parse_s3_uri
+
+    uri = plan.parameters["GroundTruthInput"]
+    bucket, prefix = parse_s3_uri(uri)
+    response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+    if not response.get("KeyCount"):
+        plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
+                          "merge until labels arrive (python -m pipelines.ground_truth uploads them)")
+

@@ -1,0 +1,222 @@
+"""Read the template's own Parameters section and validate values the way CloudFormation would.
+
+The run path must not need PyYAML (runtime dependency: boto3 only), so this reads the Parameters block of the
+template with a small reader for exactly the YAML the block uses: ``Name:`` mappings of scalars, quoted scalars,
+flow lists ``[a, "b"]`` and folded ``>-`` descriptions. Anything else there is reported, not guessed at. A test
+checks the result equals cfn-lint's full YAML decoding of the same template.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import ConfigError
+from pipelines.monitors import SCHEDULE_SUFFIXES
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+NAME_MAX = 63  # MonitoringScheduleName / JobDefinitionName: 1-63 chars (botocore checks only the minimum)
+_KEY_LINE = re.compile(r"^( *)([A-Za-z][A-Za-z0-9]*):(?: (.*))?$")
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One template parameter as CloudFormation sees it."""
+
+    name: str
+    type: str = "String"
+    default: str | None = None
+    allowed_values: tuple[str, ...] | None = None
+    allowed_pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def _scalar(text: str) -> Any:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        inner = text[1:-1]
+        return inner.replace("''", "'") if text[0] == "'" else inner.encode().decode("unicode_escape")
+    if text.startswith("[") and text.endswith("]"):
+        body = text[1:-1].strip()
+        return [] if not body else [_scalar(item) for item in _split_flow(body)]
+    if re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", text):
+        return float(text)
+    return text
+
+
+def _split_flow(body: str) -> list[str]:
+    items, current, quote = [], "", ""
+    for char in body:
+        if quote:
+            current += char
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+            current += char
+        elif char == ",":
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    return items
+
+
+def read_parameters_block(text: str, source: str = "template") -> dict[str, dict[str, Any]]:
+    """The template's ``Parameters`` mapping as plain dicts (the small YAML reader described above)."""
+    lines = text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.rstrip() == "Parameters:")
+    except StopIteration:
+        raise ConfigError(f"{source} has no top-level 'Parameters:' section") from None
+    params: dict[str, dict[str, Any]] = {}
+    current: dict[str, Any] | None = None
+    i = start + 1
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            i += 1
+            continue
+        if not line.startswith(" "):
+            break  # next top-level section
+        match = _KEY_LINE.match(line)
+        if not match:
+            raise ConfigError(f"{source} line {i + 1}: cannot read this Parameters line; keep the section to "
+                              "'Name:' mappings of scalars, flow lists and '>-' text")
+        indent, key, value = len(match.group(1)), match.group(2), match.group(3)
+        if indent == 2 and value is None:
+            current = params.setdefault(key, {})
+        elif indent == 4 and current is not None and value is not None:
+            if value in (">", ">-", "|", "|-"):
+                block: list[str] = []
+                i += 1
+                while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" " * 6)):
+                    block.append(lines[i].strip())
+                    i += 1
+                current[key] = " ".join(part for part in block if part)
+                continue
+            current[key] = _scalar(value)
+        else:
+            raise ConfigError(f"{source} line {i + 1}: unexpected indentation in Parameters")
+        i += 1
+    return params
+
+
+def load_template_parameters(path: Path) -> dict[str, ParameterSpec]:
+    """ParameterSpec per template parameter, in template order."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read template {path}: {exc.strerror}; pass --template-file "
+                          "or run from the repository root") from exc
+    specs = {}
+    for name, raw in read_parameters_block(text, str(path)).items():
+        def num(key: str) -> float | None:
+            return float(raw[key]) if key in raw else None
+
+        specs[name] = ParameterSpec(
+            name=name,
+            type=str(raw.get("Type", "String")),
+            default=None if "Default" not in raw else _as_param_string(raw["Default"]),
+            allowed_values=tuple(_as_param_string(v) for v in raw["AllowedValues"]) if "AllowedValues" in raw else None,
+            allowed_pattern=raw.get("AllowedPattern"),
+            min_length=int(raw["MinLength"]) if "MinLength" in raw else None,
+            max_length=int(raw["MaxLength"]) if "MaxLength" in raw else None,
+            min_value=num("MinValue"),
+            max_value=num("MaxValue"),
+            description=str(raw.get("Description", "")),
+        )
+    return specs
+
+
+def _as_param_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def closest(name: str, candidates: list[str] | tuple[str, ...]) -> str | None:
+    """The closest valid name for a misspelt one (None when nothing is close)."""
+    import difflib
+
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
+
+
+def unknown_name_message(name: str, candidates: list[str] | tuple[str, ...], what: str) -> str:
+    """'unknown parameter X (did you mean Y?)' in one place, for stage files and the validator."""
+    hint = closest(name, candidates)
+    suggestion = f"; did you mean '{hint}'?" if hint else "; see the template's Parameters for valid names"
+    return f"unknown {what} '{name}'{suggestion}"
+
+
+def check_value(spec: ParameterSpec, value: str) -> list[str]:
+    """Problems CloudFormation would report for one value (empty list when fine)."""
+    problems = []
+    name = spec.name
+    if not isinstance(value, str):
+        return [f"{name} must be a string, got {type(value).__name__}"]
+    if spec.type == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return [f"{name} must be a number, got '{value}'"]
+        if spec.min_value is not None and number < spec.min_value:
+            problems.append(f"{name} is {value}, below the minimum {_fmt(spec.min_value)}")
+        if spec.max_value is not None and number > spec.max_value:
+            problems.append(f"{name} is {value}, above the maximum {_fmt(spec.max_value)}")
+    items = [item.strip() for item in value.split(",")] if spec.type == "CommaDelimitedList" else [value]
+    if spec.allowed_values is not None:
+        for item in items:
+            if item not in spec.allowed_values:
+                problems.append(f"{name} is '{item}', allowed: {', '.join(spec.allowed_values)}")
+    if spec.type != "Number":
+        if spec.min_length is not None and len(value) < spec.min_length:
+            problems.append(f"{name} '{value}' is shorter than {spec.min_length} characters")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            problems.append(f"{name} is {len(value)} characters, longer than {spec.max_length}")
+    if spec.allowed_pattern is not None:
+        for item in items:
+            if re.fullmatch(spec.allowed_pattern, item) is None:
+                problems.append(f"{name} '{item}' does not match the template's AllowedPattern {spec.allowed_pattern}")
+    return problems
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)
+
+
+def validate(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[str]:
+    """Every problem CloudFormation (and SageMaker's name rules) would report, all at once, in a stable order."""
+    problems = [unknown_name_message(name, tuple(specs), "template parameter")
+                for name in sorted(params) if name not in specs]
+    for name, spec in specs.items():
+        if name not in params:
+            if spec.default is None:
+                problems.append(f"{name} is required by the template and has no value")
+            continue
+        problems.extend(check_value(spec, params[name]))
+    base = params.get("MonitoringScheduleBaseName")
+    if base is not None:
+        for suffix in SCHEDULE_SUFFIXES:
+            schedule = base + suffix
+            if len(schedule) > NAME_MAX:
+                problems.append(f"schedule name '{schedule}' is {len(schedule)} characters, over SageMaker's {NAME_MAX}; "
+                                "shorten MonitoringScheduleBaseName or the project name")
+            elif not NAME_RE.match(schedule):
+                problems.append(f"schedule name '{schedule}' must match {NAME_RE.pattern} (letters, digits, hyphens)")
+    return problems
