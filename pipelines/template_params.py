@@ -219,4 +219,44 @@ def validate(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[st
                                 "shorten MonitoringScheduleBaseName or the project name")
             elif not NAME_RE.match(schedule):
                 problems.append(f"schedule name '{schedule}' must match {NAME_RE.pattern} (letters, digits, hyphens)")
+    return problems + product_rules(params, specs)
+
+
+# Model Monitor accepts these cron forms only (hourly, daily at an hour, every N hours); see the SageMaker docs
+# "Schedule monitoring jobs". CloudFormation would take any string; the first hourly run would then fail.
+CRON_RE = re.compile(r"^cron\(0 (\*|([01]?[0-9]|2[0-3])(/([01]?[0-9]|2[0-4]))?) \? \* \* \*\)$")
+OFFSET_HOURS_RE = re.compile(r"^-PT([0-9]+)H$")
+MAX_WINDOW_HOURS = 24
+
+
+def product_rules(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[str]:
+    """Rules across parameters that CloudFormation cannot express and SageMaker enforces only at run time."""
+    def value(name: str) -> str:
+        return params.get(name, specs[name].default or "") if name in specs else params.get(name, "")
+
+    problems = []
+    expression = value("ScheduleExpression")
+    start, end = value("DataAnalysisStartTime"), value("DataAnalysisEndTime")
+    if expression == "NOW":
+        if not start or not end:
+            problems.append("ScheduleExpression NOW needs DataAnalysisStartTime and DataAnalysisEndTime "
+                            "(e.g. -PT1H and -PT0H)")
+        else:
+            start_match, end_match = OFFSET_HOURS_RE.match(start), OFFSET_HOURS_RE.match(end)
+            if start_match and end_match:
+                start_h, end_h = int(start_match.group(1)), int(end_match.group(1))
+                if start_h <= end_h:
+                    problems.append(f"DataAnalysisStartTime {start} must be earlier than DataAnalysisEndTime {end}")
+                elif start_h - end_h > MAX_WINDOW_HOURS:
+                    problems.append(f"the NOW analysis window {start} to {end} is {start_h - end_h} hours; "
+                                    f"SageMaker allows at most {MAX_WINDOW_HOURS}")
+    else:
+        if expression and expression.startswith("cron(") and not CRON_RE.match(expression):
+            problems.append(f"ScheduleExpression '{expression}' is not a Model Monitor schedule; use hourly "
+                            "cron(0 * ? * * *), daily cron(0 H ? * * *), every N hours cron(0 H/N ? * * *), or NOW")
+        if start or end:
+            problems.append("DataAnalysisStartTime / DataAnalysisEndTime apply only with ScheduleExpression NOW; "
+                            "remove them or set NOW")
+    if bool(value("SubnetIds")) != bool(value("SecurityGroupIds")):
+        problems.append("SubnetIds and SecurityGroupIds must be set together (a VPC needs both)")
     return problems
