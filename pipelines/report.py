@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
 from pipelines.errors import EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError
+from pipelines.monitors import MONITORS, Monitor, schedule_name
 from utils import S3UriError, canonical_json, parse_s3_uri, read_json_file, s3_uri
 
 if TYPE_CHECKING:  # typing only
@@ -35,25 +36,6 @@ log = logging.getLogger("pipelines.report")
 VIOLATIONS_FILE = "constraint_violations.json"
 COMPLETED = ("Completed", "CompletedWithViolations")
 DEFAULT_EXECUTIONS = 3
-
-
-@dataclass(frozen=True)
-class MonitorSpec:
-    """One monitor: its schedule-name suffix and the template parameters that describe it."""
-
-    key: str
-    enable_param: str
-    output_param: str
-    needs_ground_truth: bool
-
-
-# The four monitors differ only by data; the schedule name is <MonitoringScheduleBaseName>-<key>.
-MONITORS = (
-    MonitorSpec("data-quality", "EnableDataQualityMonitor", "DataQualityOutputS3Uri", False),
-    MonitorSpec("model-quality", "EnableModelQualityMonitor", "ModelQualityOutputS3Uri", True),
-    MonitorSpec("model-bias", "EnableModelBiasMonitor", "ModelBiasOutputS3Uri", True),
-    MonitorSpec("model-explainability", "EnableModelExplainabilityMonitor", "ModelExplainabilityOutputS3Uri", False),
-)
 
 
 @dataclass(frozen=True)
@@ -255,7 +237,7 @@ def newest_violations_uri(s3: "S3Client", output_uri: str) -> str | None:
 # ---- collecting ---------------------------------------------------------------------------------------------------
 
 
-def _not_deployed(spec: MonitorSpec, params: dict[str, str]) -> str | None:
+def _not_deployed(spec: Monitor, params: dict[str, str]) -> str | None:
     if params.get(spec.enable_param, "yes").lower() == "no":
         return f"{spec.enable_param} is no"
     if spec.needs_ground_truth and not params.get("GroundTruthInput", ""):
@@ -275,7 +257,7 @@ def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, st
     api_down: str | None = None
     reports = []
     for spec in MONITORS:
-        rep = MonitorReport(monitor=spec.key, schedule_name=f"{base}-{spec.key}")
+        rep = MonitorReport(monitor=spec.key, schedule_name=schedule_name(base, spec))
         reports.append(rep)
         reason = _not_deployed(spec, params)
         if reason:
