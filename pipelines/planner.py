@@ -183,8 +183,11 @@ def _alarm_threshold(plan: StagePlan, explicit: dict[str, str], specs: dict[str,
     if "ModelQualityBaselineConstraints" in explicit or path not in available:
         plan.notes.append(f"{plan.stage}: no {metric} alarm threshold derived (constraints set in the stage file)")
         return
-    section = document(path).get(MQ_CONSTRAINT_SECTIONS[problem_type], {})
-    threshold = section.get(metric, {}).get("threshold") if isinstance(section.get(metric), dict) else None
+    if problem_type not in MQ_CONSTRAINT_SECTIONS:
+        return  # validation reports the unknown ProblemType
+    section = document(path).get(MQ_CONSTRAINT_SECTIONS[problem_type])
+    entry = section.get(metric) if isinstance(section, dict) else None
+    threshold = entry.get("threshold") if isinstance(entry, dict) else None
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
         params["ModelQualityAlarmThreshold"] = repr(float(threshold))
     else:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from pipelines import aws
 from pipelines.baselines import S3Objects
-from pipelines.errors import NotFoundError, StrictModeError, ValidationError
+from pipelines.errors import MonitorError, NotFoundError, StrictModeError, ValidationError
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
@@ -126,7 +126,11 @@ def _ground_truth_note(plan: StagePlan, s3: Any) -> None:
 
     uri = plan.parameters["GroundTruthInput"]
     bucket, prefix = parse_s3_uri(uri)
-    response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+    try:
+        response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+    except MonitorError as exc:  # labels live outside this run's control: report, never fail the run
+        plan.notes.append(f"{plan.stage}: cannot check the ground truth prefix: {exc}")
+        return
     if not response.get("KeyCount"):
         plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
                           "merge until labels arrive (python -m pipelines.ground_truth uploads them)")
