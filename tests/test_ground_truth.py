@@ -1,0 +1,367 @@
+"""pipelines.ground_truth: label files -> validated Model Monitor ground truth in S3 (moto), and capture coverage."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pipelines import ground_truth as gt
+from pipelines.errors import MonitorError
+
+BUCKET = "fraud-monitor-outputs-123456789012"
+GT_URI = f"s3://{BUCKET}/ground-truth/prod"
+NOW = datetime(2026, 11, 27, 10, 42, 7, tzinfo=timezone.utc)
+HOUR_PREFIX = "ground-truth/prod/2026/11/27/10/"
+
+
+def record(ident: str, data: str) -> str:
+    return json.dumps({"groundTruthData": {"data": data, "encoding": "CSV"}, "eventMetadata": {"eventId": ident},
+                       "eventVersion": "0"}) + "\n"
+
+
+@pytest.fixture
+def s3():
+    """moto S3 with the stage's bucket."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def objects(s3, prefix: str = "ground-truth/") -> dict[str, str]:
+    """Every object under the prefix: key -> body."""
+    listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read().decode() for o in listing}
+
+
+def invoke(s3, tmp_path: Path, name: str, content: str, *argv: str, now: datetime = NOW) -> tuple[int, str, str]:
+    """Run the command like main() does, with injected client and clock: (exit code, stdout, error line)."""
+    path = tmp_path / name
+    path.write_text(content)
+    args = gt.parse_args([str(path), "--ground-truth-s3-uri", GT_URI, *argv])
+    out = io.StringIO()
+    try:
+        return gt.run(args, s3=s3, now=now, out=out), out.getvalue(), ""
+    except MonitorError as exc:
+        return exc.exit_code, out.getvalue(), f"error: {exc}"
+
+
+# ---- formats --------------------------------------------------------------------------------------------------------
+
+
+def test_csv_labels_become_ground_truth_records_under_the_hour_they_were_collected(s3, tmp_path):
+    code, out, err = invoke(s3, tmp_path, "labels.csv",
+                            "inference_id,is_fraud,analyst\ntx-1001,1,ana\ntx-1002,0,bo\ntx-1003,true,ana\n")
+
+    body = record("tx-1001", "1") + record("tx-1002", "0") + record("tx-1003", "1")
+    key = gt.object_key(HOUR_PREFIX, body.encode())
+    assert (code, err) == (0, "")
+    assert objects(s3) == {key: body}
+    assert out == f"""\
+labels: labels.csv (csv, 3 rows)
+  valid:   3 (2 positive, 1 negative)
+  invalid: 0
+destination: {GT_URI}/
+  2026/11/27/10/  3 labels
+wrote 3 records in 1 object:
+  s3://{BUCKET}/{key}  3 records
+"""
+
+
+def test_record_lines_match_the_model_monitor_ground_truth_format_exactly(s3, tmp_path):
+    invoke(s3, tmp_path, "labels.csv", 'inference_id,is_fraud\n"tx-""quoted""",1\n')
+
+    (body,) = objects(s3).values()
+    assert body == ('{"groundTruthData": {"data": "1", "encoding": "CSV"}, '
+                    '"eventMetadata": {"eventId": "tx-\\"quoted\\""}, "eventVersion": "0"}\n')
+
+
+def test_jsonl_labels_with_times_go_to_the_utc_hour_of_each_label(s3, tmp_path):
+    content = "\n".join([
+        '{"inference_id": "tx-1", "is_fraud": true, "labelled_at": "2026-11-25T09:59:59Z"}',
+        '{"inference_id": "tx-2", "is_fraud": 0, "labelled_at": "2026-11-25T11:30:00+02:00"}',
+        '{"inference_id": 3, "is_fraud": "FRAUD", "labelled_at": "2026-11-25T10:00:00"}',
+        "",
+        '{"inference_id": "tx-4", "is_fraud": false, "labelled_at": "2026-11-26"}',
+    ]) + "\n"
+
+    code, out, err = invoke(s3, tmp_path, "labels.jsonl", content, "--time-column", "labelled_at")
+
+    assert (code, err) == (0, "")
+    by_hour = {key.rsplit("/", 1)[0]: body for key, body in objects(s3).items()}
+    assert by_hour == {
+        "ground-truth/prod/2026/11/25/09": record("tx-1", "1") + record("tx-2", "0"),
+        "ground-truth/prod/2026/11/25/10": record("3", "1"),
+        "ground-truth/prod/2026/11/26/00": record("tx-4", "0"),
+    }
+    assert out.splitlines()[:7] == [
+        "labels: labels.jsonl (jsonl, 4 rows)",
+        "  valid:   4 (2 positive, 2 negative)",
+        "  invalid: 0",
+        f"destination: {GT_URI}/",
+        "  2026/11/25/09/  2 labels",
+        "  2026/11/25/10/  1 labels",
+        "  2026/11/26/00/  1 labels",
+    ]
+
+
+def test_column_names_and_label_values_are_configurable(s3, tmp_path):
+    content = "event_id;decision\n"  # not comma separated: still one column each way -> header check names it
+    code, _, err = invoke(s3, tmp_path, "labels.csv", content, "--id-column", "event_id")
+    assert (code, err) == (2, "error: labels.csv has no column 'event_id' (columns: event_id;decision); pass "
+                              "--id-column with one of them")
+
+    code, out, err = invoke(s3, tmp_path, "decisions.csv", "event_id,decision\ne-1,Chargeback\ne-2,cleared\n",
+                            "--id-column", "event_id", "--label-column", "decision",
+                            "--positive-values", "chargeback,fraud", "--negative-values", "cleared")
+
+    assert (code, err) == (0, "")
+    assert sorted(objects(s3).values()) == [record("e-1", "1") + record("e-2", "0")]
+
+
+def test_format_is_taken_from_the_flag_when_the_extension_says_nothing(s3, tmp_path):
+    code, _, err = invoke(s3, tmp_path, "labels.txt", "inference_id,is_fraud\ntx-1,1\n")
+    assert (code, err) == (2, f"error: cannot tell the format of {tmp_path / 'labels.txt'} from its extension; "
+                              "pass --format csv or --format jsonl")
+
+    code, _, err = invoke(s3, tmp_path, "labels.txt", "inference_id,is_fraud\ntx-1,1\n", "--format", "csv")
+    assert (code, err) == (0, "")
+
+
+# ---- validation -----------------------------------------------------------------------------------------------------
+
+INVALID_CSV = """\
+inference_id,is_fraud
+tx-1,1
+tx-2,maybe
+,0
+tx-1,0
+tx-5,1,extra
+tx-6,
+tx-7,0
+"""
+
+
+def test_a_file_with_invalid_rows_uploads_nothing_and_reports_counts_and_lines(s3, tmp_path):
+    code, out, err = invoke(s3, tmp_path, "labels.csv", INVALID_CSV)
+
+    assert code == 2
+    assert objects(s3) == {}
+    assert out == f"""\
+labels: labels.csv (csv, 7 rows)
+  valid:   2 (1 positive, 1 negative)
+  invalid: 5
+    malformed row: 1 (line 6: 3 fields, header has 2)
+    empty id: 1 (line 4)
+    unknown label value: 2 (lines 3, 7: 'maybe', '')
+    duplicate id in file: 1 (line 5)
+destination: {GT_URI}/
+  2026/11/27/10/  2 labels
+"""
+    assert err == ("error: labels.csv has 5 invalid rows: 1 malformed row (line 6), 1 empty id (line 4), "
+                   "2 unknown label values (lines 3, 7), 1 duplicate id in file (line 5); fix them, or pass "
+                   "--skip-invalid to upload the 2 valid rows")
+
+
+def test_skip_invalid_uploads_the_valid_rows_only(s3, tmp_path, capsys):
+    code, _, err = invoke(s3, tmp_path, "labels.csv", INVALID_CSV, "--skip-invalid")
+
+    assert (code, err) == (0, "")
+    assert list(objects(s3).values()) == [record("tx-1", "1") + record("tx-7", "0")]
+    assert capsys.readouterr().err == "warning: skipping 5 invalid rows of labels.csv (--skip-invalid)\n"
+
+
+def test_malformed_json_lines_and_bad_times_are_reported_with_their_line_numbers(s3, tmp_path):
+    content = "\n".join([
+        '{"inference_id": "tx-1", "is_fraud": 1, "t": "2026-11-27T10:00:00Z"}',
+        '{"inference_id": "tx-2", "is_fraud": 1, "t": "yesterday"}',
+        '{"inference_id": "tx-3", "is_fraud": 1',
+        '["tx-4", 1]',
+        '{"inference_id": "tx-5", "t": "2026-11-27T10:00:00Z"}',
+    ]) + "\n"
+
+    code, out, err = invoke(s3, tmp_path, "labels.jsonl", content, "--time-column", "t")
+
+    assert code == 2
+    assert out.splitlines()[3:6] == [
+        "    malformed row: 3 (lines 3, 4, 5: not valid JSON, not a JSON object, no field 'is_fraud')",
+        "    unreadable label time: 1 (line 2: 'yesterday')",
+        f"destination: {GT_URI}/",
+    ]
+    assert err.startswith("error: labels.jsonl has 4 invalid rows: 3 malformed rows (lines 3, 4, 5), "
+                          "1 unreadable label time (line 2); ")
+
+
+def test_only_the_first_five_offending_lines_are_listed(s3, tmp_path):
+    content = "inference_id,is_fraud\n" + "".join(f"tx-{i},unknown\n" for i in range(8))
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content)
+
+    assert code == 2
+    assert "    unknown label value: 8 (lines 2, 3, 4, 5, 6, ...: 'unknown')\n" in out
+    assert "8 unknown label values (lines 2, 3, 4, 5, 6, ...)" in err
+
+
+def test_overlapping_positive_and_negative_values_are_a_usage_error(s3, tmp_path):
+    code, _, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\n",
+                          "--positive-values", "1,yes", "--negative-values", "0,YES")
+
+    assert (code, err) == (2, "error: yes is both a positive and a negative value; fix --positive-values / "
+                              "--negative-values")
+
+
+# ---- dedup against S3, idempotence, batches -------------------------------------------------------------------------
+
+
+def test_rerunning_an_upload_writes_nothing_new(s3, tmp_path):
+    content = "inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+    invoke(s3, tmp_path, "labels.csv", content)
+    first = objects(s3)
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content + "tx-3,1\n")
+
+    assert (code, err) == (0, "")
+    assert "  already uploaded: 2 (same id and label in that hour; skipped)\n" in out
+    new = {k: v for k, v in objects(s3).items() if k not in first}
+    assert list(new.values()) == [record("tx-3", "1")]
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", content + "tx-3,1\n")
+    assert out.endswith("wrote 0 records in 0 objects (nothing new to upload)\n")
+    assert len(objects(s3)) == 2
+
+
+def test_an_id_uploaded_earlier_in_the_hour_with_another_label_is_a_conflict(s3, tmp_path):
+    s3.put_object(Bucket=BUCKET, Key=HOUR_PREFIX + "from-yesterdays-run.jsonl", Body=record("tx-9", "0"))
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-8,0\ntx-9,1\n")
+
+    assert code == 2
+    assert "    id already uploaded with another label: 1 (line 3)\n" in out
+    assert err == ("error: labels.csv has 1 invalid row: 1 id already uploaded with another label (line 3); fix "
+                   "them, or pass --skip-invalid to upload the 1 valid rows")
+    assert list(objects(s3)) == [HOUR_PREFIX + "from-yesterdays-run.jsonl"]
+
+
+def test_ids_already_uploaded_in_another_hour_are_not_duplicates(s3, tmp_path):
+    s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/27/09/old.jsonl", Body=record("tx-9", "0"))
+
+    code, _, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-9,1\n")
+
+    assert (code, err) == (0, "")
+
+
+def test_batches_hold_at_most_batch_size_records_and_are_named_by_their_content(s3, tmp_path):
+    content = "inference_id,is_fraud\n" + "".join(f"tx-{i},{i % 2}\n" for i in range(5))
+
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", content, "--batch-size", "2")
+
+    bodies = [record("tx-0", "0") + record("tx-1", "1"), record("tx-2", "0") + record("tx-3", "1"),
+              record("tx-4", "0")]
+    keys = [gt.object_key(HOUR_PREFIX, b.encode()) for b in bodies]
+    assert code == 0
+    assert objects(s3) == dict(zip(keys, bodies))
+    assert out.splitlines()[-4:] == ["wrote 5 records in 3 objects:"] + [
+        f"  s3://{BUCKET}/{k}  {n} records" for k, n in zip(keys, (2, 2, 1))]
+
+
+def test_dry_run_validates_and_lists_objects_but_writes_nothing(s3, tmp_path):
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", "--dry-run")
+
+    key = gt.object_key(HOUR_PREFIX, record("tx-1", "1").encode())
+    assert code == 0
+    assert objects(s3) == {}
+    assert out.endswith(f"dry run: would write 1 records in 1 object:\n  s3://{BUCKET}/{key}  1 records\n")
+
+
+# ---- coverage --------------------------------------------------------------------------------------------------------
+
+
+def capture_line(event_id: str, inference_id: str | None, when: str) -> str:
+    meta = {"eventId": event_id, "inferenceTime": when}
+    if inference_id:
+        meta["inferenceId"] = inference_id
+    return json.dumps({"captureData": {
+        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": "129.5,5411,1,3,14,2",
+                          "encoding": "CSV"},
+        "endpointOutput": {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT", "data": "0.031",
+                           "encoding": "CSV"}},
+        "eventMetadata": meta, "eventVersion": "0"}) + "\n"
+
+
+def seed_captures(s3) -> None:
+    base = "datacapture/fraud-detect-prod"
+    s3.put_object(Bucket=BUCKET, Key=f"{base}/AllTraffic/2026/11/27/09/10-00-000-aa.jsonl",
+                  Body=capture_line("ev-1", "tx-1", "2026-11-27T09:10:00Z")
+                  + capture_line("ev-2", "tx-2", "2026-11-27T09:11:00Z") + "not json\n")
+    s3.put_object(Bucket=BUCKET, Key=f"{base}/AllTraffic/2026/11/27/10/05-00-000-bb.jsonl",
+                  Body=capture_line("ev-3", None, "2026-11-27T10:05:00Z")
+                  + capture_line("ev-4", "tx-4", "2026-11-27T10:06:00Z"))
+    s3.put_object(Bucket=BUCKET, Key=f"{base}/Shadow/2026/11/27/10/07-00-000-cc.jsonl",
+                  Body=capture_line("ev-5", "tx-5", "2026-11-27T10:07:00Z"))
+    # outside the 2-hour window: not read
+    s3.put_object(Bucket=BUCKET, Key=f"{base}/AllTraffic/2026/11/27/07/00-00-000-dd.jsonl",
+                  Body=capture_line("ev-0", "tx-0", "2026-11-27T07:00:00Z"))
+
+
+def test_coverage_counts_captured_events_with_a_label_and_labels_with_no_capture(s3, tmp_path):
+    seed_captures(s3)
+    labels = "inference_id,is_fraud\ntx-1,1\nev-3,0\ntx-5,0\ntx-0,1\nTX-2,0\n"
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
+                            "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod",
+                            "--window-hours", "2", "--window-end", "2026-11-27T10:59:00Z")
+
+    assert (code, err) == (0, "")
+    assert out.split("destination:")[0].endswith("invalid: 0\n")
+    coverage = out[out.index("coverage:"):out.index("dry run:")]
+    assert coverage == f"""\
+coverage: captures 2026-11-27T09:00Z to 2026-11-27T11:00Z under s3://{BUCKET}/datacapture/fraud-detect-prod/ (3 files, 2 variants)
+  captured events:             5
+  captured events with label:  3 (60.0%)
+  labels with no captured event: 2 of 5 (40.0%)
+  unreadable capture lines:    1
+  unmatched label ids, e.g.:   TX-2, tx-0
+  captured ids look like:      tx-1, tx-2, ev-3
+"""
+
+
+def test_coverage_needs_the_capture_location(s3, tmp_path):
+    code, _, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\n", "--check-coverage")
+
+    assert (code, err) == (2, "error: --check-coverage needs --capture-s3-uri (the endpoint's data capture "
+                              "destination)")
+
+
+# ---- stage parameters and the CLI -------------------------------------------------------------------------------------
+
+
+def test_ground_truth_input_comes_from_the_stage_parameter_file(s3, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prod-config-export.json").write_text(json.dumps({"Parameters": {"GroundTruthInput": GT_URI}}))
+    (tmp_path / "labels.csv").write_text("inference_id,is_fraud,labelled_at\ntx-1,1,2026-11-20T08:15:00Z\n")
+
+    assert gt.main(["labels.csv", "--stage", "prod", "--time-column", "labelled_at"]) == 0
+    assert list(objects(s3)) == [gt.object_key("ground-truth/prod/2026/11/20/08/", record("tx-1", "1").encode())]
+
+
+def test_an_empty_ground_truth_input_is_a_config_error(s3, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "staging-monitoring-schedule-config.json").write_text(json.dumps({"Parameters": {}}))
+    (tmp_path / "labels.csv").write_text("inference_id,is_fraud\ntx-1,1\n")
+
+    assert gt.main(["labels.csv", "--stage", "staging"]) == 2
+    assert capsys.readouterr().err == (
+        "error: GroundTruthInput is empty in staging-monitoring-schedule-config.json (model quality and bias "
+        "monitors are off); set it in the stage config or pass --ground-truth-s3-uri\n")
+
+
+def test_a_missing_label_file_is_a_usage_error_without_traceback(tmp_path, capsys):
+    assert gt.main([str(tmp_path / "nope.csv"), "--ground-truth-s3-uri", GT_URI]) == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot read {tmp_path / 'nope.csv'}: No such file or directory; check the path\n")
