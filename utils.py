@@ -59,6 +59,7 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
     Raises OSError (the caller words it) before any target is touched if a directory is missing or not writable.
     """
     staged: list[tuple[str, Path]] = []
+    path = Path(".")
     try:
         for path, data in files.items():
             fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
@@ -71,12 +72,14 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
                 os.chmod(tmp, path.stat().st_mode & 0o777)
             else:
                 os.chmod(tmp, 0o644)
-    except BaseException:
+    except BaseException as exc:
         for tmp, _ in staged:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+        if isinstance(exc, OSError):  # name the target, not the temp file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     for tmp, path in staged:
         os.replace(tmp, path)
