@@ -51,7 +51,8 @@ def client_config() -> Any:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        # total_max_attempts counts the first try; botocore's "max_attempts" key counts only retries (one more)
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
     )
