@@ -1,0 +1,72 @@
+"""End to end over HTTP: the real CLI process against moto_server on 127.0.0.1, as CodeBuild runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.moto import moto_server
+from bench.seed import OUTPUTS_BUCKET, cli_env, seed
+from pipelines.template_params import load_template_parameters, validate
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server():
+    import boto3
+
+    with moto_server() as url:
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        sm, s3 = session.client("sagemaker", endpoint_url=url), session.client("s3", endpoint_url=url)
+        seed(sm, s3)
+        yield url, s3
+
+
+def run_cli(url: str, out: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | cli_env(url)
+    return subprocess.run([sys.executable, "get_baselines_and_configs.py", *args,
+                           "--export-staging-config", str(out / "staging-config-export.json"),
+                           "--export-prod-config", str(out / "prod-config-export.json")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def output_keys(s3) -> list[str]:
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=OUTPUTS_BUCKET).get("Contents", []))
+
+
+def test_dry_run_over_http_writes_nothing_to_s3(server, tmp_path):
+    url, s3 = server
+    before = output_keys(s3)
+    result = run_cli(url, tmp_path, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert output_keys(s3) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "prod-config-export.json", "prod-config-export.parameter-overrides.json", "prod-config-export.tags.json",
+        "staging-config-export.json", "staging-config-export.parameter-overrides.json",
+        "staging-config-export.tags.json"]
+
+
+def test_codebuild_run_over_http_enables_all_four_monitors_in_both_stages(server, tmp_path):
+    url, s3 = server
+    result = run_cli(url, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "Traceback" not in result.stdout
+    specs = load_template_parameters(REPO / "model-monitor-template.yml")
+    for stage in ("staging", "prod"):
+        params = json.loads((tmp_path / f"{stage}-config-export.json").read_text())["Parameters"]
+        assert validate(params, specs) == []
+        assert [params[f"Enable{m}Monitor"] for m in ("DataQuality", "ModelQuality", "ModelBias",
+                                                      "ModelExplainability")] == ["yes"] * 4
+    assert len([k for k in output_keys(s3) if k.startswith("derived-baselines/")]) == 3
+    again = run_cli(url, tmp_path)
+    assert again.returncode == 0
+    assert "Wrote 0 local file(s), 6 unchanged." in again.stdout.splitlines()
