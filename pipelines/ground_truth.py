@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipelines import aws
-from pipelines.errors import ConfigError, MonitorError, NotFoundError, UsageError, ValidationError
+from pipelines.errors import ConfigError, MonitorError, UsageError, ValidationError
 from pipelines.report import load_stage_params
 from utils import S3UriError, parse_s3_uri, s3_uri, sha256_hex
 
@@ -55,11 +55,13 @@ PROBLEMS = (
 )
 _PROBLEM_LABELS = dict(PROBLEMS)
 
-_RECORD = '{"groundTruthData": {"data": "%s", "encoding": "CSV"}, "eventMetadata": {"eventId": %s}, "eventVersion": "0"}\n'
+# One ground-truth record; %s are the label ("1"/"0") and the JSON-quoted id. Formatting beats json.dumps per row.
+_RECORD = ('{"groundTruthData": {"data": "%s", "encoding": "CSV"}, "eventMetadata": {"eventId": %s}, '
+           '"eventVersion": "0"}\n')
 _HOUR_RE = re.compile(r"/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$")
 
 
-# ---- shapes ---------------------------------------------------------------------------------------------------------
+# ---- shapes --------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ class HourOf:
             return hour
 
 
-# ---- validation -----------------------------------------------------------------------------------------------------
+# ---- validation ----------------------------------------------------------------------------------------------------
 
 
 def validate(spec: LabelSpec, now: datetime) -> Validation:
@@ -367,7 +369,8 @@ def existing_labels(s3: "S3Client", bucket: str, prefix: str) -> tuple[dict[str,
     return found, objects
 
 
-def check_existing(spec: LabelSpec, result: Validation, s3: "S3Client", gt_uri: str, now: datetime) -> dict[str, dict[str, str]]:
+def check_existing(spec: LabelSpec, result: Validation, s3: "S3Client", gt_uri: str,
+                   now: datetime) -> dict[str, dict[str, str]]:
     """Second pass: compare valid rows with what is already uploaded for their hour.
 
     Same id and label: counted as already uploaded and skipped later (re-running an upload is harmless).
@@ -401,7 +404,7 @@ def check_existing(spec: LabelSpec, result: Validation, s3: "S3Client", gt_uri: 
     return existing
 
 
-# ---- writing ---------------------------------------------------------------------------------------------------------
+# ---- writing -------------------------------------------------------------------------------------------------------
 
 
 def object_key(prefix: str, body: bytes) -> str:
@@ -439,7 +442,7 @@ def upload(spec: LabelSpec, result: Validation, s3: "S3Client | None", gt_uri: s
     return UploadResult(objects={hour: written[hour] for hour in sorted(written)})
 
 
-# ---- coverage ---------------------------------------------------------------------------------------------------------
+# ---- coverage ------------------------------------------------------------------------------------------------------
 
 
 def window_hours(end: datetime, hours: int) -> list[str]:
@@ -488,7 +491,7 @@ def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, label_ids:
                     capture_examples=examples, unreadable_lines=unreadable)
 
 
-# ---- rendering --------------------------------------------------------------------------------------------------------
+# ---- rendering -----------------------------------------------------------------------------------------------------
 
 
 def _lines_text(problem: Problem) -> str:
@@ -561,7 +564,7 @@ def render_coverage(cov: Coverage) -> str:
     return "\n".join(out) + "\n"
 
 
-# ---- CLI --------------------------------------------------------------------------------------------------------------
+# ---- CLI -----------------------------------------------------------------------------------------------------------
 
 
 def _env(name: str, default: str | None = None) -> str | None:
