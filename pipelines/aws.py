@@ -85,16 +85,17 @@ def describe_failure(exc: BaseException, *, service: str, operation: str, resour
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")).strip() or code
+        message = " ".join(str(error.get("Message", "")).split()) or code  # one line, whatever AWS sent
+        needs = f"IAM action {action}"
         if code in ("AccessDenied", "AccessDeniedException", "403", "Forbidden"):
             return AwsError(f"access denied: {where}; grant {action} to the role running this build")
         if code in _CREDENTIAL_CODES:
-            return AwsError(f"AWS credentials rejected ({code}) calling {where}; refresh the credentials "
+            return AwsError(f"AWS credentials rejected ({code}) calling {where} ({needs}); refresh the credentials "
                             "(aws sso login, or new session keys) and rerun")
         if code in _NOT_FOUND_CODES:
             return NotFoundError(f"{where} failed: {code} ({message}); check that it exists and that the run's "
-                                 "region is right")
-        return AwsError(f"{where} failed: {code}: {message}")
+                                 f"region is right ({needs})")
+        return AwsError(f"{where} failed: {code}: {message} ({needs})")
     if isinstance(exc, NoCredentialsError):
         return AwsError(f"no AWS credentials found for {where}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
                         "AWS_SECRET_ACCESS_KEY")
