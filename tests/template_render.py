@@ -261,7 +261,8 @@ def create_job_definitions_in_moto(resources: dict[str, Any], region: str = "us-
             if operation not in _DESCRIBE:
                 continue  # moto 5.2 has no monitoring schedules (NotImplementedError)
             getattr(client, _snake(operation))(**request)
-            described[logical_id] = getattr(client, _DESCRIBE[operation])(JobDefinitionName=request["JobDefinitionName"])
+            describe = getattr(client, _DESCRIBE[operation])
+            described[logical_id] = describe(JobDefinitionName=request["JobDefinitionName"])
     return described
 
 
@@ -304,7 +305,8 @@ def cfn_lint(param_sets: dict[str, dict[str, str]]) -> dict[str, list[str]]:
         if result.returncode not in (0, 2, 4, 6, 8, 10, 12, 14) or not result.stdout.strip().startswith("["):
             raise RuntimeError(f"cfn-lint failed to run (exit {result.returncode}): {result.stderr.strip()}")
         for match in json.loads(result.stdout):
-            text = f"{match['Rule']['Id']} {match['Message']} ({match['Filename']}:{match['Location']['Start']['LineNumber']})"
+            line = match["Location"]["Start"]["LineNumber"]
+            text = f"{match['Rule']['Id']} {match['Message']} ({match['Filename']}:{line})"
             owners = {paths[p] for p in paths if p == match["Filename"] or p in match["Message"]}
             for owner in owners or {""}:
                 findings[owner].append(text.replace(tmp + "/", "").replace(f"{REPO_ROOT}/", ""))
@@ -315,7 +317,8 @@ def sample_parameters(stage: str = "staging", **overrides: str) -> dict[str, str
     """A complete, realistic parameter set for a stage, as the CLI writes it (all values strings)."""
     project, project_id = "fraud-detection", "p-1a2b3c4d5e6f"
     endpoint = f"{project}-{stage}"
-    baselines = f"{BUCKET}/baselines/{project}-{project_id}/7"
+    baselines = f"{BUCKET}/baselines/{project}-{project_id}/7"  # ModelBuild artifacts of package version 7
+    derived = f"{BUCKET}/derived/{project}-{project_id}/7"  # files the CLI writes (merged bias, adjusted config)
     params = {
         "SageMakerProjectName": project,
         "SageMakerProjectId": project_id,
@@ -353,12 +356,12 @@ def sample_parameters(stage: str = "staging", **overrides: str) -> dict[str, str
         "GroundTruthStartTimeOffset": "-P8D",
         "GroundTruthEndTimeOffset": "-P7D",
         "EnableModelBiasMonitor": "yes",
-        "ModelBiasBaselineConstraints": f"{BUCKET}/derived/{project}-{project_id}/7/bias/constraints-3f2a9c.json",
+        "ModelBiasBaselineConstraints": f"{derived}/bias/constraints-3f2a9c.json",
         "ModelBiasConfigUri": f"{baselines}/bias/analysis_config.json",
         "ModelBiasOutputS3Uri": f"{BUCKET}/monitor-output/{stage}/model-bias",
         "EnableModelExplainabilityMonitor": "yes",
         "ModelExplainabilityBaselineConstraints": f"{baselines}/explainability/constraints.json",
-        "ModelExplainabilityConfigUri": f"{BUCKET}/derived/{project}-{project_id}/7/explainability/analysis_config-8b1d04.json",
+        "ModelExplainabilityConfigUri": f"{derived}/explainability/analysis_config-8b1d04.json",
         "ModelExplainabilityOutputS3Uri": f"{BUCKET}/monitor-output/{stage}/model-explainability",
         "NotificationTopicArn": "",
         "NotificationEmail": "",

@@ -61,7 +61,10 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
         {"EnableModelQualityMonitor": "no"},
         monitor_resources("DataQuality", "ModelBias", "ModelExplainability"),
     ),
-    "model bias off": ({"EnableModelBiasMonitor": "no"}, ALL_MONITORS - monitor_resources("ModelBias") | {"ModelQualityAlarm"}),
+    "model bias off": (
+        {"EnableModelBiasMonitor": "no"},
+        ALL_MONITORS - monitor_resources("ModelBias") | {"ModelQualityAlarm"},
+    ),
     "model explainability off": (
         {"EnableModelExplainabilityMonitor": "no"},
         ALL_MONITORS - monitor_resources("ModelExplainability") | {"ModelQualityAlarm"},
@@ -94,7 +97,10 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
     "alarms to topic": ({"NotificationTopicArn": TOPIC_ARN}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "no model quality threshold": ({"ModelQualityAlarmThreshold": ""}, ALL_MONITORS),
     "drift features 0": ({"DriftAlarmFeatures": ""}, ALL_MONITORS | {"ModelQualityAlarm"}),
-    "drift features 1": ({"DriftAlarmFeatures": "transaction_amount"}, ALL_MONITORS | {"ModelQualityAlarm", "DriftAlarm1"}),
+    "drift features 1": (
+        {"DriftAlarmFeatures": "transaction_amount"},
+        ALL_MONITORS | {"ModelQualityAlarm", "DriftAlarm1"},
+    ),
     "drift features 5": (
         {"DriftAlarmFeatures": FIVE_FEATURES},
         ALL_MONITORS | {"ModelQualityAlarm"} | {f"DriftAlarm{i}" for i in range(1, 6)},
@@ -384,7 +390,8 @@ def test_five_drift_features_give_one_alarm_each_on_its_drift_metric() -> None:
     resources = rendered("drift features 5")["Resources"]
     alarms = {f"DriftAlarm{i}": resources[f"DriftAlarm{i}"]["Properties"] for i in range(1, 6)}
     assert {a: (p["AlarmName"], p["MetricName"]) for a, p in alarms.items()} == {
-        "DriftAlarm1": ("fraud-detection-staging-drift-transaction_amount", "feature_baseline_drift_transaction_amount"),
+        "DriftAlarm1": (
+            "fraud-detection-staging-drift-transaction_amount", "feature_baseline_drift_transaction_amount"),
         "DriftAlarm2": ("fraud-detection-staging-drift-merchant_category", "feature_baseline_drift_merchant_category"),
         "DriftAlarm3": ("fraud-detection-staging-drift-card_present", "feature_baseline_drift_card_present"),
         "DriftAlarm4": ("fraud-detection-staging-drift-hour_of_day", "feature_baseline_drift_hour_of_day"),
@@ -464,6 +471,7 @@ def lint_findings() -> dict[str, list[str]]:
     """cfn-lint findings for every case and both shipped stage configs, from a single cfn-lint run."""
     sets = {case: case_parameters(case) for case in CASES}
     sets.update({f"shipped {stage}": shipped_parameters(stage) for stage in ("staging", "prod")})
+    sets["deliberately bad"] = sample_parameters(InstanceType="ml.m5.huge")  # proves findings reach their set
     return cfn_lint(sets)
 
 
@@ -476,12 +484,11 @@ def test_cfn_lint_is_clean_for_the_template_itself(lint_findings: dict[str, list
     assert lint_findings[""] == []
 
 
-def test_cfn_lint_attributes_a_bad_parameter_value_to_its_parameter_set() -> None:
-    findings = cfn_lint({"good": sample_parameters(), "bad": sample_parameters(InstanceType="ml.m5.huge")})
-    assert findings["good"] == [] and findings[""] == []
-    assert len(findings["bad"]) == 4  # InstanceType of each of the four job definitions
-    assert all(f.startswith("W1030 {'Ref': 'InstanceType'} is not one of ['ml.c4.2xlarge'") for f in findings["bad"])
-    assert all("when 'Ref' is resolved to 'ml.m5.huge' from ['bad.json']" in f for f in findings["bad"])
+def test_cfn_lint_attributes_a_bad_parameter_value_to_its_parameter_set(lint_findings: dict[str, list[str]]) -> None:
+    bad = lint_findings["deliberately bad"]
+    assert len(bad) == 4  # InstanceType of each of the four job definitions
+    assert all(f.startswith("W1030 {'Ref': 'InstanceType'} is not one of ['ml.c4.2xlarge'") for f in bad)
+    assert all("when 'Ref' is resolved to 'ml.m5.huge' from ['deliberately_bad.json']" in f for f in bad)
 
 
 def _checkov() -> str | None:
