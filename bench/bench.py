@@ -240,13 +240,17 @@ def print_report(report: dict[str, Any]) -> None:
     print("\n" + "=" * 100)
     print(f"CLI cold start, {report['runs']} timed runs per scenario after 1 warm-up "
           f"({report['machine']['cpus']} CPUs, Python {report['machine']['python']}, boto3 {report['machine']['boto3']})")
-    print(f"{'scenario':<12}{'versions':>9}{'seed s':>8}   {'wall s: median  min-max  (IQR)':<36}"
-          f"{'peak RSS MiB: median  max':<27}{'warm-up s':>9}")
+    load = report["machine"]["load_average"]
+    print(f"load average (1 min) {load['start']:.2f} at start, {load['end']:.2f} at end (wall times grow with load; "
+          "the CPU time column is less sensitive to it)")
+    print(f"{'scenario':<13}{'versions':>8}{'seed s':>8}   {'wall s: median  min-max  (IQR)':<36}"
+          f"{'CPU s: median':<15}{'peak RSS MiB: median max':<26}{'warm-up s':>9}")
     for s in scenarios:
         w, r = s["wall_s"], s["rss_mib"]
         wall = f"{w['median']:.3f}  {w['min']:.3f}-{w['max']:.3f}  ({w['q1']:.3f}-{w['q3']:.3f})"
         rss = f"{r['median']:.1f}  {r['max']:.1f}"
-        print(f"{s['name']:<12}{s['versions']:>9,}{s['seed_s']:>8.1f}   {wall:<36}{rss:<27}{s['warmup']['wall_s']:>9.3f}")
+        print(f"{s['name']:<13}{s['versions']:>8,}{s['seed_s']:>8.1f}   {wall:<36}{s['cpu_s']['median']:<15.3f}"
+              f"{rss:<26}{s['warmup']['wall_s']:>9.3f}")
     print("\nAWS requests per run (HTTP attempts, from botocore events in the CLI process)")
     operations = sorted({op for s in scenarios for key in ("requests_first_run", "requests_rerun")
                          for op in s[key]["by_operation"]})
@@ -301,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     work_root = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         import boto3
@@ -313,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                                           imports=False, profile=False))
         report = {
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "boto3": boto3.__version__,
-                        "platform": platform.platform()},
+                        "platform": platform.platform(),
+                        "load_average": {"start": load_start, "end": os.getloadavg()[0]}},
             "runs": args.runs, "scenarios": scenarios, "targets": targets(scenarios),
             "bench_s": time.perf_counter() - started,
         }
