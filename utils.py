@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,47 @@ def atomic_write_many(files: dict[Path, bytes]) -> None:
         if isinstance(exc, OSError):  # name the target, not the temp file
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    _replace_all_or_none(staged)
+
+
+def _replace_all_or_none(staged: list[tuple[str, Path]]) -> None:
+    """Rename every temp file over its target; if any rename fails (or Ctrl-C), put back the targets already
+    replaced, so a failed run leaves every existing output byte-identical and no new one behind."""
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
+    try:
+        for _, path in staged:
+            if path.exists():  # a copy (bytes and mode) next to it, to put back if a later rename fails
+                fd, backups[path] = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
+                                                     suffix=".bak")
+                os.close(fd)
+                shutil.copy2(path, backups[path])
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+            done.append(path)
+    except BaseException:
+        for path in reversed(done):
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            else:
+                os.unlink(path)
+        for tmp, path in staged:
+            if path not in done:
+                _unlink_quietly(tmp)
+        raise
+    finally:
+        for backup in backups.values():
+            _unlink_quietly(backup)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def atomic_write(path: Path, data: bytes) -> None:
