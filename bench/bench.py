@@ -142,6 +142,24 @@ def pyinstrument_profile(env: dict[str, str], out_dir: Path, work: Path) -> str 
     return str(target.relative_to(ROOT))
 
 
+FLOOR_CODE = ("import boto3; s = boto3.session.Session(region_name='us-east-1'); "
+              "s.client('sagemaker'); s.client('s3')")
+
+
+def floor(runs: int, work: Path) -> dict[str, Any]:
+    """The floor the CLI cannot go under: Python + importing boto3 + building its two clients, no request."""
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for index in range(runs + 1):
+        log = work / f"floor-{index}.log"
+        result = run_measured([sys.executable, "-c", FLOOR_CODE], os.environ | {"AWS_DEFAULT_REGION": "us-east-1"},
+                              log)
+        check_exit(result, "floor run", log)
+        results.append(result)
+    timed = results[1:]
+    return {"wall_s": spread([r["wall_s"] for r in timed]), "rss_mib": spread([r["rss_mib"] for r in timed])}
+
+
 # ---------------------------------------------------------------------------------------------------- scenarios
 
 
@@ -251,6 +269,9 @@ def print_report(report: dict[str, Any]) -> None:
         rss = f"{r['median']:.1f}  {r['max']:.1f}"
         print(f"{s['name']:<13}{s['versions']:>8,}{s['seed_s']:>8.1f}   {wall:<36}{s['cpu_s']['median']:<15.3f}"
               f"{rss:<26}{s['warmup']['wall_s']:>9.3f}")
+    fl = report["floor"]
+    print(f"{'floor':<13}{'':>8}{'':>8}   {fl['wall_s']['median']:.3f}  {fl['wall_s']['min']:.3f}-{fl['wall_s']['max']:.3f}"
+          f"{'':<22}{'':<15}{fl['rss_mib']['median']:.1f}  (python + import boto3 + 2 clients, no request)")
     print("\nAWS requests per run (HTTP attempts, from botocore events in the CLI process)")
     operations = sorted({op for s in scenarios for key in ("requests_first_run", "requests_rerun")
                          for op in s[key]["by_operation"]})
@@ -310,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import boto3
 
+        floor_result = floor(args.runs, work_root / "floor")
         scenarios = [run_scenario("4-versions", 0, args.runs, work_root, imports=True, profile=args.profile)]
         if args.large_versions > len(DEFAULT_VERSIONS):
             name = f"{args.large_versions // 1000}k-versions" if args.large_versions >= 1000 else \
@@ -320,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "boto3": boto3.__version__,
                         "platform": platform.platform(),
                         "load_average": {"start": load_start, "end": os.getloadavg()[0]}},
-            "runs": args.runs, "scenarios": scenarios, "targets": targets(scenarios),
+            "runs": args.runs, "floor": floor_result, "scenarios": scenarios, "targets": targets(scenarios),
             "bench_s": time.perf_counter() - started,
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
