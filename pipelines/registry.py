@@ -76,8 +76,9 @@ def describe_package(sm: SageMakerClient, arn: str) -> ModelPackage:
 
 def _no_approved_message(sm: SageMakerClient, group: str) -> str:
     """Only on the failure path: find out why, so the message says what to do."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
+    resource = f"model package group '{group}'"
     try:
         sm.describe_model_package_group(ModelPackageGroupName=group)
     except ClientError as exc:
@@ -85,12 +86,20 @@ def _no_approved_message(sm: SageMakerClient, group: str) -> str:
             return (f"model package group '{group}' does not exist; pass --model-package-group-name "
                     "(default <project-name>-<project-id>)")
         raise aws.describe_failure(exc, service="sagemaker", operation="DescribeModelPackageGroup",
-                                   resource=f"model package group '{group}'") from exc
+                                   resource=resource) from exc
+    except BotoCoreError as exc:
+        raise aws.describe_failure(exc, service="sagemaker", operation="DescribeModelPackageGroup",
+                                   resource=resource) from exc
     counts = {"PendingManualApproval": 0, "Rejected": 0}
     for status in counts:
-        paginator = sm.get_paginator("list_model_packages")
-        for page in paginator.paginate(ModelPackageGroupName=group, ModelApprovalStatus=status):
+        token: dict[str, str] = {}
+        while True:
+            page = aws.call(sm, "ListModelPackages", resource, ModelPackageGroupName=group,
+                            ModelApprovalStatus=status, MaxResults=100, **token)
             counts[status] += len(page.get("ModelPackageSummaryList", []))
+            if not page.get("NextToken"):
+                break
+            token = {"NextToken": page["NextToken"]}
     return (f"model package group '{group}' has no Approved package ({counts['PendingManualApproval']} pending, "
             f"{counts['Rejected']} rejected); approve a version in the Model Registry or pass --model-package-arn")
 
