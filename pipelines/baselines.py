@@ -63,10 +63,13 @@ class S3Objects:
     def __init__(self, s3: Any) -> None:
         self.s3 = s3
         self._bodies: dict[str, bytes] = {}
+        self._missing: dict[str, BaselineProblem] = {}  # also read once: both stages see the same answer
         self._exists: dict[str, bool] = {}
 
     def read(self, uri: str) -> bytes:
         """The object's bytes (cached). Raises BaselineProblem for a bad URI or missing object, AwsError otherwise."""
+        if uri in self._missing:
+            raise self._missing[uri]
         if uri not in self._bodies:
             try:
                 bucket, key = parse_s3_uri(uri)
@@ -80,9 +83,11 @@ class S3Objects:
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code in ("NoSuchKey", "404"):
-                    raise BaselineProblem(f"{uri} does not exist") from None
+                    self._missing[uri] = BaselineProblem(f"{uri} does not exist")
+                    raise self._missing[uri] from None
                 if code == "NoSuchBucket":
-                    raise BaselineProblem(f"{uri}: bucket '{bucket}' does not exist") from None
+                    self._missing[uri] = BaselineProblem(f"{uri}: bucket '{bucket}' does not exist")
+                    raise self._missing[uri] from None
                 raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
             except BotoCoreError as exc:
                 raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
