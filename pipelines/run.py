@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from pipelines import aws
 from pipelines.baselines import S3Objects
+from pipelines.derived import DerivedFile
 from pipelines.errors import MonitorError, NotFoundError, StrictModeError, ValidationError
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
@@ -77,15 +78,47 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
                                                 f"({len(problems)} problem(s)), nothing written")
     result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
     if not options.dry_run:
-        for plan in plans:
-            for file in plan.derived:
-                if objects.put(file.uri, file.body):
-                    result.uploaded.append(file.uri)
+        result.uploaded = _upload_derived(s3, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
     for plan in plans:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
     result.written = write_all(files)
     return result
+
+
+def _upload_derived(s3: Any, files: list[DerivedFile]) -> list[str]:
+    """PutObject for derived files not yet in S3. Keys are content-addressed, so one listing of each
+    derived-baselines/<group>/<version>/ prefix says what exists (no per-file HeadObject, no 404s)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from utils import parse_s3_uri
+
+    unique = {file.uri: file for file in files}
+    existing: set[str] = set()
+    for bucket, prefix in sorted({_version_prefix(uri) for uri in unique}):
+        paginator = s3.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                existing.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
+        except (BotoCoreError, ClientError) as exc:
+            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2",
+                                       resource=f"s3://{bucket}/{prefix}") from exc
+    uploaded = []
+    for uri, file in sorted(unique.items()):
+        if uri in existing:
+            continue
+        bucket, key = parse_s3_uri(uri)
+        aws.call(s3, "PutObject", uri, Bucket=bucket, Key=key, Body=file.body, ContentType="application/json")
+        uploaded.append(uri)
+    return uploaded
+
+
+def _version_prefix(uri: str) -> tuple[str, str]:
+    """(bucket, 'derived-baselines/<group>/<version>/') of a derived file's URI."""
+    from utils import parse_s3_uri
+
+    bucket, key = parse_s3_uri(uri)
+    return bucket, "/".join(key.split("/")[:3]) + "/"
 
 
 def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:

@@ -247,7 +247,7 @@ def test_a_value_set_in_the_stage_file_wins_over_the_derived_one(cli, seeded, tm
     assert "ScheduleExpression" not in params  # the template default (hourly) applies
     assert ("  note: cannot check the ground truth prefix: s3:ListObjectsV2 on s3://labels-bucket/fraud/staging "
             "failed: NoSuchBucket (The specified bucket does not exist); check that it exists and that the run's "
-            "region is right") in result.out.splitlines()
+            "region is right (IAM action s3:ListBucket)") in result.out.splitlines()
 
 
 def test_a_misspelt_parameter_is_an_error_naming_the_closest_valid_name(cli, seeded, tmp_path):
