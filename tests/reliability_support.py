@@ -1,0 +1,358 @@
+"""Shared helpers for the reliability tests: a workspace with its own stage configs, an in-process CLI runner,
+snapshots of local files and of every S3 object, and an AWS call log that can inject faults per attempt.
+
+Faults go through botocore's own event system: a ``before-send`` handler registered *first* on each client the
+CLI builds answers instead of moto (a fake HTTP response, or a raised botocore exception), so botocore's retry
+logic, parsers and our error wording all run exactly as they would against AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "model-monitor-template.yml"
+STAGES = ("staging", "prod")
+
+
+# --------------------------------------------------------------------------------------------- workspace + runner
+@dataclass
+class Result:
+    """What one CLI run returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Workspace:
+    """A temp dir holding both stage configs (copies of the repo's) and the six output files."""
+
+    root: Path
+    capsys: Any
+
+    def config(self, stage: str) -> Path:
+        return self.root / "configs" / f"{stage}-monitoring-schedule-config.json"
+
+    def export(self, stage: str) -> Path:
+        return self.root / "out" / f"{stage}-config-export.json"
+
+    def outputs(self) -> list[Path]:
+        return [self.root / "out" / f"{stage}-config-export{suffix}" for stage in STAGES
+                for suffix in (".json", ".parameter-overrides.json", ".tags.json")]
+
+    def document(self, stage: str) -> dict[str, Any]:
+        return json.loads(self.config(stage).read_text())
+
+    def write_config(self, stage: str, content: Any) -> None:
+        """Replace a stage config: a str/bytes is written as is, anything else as JSON."""
+        path = self.config(stage)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_text(content)
+        else:
+            path.write_text(json.dumps(content, indent=2))
+
+    def argv(self, *extra: str) -> list[str]:
+        base = ["--template-file", str(TEMPLATE)]
+        for stage in STAGES:
+            base += [f"--import-{stage}-config", str(self.config(stage)),
+                     f"--export-{stage}-config", str(self.export(stage))]
+        return base + list(extra)
+
+    def run(self, *extra: str, argv: list[str] | None = None) -> Result:
+        """Run the CLI in-process; ``argv`` replaces the workspace's default arguments when given."""
+        import get_baselines_and_configs
+
+        self.capsys.readouterr()
+        code = get_baselines_and_configs.main(self.argv(*extra) if argv is None else argv)
+        captured = self.capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return Result(code, captured.out, captured.err)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file under the workspace (hidden temp files included), by relative path."""
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file()}
+
+    def seed_old_outputs(self) -> dict[str, bytes]:
+        """Put stale bytes in all six output files (as an earlier run would have), return the snapshot."""
+        for path in self.outputs():
+            path.write_bytes(b'{"stale": "' + path.name.encode() + b'"}\n')
+        return self.files()
+
+
+def make_workspace(tmp_path: Path, capsys: Any) -> Workspace:
+    workspace = Workspace(root=tmp_path / "ws", capsys=capsys)
+    (workspace.root / "configs").mkdir(parents=True)
+    (workspace.root / "out").mkdir()
+    for stage in STAGES:
+        shutil.copyfile(REPO / f"{stage}-monitoring-schedule-config.json", workspace.config(stage))
+    return workspace
+
+
+# ------------------------------------------------------------------------------------------------------- S3 state
+def s3_state(s3: Any) -> dict[str, bytes]:
+    """Every object in every bucket: s3://bucket/key -> bytes."""
+    state = {}
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            for obj in page.get("Contents", []):
+                state[f"s3://{name}/{obj['Key']}"] = s3.get_object(Bucket=name, Key=obj["Key"])["Body"].read()
+    return state
+
+
+def complete_derived_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    """The objects added between two states; asserts nothing existing changed and each new one is a whole
+    derived file (its key's content hash matches its bytes: never a partial object)."""
+    from utils import sha256_hex
+
+    assert {uri: body for uri, body in after.items() if uri in before} == before
+    added = sorted(set(after) - set(before))
+    for uri in added:
+        assert "/derived-baselines/" in uri, uri
+        assert uri.endswith(f"-{sha256_hex(after[uri])[:16]}.json"), uri
+        json.loads(after[uri])
+    return added
+
+
+# --------------------------------------------------------------------------------------------- calls and faults
+class _Raw:
+    """The raw body object botocore's AWSResponse streams from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def error_response(request: Any, service: str, status: int, code: str, message: str) -> Any:
+    """A fake AWS error response in the service's wire format (JSON for SageMaker, XML for S3)."""
+    from botocore.awsrequest import AWSResponse
+
+    headers = {"x-amzn-RequestId": "fault-injected", "x-amz-request-id": "fault-injected"}
+    if service == "sagemaker":
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        body = json.dumps({"__type": code, "message": message}).encode()
+    elif request.method == "HEAD":  # S3 answers HEAD errors without a body
+        body = b""
+    else:
+        headers["Content-Type"] = "application/xml"
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+                f"<RequestId>fault-injected</RequestId></Error>").encode()
+    return AWSResponse(request.url, status, headers, _Raw(body))
+
+
+# kind -> (HTTP status, SageMaker error code, S3 error code, message)
+ERRORS: dict[str, tuple[int, str, str, str]] = {
+    "throttling": (400, "ThrottlingException", "SlowDown", "Rate exceeded"),
+    "500": (500, "InternalFailure", "InternalError", "We encountered an internal error. Please try again."),
+    "503": (503, "ServiceUnavailable", "ServiceUnavailable", "Service is unavailable. Please try again."),
+    "access-denied": (400, "AccessDeniedException", "AccessDenied", "Access Denied"),
+    "expired-token": (400, "ExpiredTokenException", "ExpiredToken", "The security token included in the request is expired"),
+    "validation": (400, "ValidationException", "InvalidArgument", "1 validation error detected"),
+    "no-such-bucket": (404, "ResourceNotFound", "NoSuchBucket", "The specified bucket does not exist"),
+    "no-such-key": (404, "ResourceNotFound", "NoSuchKey", "The specified key does not exist."),
+}
+S3_ACCESS_DENIED_STATUS = 403
+
+
+@dataclass
+class Fault:
+    """Fail ``operation`` (e.g. 's3.GetObject', '*' for every call) on attempts ``first`` .. ``first+times-1``
+    of the matching calls (1-based, counting every attempt, retries included); times None = always."""
+
+    operation: str
+    kind: str
+    times: int | None = None
+    first: int = 1
+    seen: int = 0
+
+    def matches(self, service: str, operation: str) -> bool:
+        return self.operation in ("*", f"{service}.{operation}")
+
+    def fires(self) -> bool:
+        self.seen += 1
+        return self.seen >= self.first and (self.times is None or self.seen < self.first + self.times)
+
+
+@dataclass
+class CallLog:
+    """Every client the CLI builds reports its API calls and attempts here; faults fire on matching attempts."""
+
+    calls: list[str] = field(default_factory=list)  # one per API call ('s3.GetObject')
+    params: list[Any] = field(default_factory=list)  # the request of each call (botocore's serialised form)
+    attempts: list[str] = field(default_factory=list)  # one per HTTP attempt, retries included
+    faults: list[Fault] = field(default_factory=list)
+    fail_call: int | None = None  # 1-based index into calls: answer that call with AccessDenied (no retries)
+    edits: dict[str, Any] = field(default_factory=dict)  # 'sagemaker.DescribeEndpoint' -> edit(parsed) in place
+
+    def count(self, name: str, *, attempts: bool = False) -> int:
+        return (self.attempts if attempts else self.calls).count(name)
+
+    def install(self, client: Any) -> Any:
+        client.meta.events.register("before-call", self._before_call)
+        client.meta.events.register("after-call", self._after_call)
+        # botocore calls *every* before-send handler and uses the first answer: ours goes first, and when it
+        # answers, moto's handler (which would still carry out the request, e.g. store a PutObject) is switched off
+        # for that one attempt and switched back on by the last handler.
+        client.meta.events.register_first("before-send", self._before_send)
+        client.meta.events.register_last("before-send", self._moto_back_on)
+        return client
+
+    @staticmethod
+    def _moto_back_on(**_: Any) -> None:
+        from moto.core.models import botocore_stubber
+
+        botocore_stubber.enabled = True
+
+    def _before_call(self, model: Any, params: Any, **_: Any) -> None:
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+        self.params.append(params)
+
+    def _after_call(self, parsed: Any, model: Any, **_: Any) -> None:
+        edit = self.edits.get(f"{model.service_model.service_name}.{model.name}")
+        if edit is not None:
+            edit(parsed)
+
+    def _before_send(self, request: Any, event_name: str, **_: Any) -> Any:
+        _, service, operation = event_name.split(".", 2)  # before-send.<service id>.<Operation>
+        self.attempts.append(f"{service}.{operation}")
+        kind = "access-denied" if self.fail_call is not None and len(self.calls) == self.fail_call else next(
+            (fault.kind for fault in self.faults if fault.matches(service, operation) and fault.fires()), None)
+        if kind is None:
+            return None
+        response = self._answer(request, service, kind)  # raises for connection errors and timeouts
+        from moto.core.models import botocore_stubber
+
+        botocore_stubber.enabled = False
+        return response
+
+    @staticmethod
+    def _answer(request: Any, service: str, kind: str) -> Any:
+        from botocore.exceptions import ConnectionError, EndpointConnectionError, ReadTimeoutError
+
+        if kind == "connection":
+            raise EndpointConnectionError(endpoint_url=request.url)
+        if kind == "connection-reset":
+            raise ConnectionError(error="Connection reset by peer")
+        if kind == "read-timeout":
+            raise ReadTimeoutError(endpoint_url=request.url)
+        status, sm_code, s3_code, message = ERRORS[kind]
+        if service == "s3" and kind == "access-denied":
+            status = S3_ACCESS_DENIED_STATUS
+        if service == "s3" and kind == "expired-token":
+            status = 400
+        return error_response(request, service, status, s3_code if service == "s3" else sm_code, message)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
+    """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
+    from botocore.retries import standard
+
+    from pipelines import aws
+
+    log = CallLog()
+    original = aws.make_client
+    monkeypatch.setattr(aws, "make_client", lambda session, service: log.install(original(session, service)))
+    # botocore's standard mode sleeps up to 20 s between attempts: keep the retry logic, drop the waiting
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    return log
+
+
+# ------------------------------------------------------------------------------------------------------ fixtures
+@pytest.fixture
+def moto_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
+    """(sagemaker, s3) on moto's in-process AWS, with the environment CodeBuild gives the CLI."""
+    import boto3
+    from moto import mock_aws
+
+    from bench.seed import cli_env
+
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    for key, value in cli_env().items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
+
+
+@dataclass
+class World:
+    """One moto AWS per test module, seeded once: the fraud registry (v1 Approved, v2 Rejected, v3 Approved,
+    v4 Pending; both endpoints run v3), a group with no Approved version and an empty group."""
+
+    sm: Any
+    s3: Any
+    seeded: Any
+    pristine: dict[str, bytes]
+
+    def restore_s3(self) -> None:
+        """Back to the seeded objects: drop what a test added, put back what it changed."""
+        for uri, body in s3_state(self.s3).items():
+            bucket, key = uri[5:].split("/", 1)
+            if uri not in self.pristine:
+                self.s3.delete_object(Bucket=bucket, Key=key)
+            elif body != self.pristine[uri]:
+                self.s3.put_object(Bucket=bucket, Key=key, Body=self.pristine[uri])
+
+
+UNAPPROVED_GROUP = "fraud-unapproved"  # 1 Rejected, 2 PendingManualApproval
+EMPTY_GROUP = "fraud-empty"  # exists, no versions
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    import boto3
+    from moto import mock_aws
+
+    from bench.seed import _inference, cli_env, seed
+
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+            patch.delenv(key, raising=False)
+        for key, value in cli_env().items():
+            patch.setenv(key, value)
+        with mock_aws():
+            sm, s3 = boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
+            seeded = seed(sm, s3)
+            for group, statuses in ((UNAPPROVED_GROUP, ["Rejected", "PendingManualApproval", "PendingManualApproval"]),
+                                    (EMPTY_GROUP, [])):
+                sm.create_model_package_group(ModelPackageGroupName=group)
+                for status in statuses:
+                    sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus=status,
+                                            InferenceSpecification=_inference())
+            yield World(sm=sm, s3=s3, seeded=seeded, pristine=s3_state(s3))
+
+
+@pytest.fixture
+def registry(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The module's seeded world, with S3 put back after the test."""
+    from bench.seed import cli_env
+
+    for key, value in cli_env().items():
+        monkeypatch.setenv(key, value)
+    yield world
+    world.restore_s3()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A workspace in a temp dir, which is also the working directory (nothing can land in the repo)."""
+    workspace = make_workspace(tmp_path, capsys)
+    monkeypatch.chdir(workspace.root)
+    return workspace
