@@ -302,12 +302,13 @@ class World:
     pristine: dict[str, bytes]
 
     def restore_s3(self) -> None:
-        """Back to the seeded objects: drop what a test added, put back what it changed."""
-        for uri, body in s3_state(self.s3).items():
+        """Back to the seeded objects: drop what a test added, put back what it changed or deleted."""
+        now = s3_state(self.s3)
+        for uri in set(now) | set(self.pristine):
             bucket, key = uri[5:].split("/", 1)
             if uri not in self.pristine:
                 self.s3.delete_object(Bucket=bucket, Key=key)
-            elif body != self.pristine[uri]:
+            elif now.get(uri) != self.pristine[uri]:
                 self.s3.put_object(Bucket=bucket, Key=key, Body=self.pristine[uri])
 
 
