@@ -155,10 +155,13 @@ def _ground_truth_note(plan: StagePlan, s3: Any) -> None:
     """Labels may not have arrived yet: an empty ground-truth prefix is a note, never a failure."""
     if not any(status.enabled and status.monitor.needs_ground_truth for status in plan.monitors):
         return
-    from utils import parse_s3_uri
+    from utils import S3UriError, parse_s3_uri
 
     uri = plan.parameters["GroundTruthInput"]
-    bucket, prefix = parse_s3_uri(uri)
+    try:
+        bucket, prefix = parse_s3_uri(uri)
+    except S3UriError:
+        return  # a malformed GroundTruthInput from the stage file: validation reports it with the others
     try:
         response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
     except MonitorError as exc:  # labels live outside this run's control: report, never fail the run
