@@ -147,7 +147,8 @@ def plan_stage(
         params.update({k: v for k, v in status.baselines.items() if not k.endswith("(shown only)")})
         plan.derived.extend(derived)
     for status in plan.monitors:
-        params[status.monitor.enable_param] = "yes" if status.enabled else "no"
+        if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
+            params[status.monitor.enable_param] = "yes" if status.enabled else "no"
     _alarm_threshold(plan, explicit, specs, available, document)
     return plan
 
