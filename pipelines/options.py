@@ -91,7 +91,7 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
                         "(3-63 lowercase letters, digits, '.' and '-'; no s3:// prefix)")
     group = (values.get("model_package_group_name") or "").strip() or (
         f"{name}-{project_id}" if name and project_id else "")
-    if values.get("model_package_group_name") is not None and not group:
+    if values.get("model_package_group_name") is not None and not values["model_package_group_name"].strip():
         problems.append("--model-package-group-name is empty; omit it to use <project-name>-<project-id>")
     elif group and not GROUP_NAME_RE.match(group):
         problems.append(f"model package group name '{group}' must be 1-63 letters, digits and hyphens")
