@@ -13,7 +13,7 @@ import logging
 import sys
 
 from pipelines.__version__ import __version__
-from pipelines.errors import EXIT_OK, EXIT_USAGE, MonitorError, ValidationError
+from pipelines.errors import run_guarded
 
 EPILOG = """\
 example (CodeBuild sets the four environment variables instead of the first four flags):
@@ -78,21 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     from pipelines import cli
 
-    try:
-        return cli.run_from_args(vars(args))
-    except ValidationError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"error: {len(exc.problems)} problem(s) in the generated parameters; nothing was written",
-              file=sys.stderr)
-        return exc.exit_code
-    except MonitorError as exc:
-        logging.getLogger(__name__).debug("failure", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    return run_guarded(lambda: cli.run_from_args(vars(args)), interrupted="nothing was written")
 
 
 if __name__ == "__main__":

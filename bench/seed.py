@@ -94,7 +94,7 @@ def clarify_explainability_config() -> dict[str, Any]:
 
 def explainability_constraints() -> dict[str, Any]:
     return {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
-        "global_shap_values": dict(zip(FEATURES, [0.21, 0.12, 0.08, 0.03, 0.05, 0.17])), "expected_value": 0.02}}}}
+        "global_shap_values": dict(zip(FEATURES, [0.21, 0.12, 0.08, 0.03, 0.05, 0.17], strict=True)), "expected_value": 0.02}}}}
 
 
 BASELINE_DOCUMENTS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 EXIT_OK = 0
 EXIT_RUNTIME = 1  # AWS or runtime failure
 EXIT_USAGE = 2  # usage, configuration or validation problem
@@ -59,3 +61,25 @@ class OutputError(MonitorError):
     """When an output file cannot be written (missing directory, no permission)."""
 
     exit_code = EXIT_USAGE
+
+
+def run_guarded(run: Callable[[], int], *, interrupted: str) -> int:
+    """Call ``run``; expected failures become ``error: ...`` lines on stderr and their exit code, never a traceback.
+
+    ``--log-level DEBUG`` still shows the traceback (logged before the one-line message).
+    """
+    import logging
+    import sys
+
+    try:
+        return run()
+    except MonitorError as exc:
+        logging.getLogger("pipelines").debug("failure", exc_info=True)
+        lines = [*exc.problems, f"{len(exc.problems)} problem(s) in the generated parameters; nothing was written"] \
+            if isinstance(exc, ValidationError) else [str(exc)]
+        for line in lines:
+            print(f"error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"error: interrupted; {interrupted}", file=sys.stderr)
+        return 130

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
-from pipelines.errors import EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError
+from pipelines.errors import EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded
 from pipelines.monitors import MONITORS, Monitor, schedule_name
 from utils import S3UriError, canonical_json, parse_s3_uri, read_json_file, s3_uri
 
@@ -318,7 +318,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
 
 def _table(rows: list[tuple[str, ...]], indent: str) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1]).rstrip() for r in rows]
+    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths[:-1], strict=True)) + "  " + r[-1]).rstrip() for r in rows]
 
 
 def render_text(report: Report) -> str:
@@ -429,15 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 3 violations with --fail-on-violations, 2 usage/config, 1 AWS/runtime."""
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        return run(args)
-    except MonitorError as exc:
-        log.debug("failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; rerun the report", file=sys.stderr)
-        return 130
+    return run_guarded(lambda: run(args), interrupted="rerun the report")
 
 
 if __name__ == "__main__":

@@ -122,9 +122,6 @@ def load_template_parameters(path: Path) -> dict[str, ParameterSpec]:
                           "or run from the repository root") from exc
     specs = {}
     for name, raw in read_parameters_block(text, str(path)).items():
-        def num(key: str) -> float | None:
-            return float(raw[key]) if key in raw else None
-
         specs[name] = ParameterSpec(
             name=name,
             type=str(raw.get("Type", "String")),
@@ -133,8 +130,8 @@ def load_template_parameters(path: Path) -> dict[str, ParameterSpec]:
             allowed_pattern=raw.get("AllowedPattern"),
             min_length=int(raw["MinLength"]) if "MinLength" in raw else None,
             max_length=int(raw["MaxLength"]) if "MaxLength" in raw else None,
-            min_value=num("MinValue"),
-            max_value=num("MaxValue"),
+            min_value=float(raw["MinValue"]) if "MinValue" in raw else None,
+            max_value=float(raw["MaxValue"]) if "MaxValue" in raw else None,
             description=str(raw.get("Description", "")),
         )
     return specs
