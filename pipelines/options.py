@@ -93,7 +93,8 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
         f"{name}-{project_id}" if name and project_id else "")
     if values.get("model_package_group_name") is not None and not values["model_package_group_name"].strip():
         problems.append("--model-package-group-name is empty; omit it to use <project-name>-<project-id>")
-    elif group and not GROUP_NAME_RE.match(group):
+    # only an explicit name: the derived <name>-<id> is valid whenever both parts are (each reported above if not)
+    elif values.get("model_package_group_name") and not GROUP_NAME_RE.match(group):
         problems.append(f"model package group name '{group}' must be 1-63 letters, digits and hyphens")
     package_arn = (values.get("model_package_arn") or "").strip() or None
     if package_arn and not PACKAGE_ARN_RE.match(package_arn):
