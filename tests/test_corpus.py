@@ -1,0 +1,373 @@
+"""A table of malformed inputs: stage files, flags, environment, registry, baselines and output paths. Every case
+asserts the exit code, the exact stderr, that stdout is empty, and that no local file and no S3 object was
+written or changed (the six output files hold stale bytes from an "earlier run" that must survive)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bench.seed import ARTIFACTS_BUCKET, GROUP
+from reliability_support import (  # noqa: F401 - fixtures
+    EMPTY_GROUP, TEMPLATE, UNAPPROVED_GROUP, Workspace, calls, registry, s3_state, world, ws,
+)
+
+STAGING, PROD = "staging", "prod"
+DELETE = object()
+ONE_PROBLEM = "error: 1 problem(s) in the generated parameters; nothing was written\n"
+NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
+OPTIONAL_URI = "^(|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+)$"
+LONG_BASE = "fraud-detect-" + "x" * 38
+PACKAGE = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}"
+STATS = f"s3://{ARTIFACTS_BUCKET}/model-build/v3/baselines/data-quality/statistics.json"
+CONFIG = "{ws}/configs/staging-monitoring-schedule-config.json"
+PROD_CONFIG = "{ws}/configs/prod-monitoring-schedule-config.json"
+USAGE = ("usage: get_baselines_and_configs.py [-h] [--model-monitor-role ARN]\n"
+         "                                    [--sagemaker-project-name NAME]\n"
+         "                                    [--sagemaker-project-id ID]\n"
+         "                                    [--monitor-outputs-bucket BUCKET]\n"
+         "                                    [--import-staging-config PATH]\n"
+         "                                    [--import-prod-config PATH]\n"
+         "                                    [--export-staging-config PATH]\n"
+         "                                    [--export-prod-config PATH]\n"
+         "                                    [--model-package-group-name NAME]\n"
+         "                                    [--model-package-arn ARN]\n"
+         "                                    [--baseline-source {registry,endpoint}]\n"
+         "                                    [--sagemaker-project-arn ARN]\n"
+         "                                    [--template-file PATH]\n"
+         "                                    [--model-monitor-image-uri URI]\n"
+         "                                    [--clarify-image-uri URI] [--dry-run]\n"
+         "                                    [--strict]\n"
+         "                                    [--log-level {DEBUG,INFO,WARNING,ERROR}]\n"
+         "                                    [--version]\n")
+
+
+@dataclass
+class Case:
+    """One malformed input. ``params``/``tags``/``text`` change the staging file (``stage`` to pick prod)."""
+
+    id: str
+    error: str  # the exact stderr; {ws} is the workspace directory
+    code: int = 2
+    params: dict[str, Any] = field(default_factory=dict)  # merged into Parameters (DELETE removes the key)
+    tags: dict[str, Any] = field(default_factory=dict)
+    text: str | bytes | None = None  # replaces the whole stage file
+    document: Any = None  # replaces the whole stage file, as JSON
+    stage: str = STAGING
+    argv: tuple[str, ...] = ()
+    env: dict[str, str | None] = field(default_factory=dict)
+    setup: Callable[[Any, Workspace, Any], None] | None = None  # (registry, workspace, monkeypatch)
+
+
+def _drop_digest(parsed):
+    parsed["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"].pop("ContentDigest")
+
+
+def _put_stats(body: bytes, drop_digest: bool = True):
+    def setup(registry, ws, monkeypatch):
+        bucket, key = STATS[5:].split("/", 1)
+        if body is None:
+            registry.s3.delete_object(Bucket=bucket, Key=key)
+        else:
+            registry.s3.put_object(Bucket=bucket, Key=key, Body=body)
+        if drop_digest:
+            ws.calls.edits["sagemaker.DescribeModelPackage"] = _drop_digest
+    return setup
+
+
+def _dq_disabled(reason: str) -> str:
+    lines = [f"{stage}: data quality monitor disabled: {reason}" for stage in (STAGING, PROD)]
+    return f"error: --strict: 2 problem(s), nothing written: {' | '.join(lines)}\n"
+
+
+def _export_into(path: str, stage: str = STAGING):
+    def setup(registry, ws, monkeypatch):
+        ws.extra_argv = [f"--export-{stage}-config", path.format(ws=ws.root)]
+    return setup
+
+
+def _not_writable(registry, ws, monkeypatch):
+    """What a non-root user sees for a read-only directory (the tests run as root, who may write anywhere)."""
+    import pipelines.options
+
+    real = os.access
+    out = str(ws.root / "out")
+    monkeypatch.setattr(pipelines.options.os, "access",
+                        lambda path, mode: False if str(path) == out and mode == os.W_OK else real(path, mode))
+
+
+def _config_is_a_directory(registry, ws, monkeypatch):
+    ws.config(STAGING).unlink()
+    ws.config(STAGING).mkdir()
+
+
+CASES = [
+    # ---- stage file: syntax and shape
+    Case("invalid-json-trailing-comma", text='{"Parameters": {"StageName": "staging",}}',
+         error=f"error: staging config {CONFIG} is not valid JSON: Expecting property name enclosed in double "
+               "quotes at line 1 column 40\n"),
+    Case("empty-file", text="", error=f"error: staging config {CONFIG} is not valid JSON: Expecting value at line 1 "
+                                      "column 1\n"),
+    Case("yaml-instead-of-json", text="Parameters:\n  StageName: staging\n",
+         error=f"error: staging config {CONFIG} is not valid JSON: Expecting value at line 1 column 1\n"),
+    Case("not-utf8", text=b'{"Parameters": {"StageName": "\xff"}}',
+         error=f"error: cannot read staging config {CONFIG}: not UTF-8 text\n"),
+    Case("top-level-list", document=[{"StageName": "staging"}],
+         error=f"error: staging config {CONFIG} must be a JSON object {{\"Parameters\": {{...}}, \"Tags\": {{...}}}}, "
+               "got a list\n"),
+    Case("top-level-string", document="staging",
+         error=f"error: staging config {CONFIG} must be a JSON object {{\"Parameters\": {{...}}, \"Tags\": {{...}}}}, "
+               "got a string\n"),
+    Case("parameters-a-list", document={"Parameters": [["StageName", "staging"]]},
+         error=f"error: staging config {CONFIG}: Parameters must be an object of name -> string, got a list\n"),
+    Case("tags-a-string", document={"Parameters": {"StageName": "staging"}, "Tags": "team=fraud-ml"},
+         error=f"error: staging config {CONFIG}: Tags must be an object of name -> string, got a string\n"),
+    Case("config-missing", setup=lambda registry, ws, mp: ws.config(STAGING).unlink(),
+         error=f"error: staging config {CONFIG} does not exist; pass --import-staging-config with the right path\n"),
+    Case("config-is-a-directory", setup=_config_is_a_directory,
+         error=f"error: cannot read staging config {CONFIG}: Is a directory\n"),
+    # ---- stage file: types
+    Case("number-instead-of-string", params={"InstanceCount": 1},
+         error=f"error: staging config {CONFIG}: Parameters.InstanceCount must be a string, got a number 1; "
+               "write it in quotes: \"1\"\n"),
+    Case("boolean-instead-of-yes", params={"EnableDataQualityMonitor": True},
+         error=f"error: staging config {CONFIG}: Parameters.EnableDataQualityMonitor must be a string, got a "
+               "boolean true; write it in quotes: \"true\"\n"),
+    Case("null-value", params={"InstanceType": None},
+         error=f"error: staging config {CONFIG}: Parameters.InstanceType must be a string, got null null; write it "
+               "in quotes: \"null\"\n"),
+    Case("object-value", params={"ScheduleExpression": {"cron": "0 * ? * * *"}},
+         error=f"error: staging config {CONFIG}: Parameters.ScheduleExpression must be a string, got an object "
+               "{\"cron\": \"0 * ? * * *\"}; use a string\n"),
+    Case("list-value", params={"SubnetIds": ["subnet-1", "subnet-2"]},
+         error=f"error: staging config {CONFIG}: Parameters.SubnetIds must be a string, got a list "
+               "[\"subnet-1\", \"subnet-2\"]; use a string\n"),
+    Case("tag-value-a-number", tags={"cost-center": 4711},
+         error=f"error: staging config {CONFIG}: Tags.cost-center must be a string, got a number 4711; write it in "
+               "quotes: \"4711\"\n"),
+    # ---- stage file: names
+    Case("misspelt-top-level-key", document={"Parameter": {"StageName": "staging"}},
+         error=f"error: staging config {CONFIG}: unknown top-level key 'Parameter'; did you mean 'Parameters'?\n"),
+    Case("misspelt-parameter", params={"ScheduleExpresion": "cron(0 * ? * * *)"},
+         error=f"error: staging config {CONFIG}: unknown parameter 'ScheduleExpresion'; did you mean "
+               "'ScheduleExpression'?\n"),
+    Case("wrong-case-parameter", params={"instancetype": "ml.m5.large"},
+         error=f"error: staging config {CONFIG}: unknown parameter 'instancetype'; did you mean 'InstanceType'?\n"),
+    Case("unknown-parameter", params={"Owner": "fraud-ml"},
+         error=f"error: staging config {CONFIG}: unknown parameter 'Owner'; see the template's Parameters for "
+               "valid names\n"),
+    Case("missing-stage-name", params={"StageName": DELETE},
+         error=f"error: staging config {CONFIG}: Parameters.StageName is missing; add \"StageName\": \"staging\"\n"),
+    Case("stage-name-of-the-other-stage", params={"StageName": "prod"},
+         error=f"error: staging config {CONFIG}: Parameters.StageName is 'prod' but this is the staging config; "
+               "set it to 'staging' or import the right file\n"),
+    Case("prod-file-imported-as-staging", stage=PROD, params={"StageName": "staging"},
+         error=f"error: prod config {PROD_CONFIG}: Parameters.StageName is 'staging' but this is the prod config; "
+               "set it to 'prod' or import the right file\n"),
+    Case("reserved-tag-prefix", tags={"aws:cloudformation:stack-name": "x"},
+         error=f"error: staging config {CONFIG}: tag key 'aws:cloudformation:stack-name' uses the reserved 'aws:' "
+               "prefix; rename it\n"),
+    Case("tag-value-too-long", tags={"owner": "x" * 257},
+         error=f"error: staging config {CONFIG}: tag 'owner' value is 257 characters, over 256\n"),
+    Case("empty-tag-key", tags={"": "x"},
+         error=f"error: staging config {CONFIG}: tag key '' must be 1-128 characters\n"),
+    # ---- generated parameters: schedule
+    Case("bad-cron-minute", params={"ScheduleExpression": "cron(15 * ? * * *)"},
+         error="error: staging: ScheduleExpression 'cron(15 * ? * * *)' is not a Model Monitor schedule; use hourly "
+               "cron(0 * ? * * *), daily cron(0 H ? * * *), every N hours cron(0 H/N ? * * *), or NOW\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("rate-expression", params={"ScheduleExpression": "rate(1 hour)"},
+         error="error: staging: ScheduleExpression 'rate(1 hour)' does not match the template's AllowedPattern "
+               "^(cron\\([^()]+\\)|NOW)$\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("now-without-window", params={"ScheduleExpression": "NOW"},
+         error="error: staging: ScheduleExpression NOW needs DataAnalysisStartTime and DataAnalysisEndTime "
+               "(e.g. -PT1H and -PT0H)\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("now-window-over-24h", params={"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT25H",
+                                        "DataAnalysisEndTime": "-PT0H"},
+         error="error: staging: the NOW analysis window -PT25H to -PT0H is 25 hours; SageMaker allows at most 24\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("now-window-reversed", params={"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
+                                        "DataAnalysisEndTime": "-PT2H"},
+         error="error: staging: DataAnalysisStartTime -PT1H must be earlier than DataAnalysisEndTime -PT2H\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("window-with-cron", params={"DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H"},
+         error="error: staging: DataAnalysisStartTime / DataAnalysisEndTime apply only with ScheduleExpression NOW; "
+               "remove them or set NOW\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    # ---- generated parameters: values
+    Case("instance-count-zero", params={"InstanceCount": "0"},
+         error="error: staging: InstanceCount is 0, below the minimum 1\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("instance-count-not-a-number", params={"InstanceCount": "two"},
+         error="error: staging: InstanceCount must be a number, got 'two'\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("problem-type-not-allowed", stage=PROD, params={"ProblemType": "binary"},
+         error="error: prod: ProblemType is 'binary', allowed: BinaryClassification, MulticlassClassification, "
+               "Regression\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("enable-flag-not-yes-or-no", params={"EnableDataQualityMonitor": "true"},
+         error="error: staging: EnableDataQualityMonitor is 'true', allowed: yes, no\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("subnets-without-security-groups", params={"SubnetIds": "subnet-0123456789abcdef0"},
+         error="error: staging: SubnetIds and SecurityGroupIds must be set together (a VPC needs both)\n"
+               "error: 1 problem(s) in the generated parameters; nothing was written\n"),
+    Case("schedule-name-over-63-characters", params={"MonitoringScheduleBaseName": LONG_BASE},
+         error=f"error: staging: MonitoringScheduleBaseName is 51 characters, longer than 41\n"
+               f"error: staging: schedule name '{LONG_BASE}-data-quality' is 64 characters, over SageMaker's 63; "
+               "shorten MonitoringScheduleBaseName or the project name\n"
+               f"error: staging: schedule name '{LONG_BASE}-model-quality' is 65 characters, over SageMaker's 63; "
+               "shorten MonitoringScheduleBaseName or the project name\n"
+               f"error: staging: schedule name '{LONG_BASE}-model-explainability' is 72 characters, over "
+               "SageMaker's 63; shorten MonitoringScheduleBaseName or the project name\n"
+               "error: 4 problem(s) in the generated parameters; nothing was written\n"),
+    Case("schedule-name-with-underscore", params={"MonitoringScheduleBaseName": "fraud_detect"},
+         error=f"error: staging: MonitoringScheduleBaseName 'fraud_detect' does not match the template's "
+               f"AllowedPattern {NAME}\n"
+               + "".join(f"error: staging: schedule name 'fraud_detect-{suffix}' must match {NAME} (letters, "
+                         "digits, hyphens)\n"
+                         for suffix in ("data-quality", "model-quality", "model-bias", "model-explainability"))
+               + "error: 5 problem(s) in the generated parameters; nothing was written\n"),
+    Case("bad-role-arn-in-stage-file", params={"ModelMonitorRoleArn": "fraud-model-monitor"},
+         error="error: staging: ModelMonitorRoleArn 'fraud-model-monitor' does not match the template's "
+               "AllowedPattern ^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$\n" + ONE_PROBLEM),
+    Case("bad-s3-uri-ground-truth", params={"GroundTruthInput": "labels-bucket/fraud"},
+         error=f"error: staging: GroundTruthInput 'labels-bucket/fraud' does not match the template's AllowedPattern "
+               f"{OPTIONAL_URI}\n" + ONE_PROBLEM),
+    Case("bucket-with-invalid-characters-in-uri", params={"DataQualityOutputS3Uri": "s3://Fraud_Outputs/dq"},
+         error="error: staging: DataQualityOutputS3Uri 's3://Fraud_Outputs/dq' does not match the template's "
+               "AllowedPattern ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$\n" + ONE_PROBLEM),
+    Case("explicit-baseline-not-an-s3-uri", params={"DataQualityBaselineStatistics": "statistics.json"},
+         error="error: staging: DataQualityBaselineStatistics 'statistics.json' does not match the template's "
+               f"AllowedPattern {OPTIONAL_URI}\n" + ONE_PROBLEM),
+    # ---- flags and environment
+    Case("bad-role-arn", argv=("--model-monitor-role", "arn:aws:iam::123:role/x"),
+         error="error: --model-monitor-role 'arn:aws:iam::123:role/x' is not an IAM role ARN (expected "
+               "arn:aws:iam::<12-digit account>:role/<name>)\n"),
+    Case("role-missing", env={"MODEL_MONITOR_ROLE_ARN": None},
+         error="error: missing --model-monitor-role (or environment variable MODEL_MONITOR_ROLE_ARN)\n"),
+    Case("bucket-with-s3-prefix", argv=("--monitor-outputs-bucket", "s3://fraud-outputs"),
+         error="error: --monitor-outputs-bucket 's3://fraud-outputs' is not a valid S3 bucket name (3-63 lowercase "
+               "letters, digits, '.' and '-'; no s3:// prefix)\n"),
+    Case("bucket-with-invalid-characters", argv=("--monitor-outputs-bucket", "Fraud_Outputs"),
+         error="error: --monitor-outputs-bucket 'Fraud_Outputs' is not a valid S3 bucket name (3-63 lowercase "
+               "letters, digits, '.' and '-'; no s3:// prefix)\n"),
+    Case("bucket-with-double-dot", env={"MONITOR_OUTPUTS_BUCKET": "fraud..outputs"},
+         error="error: --monitor-outputs-bucket 'fraud..outputs' is not a valid S3 bucket name (3-63 lowercase "
+               "letters, digits, '.' and '-'; no s3:// prefix)\n"),
+    Case("project-name-with-underscore", argv=("--sagemaker-project-name", "fraud_detect"),
+         error="error: --sagemaker-project-name 'fraud_detect' must be 1-32 letters, digits and hyphens (SageMaker "
+               "project names allow no underscores or dots)\n"),
+    Case("project-name-too-long", env={"SAGEMAKER_PROJECT_NAME": "f" * 33},
+         error=f"error: --sagemaker-project-name '{'f' * 33}' must be 1-32 letters, digits and hyphens (SageMaker "
+               "project names allow no underscores or dots)\n"),
+    Case("project-id-with-underscore", argv=("--sagemaker-project-id", "p_abc"),
+         error="error: --sagemaker-project-id 'p_abc' must be 1-20 letters, digits and hyphens\n"),
+    Case("empty-model-package-group-flag", argv=("--model-package-group-name", " "),
+         error="error: --model-package-group-name is empty; omit it to use <project-name>-<project-id>\n"),
+    Case("model-package-group-with-dot", argv=("--model-package-group-name", "fraud.models"),
+         error="error: model package group name 'fraud.models' must be 1-63 letters, digits and hyphens\n"),
+    Case("unversioned-package-arn", argv=("--model-package-arn", f"{PACKAGE}"),
+         error=f"error: --model-package-arn '{PACKAGE}' is not a versioned model package ARN "
+               "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)\n"),
+    Case("package-arn-with-endpoint-source", argv=("--model-package-arn", f"{PACKAGE}/3",
+                                                    "--baseline-source", "endpoint"),
+         error="error: --model-package-arn and --baseline-source endpoint contradict each other; pick one\n"),
+    Case("bad-project-arn", argv=("--sagemaker-project-arn", "fraud-detect"),
+         error="error: --sagemaker-project-arn 'fraud-detect' is not a SageMaker project ARN\n"),
+    Case("unknown-baseline-source", argv=("--baseline-source", "latest"),
+         error=USAGE + "get_baselines_and_configs.py: error: argument --baseline-source: invalid choice: 'latest' "
+                       "(choose from 'registry', 'endpoint')\n"),
+    Case("misspelt-flag", argv=("--strcit",),
+         error=USAGE + "get_baselines_and_configs.py: error: unrecognized arguments: --strcit\n"),
+    Case("two-problems-reported-at-once", argv=("--sagemaker-project-name", "fraud_detect"),
+         env={"MONITOR_OUTPUTS_BUCKET": None},
+         error="error: missing --monitor-outputs-bucket (or environment variable MONITOR_OUTPUTS_BUCKET); "
+               "--sagemaker-project-name 'fraud_detect' must be 1-32 letters, digits and hyphens (SageMaker "
+               "project names allow no underscores or dots)\n"),
+    Case("unknown-region", env={"AWS_REGION": "mars-north-1"},
+         error="error: no Model Monitor or Clarify image known for region 'mars-north-1'; pass "
+               "--model-monitor-image-uri and --clarify-image-uri (the image URIs for your region)\n"),
+    Case("no-region", env={"AWS_REGION": None, "AWS_DEFAULT_REGION": None}, code=1,
+         error="error: no AWS region configured; set AWS_REGION (or AWS_DEFAULT_REGION) or use a profile with one\n"),
+    # ---- registry
+    Case("empty-model-package-group", argv=("--model-package-group-name", EMPTY_GROUP), code=1,
+         error=f"error: model package group '{EMPTY_GROUP}' has no Approved package (0 pending, 0 rejected); "
+               "approve a version in the Model Registry or pass --model-package-arn\n"),
+    Case("no-approved-package", argv=("--model-package-group-name", UNAPPROVED_GROUP), code=1,
+         error=f"error: model package group '{UNAPPROVED_GROUP}' has no Approved package (2 pending, 1 rejected); "
+               "approve a version in the Model Registry or pass --model-package-arn\n"),
+    Case("model-package-group-does-not-exist", argv=("--model-package-group-name", "fraud-nothing"), code=1,
+         error="error: model package group 'fraud-nothing' does not exist; pass --model-package-group-name "
+               "(default <project-name>-<project-id>)\n"),
+    Case("pinned-version-does-not-exist", argv=("--model-package-arn", f"{PACKAGE}/99"), code=1,
+         error=f"error: sagemaker:DescribeModelPackage on model package '{PACKAGE}/99' failed: ValidationException: "
+               f"Model package {PACKAGE}/99 not found (IAM action sagemaker:DescribeModelPackage)\n"),
+    # ---- baselines (with --strict: a disabled monitor is a failure)
+    Case("baseline-missing", argv=("--strict",), setup=_put_stats(None, drop_digest=False),
+         error=_dq_disabled(f"{STATS} does not exist")),
+    Case("baseline-not-json", argv=("--strict",), setup=_put_stats(b"transaction_amount,42.5\n"),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not JSON")),
+    Case("baseline-wrong-kind", argv=("--strict",), setup=_put_stats(b'{"binary_classification_constraints": {}}'),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not data quality statistics (expected a JSON "
+                            "object with 'features' or 'dataset')")),
+    Case("baseline-empty", argv=("--strict",), setup=_put_stats(b""),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is empty")),
+    # ---- output paths
+    Case("output-in-a-missing-directory", setup=_export_into("{ws}/missing/staging.json"),
+         error="error: output directory {ws}/missing does not exist; create it or pass another export path\n"),
+    Case("output-directory-not-writable", setup=_not_writable,
+         error="error: output path {ws}/out/staging-config-export.json is not writable; fix its permissions or pass "
+               "another path\n"),
+    Case("output-path-is-a-directory", setup=_export_into("{ws}/configs"),
+         error="error: output path {ws}/configs is a directory; pass a file path\n"),
+    Case("both-stages-export-to-one-file", setup=_export_into("{ws}/out/prod-config-export.json"),
+         error="error: --export-staging-config and --export-prod-config name the same file; give each stage its "
+               "own\n"),
+    Case("template-missing", argv=("--template-file", "no-such-template.yml"),
+         error="error: cannot read template no-such-template.yml: No such file or directory; pass --template-file or "
+               "run from the repository root\n"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_malformed_input_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
+    ws.calls = calls
+    ws.extra_argv = []
+    if case.setup:
+        case.setup(registry, ws, monkeypatch)
+    if case.text is not None:
+        ws.write_config(case.stage, case.text)
+    elif case.document is not None:
+        ws.write_config(case.stage, json.dumps(case.document))
+    elif case.params or case.tags:
+        document = ws.document(case.stage)
+        for section, changes in (("Parameters", case.params), ("Tags", case.tags)):
+            for key, value in changes.items():
+                if value is DELETE:
+                    document[section].pop(key)
+                else:
+                    document[section][key] = value
+        ws.write_config(case.stage, document)
+    for key, value in case.env.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    before_files, before_s3 = ws.seed_old_outputs(), s3_state(registry.s3)
+    result = ws.run(*case.argv, *ws.extra_argv)
+    assert (result.code, result.out, result.err) == (case.code, "", case.error.replace("{ws}", str(ws.root)))
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
+    assert not [name for name in calls.calls if name.split(".")[1].startswith(("Put", "Delete", "Create"))]
+
+
+def test_the_corpus_has_at_least_forty_distinct_cases():
+    assert len({case.id for case in CASES}) == len(CASES) >= 40
+    assert len({case.error for case in CASES}) >= 40
