@@ -58,13 +58,12 @@ def registry_baselines(drift_check_baselines: dict[str, Any]) -> dict[str, Basel
 
 
 class S3Objects:
-    """A per-run cache over S3: every object is fetched at most once; puts are skipped when the key exists."""
+    """A per-run cache over S3: every object is fetched at most once."""
 
     def __init__(self, s3: Any) -> None:
         self.s3 = s3
         self._bodies: dict[str, bytes] = {}
         self._missing: dict[str, BaselineProblem] = {}  # also read once: both stages see the same answer
-        self._exists: dict[str, bool] = {}
 
     def read(self, uri: str) -> bytes:
         """The object's bytes (cached). Raises BaselineProblem for a bad URI or missing object, AwsError otherwise."""
@@ -93,33 +92,24 @@ class S3Objects:
                 raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
         return self._bodies[uri]
 
-    def exists(self, uri: str) -> bool:
-        """HeadObject, cached; a 404 is False."""
-        if uri not in self._exists:
-            from botocore.exceptions import BotoCoreError, ClientError
+    def list_uris(self, bucket: str, prefix: str) -> set[str]:
+        """The s3:// URIs of every object under ``prefix`` (ListObjectsV2, all pages)."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
-            bucket, key = parse_s3_uri(uri)
-            try:
-                self.s3.head_object(Bucket=bucket, Key=key)
-                self._exists[uri] = True
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                    self._exists[uri] = False
-                else:
-                    raise aws.describe_failure(exc, service="s3", operation="HeadObject", resource=uri) from exc
-            except BotoCoreError as exc:
-                raise aws.describe_failure(exc, service="s3", operation="HeadObject", resource=uri) from exc
-        return self._exists[uri]
+        found: set[str] = set()
+        try:
+            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                found.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
+        except (BotoCoreError, ClientError) as exc:
+            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2",
+                                       resource=f"s3://{bucket}/{prefix}") from exc
+        return found
 
-    def put(self, uri: str, body: bytes, content_type: str = "application/json") -> bool:
-        """PutObject unless the (content-addressed) key already exists; True when written."""
-        if self.exists(uri):
-            return False
+    def put(self, uri: str, body: bytes, content_type: str = "application/json") -> None:
+        """One PutObject (atomic per object: S3 never shows a partial object)."""
         bucket, key = parse_s3_uri(uri)
         aws.call(self.s3, "PutObject", uri, Bucket=bucket, Key=key, Body=body, ContentType=content_type)
-        self._exists[uri] = True
         self._bodies[uri] = body
-        return True
 
 
 def load_baseline(objects: S3Objects, baseline: Baseline, kind: str) -> Any:

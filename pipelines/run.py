@@ -78,7 +78,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
                                                 f"({len(problems)} problem(s)), nothing written")
     result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
     if not options.dry_run:
-        result.uploaded = _upload_derived(s3, [file for plan in plans for file in plan.derived])
+        result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
     for plan in plans:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
@@ -86,30 +86,18 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     return result
 
 
-def _upload_derived(s3: Any, files: list[DerivedFile]) -> list[str]:
+def _upload_derived(objects: S3Objects, files: list[DerivedFile]) -> list[str]:
     """PutObject for derived files not yet in S3. Keys are content-addressed, so one listing of each
     derived-baselines/<group>/<version>/ prefix says what exists (no per-file HeadObject, no 404s)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from utils import parse_s3_uri
-
     unique = {file.uri: file for file in files}
     existing: set[str] = set()
     for bucket, prefix in sorted({_version_prefix(uri) for uri in unique}):
-        paginator = s3.get_paginator("list_objects_v2")
-        try:
-            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-                existing.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
-        except (BotoCoreError, ClientError) as exc:
-            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2",
-                                       resource=f"s3://{bucket}/{prefix}") from exc
+        existing |= objects.list_uris(bucket, prefix)
     uploaded = []
     for uri, file in sorted(unique.items()):
-        if uri in existing:
-            continue
-        bucket, key = parse_s3_uri(uri)
-        aws.call(s3, "PutObject", uri, Bucket=bucket, Key=key, Body=file.body, ContentType="application/json")
-        uploaded.append(uri)
+        if uri not in existing:
+            objects.put(uri, file.body)
+            uploaded.append(uri)
     return uploaded
 
 
