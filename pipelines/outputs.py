@@ -85,6 +85,8 @@ def render_plan(result: "RunResult", project_name: str) -> str:  # noqa: F821 - 
             lines.append(f"  {status.monitor.title:<21} {state}  {'' if status.enabled else status.reason}".rstrip())
             for param, uri in status.baselines.items():
                 lines.append(f"      {param}: {uri}")
+            for path, uri in status.shown.items():
+                lines.append(f"      ({path}, not a parameter): {uri}")
         if plan.derived:
             verb = "would write" if result.dry_run else "writes"
             lines.append(f"  derived files ({verb} if absent):")

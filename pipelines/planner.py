@@ -30,6 +30,7 @@ class MonitorStatus:
     enabled: bool
     reason: str = ""
     baselines: dict[str, str] = field(default_factory=dict)  # template parameter -> S3 URI
+    shown: dict[str, str] = field(default_factory=dict)  # optional registry baselines: path -> S3 URI (plan only)
 
 
 @dataclass
@@ -135,16 +136,17 @@ def plan_stage(
                 for path in monitor.optional_sources:
                     if path in available:
                         document(path)
-                        status.baselines[f"{path} (shown only)"] = available[path].uri
+                        status.shown[path] = available[path].uri
             except BaselineProblem as exc:
                 problems = [str(exc)]
         if problems:
             status.enabled = False
             status.reason = "; ".join(problems)
             status.baselines.clear()
+            status.shown.clear()
             plan.warnings.append(f"{stage}: {monitor.title} monitor disabled: {status.reason}")
             continue
-        params.update({k: v for k, v in status.baselines.items() if not k.endswith("(shown only)")})
+        params.update(status.baselines)
         plan.derived.extend(derived)
     for status in plan.monitors:
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
