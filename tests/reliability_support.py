@@ -101,28 +101,33 @@ def make_workspace(tmp_path: Path, capsys: Any) -> Workspace:
 
 
 # ------------------------------------------------------------------------------------------------------- S3 state
-def s3_state(s3: Any) -> dict[str, bytes]:
-    """Every object in every bucket: s3://bucket/key -> bytes."""
+def s3_state(s3: Any) -> dict[str, str]:
+    """Every object in every bucket: s3://bucket/key -> ETag (moto's is the MD5 of the bytes). Listing only."""
     state = {}
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for obj in page.get("Contents", []):
-                state[f"s3://{name}/{obj['Key']}"] = s3.get_object(Bucket=name, Key=obj["Key"])["Body"].read()
+            state.update({f"s3://{name}/{obj['Key']}": obj["ETag"] for obj in page.get("Contents", [])})
     return state
 
 
-def complete_derived_files(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+def s3_body(s3: Any, uri: str) -> bytes:
+    bucket, key = uri[5:].split("/", 1)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def complete_derived_files(s3: Any, before: dict[str, str], after: dict[str, str]) -> list[str]:
     """The objects added between two states; asserts nothing existing changed and each new one is a whole
     derived file (its key's content hash matches its bytes: never a partial object)."""
     from utils import sha256_hex
 
-    assert {uri: body for uri, body in after.items() if uri in before} == before
+    assert {uri: etag for uri, etag in after.items() if uri in before} == before
     added = sorted(set(after) - set(before))
     for uri in added:
+        body = s3_body(s3, uri)
         assert "/derived-baselines/" in uri, uri
-        assert uri.endswith(f"-{sha256_hex(after[uri])[:16]}.json"), uri
-        json.loads(after[uri])
+        assert uri.endswith(f"-{sha256_hex(body)[:16]}.json"), uri
+        json.loads(body)
     return added
 
 
@@ -299,7 +304,8 @@ class World:
     sm: Any
     s3: Any
     seeded: Any
-    pristine: dict[str, bytes]
+    pristine: dict[str, str]  # uri -> ETag
+    bodies: dict[str, bytes]  # uri -> bytes, to put back what a test changed
 
     def restore_s3(self) -> None:
         """Back to the seeded objects: drop what a test added, put back what it changed or deleted."""
@@ -309,7 +315,7 @@ class World:
             if uri not in self.pristine:
                 self.s3.delete_object(Bucket=bucket, Key=key)
             elif now.get(uri) != self.pristine[uri]:
-                self.s3.put_object(Bucket=bucket, Key=key, Body=self.pristine[uri])
+                self.s3.put_object(Bucket=bucket, Key=key, Body=self.bodies[uri])
 
 
 UNAPPROVED_GROUP = "fraud-unapproved"  # 1 Rejected, 2 PendingManualApproval
@@ -337,7 +343,9 @@ def world() -> Iterator[World]:
                 for status in statuses:
                     sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus=status,
                                             InferenceSpecification=_inference())
-            yield World(sm=sm, s3=s3, seeded=seeded, pristine=s3_state(s3))
+            pristine = s3_state(s3)
+            yield World(sm=sm, s3=s3, seeded=seeded, pristine=pristine,
+                        bodies={uri: s3_body(s3, uri) for uri in pristine})
 
 
 @pytest.fixture
@@ -351,9 +359,28 @@ def registry(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     world.restore_s3()
 
 
+_LOADERS: dict[Any, Any] = {}
+
+
+def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run builds a fresh boto3 session, which re-parses the SageMaker and S3 service models (about 2/3 of
+    an in-process run). Tests share one botocore loader so hundreds of runs stay fast; clients, config, retries
+    and events are still built per run exactly as the CLI does."""
+    import botocore.loaders
+    import botocore.session
+
+    def create_loader(search_path_string: Any = None) -> Any:
+        if search_path_string not in _LOADERS:
+            _LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return _LOADERS[search_path_string]
+
+    monkeypatch.setattr(botocore.session, "create_loader", create_loader)
+
+
 @pytest.fixture
 def ws(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A workspace in a temp dir, which is also the working directory (nothing can land in the repo)."""
+    share_service_models(monkeypatch)
     workspace = make_workspace(tmp_path, capsys)
     monkeypatch.chdir(workspace.root)
     return workspace

@@ -23,7 +23,7 @@ DERIVED_BIAS = ("s3://fraud-monitor-outputs-123456789012/derived-baselines/fraud
 
 def assert_unchanged(ws, before_files, registry, before_s3) -> None:
     assert ws.files() == before_files
-    complete_derived_files(before_s3, s3_state(registry.s3))
+    complete_derived_files(registry.s3, before_s3, s3_state(registry.s3))
 
 
 # ------------------------------------------------------------------------------------------ transient: survived
@@ -208,7 +208,7 @@ def test_a_failure_at_any_aws_call_leaves_outputs_byte_identical_and_no_partial_
         assert result.err.startswith("error: access denied: ") and result.err.count("\n") == 1, (index, name)
         assert calls.calls[-1] == name, (index, calls.calls)
         assert ws.files() == before_files, (index, name)
-        added = complete_derived_files(before_s3, s3_state(s3))
+        added = complete_derived_files(s3, before_s3, s3_state(s3))
         assert len(added) == reference_calls[:index - 1].count("s3.PutObject"), (index, name)
         _restore(s3, pristine)
 
@@ -220,7 +220,7 @@ def _calls_of_a_clean_run(ws, calls, s3, pristine) -> list[str]:
     return sequence
 
 
-def _restore(s3, pristine: dict[str, bytes]) -> None:
+def _restore(s3, pristine: dict[str, str]) -> None:
     for uri in set(s3_state(s3)) - set(pristine):
         bucket, key = uri[5:].split("/", 1)
         s3.delete_object(Bucket=bucket, Key=key)
