@@ -1,10 +1,12 @@
-"""Benchmark: upload a 1,000,000-row label CSV as ground truth to moto_server on 127.0.0.1.
+"""Benchmark: upload label CSVs of 100,000 and 1,000,000 rows as ground truth to moto_server on 127.0.0.1.
 
-    .venv/bin/python bench/bench_ground_truth.py [--rows 1000000] [--batch-size 10000]
+    .venv/bin/python bench/bench_ground_truth.py [--rows 100000,1000000] [--batch-size 10000]
 
-Prints rows per second and the upload process's peak RSS. The upload runs as a child process
-(``python -m pipelines.ground_truth``, exactly what a user runs), so its RSS is measured alone. moto_server is
-always stopped, also on Ctrl-C or failure (bench.moto.moto_server).
+Prints rows per second and the peak RSS of each upload process, so flat memory shows: sequential ids at each size,
+random UUID-like ids at the largest size (the slow case for an index), and a re-run of the largest upload (every
+row already in S3, read back for the comparison). Each upload runs as a child process
+(``python -m pipelines.ground_truth``, exactly what a user runs) and its RSS is measured alone (os.wait4).
+moto_server is always stopped, also on Ctrl-C or failure (bench.moto.moto_server).
 
 Also demo support: ``write_label_csv`` and ``write_capture_files`` make matching labels and data-capture files.
 """
@@ -14,11 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import random
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +34,24 @@ from bench.moto import FAKE_ENV, moto_server  # noqa: E402
 BUCKET = "fraud-bench-ground-truth"
 
 
-def write_label_csv(path: Path, rows: int, *, fraud_every: int = 57, id_prefix: str = "tx-") -> Path:
-    """A payments-team style label export: inference_id,is_fraud,source (streamed to disk)."""
+def write_label_csv(path: Path, rows: int, *, fraud_every: int = 57, id_prefix: str = "tx-",
+                    random_ids: bool = False) -> Path:
+    """A payments-team style label export: inference_id,is_fraud,source (streamed to disk).
+
+    Ids are ``<prefix>000000042`` in order, or with ``random_ids`` UUID-like (seeded, distinct in practice).
+    """
+    rng = random.Random(rows)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write("inference_id,is_fraud,source\n")
         chunk = []
         for i in range(rows):
             fraud = i % fraud_every == 0
-            chunk.append(f"{id_prefix}{i:09d},{1 if fraud else 0},{'chargeback' if fraud else 'analyst'}\n")
+            if random_ids:
+                h = f"{rng.getrandbits(128):032x}"
+                ident = f"{id_prefix}{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            else:
+                ident = f"{id_prefix}{i:09d}"
+            chunk.append(f"{ident},{1 if fraud else 0},{'chargeback' if fraud else 'analyst'}\n")
             if len(chunk) == 10_000:
                 handle.write("".join(chunk))
                 chunk.clear()
@@ -70,50 +83,74 @@ def write_capture_files(s3: Any, capture_uri: str, endpoint: str, ids: list[str]
     return keys
 
 
-def _peak_rss_mb_of_children() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> Run:
+    """Run a child process; its exit code, output, wall time and its own peak RSS (os.wait4, Linux: KiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        return Run(proc.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/bench_ground_truth.py")
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", default="100000,1000000", help="comma-separated file sizes (rows)")
     parser.add_argument("--batch-size", type=int, default=10_000)
     args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.rows.split(",")]
 
     import boto3
 
     with tempfile.TemporaryDirectory(prefix="bench-gt-") as tmp, moto_server(Path(tmp) / "moto.log") as url:
-        labels = Path(tmp) / "labels.csv"
-        started = time.perf_counter()
-        write_label_csv(labels, args.rows)
-        size_mb = labels.stat().st_size / 1e6
-        print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
-
         env = os.environ | FAKE_ENV | {"AWS_ENDPOINT_URL": url}
         s3 = boto3.client("s3", endpoint_url=url, region_name=FAKE_ENV["AWS_REGION"],
                           aws_access_key_id="testing", aws_secret_access_key="testing")
         s3.create_bucket(Bucket=BUCKET)
-        command = [sys.executable, "-m", "pipelines.ground_truth", str(labels),
-                   "--ground-truth-s3-uri", f"s3://{BUCKET}/ground-truth/bench",
-                   "--batch-size", str(args.batch_size)]
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        peak = _peak_rss_mb_of_children()  # only the finished upload child so far (moto_server still runs)
-        if done.returncode != 0:
-            print(done.stdout + done.stderr, file=sys.stderr)
-            return done.returncode
-        listing = s3.list_objects_v2(Bucket=BUCKET, Prefix="ground-truth/bench/")
-        objects = listing.get("KeyCount", 0)
-        print(done.stdout.splitlines()[-(objects + 1)] if objects else done.stdout)
-        print(f"upload: {args.rows:,} rows in {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s "
-              f"(validate + dedup check + write, {objects} objects of <= {args.batch_size:,} records)")
-        print(f"peak RSS of the upload process: {peak:.0f} MB")
+        cases = [(n, False) for n in sizes] + [(max(sizes), True)]
+        results = []
+        for rows, random_ids in cases:
+            kind = "random" if random_ids else "sequential"
+            labels = Path(tmp) / f"labels-{rows}-{kind}.csv"
+            started = time.perf_counter()
+            write_label_csv(labels, rows, random_ids=random_ids)
+            print(f"generated {rows:,} rows with {kind} ids ({labels.stat().st_size / 1e6:.1f} MB) "
+                  f"in {time.perf_counter() - started:.1f} s")
+            prefix = f"ground-truth/bench-{rows}-{kind}"
+            command = [sys.executable, "-m", "pipelines.ground_truth", str(labels),
+                       "--ground-truth-s3-uri", f"s3://{BUCKET}/{prefix}", "--batch-size", str(args.batch_size)]
+            done = run_measured(command, env)
+            if done.code != 0:
+                print(done.stdout + done.stderr, file=sys.stderr)
+                return done.code
+            objects = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix + "/").get("KeyCount", 0)
+            print("  " + done.stdout.splitlines()[-(objects + 1)])
+            results.append((f"{rows:,}", f"{kind} ids", done))
+            if rows == max(sizes) and not random_ids:
+                again = run_measured(command, env)
+                last = again.stdout.splitlines()[-1] if again.stdout else again.stderr.strip()
+                print(f"  re-run: exit {again.code}: {last}")
+                results.append((f"{rows:,}", "re-run, all in S3", again))
+            labels.unlink()
 
-        started = time.perf_counter()
-        again = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        print(f"re-run (all already uploaded, nothing written): {time.perf_counter() - started:.1f} s, "
-              f"exit {again.returncode}: {again.stdout.splitlines()[-1] if again.stdout else again.stderr}")
+        print(f"\nupload (validate, compare with S3, write objects of <= {args.batch_size:,} records):")
+        print(f"  {'rows':>9}  {'':<18}  {'seconds':>7}  {'rows/s':>8}  {'peak RSS':>8}")
+        for rows_text, what, done in results:
+            rows = int(rows_text.replace(",", ""))
+            print(f"  {rows_text:>9}  {what:<18}  {done.seconds:>7.1f}  {rows / done.seconds:>8,.0f}  "
+                  f"{done.peak_rss_mb:>5.0f} MB")
     return 0
 
 

@@ -5,9 +5,10 @@ Records must be JSON lines under ``<GroundTruthInput>/yyyy/mm/dd/hh/`` of the ho
 
     {"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "<id>"}, "eventVersion": "0"}
 
-The input file is read three times at most (validate, compare with what is already uploaded, write); each pass
-streams rows, so memory holds the set of ids (needed for duplicate detection) and one batch per label hour, never
-the file.
+The input file is read once, row by row. Valid rows go to a private temporary SQLite database on disk (a UNIQUE
+index on the id finds duplicates), together with what S3 already holds for the touched hours; the comparison with
+S3, the coverage join and the upload read it back. Memory holds SQLite's page cache, one batch of rows and one
+object being written, so it does not grow with the number of rows.
 
 Example:
     python -m pipelines.ground_truth labels.csv --stage prod --dry-run
@@ -17,16 +18,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import heapq
 import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from itertools import islice
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from pipelines import aws
 from pipelines.errors import ConfigError, MonitorError, UsageError, ValidationError
@@ -43,6 +46,8 @@ DEFAULT_NEGATIVE = "0,false,legit,genuine"
 DEFAULT_BATCH_SIZE = 10_000
 MAX_LINES_SHOWN = 5
 MAX_EXAMPLES_SHOWN = 3
+STORE_CHUNK = 20_000  # rows per executemany into the label store (ids sorted within a chunk: B-tree locality)
+STORE_CACHE_KIB = 8 * 1024  # SQLite page cache of the label store; the rest of it lives in a temporary file
 
 # Problem kinds, in the order they are reported. Each is (key, label in the summary).
 PROBLEMS = (
@@ -93,19 +98,125 @@ class Problem:
             self.values.append(value)
 
 
+class LabelStore:
+    """The valid rows of a label file, what S3 already holds for their hours, and captured ids, in SQLite.
+
+    A private temporary on-disk database (``sqlite3.connect("")``): SQLite keeps at most ``STORE_CACHE_KIB`` of it
+    in memory and spills the rest to a temporary file that is deleted on ``close()``. A Python set of ids costs about
+    85 bytes per id; this costs disk, not memory. Ids compare as SQLite BINARY text, i.e. by UTF-8 bytes, which
+    orders and matches exactly like Python strings.
+
+    ``ids``: id -> line of its first valid row (INSERT OR IGNORE in id order finds duplicates; random ids such as
+    UUIDs insert twice as fast sorted). ``labels``: the accepted rows, rowid = line number (appended in file order),
+    hour as an index into ``hour_names``, data "1"/"0", ``upload`` cleared for rows already in S3.
+    """
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", isolation_level=None)
+        self.hour_names: list[str] = []
+        self._hour_ids: dict[str, int] = {}
+        for pragma in ("page_size = 16384", "journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE",
+                       "temp_store = FILE", f"cache_size = -{STORE_CACHE_KIB}"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.executescript("""
+            CREATE TABLE ids (id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE chunk (id TEXT NOT NULL, line INTEGER NOT NULL);
+            CREATE TABLE labels (line INTEGER PRIMARY KEY, id TEXT NOT NULL, hour INTEGER NOT NULL,
+                                 data TEXT NOT NULL, upload INTEGER NOT NULL DEFAULT 1);
+            CREATE TABLE uploaded (hour INTEGER NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+                                   PRIMARY KEY (hour, id)) WITHOUT ROWID;
+            CREATE TABLE captured (id TEXT PRIMARY KEY) WITHOUT ROWID;
+            BEGIN;""")  # one transaction, never committed: the database is thrown away
+
+    def close(self) -> None:
+        self.db.close()
+
+    def hour_id(self, hour: str) -> int:
+        try:
+            return self._hour_ids[hour]
+        except KeyError:
+            self._hour_ids[hour] = len(self.hour_names)
+            self.hour_names.append(hour)
+            return self._hour_ids[hour]
+
+    def add_labels(self, rows: list[tuple[int, str, int, str]]) -> set[int]:
+        """Store (line, id, hour id, data) rows given in line order; returns the lines whose id came earlier."""
+        keyed = sorted(((ident, line) for line, ident, _, _ in rows), key=itemgetter(0))  # stable: first line first
+        duplicates: set[int] = set()
+        if self.db.executemany("INSERT OR IGNORE INTO ids (id, line) VALUES (?, ?)", keyed).rowcount < len(rows):
+            self.db.execute("DELETE FROM chunk")
+            self.db.executemany("INSERT INTO chunk (id, line) VALUES (?, ?)", keyed)
+            duplicates = {line for (line,) in self.db.execute(
+                "SELECT c.line FROM chunk AS c JOIN ids AS i ON i.id = c.id WHERE i.line <> c.line")}
+            rows = [row for row in rows if row[0] not in duplicates]
+        self.db.executemany("INSERT INTO labels (line, id, hour, data) VALUES (?, ?, ?, ?)", rows)
+        return duplicates
+
+    def add_uploaded(self, hour: str, records: Iterable[tuple[str, str]]) -> int:
+        """Record (id, data) found in S3 under an hour (a later record of an id wins); returns how many."""
+        hour_id = self.hour_id(hour)
+        rows = ((hour_id, ident, data) for ident, data in records)
+        count = 0
+        while chunk := list(islice(rows, STORE_CHUNK)):
+            self.db.executemany("INSERT OR REPLACE INTO uploaded (hour, id, data) VALUES (?, ?, ?)", chunk)
+            count += len(chunk)
+        return count
+
+    def in_s3(self) -> Iterator[tuple[int, str, str, str, str]]:
+        """(line, id, hour, data, data in S3) of rows whose id is already in S3 for their hour, in line order."""
+        names = self.hour_names
+        for line, ident, hour, data, uploaded in self.db.execute(
+                "SELECT l.line, l.id, l.hour, l.data, u.data FROM labels AS l CROSS JOIN uploaded AS u "
+                "ON u.hour = l.hour AND u.id = l.id ORDER BY l.line"):
+            yield line, ident, names[hour], data, uploaded
+
+    def skip_in_s3(self) -> None:
+        """Rows already in S3 for their hour (same label or a conflict) are not uploaded."""
+        self.db.execute("UPDATE labels SET upload = 0 WHERE EXISTS "
+                        "(SELECT 1 FROM uploaded AS u WHERE u.hour = labels.hour AND u.id = labels.id)")
+
+    def to_upload(self) -> Iterator[tuple[str, str, str]]:
+        """(id, data, hour) of the rows to write, hour by hour (in first-seen order), file order within an hour."""
+        order = "line" if len(self.hour_names) <= 1 else "hour, line"
+        names = self.hour_names
+        for ident, data, hour in self.db.execute(f"SELECT id, data, hour FROM labels WHERE upload ORDER BY {order}"):
+            yield ident, data, names[hour]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM ids").fetchone()[0]
+
+    def has_any(self, ids: list[str]) -> bool:
+        """Whether any of one captured event's ids (one or two) is a label id."""
+        query = "SELECT EXISTS (SELECT 1 FROM ids WHERE id IN (?, ?))"
+        return bool(self.db.execute(query, (ids[0], ids[-1])).fetchone()[0])
+
+    def add_captured(self, ids: list[tuple[str]]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO captured (id) VALUES (?)", ids)
+
+    def unmatched(self, examples: int) -> tuple[int, list[str]]:
+        """Label ids with no captured event: how many, and the smallest few."""
+        where = "FROM ids WHERE id NOT IN (SELECT id FROM captured)"
+        count = self.db.execute(f"SELECT count(*) {where}").fetchone()[0]
+        smallest = [i for (i,) in self.db.execute(f"SELECT id {where} ORDER BY id LIMIT ?", (examples,))]
+        return count, smallest
+
+
 @dataclass
 class Validation:
-    """What a validation pass found; ``ids`` holds the ids of valid rows, ``hours`` records per label hour."""
+    """What a validation pass found; ``store`` holds the valid rows, ``hours`` records per label hour."""
 
     rows: int = 0
     positive: int = 0
     negative: int = 0
     problems: dict[str, Problem] = field(default_factory=lambda: {key: Problem() for key, _ in PROBLEMS})
-    invalid_lines: set[int] = field(default_factory=set)
-    ids: set[str] = field(default_factory=set)
+    store: LabelStore = field(default_factory=LabelStore)
     hours: dict[str, int] = field(default_factory=dict)
     already_uploaded: int = 0  # same id and label already in that hour: skipped, not an error
     existing_objects: int = 0
+
+    def close(self) -> None:
+        """Delete the temporary label store."""
+        self.store.close()
 
     @property
     def invalid(self) -> int:
@@ -117,7 +228,6 @@ class Validation:
 
     def reject(self, kind: str, line: int, value: str | None = None) -> None:
         self.problems[kind].add(line, value)
-        self.invalid_lines.add(line)
 
 
 @dataclass(frozen=True)
@@ -276,50 +386,59 @@ class HourOf:
 
 
 def validate(spec: LabelSpec, now: datetime) -> Validation:
-    """First pass: every row checked; ids of valid rows kept for duplicate detection and coverage."""
+    """The one pass over the file: every row checked; valid rows go to the label store in chunks, whose UNIQUE id
+    index finds duplicates. Counts are taken when a chunk is stored, so they never include a duplicate."""
     result = Validation()
     hour_of = HourOf(now)
-    for line, ident, label, time_raw in iter_rows(spec):
-        result.rows += 1
-        if ident is None:
-            result.reject("malformed", line, label)
-            continue
-        if not ident:
-            result.reject("empty_id", line)
-            continue
-        if label in spec.positive:
-            positive = True
-        elif label in spec.negative:
-            positive = False
-        else:
-            result.reject("unknown_label", line, label)
-            continue
-        hour = hour_of(time_raw)
-        if hour is None:
-            result.reject("bad_time", line, time_raw)
-            continue
-        if ident in result.ids:
-            result.reject("duplicate", line, ident)
-            continue
-        result.ids.add(ident)
-        result.hours[hour] = result.hours.get(hour, 0) + 1
-        if positive:
-            result.positive += 1
-        else:
-            result.negative += 1
+    hour_id = result.store.hour_id
+    pending: list[tuple[int, str, int, str]] = []
+    try:
+        for line, ident, label, time_raw in iter_rows(spec):
+            result.rows += 1
+            if ident is None:
+                result.reject("malformed", line, label)
+                continue
+            if not ident:
+                result.reject("empty_id", line)
+                continue
+            if label in spec.positive:
+                data = "1"
+            elif label in spec.negative:
+                data = "0"
+            else:
+                result.reject("unknown_label", line, label)
+                continue
+            hour = hour_of(time_raw)
+            if hour is None:
+                result.reject("bad_time", line, time_raw)
+                continue
+            pending.append((line, ident, hour_id(hour), data))
+            if len(pending) >= STORE_CHUNK:
+                _store_rows(result, pending)
+                pending.clear()
+        if pending:
+            _store_rows(result, pending)
+    except BaseException:
+        result.close()
+        raise
     return result
 
 
-def _valid_rows(spec: LabelSpec, result: Validation, now: datetime) -> Iterator[tuple[str, str, str]]:
-    """Later passes: (id, '1'|'0', hour) of the rows the first pass accepted."""
-    skip = result.invalid_lines
-    hour_of = HourOf(now)
-    for line, ident, label, time_raw in iter_rows(spec):
-        if line in skip or ident is None:
+def _store_rows(result: Validation, rows: list[tuple[int, str, int, str]]) -> None:
+    """Store a chunk of valid rows; count the new ones, reject the rest as duplicates (in line order)."""
+    duplicates = result.store.add_labels(rows)
+    names = result.store.hour_names
+    hours = result.hours
+    positive = 0
+    for line, ident, hour_id, data in rows:
+        if duplicates and line in duplicates:
+            result.reject("duplicate", line, ident)
             continue
-        hour = hour_of(time_raw)
-        assert hour is not None  # the first pass rejected bad times
-        yield ident, "1" if label in spec.positive else "0", hour
+        hour = names[hour_id]
+        hours[hour] = hours.get(hour, 0) + 1
+        positive += data == "1"
+    result.positive += positive
+    result.negative += len(rows) - len(duplicates) - positive
 
 
 def hour_prefix(gt_key_prefix: str, hour: str) -> str:
@@ -355,53 +474,39 @@ def iter_s3_json_lines(s3: "S3Client", bucket: str, key: str) -> Iterator[Any]:
         body.close()
 
 
-def existing_labels(s3: "S3Client", bucket: str, prefix: str) -> tuple[dict[str, str], int]:
-    """Ground truth already under one hour prefix: {eventId: data} and the number of objects read."""
-    found: dict[str, str] = {}
-    objects = 0
-    for obj in list_keys(s3, bucket, prefix):
-        objects += 1
-        for record in iter_s3_json_lines(s3, bucket, obj["Key"]):
-            try:
-                found[str(record["eventMetadata"]["eventId"])] = str(record["groundTruthData"]["data"])
-            except (TypeError, KeyError):
-                log.warning("skipping a line that is not a ground-truth record in s3://%s/%s", bucket, obj["Key"])
-    return found, objects
+def existing_labels(s3: "S3Client", bucket: str, key: str) -> Iterator[tuple[str, str]]:
+    """(eventId, data) of each ground-truth record in one S3 object, streamed."""
+    for record in iter_s3_json_lines(s3, bucket, key):
+        try:
+            yield str(record["eventMetadata"]["eventId"]), str(record["groundTruthData"]["data"])
+        except (TypeError, KeyError):
+            log.warning("skipping a line that is not a ground-truth record in s3://%s/%s", bucket, key)
 
 
-def check_existing(spec: LabelSpec, result: Validation, s3: "S3Client", gt_uri: str,
-                   now: datetime) -> dict[str, dict[str, str]]:
-    """Second pass: compare valid rows with what is already uploaded for their hour.
+def check_existing(result: Validation, s3: "S3Client", gt_uri: str) -> None:
+    """Compare valid rows with what is already uploaded for their hour (read into the label store, not memory).
 
     Same id and label: counted as already uploaded and skipped later (re-running an upload is harmless).
     Same id, other label: a conflict (an error), since the merge job would see two labels for one event.
     """
     bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
-    existing: dict[str, dict[str, str]] = {}
+    store = result.store
+    found = 0
     for hour in sorted(result.hours):
-        found, objects = existing_labels(s3, bucket, hour_prefix(key_prefix, hour))
-        result.existing_objects += objects
-        if found:
-            existing[hour] = found
-    if not existing:
-        return existing
-    skip = result.invalid_lines
-    hour_of = HourOf(now)
-    for line, ident, label, time_raw in iter_rows(spec):
-        if line in skip or ident is None:
-            continue
-        hour = hour_of(time_raw)
-        uploaded = existing.get(hour or "", {}).get(ident)
-        if uploaded is None:
-            continue
-        if uploaded == ("1" if label in spec.positive else "0"):
+        for obj in list_keys(s3, bucket, hour_prefix(key_prefix, hour)):
+            result.existing_objects += 1
+            found += store.add_uploaded(hour, existing_labels(s3, bucket, obj["Key"]))
+    if not found:
+        return
+    for line, ident, hour, data, uploaded in store.in_s3():
+        if uploaded == data:
             result.already_uploaded += 1
         else:
             result.reject("conflict", line, ident)
-            result.positive -= label in spec.positive
-            result.negative -= label not in spec.positive
-            result.hours[hour] -= 1  # type: ignore[index]
-    return existing
+            result.positive -= data == "1"
+            result.negative -= data != "1"
+            result.hours[hour] -= 1
+    store.skip_in_s3()
 
 
 # ---- writing -------------------------------------------------------------------------------------------------------
@@ -412,33 +517,37 @@ def object_key(prefix: str, body: bytes) -> str:
     return f"{prefix}labels-{sha256_hex(body)[:20]}.jsonl"
 
 
-def upload(spec: LabelSpec, result: Validation, s3: "S3Client | None", gt_uri: str, now: datetime,
-           existing: dict[str, dict[str, str]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+def upload(result: Validation, s3: "S3Client | None", gt_uri: str, *, batch_size: int = DEFAULT_BATCH_SIZE,
            dry_run: bool = False) -> UploadResult:
-    """Third pass: write valid, not yet uploaded rows in batches of ``batch_size`` per hour, one PutObject each."""
-    bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
-    buffers: dict[str, list[str]] = {}
-    written: dict[str, list[tuple[str, int]]] = {}
+    """Write valid, not yet uploaded rows in batches of ``batch_size`` per hour (file order), one PutObject each.
 
-    def flush(hour: str) -> None:
-        lines = buffers.pop(hour)
+    Rows come from the label store hour by hour, so memory holds one batch, whatever the number of hours.
+    """
+    bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
+    written: dict[str, list[tuple[str, int]]] = {}
+    lines: list[str] = []
+    current = ""
+
+    def flush() -> None:
         body = "".join(lines).encode("utf-8")
-        key = object_key(hour_prefix(key_prefix, hour), body)
+        key = object_key(hour_prefix(key_prefix, current), body)
         if not dry_run:
             aws.call(s3, "PutObject", s3_uri(bucket, key), Bucket=bucket, Key=key, Body=body,
                      ContentType="application/jsonlines")
             log.debug("wrote s3://%s/%s (%d records)", bucket, key, len(lines))
-        written.setdefault(hour, []).append((key, len(lines)))
+        written.setdefault(current, []).append((key, len(lines)))
+        lines.clear()
 
-    for ident, data, hour in _valid_rows(spec, result, now):
-        if ident in existing.get(hour, ()):
-            continue
-        buffer = buffers.setdefault(hour, [])
-        buffer.append(_RECORD % (data, json.dumps(ident, ensure_ascii=False)))
-        if len(buffer) >= batch_size:
-            flush(hour)
-    for hour in sorted(buffers):
-        flush(hour)
+    for ident, data, hour in result.store.to_upload():
+        if hour != current:
+            if lines:
+                flush()
+            current = hour
+        lines.append(_RECORD % (data, json.dumps(ident, ensure_ascii=False)))
+        if len(lines) >= batch_size:
+            flush()
+    if lines:
+        flush()
     return UploadResult(objects={hour: written[hour] for hour in sorted(written)})
 
 
@@ -451,16 +560,19 @@ def window_hours(end: datetime, hours: int) -> list[str]:
     return [(top - timedelta(hours=i)).strftime("%Y/%m/%d/%H") for i in range(hours - 1, -1, -1)]
 
 
-def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, label_ids: set[str], *,
+def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, labels: LabelStore, *,
                      end: datetime, hours: int) -> Coverage:
-    """Read data-capture files of the window and join them with the label ids (eventId or inferenceId)."""
+    """Read data-capture files of the window and join them with the label ids (eventId or inferenceId).
+
+    Captured ids go to the label store in chunks (not a set), so memory does not grow with the captures either.
+    """
     bucket, key = parse_s3_uri(capture_uri, key_required=False)
     key = key.strip("/")
     if key.split("/")[-1] != endpoint:  # DestinationS3Uri is the root; captures live under <endpoint>/<variant>/
         key = f"{key}/{endpoint}" if key else endpoint
     endpoint_prefix = key + "/"
     variants = [p["Prefix"] for p in list_keys(s3, bucket, endpoint_prefix, delimiter="/")]
-    captured_ids: set[str] = set()
+    captured_ids: list[tuple[str]] = []
     captured = with_label = files = unreadable = 0
     examples: list[str] = []
     for variant in variants:
@@ -474,20 +586,22 @@ def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, label_ids:
                         continue
                     ids = [str(meta[k]) for k in ("eventId", "inferenceId") if meta.get(k)]
                     captured += 1
-                    captured_ids.update(ids)
+                    captured_ids.extend((i,) for i in ids)
+                    if len(captured_ids) >= STORE_CHUNK:
+                        labels.add_captured(captured_ids)
+                        captured_ids.clear()
                     if len(examples) < MAX_EXAMPLES_SHOWN:
                         examples.append(ids[-1])
-                    if any(i in label_ids for i in ids):
+                    if labels.has_any(ids):
                         with_label += 1
-    unmatched = (i for i in label_ids if i not in captured_ids)
-    smallest = heapq.nsmallest(MAX_EXAMPLES_SHOWN, unmatched)
-    unmatched_count = sum(1 for i in label_ids if i not in captured_ids)
+    labels.add_captured(captured_ids)
+    unmatched_count, smallest = labels.unmatched(MAX_EXAMPLES_SHOWN)
     window = window_hours(end, hours)
     start = datetime.strptime(window[0], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc)
     stop = datetime.strptime(window[-1], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc) + timedelta(hours=1)
     return Coverage(window_start=start, window_end=stop, capture_prefix=s3_uri(bucket, endpoint_prefix),
                     files=files, variants=len(variants), captured=captured, captured_with_label=with_label,
-                    labels=len(label_ids), labels_unmatched=unmatched_count, unmatched_examples=smallest,
+                    labels=labels.count(), labels_unmatched=unmatched_count, unmatched_examples=smallest,
                     capture_examples=examples, unreadable_lines=unreadable)
 
 
@@ -674,20 +788,23 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
     window_end = _parse_time(args.window_end, "--window-end") if args.window_end else now
 
     result = validate(spec, now)
-    if s3 is None:
-        s3 = aws.make_client(aws.make_session(), "s3")
-    existing = check_existing(spec, result, s3, gt_uri, now)
-    out.write(render_validation(spec, result, gt_uri))
-    if args.check_coverage:
-        cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.ids, end=window_end,
-                               hours=args.window_hours)
-        out.write(render_coverage(cov))
-    if result.invalid and not args.skip_invalid:
-        raise validation_error(spec, result)
-    if result.invalid:
-        print(f"warning: skipping {result.invalid} invalid rows of {spec.path.name} (--skip-invalid)",
-              file=sys.stderr)
-    written = upload(spec, result, s3, gt_uri, now, existing, batch_size=args.batch_size, dry_run=args.dry_run)
+    try:
+        if s3 is None:
+            s3 = aws.make_client(aws.make_session(), "s3")
+        check_existing(result, s3, gt_uri)
+        out.write(render_validation(spec, result, gt_uri))
+        if args.check_coverage:
+            cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.store, end=window_end,
+                                   hours=args.window_hours)
+            out.write(render_coverage(cov))
+        if result.invalid and not args.skip_invalid:
+            raise validation_error(spec, result)
+        if result.invalid:
+            print(f"warning: skipping {result.invalid} invalid rows of {spec.path.name} (--skip-invalid)",
+                  file=sys.stderr)
+        written = upload(result, s3, gt_uri, batch_size=args.batch_size, dry_run=args.dry_run)
+    finally:
+        result.close()
     out.write(render_upload(written, parse_s3_uri(gt_uri, key_required=False)[0], dry_run=args.dry_run))
     return 0
 

@@ -265,9 +265,9 @@ def test_batches_hold_at_most_batch_size_records_and_are_named_by_their_content(
               record("tx-4", "0")]
     keys = [gt.object_key(HOUR_PREFIX, b.encode()) for b in bodies]
     assert code == 0
-    assert objects(s3) == dict(zip(keys, bodies))
+    assert objects(s3) == dict(zip(keys, bodies, strict=True))
     assert out.splitlines()[-4:] == ["wrote 5 records in 3 objects:"] + [
-        f"  s3://{BUCKET}/{k}  {n} records" for k, n in zip(keys, (2, 2, 1))]
+        f"  s3://{BUCKET}/{k}  {n} records" for k, n in zip(keys, (2, 2, 1), strict=True)]
 
 
 def test_dry_run_validates_and_lists_objects_but_writes_nothing(s3, tmp_path):
@@ -365,3 +365,184 @@ def test_a_missing_label_file_is_a_usage_error_without_traceback(tmp_path, capsy
     assert gt.main([str(tmp_path / "nope.csv"), "--ground-truth-s3-uri", GT_URI]) == 2
     assert capsys.readouterr().err == (
         f"error: cannot read {tmp_path / 'nope.csv'}: No such file or directory; check the path\n")
+
+
+# ---- large files: bounded memory, exact semantics across store chunks ----------------------------------------------
+
+
+def test_duplicates_across_store_chunks_keep_the_first_row_counts_and_lines(s3, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(gt, "STORE_CHUNK", 2)  # every duplicate below crosses a chunk, or sits inside one
+    content = ("inference_id,is_fraud\n"
+               "tx-1,1\ntx-2,maybe\ntx-3,0\ntx-1,0\ntx-2,0\ntx-3,0\ntx-1,1\ntx-4,0\ntx-4,1\n")
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content, "--skip-invalid")
+
+    assert (code, err) == (0, "")
+    assert out.split("wrote")[0] == f"""\
+labels: labels.csv (csv, 9 rows)
+  valid:   4 (1 positive, 3 negative)
+  invalid: 5
+    unknown label value: 1 (line 3: 'maybe')
+    duplicate id in file: 4 (lines 5, 7, 8, 10)
+destination: {GT_URI}/
+  2026/11/27/10/  4 labels
+"""
+    assert list(objects(s3).values()) == [record("tx-1", "1") + record("tx-3", "0") + record("tx-2", "0")
+                                          + record("tx-4", "0")]
+    assert capsys.readouterr().err == "warning: skipping 5 invalid rows of labels.csv (--skip-invalid)\n"
+
+
+def reference(content: str, existing: dict[str, dict[str, str]], batch_size: int) -> tuple[dict, dict[str, str]]:
+    """The rules with plain Python sets and dicts (unbounded memory): summary numbers and the objects written."""
+    problems: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    valid: list[tuple[int, str, str, str]] = []
+    for line, text in enumerate(content.splitlines()[1:], start=2):
+        fields = text.split(",")
+        if len(fields) != 3:
+            problems.setdefault("malformed", []).append(line)
+            continue
+        ident, label, when = (f.strip() for f in fields)
+        label = label.lower()
+        if not ident:
+            problems.setdefault("empty_id", []).append(line)
+        elif label not in ("1", "0"):
+            problems.setdefault("unknown_label", []).append(line)
+        elif when == "bad":
+            problems.setdefault("bad_time", []).append(line)
+        elif ident in seen:
+            problems.setdefault("duplicate", []).append(line)
+        else:
+            seen.add(ident)
+            valid.append((line, ident, label, datetime.fromisoformat(when).strftime("%Y/%m/%d/%H")))
+    summary = {"already": 0, "hours": {}, "positive": 0, "negative": 0}
+    batches: dict[str, list[str]] = {}
+    for line, ident, label, hour in valid:
+        uploaded = existing.get(hour, {}).get(ident)
+        if uploaded is not None and uploaded != label:
+            problems.setdefault("conflict", []).append(line)
+            continue
+        summary["hours"][hour] = summary["hours"].get(hour, 0) + 1
+        summary["positive" if label == "1" else "negative"] += 1
+        if uploaded is None:
+            batches.setdefault(hour, []).append(record(ident, label))
+        else:
+            summary["already"] += 1
+    summary["problems"] = problems
+    written = {}
+    for hour, recs in batches.items():
+        for start in range(0, len(recs), batch_size):
+            body = "".join(recs[start:start + batch_size])
+            written[gt.object_key(f"ground-truth/prod/{hour}/", body.encode())] = body
+    return summary, written
+
+
+def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size(s3, tmp_path, monkeypatch):
+    import random
+
+    rng = random.Random(5)
+    hours = ["2026-11-27T08:15:00+00:00", "2026-11-27T09:59:59+00:00", "2026-11-26T23:00:00+00:00"]
+    rows = []
+    for _ in range(600):
+        kind = rng.random()
+        ident = f"tx-{rng.randrange(250)}"
+        if kind < 0.03:
+            rows.append(f"{ident},1")
+        elif kind < 0.06:
+            rows.append(f",0,{hours[0]}")
+        elif kind < 0.09:
+            rows.append(f"{ident},maybe,{hours[1]}")
+        elif kind < 0.11:
+            rows.append(f"{ident},0,bad")
+        else:
+            rows.append(f"{ident},{rng.choice('01')},{rng.choice(hours)}")
+    content = "inference_id,is_fraud,t\n" + "\n".join(rows) + "\n"
+    existing = {"2026/11/27/09": {f"tx-{i}": rng.choice("01") for i in range(0, 250, 3)}}
+    s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/27/09/earlier.jsonl",
+                  Body="".join(record(i, d) for i, d in existing["2026/11/27/09"].items()))
+    summary, written = reference(content, existing, batch_size=7)
+    monkeypatch.setattr(gt, "STORE_CHUNK", 13)
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content, "--time-column", "t", "--skip-invalid",
+                            "--batch-size", "7")
+
+    assert (code, err) == (0, "")
+    assert {k: v for k, v in objects(s3).items() if not k.endswith("earlier.jsonl")} == written
+    valid = summary["positive"] + summary["negative"]
+    invalid = sum(len(lines) for lines in summary["problems"].values())
+    assert out.splitlines()[:3] == [f"labels: labels.csv (csv, {len(rows)} rows)",
+                                    f"  valid:   {valid} ({summary['positive']} positive, {summary['negative']} negative)",
+                                    f"  invalid: {invalid}"]
+    for key, text in gt.PROBLEMS:
+        lines = summary["problems"].get(key)
+        if lines:
+            more = ", ..." if len(lines) > 5 else ""
+            assert f"    {text}: {len(lines)} (lines {', '.join(map(str, lines[:5]))}{more}" in out
+    assert f"  already uploaded: {summary['already']} (same id and label in that hour; skipped)\n" in out
+    assert out.split("destination: ")[1].splitlines()[1:len(summary["hours"]) + 1] == [
+        f"  {hour}/  {n} labels" for hour, n in sorted(summary["hours"].items())]
+    assert summary["problems"].keys() == {"malformed", "empty_id", "unknown_label", "bad_time", "duplicate",
+                                          "conflict"}  # the file exercises every rule
+
+
+def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3, tmp_path, monkeypatch):
+    monkeypatch.setattr(gt, "STORE_CHUNK", 10)
+    content = "inference_id,is_fraud\n" + "".join(f"tx-{i},{i % 3 == 0:d}\n" for i in range(95))
+    invoke(s3, tmp_path, "labels.csv", content, "--batch-size", "40")
+    first = objects(s3)
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content.replace("tx-50,0", "tx-50,1"))
+
+    assert (code, err) == (2, "error: labels.csv has 1 invalid row: 1 id already uploaded with another label "
+                              "(line 52); fix them, or pass --skip-invalid to upload the 94 valid rows")
+    assert "  valid:   94 (32 positive, 62 negative)\n" in out
+    assert "  already uploaded: 94 (same id and label in that hour; skipped)\n" in out
+    assert "  2026/11/27/10/  94 labels\n" in out
+    assert objects(s3) == first and len(first) == 3
+
+
+def test_coverage_counts_are_exact_when_captures_span_many_store_chunks(s3, tmp_path, monkeypatch):
+    seed_captures(s3)
+    monkeypatch.setattr(gt, "STORE_CHUNK", 1)
+    labels = "inference_id,is_fraud\ntx-1,1\nev-3,0\ntx-5,0\ntx-0,1\nTX-2,0\n"
+
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
+                          "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod",
+                          "--window-hours", "2", "--window-end", "2026-11-27T10:59:00Z")
+
+    assert code == 0
+    assert ("  captured events with label:  3 (60.0%)\n  labels with no captured event: 2 of 5 (40.0%)\n"
+            "  unreadable capture lines:    1\n  unmatched label ids, e.g.:   TX-2, tx-0\n") in out
+
+
+def test_unmatched_examples_are_the_smallest_ids_in_python_string_order(s3, tmp_path):
+    labels = "inference_id,is_fraud\nz-1,1\né-1,0\nZ-1,0\na-1,1\n\U0001f600-1,0\nb-1,0\n"
+
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
+                          "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod")
+
+    assert code == 0
+    assert "  unmatched label ids, e.g.:   Z-1, a-1, b-1\n" in out
+    assert sorted(["z-1", "é-1", "Z-1", "a-1", "\U0001f600-1", "b-1"])[:3] == ["Z-1", "a-1", "b-1"]
+
+
+def test_validation_memory_does_not_grow_with_the_number_of_ids(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "labels.csv"
+    with open(path, "w") as handle:
+        handle.write("inference_id,is_fraud\n")
+        handle.writelines(f"{i:032x},{i % 2}\n" for i in range(0, 200_000 * 7919, 7919))
+    spec = gt.LabelSpec(path=path, fmt="csv")
+
+    tracemalloc.start()
+    try:
+        result = gt.validate(spec, NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    try:
+        assert (result.valid, result.store.count(), result.hours) == (200_000, 200_000, {"2026/11/27/10": 200_000})
+    finally:
+        result.close()
+    assert peak < 8_000_000  # a set of 200,000 such ids alone is about 20 MB; here: one chunk of rows
