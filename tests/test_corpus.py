@@ -296,6 +296,11 @@ CASES = [
                "--model-monitor-image-uri and --clarify-image-uri (the image URIs for your region)\n"),
     Case("no-region", env={"AWS_REGION": None, "AWS_DEFAULT_REGION": None}, code=1,
          error="error: no AWS region configured; set AWS_REGION (or AWS_DEFAULT_REGION) or use a profile with one\n"),
+    Case("no-credentials", env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None,
+                                "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": None,
+                                "AWS_CONTAINER_CREDENTIALS_FULL_URI": None, "AWS_WEB_IDENTITY_TOKEN_FILE": None},
+         code=1, error=f"error: no AWS credentials found for sagemaker:ListModelPackages on model package group "
+                       f"'{GROUP}'; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"),
     # ---- registry
     Case("empty-model-package-group", argv=("--model-package-group-name", EMPTY_GROUP), code=1,
          error=f"error: model package group '{EMPTY_GROUP}' has no Approved package (0 pending, 0 rejected); "

@@ -26,6 +26,22 @@ def assert_unchanged(ws, before_files, registry, before_s3) -> None:
     complete_derived_files(registry.s3, before_s3, s3_state(registry.s3))
 
 
+def test_every_client_a_run_builds_uses_standard_retries_with_bounded_attempts_and_timeouts(registry, ws,
+                                                                                             monkeypatch):
+    from pipelines import aws
+
+    built = []
+    original = aws.make_client
+    monkeypatch.setattr(aws, "make_client", lambda session, service: built.append(original(session, service))
+                        or built[-1])
+    assert ws.run().code == 0
+    assert sorted(c.meta.service_model.service_name for c in built) == ["s3", "sagemaker"]
+    for client in built:
+        config = client.meta.config
+        assert (config.retries, config.connect_timeout, config.read_timeout) == (
+            {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, 5, 30)
+
+
 # ------------------------------------------------------------------------------------------ transient: survived
 TRANSIENT = [
     ("sagemaker.ListModelPackages", "throttling"),
