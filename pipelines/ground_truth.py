@@ -348,7 +348,13 @@ def _iter_jsonl(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None,
             yield line, None, f"no field '{missing[0]}'", ""
             continue
         time_raw = _cell(obj[spec.time_column]) if spec.time_column else ""
-        yield line, _cell(obj[spec.id_column]), _cell(obj[spec.label_column]).lower(), time_raw
+        ident, label = _cell(obj[spec.id_column]), _cell(obj[spec.label_column]).lower()
+        try:  # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 record can carry
+            (ident + label + time_raw).encode("utf-8")
+        except UnicodeEncodeError:
+            yield line, None, "not valid UTF-8 text (a lone surrogate escape)", ""
+            continue
+        yield line, ident, label, time_raw
 
 
 def label_hour(raw: str, default: datetime) -> str | None:

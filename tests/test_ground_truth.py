@@ -199,6 +199,17 @@ def test_malformed_json_lines_and_bad_times_are_reported_with_their_line_numbers
                           "1 unreadable label time (line 2); ")
 
 
+def test_a_lone_surrogate_escape_in_a_json_id_is_a_malformed_row_not_a_traceback(s3, tmp_path):
+    content = '{"inference_id": "tx-\\ud800", "is_fraud": 1}\n{"inference_id": "tx-2", "is_fraud": 0}\n'
+
+    code, out, err = invoke(s3, tmp_path, "labels.jsonl", content, "--dry-run")
+
+    assert code == 2
+    assert "    malformed row: 1 (line 1: not valid UTF-8 text (a lone surrogate escape))" in out.splitlines()
+    assert err.startswith("error: labels.jsonl has 1 invalid row: 1 malformed row (line 1); ")
+    assert objects(s3) == {}
+
+
 def test_only_the_first_five_offending_lines_are_listed(s3, tmp_path):
     content = "inference_id,is_fraud\n" + "".join(f"tx-{i},unknown\n" for i in range(8))
 
