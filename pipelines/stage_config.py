@@ -39,15 +39,27 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(f"cannot read {where}: {reason}") from None
+    duplicates: set[str] = set()
+
+    def keep_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: dict[str, object] = {}
+        for key, value in pairs:
+            if key in seen:  # json.loads would silently keep the last one
+                duplicates.add(key)
+            seen[key] = value
+        return seen
+
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{where} must be a JSON object {{\"Parameters\": {{...}}, \"Tags\": {{...}}}}, "
                           f"got {_json_type(document)}")
-    problems = [unknown_name_message(key, TOP_LEVEL_KEYS, "top-level key") for key in sorted(document)
-                if key not in TOP_LEVEL_KEYS]
+    problems = [f"key '{key}' appears more than once (JSON keeps only the last); keep one"
+                for key in sorted(duplicates)]
+    problems += [unknown_name_message(key, TOP_LEVEL_KEYS, "top-level key") for key in sorted(document)
+                 if key not in TOP_LEVEL_KEYS]
     parameters = _string_map(document.get("Parameters", {}), "Parameters", problems)
     tags = _string_map(document.get("Tags", {}), "Tags", problems)
     for name in sorted(parameters):
