@@ -33,7 +33,7 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
     """
     where = f"{stage} config {path}"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (some Windows editors add one) is not an error
     except FileNotFoundError:
         raise ConfigError(f"{where} does not exist; pass --import-{stage}-config with the right path") from None
     except (OSError, UnicodeDecodeError) as exc:
