@@ -131,6 +131,13 @@ CASES = [
          error=f"error: staging config {CONFIG} does not exist; pass --import-staging-config with the right path\n"),
     Case("config-is-a-directory", setup=_config_is_a_directory,
          error=f"error: cannot read staging config {CONFIG}: Is a directory\n"),
+    Case("duplicate-parameter", text='{"Parameters": {"StageName": "staging", "InstanceType": "ml.m5.large", '
+                                     '"InstanceType": "ml.m5.xlarge"}}',
+         error=f"error: staging config {CONFIG}: key 'InstanceType' appears more than once (JSON keeps only the "
+               "last); keep one\n"),
+    Case("duplicate-stage-name", text='{"Parameters": {"StageName": "prod", "StageName": "staging"}}',
+         error=f"error: staging config {CONFIG}: key 'StageName' appears more than once (JSON keeps only the "
+               "last); keep one\n"),
     # ---- stage file: types
     Case("number-instead-of-string", params={"InstanceCount": 1},
          error=f"error: staging config {CONFIG}: Parameters.InstanceCount must be a string, got a number 1; "
@@ -376,3 +383,10 @@ def test_a_malformed_input_fails_with_its_exact_message_and_changes_nothing(regi
 def test_the_corpus_has_at_least_forty_distinct_cases():
     assert len({case.id for case in CASES}) == len(CASES) >= 40
     assert len({case.error for case in CASES}) >= 40
+
+
+def test_a_stage_file_saved_with_a_utf8_bom_is_read_like_any_other(registry, ws):
+    ws.write_config(STAGING, b"\xef\xbb\xbf" + ws.config(STAGING).read_bytes())
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(ws.export(STAGING).read_text())["Parameters"]["StageName"] == STAGING
