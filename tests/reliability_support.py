@@ -202,6 +202,7 @@ class CallLog:
     faults: list[Fault] = field(default_factory=list)
     fail_call: int | None = None  # 1-based index into calls: answer that call with AccessDenied (no retries)
     edits: dict[str, Any] = field(default_factory=dict)  # 'sagemaker.DescribeEndpoint' -> edit(parsed) in place
+    lost: dict[str, int] = field(default_factory=dict)  # 's3.PutObject' -> n: AWS acts, the response is lost n times
 
     def count(self, name: str, *, attempts: bool = False) -> int:
         return (self.attempts if attempts else self.calls).count(name)
@@ -213,14 +214,18 @@ class CallLog:
         # answers, moto's handler (which would still carry out the request, e.g. store a PutObject) is switched off
         # for that one attempt and switched back on by the last handler.
         client.meta.events.register_first("before-send", self._before_send)
-        client.meta.events.register_last("before-send", self._moto_back_on)
+        client.meta.events.register_last("before-send", self._after_moto)
         return client
 
-    @staticmethod
-    def _moto_back_on(**_: Any) -> None:
+    def _after_moto(self, request: Any, event_name: str, **_: Any) -> None:
+        from botocore.exceptions import ReadTimeoutError
         from moto.core.models import botocore_stubber
 
         botocore_stubber.enabled = True
+        operation = ".".join(event_name.split(".")[1:3])
+        if self.lost.get(operation):  # moto has carried the request out by now: only the answer goes missing
+            self.lost[operation] -= 1
+            raise ReadTimeoutError(endpoint_url=request.url)
 
     def _before_call(self, model: Any, params: Any, **_: Any) -> None:
         self.calls.append(f"{model.service_model.service_name}.{model.name}")

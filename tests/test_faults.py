@@ -81,6 +81,19 @@ def test_sporadic_faults_on_many_calls_are_all_survived(registry, ws, calls):
     assert len(calls.attempts) == len(calls.calls) + 2 + 1 + 3 + 1
 
 
+def test_a_put_whose_response_is_lost_is_retried_into_the_same_complete_object(registry, ws, calls):
+    """S3 stored the object but the answer timed out: the retry writes the same bytes to the same key."""
+    before = s3_state(registry.s3)
+    calls.lost["s3.PutObject"] = 2
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert calls.count("s3.PutObject", attempts=True) == calls.count("s3.PutObject") + 2
+    assert len(complete_derived_files(registry.s3, before, s3_state(registry.s3))) == 3
+    calls.calls.clear()
+    assert ws.run().code == 0
+    assert calls.count("s3.PutObject") == 0
+
+
 # ------------------------------------------------------------------------------- transient: budget exhausted
 EXHAUSTED = [
     ("sagemaker.ListModelPackages", "throttling",

@@ -47,6 +47,10 @@ def _capture_input_only(parsed):
     parsed["DataCaptureConfig"]["CaptureOptions"] = [{"CaptureMode": "Input"}]
 
 
+def _capture_output_only(parsed):
+    parsed["DataCaptureConfig"]["CaptureOptions"] = [{"CaptureMode": "Output"}]
+
+
 def _no_capture_config(parsed):
     parsed.pop("DataCaptureConfig")
 
@@ -59,6 +63,8 @@ ENDPOINT_CASES = {
                           "endpoint '{name}' has data capture off; enable DataCaptureConfig in ModelDeploy"),
     "capture-input-only": ("sagemaker.DescribeEndpointConfig", _capture_input_only,
                            "endpoint '{name}' does not capture Output; capture both Input and Output"),
+    "capture-output-only": ("sagemaker.DescribeEndpointConfig", _capture_output_only,
+                            "endpoint '{name}' does not capture Input; capture both Input and Output"),
 }
 
 
