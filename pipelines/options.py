@@ -110,18 +110,36 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
     exports = {stage: Path(values[f"export_{stage}_config"]) for stage in STAGES}
     if exports["staging"].resolve() == exports["prod"].resolve():
         problems.append("--export-staging-config and --export-prod-config name the same file; give each stage its own")
+    template = Path(values.get("template_file") or "model-monitor-template.yml")
+    problems += _outputs_over_inputs(exports, {**{f"--import-{stage}-config": imports[stage] for stage in STAGES},
+                                               "--template-file": template})
     if problems:
         raise UsageError("; ".join(problems))
     return RunOptions(
         role_arn=role, project_name=name, project_id=project_id, bucket=bucket, group=group,
         import_configs=imports, export_paths=exports,
-        template_path=Path(values.get("template_file") or "model-monitor-template.yml"),
+        template_path=template,
         package_arn=package_arn, project_arn=project_arn,
         dry_run=bool(values.get("dry_run")), strict=bool(values.get("strict")),
         model_monitor_image_uri=(values.get("model_monitor_image_uri") or "").strip() or None,
         clarify_image_uri=(values.get("clarify_image_uri") or "").strip() or None,
         baseline_source=baseline_source,
     )
+
+
+def _outputs_over_inputs(exports: dict[str, Path], inputs: dict[str, Path]) -> list[str]:
+    """An output file that is also an input would be overwritten by the run (a stage file or the template lost)."""
+    from pipelines.outputs import stage_outputs
+
+    resolved = {path.resolve(): flag for flag, path in inputs.items()}
+    problems = []
+    for stage in STAGES:
+        for output in vars(stage_outputs(exports[stage])).values():
+            if output.resolve() in resolved:
+                flag = resolved[output.resolve()]
+                problems.append(f"--export-{stage}-config would write {output} over the {flag} file; "
+                                "pass an export path that is not an input")
+    return problems
 
 
 def check_output_paths(paths: list[Path]) -> None:
