@@ -87,6 +87,8 @@ class Workspace:
     def seed_old_outputs(self) -> dict[str, bytes]:
         """Put stale bytes in all six output files (as an earlier run would have), return the snapshot."""
         for path in self.outputs():
+            if path.is_dir():
+                continue
             path.write_bytes(b'{"stale": "' + path.name.encode() + b'"}\n')
         return self.files()
 

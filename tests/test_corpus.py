@@ -101,6 +101,18 @@ def _not_writable(registry, ws, monkeypatch):
                         lambda path, mode: False if str(path) == out and mode == os.W_OK else real(path, mode))
 
 
+def _export_over_template(registry, ws, monkeypatch):
+    import shutil
+
+    copy = ws.root / "configs" / "template.yml"
+    shutil.copyfile(TEMPLATE, copy)
+    ws.extra_argv = ["--template-file", str(copy), "--export-prod-config", str(copy)]
+
+
+def _tags_file_is_a_directory(registry, ws, monkeypatch):
+    (ws.root / "out" / "staging-config-export.tags.json").mkdir()
+
+
 def _config_is_a_directory(registry, ws, monkeypatch):
     ws.config(STAGING).unlink()
     ws.config(STAGING).mkdir()
@@ -342,6 +354,14 @@ CASES = [
     Case("both-stages-export-to-one-file", setup=_export_into("{ws}/out/prod-config-export.json"),
          error="error: --export-staging-config and --export-prod-config name the same file; give each stage its "
                "own\n"),
+    Case("export-over-its-own-stage-file", setup=_export_into(CONFIG),
+         error=f"error: --export-staging-config would write {CONFIG} over the --import-staging-config file; pass an "
+               "export path that is not an input\n"),
+    Case("export-over-the-template", setup=_export_over_template,
+         error="error: --export-prod-config would write {ws}/configs/template.yml over the --template-file file; "
+               "pass an export path that is not an input\n"),
+    Case("export-sibling-is-a-directory", setup=_tags_file_is_a_directory,
+         error="error: output path {ws}/out/staging-config-export.tags.json is a directory; pass a file path\n"),
     Case("template-missing", argv=("--template-file", "no-such-template.yml"),
          error="error: cannot read template no-such-template.yml: No such file or directory; pass --template-file or "
                "run from the repository root\n"),
