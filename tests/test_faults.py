@@ -229,8 +229,8 @@ def test_a_failure_at_any_aws_call_leaves_outputs_byte_identical_and_no_partial_
         result = ws.run()
         if "ground-truth/" in str(calls.params[index - 1]):  # labels are outside the run's control: only a note
             assert result.code == 0
-            assert (f"  note: cannot check the ground truth prefix: access denied: s3:ListObjectsV2 on s3://"
-                    f"fraud-monitor-outputs-123456789012/ground-truth/fraud-detect-") in result.out
+            assert ("  note: cannot check the ground truth prefix: access denied: s3:ListObjectsV2 on s3://"
+                    "fraud-monitor-outputs-123456789012/ground-truth/fraud-detect-") in result.out
             _restore(s3, pristine)
             continue
         assert (result.code, result.out) == (1, ""), (index, name, result)

@@ -182,7 +182,8 @@ def test_each_baseline_object_is_read_once_per_run_for_both_stages(registry, ws,
     result = ws.run()
     assert (result.code, result.err) == (0, "")
     assert calls.count("s3.GetObject") == 9  # the nine DriftCheckBaselines objects, shared by staging and prod
-    assert len({json.dumps(p["url_path"]) for p, c in zip(calls.params, calls.calls) if c == "s3.GetObject"}) == 9
+    assert len({json.dumps(p["url_path"]) for p, c in zip(calls.params, calls.calls, strict=True)
+                if c == "s3.GetObject"}) == 9
 
 
 # ------------------------------------------------------------------------------------ deployed vs baselines
