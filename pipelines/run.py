@@ -10,7 +10,7 @@ from typing import Any, Callable
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import MonitorError, NotFoundError, StrictModeError, ValidationError
+from pipelines.errors import AwsError, MonitorError, NotFoundError, StrictModeError, ValidationError
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
@@ -61,11 +61,14 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         config = configs[stage]
         endpoint_name = (derived_parameters(options, stage, images) | config.parameters)["EndpointName"]
         endpoint = endpoint_info(sm, endpoint_name)
-        deployed = _deployed_package(sm, endpoint)
+        deployed, model_gone = _deployed_package(sm, endpoint)
+        if model_gone and registry_package is None:
+            raise NotFoundError(f"--baseline-source endpoint: {stage} {model_gone}; use --baseline-source registry")
         package, warning = _choose_package(registry_package, deployed, endpoint, stage, describe)
         plan = plan_stage(options, config, specs, package, endpoint, objects, images)
-        if warning:
-            plan.warnings.insert(0, warning)
+        for line in (warning, f"{stage}: {model_gone}" if model_gone else ""):
+            if line:
+                plan.warnings.insert(0, line)
         plan.tags = project_tags | plan.tags
         _ground_truth_note(plan, s3)
         plans.append(plan)
@@ -114,13 +117,23 @@ def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in response.get("Tags", []) if not tag["Key"].lower().startswith("aws:")}
 
 
-def _deployed_package(sm: Any, endpoint: EndpointInfo) -> str | None:
-    """The model package ARN the endpoint's model was created from (None when unknown)."""
+def _deployed_package(sm: Any, endpoint: EndpointInfo) -> tuple[str | None, str]:
+    """(the model package ARN the endpoint's model was created from or None, why the model is unknown or '').
+
+    SageMaker lets a model be deleted while an endpoint still serves it: that is a finding (warning), not a crash.
+    """
     if not endpoint.exists or not endpoint.model_name:
-        return None
-    model = aws.call(sm, "DescribeModel", f"model '{endpoint.model_name}'", ModelName=endpoint.model_name)
+        return None, ""
+    try:
+        model = aws.call(sm, "DescribeModel", f"model '{endpoint.model_name}'", ModelName=endpoint.model_name)
+    except AwsError as exc:
+        error = getattr(exc.__cause__, "response", {}).get("Error", {})
+        if error.get("Code") == "ValidationException" and "could not find" in str(error.get("Message", "")).lower():
+            return None, (f"endpoint '{endpoint.name}' runs model '{endpoint.model_name}', which no longer exists; "
+                          "its model package version cannot be checked")
+        raise
     containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
-    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None)
+    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), ""
 
 
 def _choose_package(registry_package: ModelPackage | None, deployed: str | None, endpoint: EndpointInfo,
