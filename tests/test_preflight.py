@@ -252,6 +252,28 @@ def test_baseline_source_endpoint_without_the_endpoint_fails_naming_it(registry,
     assert ws.files() == before
 
 
+def test_a_deleted_model_behind_a_live_endpoint_is_a_warning_in_registry_mode(registry, ws):
+    """SageMaker lets a model be deleted while its endpoint keeps serving: the version check cannot run."""
+    expected = ("staging: endpoint 'fraud-detect-staging' runs model 'fraud-detect-staging-v3', which no longer "
+                "exists; its model package version cannot be checked")
+    registry.sm.delete_model(ModelName="fraud-detect-staging-v3")
+    try:
+        result = ws.run()
+        assert (result.code, result.err) == (0, warnings(expected))
+        before = ws.seed_old_outputs()
+        strict = ws.run("--strict")
+        assert (strict.code, strict.out, strict.err) == (2, "", strict_error(expected))
+        endpoint = ws.run("--baseline-source", "endpoint")
+        assert (endpoint.code, endpoint.out) == (1, "")
+        assert endpoint.err == ("error: --baseline-source endpoint: staging endpoint 'fraud-detect-staging' runs "
+                                "model 'fraud-detect-staging-v3', which no longer exists; its model package version "
+                                "cannot be checked; use --baseline-source registry\n")
+        assert ws.files() == before
+    finally:  # the module's registry is shared: put the model back
+        registry.sm.create_model(ModelName="fraud-detect-staging-v3", ExecutionRoleArn=ROLE_ARN,
+                                 Containers=[{"ModelPackageName": f"{PACKAGE}/3"}])
+
+
 # ---------------------------------------------------------------------------------------------- ground truth
 def _no_labels_note(stage: str) -> str:
     return (f"  note: no labels under s3://{OUTPUTS_BUCKET}/ground-truth/{PROJECT_NAME}-{stage} yet; model quality "
