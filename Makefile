@@ -33,6 +33,7 @@ venv: $(VENV)/.stamp
 tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp
 
 lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint model-monitor-template.yml
 	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -f model-monitor-template.yml
 
