@@ -42,6 +42,18 @@ def clients(mocked_aws):
 
 
 @pytest.fixture
+def s3(mocked_aws):
+    """moto S3 with the monitor outputs bucket (labels, reports) and nothing else."""
+    import boto3
+
+    from bench.seed import OUTPUTS_BUCKET
+
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=OUTPUTS_BUCKET)
+    return client
+
+
+@pytest.fixture
 def seeded(clients):
     """The realistic registry: versions 1 Approved, 2 Rejected, 3 Approved, 4 Pending; endpoints run version 3."""
     from bench.seed import seed

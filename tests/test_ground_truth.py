@@ -7,12 +7,11 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 
 from pipelines import ground_truth as gt
 from pipelines.errors import MonitorError
 
-BUCKET = "fraud-monitor-outputs-123456789012"
+from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"
 NOW = datetime(2026, 11, 27, 10, 42, 7, tzinfo=timezone.utc)
 HOUR_PREFIX = "ground-truth/prod/2026/11/27/10/"
@@ -21,18 +20,6 @@ HOUR_PREFIX = "ground-truth/prod/2026/11/27/10/"
 def record(ident: str, data: str) -> str:
     return json.dumps({"groundTruthData": {"data": data, "encoding": "CSV"}, "eventMetadata": {"eventId": ident},
                        "eventVersion": "0"}) + "\n"
-
-
-@pytest.fixture
-def s3():
-    """moto S3 with the stage's bucket."""
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 def objects(s3, prefix: str = "ground-truth/") -> dict[str, str]:

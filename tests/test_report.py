@@ -17,7 +17,7 @@ from utils import canonical_json
 FIXTURES = Path(__file__).parent / "fixtures" / "violations"
 HOUR = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
-BUCKET = "fraud-monitor-outputs-123456789012"
+from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 ENDPOINT = "fraud-detect-prod"
 BASE = "fraud-detect-prod"
 MONITORING_TYPES = {"data-quality": "DataQuality", "model-quality": "ModelQuality", "model-bias": "ModelBias",
@@ -36,18 +36,6 @@ PARAMS = {
     "ModelBiasOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/model-bias",
     "ModelExplainabilityOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/model-explainability",
 }
-
-
-@pytest.fixture
-def s3():
-    """moto S3 with the outputs bucket."""
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 @pytest.fixture
