@@ -7,11 +7,10 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-
+from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
 from pipelines.errors import MonitorError
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"
 NOW = datetime(2026, 11, 27, 10, 42, 7, tzinfo=timezone.utc)
 HOUR_PREFIX = "ground-truth/prod/2026/11/27/10/"

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import report
 from pipelines.monitors import MONITORS
 from tests.fixtures.violations.seed import fixture_bytes, seed_violations
 from utils import canonical_json
 
+
 FIXTURES = Path(__file__).parent / "fixtures" / "violations"
 HOUR = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 ENDPOINT = "fraud-detect-prod"
 BASE = "fraud-detect-prod"
 MONITORING_TYPES = {"data-quality": "DataQuality", "model-quality": "ModelQuality", "model-bias": "ModelBias",
