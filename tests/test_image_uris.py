@@ -206,7 +206,7 @@ def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None
     needs_sdk_python()
     output = tmp_path / "image_uri_data.json"
     done = subprocess.run(
-        [str(SDK_PYTHON), "-m", "pipelines.image_uris", "--regenerate", "--output", str(output)],
+        [str(SDK_PYTHON), "-m", "pipelines.regenerate_image_uris", "--output", str(output)],
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
@@ -217,10 +217,10 @@ def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None
 def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Path) -> None:
     output = tmp_path / "image_uri_data.json"
     code = (
-        "import importlib.metadata as md, sys, pipelines.image_uris as m\n"
+        "import importlib.metadata as md, sys, pipelines.regenerate_image_uris as m\n"
         "def missing(name): raise md.PackageNotFoundError(name)\n"
         "md.distribution = missing\n"
-        "sys.exit(m.main(['--regenerate', '--output', sys.argv[1]]))\n"
+        "sys.exit(m.main(['--output', sys.argv[1]]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(output)], cwd=REPO, capture_output=True, text=True, check=False
@@ -229,6 +229,6 @@ def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Pat
         2,
         "",
         "error: No package metadata was found for sagemaker-core; "
-        "run with the SDK venv: .venv-sdk/bin/python -m pipelines.image_uris --regenerate\n",
+        "run with the SDK venv: .venv-sdk/bin/python -m pipelines.regenerate_image_uris\n",
     )
     assert not output.exists()
