@@ -106,7 +106,7 @@ def plan_stage(
 
     def document(path: str) -> Any:
         if path not in documents:
-            documents[path] = load_baseline(objects, available[path], SOURCE_KINDS[path])
+            documents[path] = load_baseline(objects, available[path], SOURCE_KINDS[path], available)
         return documents[path]
 
     for monitor in MONITORS:

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bench.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
+from bench.seed import ARTIFACTS_BUCKET, FIXTURES, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
 from reliability_support import calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
 
 MONITORS = ("data quality", "model quality", "model bias", "model explainability")
@@ -127,6 +127,53 @@ def _delete(registry, uri: str) -> None:
 STATS = f"{V3}/data-quality/statistics.json"
 BIAS_CONFIG = f"{V3}/bias/analysis_config.json"
 EXPLAIN = f"{V3}/explainability/constraints.json"
+
+
+def _swap(path: str, key: str, fixture: str, looks: str, where: str, monitor: str) -> tuple:
+    """A real document of another kind stored at ``path``'s URI (ModelBuild registered the wrong file)."""
+    section, name = path.split(".")
+    uri = f"{V3}/{key}"
+    return (uri, (FIXTURES / fixture).read_bytes(), _drop_digest(section, name), (monitor,),
+            f"{path} {uri} should be {SHOULD[path]} but looks like {looks} (the registry's {where}); "
+            "register the right file in ModelBuild")
+
+
+SHOULD = {"ModelDataQuality.Constraints": "data quality constraints", "ModelDataQuality.Statistics":
+          "data quality statistics", "ModelQuality.Constraints": "model quality constraints",
+          "ModelQuality.Statistics": "model quality statistics", "Bias.ConfigFile": "a Clarify bias analysis config",
+          "Explainability.ConfigFile": "a Clarify explainability analysis config",
+          "Bias.PostTrainingConstraints": "bias constraints"}
+SWAPPED = {
+    "dq-statistics-at-constraints": _swap(
+        "ModelDataQuality.Constraints", "data-quality/constraints.json", "data_quality_statistics.json",
+        "data quality statistics", f"ModelDataQuality.Statistics is {STATS}", "data quality"),
+    "dq-constraints-at-statistics": _swap(
+        "ModelDataQuality.Statistics", "data-quality/statistics.json", "data_quality_constraints.json",
+        "data quality constraints", f"ModelDataQuality.Constraints is {V3}/data-quality/constraints.json",
+        "data quality"),
+    "mq-statistics-at-constraints": _swap(
+        "ModelQuality.Constraints", "model-quality/constraints.json", "model_quality_statistics.json",
+        "model quality statistics", f"ModelQuality.Statistics is {V3}/model-quality/statistics.json",
+        "model quality"),
+    "mq-constraints-at-statistics": _swap(
+        "ModelQuality.Statistics", "model-quality/statistics.json", "model_quality_constraints.json",
+        "model quality constraints", f"ModelQuality.Constraints is {V3}/model-quality/constraints.json",
+        "model quality"),
+    "explainability-config-at-bias-config": _swap(
+        "Bias.ConfigFile", "bias/analysis_config.json", "explainability_monitoring_analysis_config.json",
+        "a Clarify explainability analysis config",
+        f"Explainability.ConfigFile is {V3}/explainability/analysis_config.json", "model bias"),
+    "bias-config-at-explainability-config": _swap(
+        "Explainability.ConfigFile", "explainability/analysis_config.json", "bias_monitoring_analysis_config.json",
+        "a Clarify bias analysis config", f"Bias.ConfigFile is {BIAS_CONFIG}", "model explainability"),
+    "bias-constraints-at-bias-config": _swap(
+        "Bias.ConfigFile", "bias/analysis_config.json", "bias_post_training_constraints.json", "bias constraints",
+        f"Bias.PostTrainingConstraints is {V3}/bias/post_training_constraints.json; Bias.PreTrainingConstraints "
+        f"is {V3}/bias/pre_training_constraints.json", "model bias"),
+    "bias-config-at-post-training-constraints": _swap(
+        "Bias.PostTrainingConstraints", "bias/post_training_constraints.json", "bias_monitoring_analysis_config.json",
+        "a Clarify bias analysis config", f"Bias.ConfigFile is {BIAS_CONFIG}", "model bias"),
+}
 BASELINE_CASES = {
     "missing": (STATS, None, None, ("data quality",), f"{STATS} does not exist"),
     "empty": (STATS, b"", None, ("data quality",), f"ModelDataQuality.Statistics {STATS} is empty"),
@@ -137,14 +184,17 @@ BASELINE_CASES = {
                  ("data quality",), f"ModelDataQuality.Statistics {STATS} is not JSON"),
     "wrong-kind": (STATS, json.dumps({"version": 0.0, "binary_classification_metrics": {}}).encode(),
                    _drop_digest("ModelDataQuality", "Statistics"), ("data quality",),
-                   f"ModelDataQuality.Statistics {STATS} is not data quality statistics (expected a JSON object "
-                   "with 'features' or 'dataset')"),
+                   f"ModelDataQuality.Statistics {STATS} should be data quality statistics but looks like model "
+                   f"quality statistics (the registry's ModelQuality.Statistics is {V3}/model-quality/statistics.json)"
+                   "; register the right file in ModelBuild"),
     "a-list": (BIAS_CONFIG, b"[]", _drop_digest("Bias", "ConfigFile"), ("model bias",),
-               f"Bias.ConfigFile {BIAS_CONFIG} is not Clarify analysis config (expected a JSON object with 'methods')"),
+               f"Bias.ConfigFile {BIAS_CONFIG} should be a Clarify bias analysis config but is not (expected a "
+               "JSON object with 'label_values_or_threshold' and 'facet')"),
     "explainability-wrong-kind": (EXPLAIN, b'{"features": []}', _drop_digest("Explainability", "Constraints"),
                                   ("model explainability",),
-                                  f"Explainability.Constraints {EXPLAIN} is not explainability constraints "
-                                  "(expected a JSON object with 'explanations')"),
+                                  f"Explainability.Constraints {EXPLAIN} should be explainability constraints "
+                                  "but is not (expected a JSON object with 'explanations')"),
+    **{f"swapped-{name}": case for name, case in SWAPPED.items()},
     "digest-mismatch": (STATS, b'{"features": [], "dataset": {"item_count": 1}}', None, ("data quality",),
                         f"ModelDataQuality.Statistics {STATS} does not match its registry ContentDigest "
                         "sha256:{digest} (the object changed after registration)"),
