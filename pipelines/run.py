@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import AwsError, MonitorError, NotFoundError, StrictModeError, ValidationError
+from pipelines.errors import (AwsError, EndpointError, MonitorError, NotFoundError, StrictModeError,
+                             ValidationError)
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
-from pipelines.planner import StagePlan, derived_parameters, plan_stage
-from pipelines.registry import EndpointInfo, ModelPackage, describe_package, endpoint_info, latest_approved
+from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, plan_stage
+from pipelines.registry import (EndpointInfo, ModelPackage, Variant, describe_package, endpoint_info,
+                                latest_approved)
 from pipelines.stage_config import load_stage_config
 from pipelines.template_params import load_template_parameters, validate
 
@@ -61,14 +63,19 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         config = configs[stage]
         endpoint_name = (derived_parameters(options, stage, images) | config.parameters)["EndpointName"]
         endpoint = endpoint_info(sm, endpoint_name)
-        deployed, model_gone = _deployed_package(sm, endpoint)
+        stop = endpoint_state_error(endpoint, stage)
+        if stop:
+            raise EndpointError(stop)
+        endpoint = _with_packages(sm, endpoint)
+        primary = endpoint.primary
+        deployed = primary.package_arn if primary else None
+        model_gone = _model_gone(endpoint, primary) if primary and not primary.model_exists else ""
         if model_gone and registry_package is None:
             raise NotFoundError(f"--baseline-source endpoint: {stage} {model_gone}; use --baseline-source registry")
         package, warning = _choose_package(registry_package, deployed, endpoint, stage, describe)
         plan = plan_stage(options, config, specs, package, endpoint, objects, images)
-        for line in (warning, f"{stage}: {model_gone}" if model_gone else ""):
-            if line:
-                plan.warnings.insert(0, line)
+        gone = [f"{stage}: {_model_gone(endpoint, v)}" for v in endpoint.variants if not v.model_exists]
+        plan.warnings[:0] = [line for line in (warning, _mixed_versions(endpoint, package, stage), *gone) if line]
         plan.tags = project_tags | plan.tags
         _ground_truth_note(plan, s3)
         plans.append(plan)
@@ -117,23 +124,51 @@ def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in response.get("Tags", []) if not tag["Key"].lower().startswith("aws:")}
 
 
-def _deployed_package(sm: Any, endpoint: EndpointInfo) -> tuple[str | None, str]:
-    """(the model package ARN the endpoint's model was created from or None, why the model is unknown or '').
+def _with_packages(sm: Any, endpoint: EndpointInfo) -> EndpointInfo:
+    """The endpoint with each variant's model package (one DescribeModel per distinct model).
 
     SageMaker lets a model be deleted while an endpoint still serves it: that is a finding (warning), not a crash.
+    Response shape: botocore's service model, DescribeModel.{PrimaryContainer, Containers[]}.ModelPackageName.
     """
-    if not endpoint.exists or not endpoint.model_name:
-        return None, ""
+    models: dict[str, tuple[str | None, bool]] = {}
+    for variant in endpoint.variants:
+        if variant.model_name and variant.model_name not in models:
+            models[variant.model_name] = _model_package(sm, variant.model_name)
+    variants = tuple(replace(v, package_arn=models[v.model_name][0], model_exists=models[v.model_name][1])
+                     if v.model_name else v for v in endpoint.variants)
+    return replace(endpoint, variants=variants)
+
+
+def _model_package(sm: Any, model_name: str) -> tuple[str | None, bool]:
+    """(the model package ARN the model was created from or None, whether the model exists)."""
     try:
-        model = aws.call(sm, "DescribeModel", f"model '{endpoint.model_name}'", ModelName=endpoint.model_name)
+        model = aws.call(sm, "DescribeModel", f"model '{model_name}'", ModelName=model_name)
     except AwsError as exc:
         error = getattr(exc.__cause__, "response", {}).get("Error", {})
         if error.get("Code") == "ValidationException" and "could not find" in str(error.get("Message", "")).lower():
-            return None, (f"endpoint '{endpoint.name}' runs model '{endpoint.model_name}', which no longer exists; "
-                          "its model package version cannot be checked")
+            return None, False
         raise
     containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
-    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), ""
+    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), True
+
+
+def _model_gone(endpoint: EndpointInfo, variant: Variant) -> str:
+    return (f"endpoint '{endpoint.name}' runs model '{variant.model_name}', which no longer exists; "
+            "its model package version cannot be checked")
+
+
+def _mixed_versions(endpoint: EndpointInfo, package: ModelPackage, stage: str) -> str:
+    """A/B tests and canaries: variants on different packages are monitored against ONE package's baselines."""
+    if len({v.package_arn for v in endpoint.variants if v.model_exists}) < 2:
+        return ""
+    running = ", ".join(f"'{v.name}' runs {_version_of(v.package_arn)}" for v in endpoint.variants
+                        if v.model_exists)
+    return (f"{stage}: endpoint '{endpoint.name}' variants run different model packages ({running}); every monitor "
+            f"uses the baselines of version {package.version}: finish the A/B test or canary, or accept the mix")
+
+
+def _version_of(arn: str | None) -> str:
+    return f"version {arn.rsplit('/', 1)[-1]}" if arn else "no model package"
 
 
 def _choose_package(registry_package: ModelPackage | None, deployed: str | None, endpoint: EndpointInfo,

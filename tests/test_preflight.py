@@ -35,10 +35,6 @@ def monitor_states(out: str, stage: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------------- endpoints
-def _set_status(parsed):
-    parsed["EndpointStatus"] = "Updating"
-
-
 def _capture_off(parsed):
     parsed["DataCaptureConfig"]["EnableCapture"] = False
 
@@ -56,7 +52,6 @@ def _no_capture_config(parsed):
 
 
 ENDPOINT_CASES = {
-    "not-in-service": ("sagemaker.DescribeEndpoint", _set_status, "endpoint '{name}' is Updating, not InService"),
     "capture-off": ("sagemaker.DescribeEndpointConfig", _capture_off,
                     "endpoint '{name}' has data capture off; enable DataCaptureConfig in ModelDeploy"),
     "no-capture-config": ("sagemaker.DescribeEndpointConfig", _no_capture_config,
@@ -302,17 +297,24 @@ def test_baseline_source_endpoint_without_the_endpoint_fails_naming_it(registry,
     assert ws.files() == before
 
 
-def test_a_deleted_model_behind_a_live_endpoint_is_a_warning_in_registry_mode(registry, ws):
-    """SageMaker lets a model be deleted while its endpoint keeps serving: the version check cannot run."""
+def test_a_deleted_model_behind_a_live_endpoint_disables_explainability_naming_the_model(registry, ws):
+    """SageMaker lets a model be deleted while its endpoint keeps serving: the version check cannot run, and the
+    explainability config would name a model Clarify cannot start its shadow endpoint from."""
     expected = ("staging: endpoint 'fraud-detect-staging' runs model 'fraud-detect-staging-v3', which no longer "
-                "exists; its model package version cannot be checked")
+                "exists; its model package version cannot be checked",
+                "staging: model explainability monitor disabled: the endpoint's model 'fraud-detect-staging-v3' no "
+                "longer exists (deleted behind the live endpoint), so Clarify cannot start its shadow endpoint from "
+                "it; redeploy with ModelDeploy")
     registry.sm.delete_model(ModelName="fraud-detect-staging-v3")
     try:
         result = ws.run()
-        assert (result.code, result.err) == (0, warnings(expected))
+        assert (result.code, result.err) == (0, warnings(*expected))
+        assert monitor_states(result.out, "staging") == {m: "disabled" if m == "model explainability" else "enabled"
+                                                         for m in MONITORS}
+        assert monitor_states(result.out, "prod") == dict.fromkeys(MONITORS, "enabled")
         before = ws.seed_old_outputs()
         strict = ws.run("--strict")
-        assert (strict.code, strict.out, strict.err) == (2, "", strict_error(expected))
+        assert (strict.code, strict.out, strict.err) == (2, "", strict_error(*expected))
         endpoint = ws.run("--baseline-source", "endpoint")
         assert (endpoint.code, endpoint.out) == (1, "")
         assert endpoint.err == ("error: --baseline-source endpoint: staging endpoint 'fraud-detect-staging' runs "
