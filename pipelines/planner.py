@@ -47,6 +47,12 @@ class StagePlan:
     warnings: list[str] = field(default_factory=list)  # --strict turns these into failures
     notes: list[str] = field(default_factory=list)  # information only
 
+    def summary(self) -> str:
+        """The plan's last word on the stage: ``prod: 3 of 4 monitors enabled (model bias off: <reason>)``."""
+        off = [f"{status.monitor.title} off: {status.reason}" for status in self.monitors if not status.enabled]
+        on = len(self.monitors) - len(off)
+        return f"{self.stage}: {on} of {len(self.monitors)} monitors enabled" + (f" ({'; '.join(off)})" if off else "")
+
 
 def derived_parameters(options: RunOptions, stage: str, images: ImageUris) -> dict[str, str]:
     """What the CLI fills for a stage before the stage file is applied (the stage file wins over these)."""

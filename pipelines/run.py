@@ -11,7 +11,7 @@ from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
 from pipelines.errors import (AwsError, EndpointError, MonitorError, NotFoundError, StrictModeError,
-                             ValidationError)
+                             UsageError, ValidationError)
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
@@ -33,6 +33,7 @@ class RunResult:
     written: list[Path] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # run-wide (the pinned package); stages have their own
 
 
 def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
@@ -47,8 +48,16 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     check_output_paths([path for out in outputs.values() for path in vars(out).values()])
     images = resolve_image_uris(region, model_monitor_override=options.model_monitor_image_uri,
                                 clarify_override=options.clarify_image_uri)
+    run_warnings: list[str] = []
+    if options.package_arn:
+        _check_pinned_arn(options.package_arn, options.group, region)
     registry_package = None if options.baseline_source == "endpoint" else (
         describe_package(sm, options.package_arn) if options.package_arn else latest_approved(sm, options.group))
+    if options.package_arn and registry_package and registry_package.approval_status != "Approved":
+        status = registry_package.approval_status or "of unknown approval status"
+        run_warnings.append(f"--model-package-arn {options.package_arn} is {status}, not Approved; its baselines "
+                            "were not approved for deployment: approve it in the Model Registry or pin an Approved "
+                            "version")
     project_tags = _project_tags(sm, options.project_arn) if options.project_arn else {}
     objects = S3Objects(s3)
     described: dict[str, ModelPackage] = {}
@@ -79,14 +88,14 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         plan.tags = project_tags | plan.tags
         _ground_truth_note(plan, s3)
         plans.append(plan)
-    strict = [w for plan in plans for w in plan.warnings]
+    strict = run_warnings + [w for plan in plans for w in plan.warnings]
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
-    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
+    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, warnings=run_warnings)
     if not options.dry_run:
         result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
@@ -94,6 +103,23 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
     result.written = write_all(files)
     return result
+
+
+def _check_pinned_arn(arn: str, group: str, region: str) -> None:
+    """A pinned package must be this project's group and this run's region: the monitors run next to the endpoint.
+
+    ARN shape: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>.
+    """
+    parts = arn.split(":", 5)
+    arn_region = parts[3] if len(parts) == 6 else ""
+    arn_group = parts[5].split("/")[1] if len(parts) == 6 and parts[5].count("/") >= 2 else ""
+    if arn_region and arn_region != region:
+        raise UsageError(f"--model-package-arn {arn} is in region '{arn_region}' but this run is in '{region}'; "
+                         f"pin a version registered in {region} (or run in {arn_region} with AWS_REGION)")
+    if arn_group and arn_group != group:
+        raise UsageError(f"--model-package-arn {arn} belongs to model package group '{arn_group}', not this "
+                         f"project's '{group}'; pin a version of '{group}' or pass --model-package-group-name "
+                         f"{arn_group}")
 
 
 def _upload_derived(objects: S3Objects, files: list[DerivedFile]) -> list[str]:
