@@ -43,8 +43,8 @@ def main() -> int:
             print(f"  {arn}  {status}")
         print(f"  endpoints: {', '.join(seeded.endpoints.values())} (data capture on, running version 3)")
 
-        banner("CodeBuild step: python get_baselines_and_configs.py (values from environment variables)")
-        cmd = [sys.executable, "get_baselines_and_configs.py",
+        banner("CodeBuild step: python get_baselines_and_configs.py --strict (values from environment variables)")
+        cmd = [sys.executable, "get_baselines_and_configs.py", "--strict",  # as buildspec.yml runs it
                "--export-staging-config", str(OUT / "staging-config-export.json"),
                "--export-prod-config", str(OUT / "prod-config-export.json")]
         started = time.monotonic()

@@ -1,7 +1,8 @@
 """Seed a SageMaker + S3 emulator with a realistic fraud-detection registry (demo, benchmark, end-to-end tests).
 
-A group with several versions (approved, rejected, pending), drift-check baselines in the real SageMaker formats
-for all four monitors, and staging + prod endpoints with data capture running the latest approved version.
+A group with several versions (approved, rejected, pending), drift-check baselines exactly as a real ModelBuild
+pipeline registers them (tests/fixtures/sdk: SDK-generated Clarify configs, baselining job outputs), and
+staging + prod endpoints with data capture running the latest approved version.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -24,89 +26,28 @@ FEATURES = ["transaction_amount", "merchant_category", "card_present", "customer
             "txn_count_24h"]
 # version -> approval status, in creation order: 3 is the newest Approved, 4 (newer) is still pending
 DEFAULT_VERSIONS = ["Approved", "Rejected", "Approved", "PendingManualApproval"]
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sdk"
 
 
-def statistics() -> dict[str, Any]:
-    return {"version": 0.0, "dataset": {"item_count": 50000},
-            "features": [{"name": name, "inferred_type": "Fractional",
-                          "numerical_statistics": {"common": {"num_present": 50000, "num_missing": 0},
-                                                   "mean": 42.5, "sum": 2125000.0, "std_dev": 97.1, "min": 0.0,
-                                                   "max": 9800.0}} for name in FEATURES]}
+def fixture(name: str) -> Any:
+    """One registry artifact from tests/fixtures/sdk (made by the SageMaker SDK or a real job; see its README)."""
+    return json.loads((FIXTURES / name).read_text())
 
 
-def constraints() -> dict[str, Any]:
-    return {"version": 0.0,
-            "features": [{"name": name, "inferred_type": "Fractional", "completeness": 1.0,
-                          "num_constraints": {"is_non_negative": True}} for name in FEATURES],
-            "monitoring_config": {"evaluate_constraints": "Enabled", "emit_metrics": "Enabled",
-                                  "datatype_check_threshold": 1.0, "domain_content_threshold": 1.0,
-                                  "distribution_constraints": {"perform_comparison": "Enabled",
-                                                               "comparison_threshold": 0.1,
-                                                               "comparison_method": "Robust"}}}
-
-
-def model_quality_constraints() -> dict[str, Any]:
-    def lower(value: float) -> dict[str, Any]:
-        return {"threshold": value, "comparison_operator": "LessThanThreshold"}
-
-    return {"version": 0.0, "binary_classification_constraints": {
-        "recall": lower(0.78), "precision": lower(0.62), "f1": lower(0.69), "auc": lower(0.91),
-        "accuracy": lower(0.97)}}
-
-
-def model_quality_statistics() -> dict[str, Any]:
-    return {"version": 0.0, "dataset": {"item_count": 12000},
-            "binary_classification_metrics": {name: {"value": value, "standard_deviation": 0.004}
-                                              for name, value in [("recall", 0.82), ("precision", 0.66),
-                                                                  ("f1", 0.73), ("auc", 0.94),
-                                                                  ("accuracy", 0.985)]}}
-
-
-def clarify_bias_config() -> dict[str, Any]:
-    return {"dataset_type": "text/csv", "headers": ["is_fraud", *FEATURES], "label": "is_fraud",
-            "label_values_or_threshold": [1], "facet": [{"name_or_index": "customer_age_band",
-                                                           "value_or_threshold": [1]}],
-            "probability_threshold": 0.5,
-            "methods": {"report": {"name": "report", "title": "Fraud model bias"},
-                        "pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
-            "predictor": {"model_name": "fraud-model-build", "instance_type": "ml.m5.xlarge",
-                          "initial_instance_count": 1, "accept_type": "text/csv", "content_type": "text/csv"}}
-
-
-def bias_constraints(kind: str) -> dict[str, Any]:
-    names = [("CI", "Class Imbalance (CI)", 0.31), ("DPL", "Difference in Positive Proportions in Labels (DPL)", 0.02)]
-    if kind == "post":
-        names = [("DPPL", "Difference in Positive Proportions in Predicted Labels (DPPL)", 0.03),
-                 ("DI", "Disparate Impact (DI)", 0.95), ("RD", "Recall Difference (RD)", 0.04)]
-    return {"version": "1.0", f"{kind}_training_bias_metrics": {
-        "label": "is_fraud", "label_value_or_threshold": "1",
-        "facets": {"customer_age_band": [{"value_or_threshold": "1", "metrics": [
-            {"name": n, "description": d, "value": v} for n, d, v in names]}]}}}
-
-
-def clarify_explainability_config() -> dict[str, Any]:
-    return {"dataset_type": "text/csv", "headers": FEATURES,
-            "methods": {"shap": {"baseline": [[25.0, 5, 1, 3, 14, 2]], "num_samples": 100, "agg_method": "mean_abs",
-                                 "use_logit": False, "save_local_shap_values": False}},
-            "predictor": {"model_name": "fraud-model-build", "instance_type": "ml.m5.xlarge",
-                          "initial_instance_count": 1, "content_type": "text/csv", "accept_type": "text/csv"}}
-
-
-def explainability_constraints() -> dict[str, Any]:
-    return {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
-        "global_shap_values": dict(zip(FEATURES, [0.21, 0.12, 0.08, 0.03, 0.05, 0.17], strict=True)), "expected_value": 0.02}}}}
-
-
+# DriftCheckBaselines entry -> (key under the version's prefix, fixture file): what a real ModelBuild pipeline
+# registers (ClarifyCheckStep's monitoring analysis configs, Model Monitor baselining job outputs).
 BASELINE_DOCUMENTS = {
-    ("ModelDataQuality", "Statistics"): ("data-quality/statistics.json", statistics),
-    ("ModelDataQuality", "Constraints"): ("data-quality/constraints.json", constraints),
-    ("ModelQuality", "Statistics"): ("model-quality/statistics.json", model_quality_statistics),
-    ("ModelQuality", "Constraints"): ("model-quality/constraints.json", model_quality_constraints),
-    ("Bias", "ConfigFile"): ("bias/analysis_config.json", clarify_bias_config),
-    ("Bias", "PreTrainingConstraints"): ("bias/pre_training_constraints.json", lambda: bias_constraints("pre")),
-    ("Bias", "PostTrainingConstraints"): ("bias/post_training_constraints.json", lambda: bias_constraints("post")),
-    ("Explainability", "Constraints"): ("explainability/constraints.json", explainability_constraints),
-    ("Explainability", "ConfigFile"): ("explainability/analysis_config.json", clarify_explainability_config),
+    ("ModelDataQuality", "Statistics"): ("data-quality/statistics.json", "data_quality_statistics.json"),
+    ("ModelDataQuality", "Constraints"): ("data-quality/constraints.json", "data_quality_constraints.json"),
+    ("ModelQuality", "Statistics"): ("model-quality/statistics.json", "model_quality_statistics.json"),
+    ("ModelQuality", "Constraints"): ("model-quality/constraints.json", "model_quality_constraints.json"),
+    ("Bias", "ConfigFile"): ("bias/analysis_config.json", "bias_monitoring_analysis_config.json"),
+    ("Bias", "PreTrainingConstraints"): ("bias/pre_training_constraints.json", "bias_pre_training_constraints.json"),
+    ("Bias", "PostTrainingConstraints"): ("bias/post_training_constraints.json",
+                                          "bias_post_training_constraints.json"),
+    ("Explainability", "Constraints"): ("explainability/constraints.json", "explainability_constraints.json"),
+    ("Explainability", "ConfigFile"): ("explainability/analysis_config.json",
+                                       "explainability_monitoring_analysis_config.json"),
 }
 
 
@@ -119,13 +60,16 @@ class Seeded:
     endpoints: dict[str, str]
 
 
-def upload_baselines(s3: Any, version: int, omit: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Write baseline files for one version under the artifacts bucket; DriftCheckBaselines for them."""
+def upload_baselines(s3: Any, version: int, omit: tuple[str, ...] = (),
+                     overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write baseline files for one version under the artifacts bucket; DriftCheckBaselines for them.
+
+    ``overrides`` maps a DriftCheckBaselines path to another fixture file (e.g. an older pipeline's config)."""
     baselines: dict[str, Any] = {}
-    for (section, name), (key, make) in BASELINE_DOCUMENTS.items():
+    for (section, name), (key, fixture_name) in BASELINE_DOCUMENTS.items():
         if f"{section}.{name}" in omit:
             continue
-        body = json.dumps(make(), indent=2).encode()
+        body = (FIXTURES / (overrides or {}).get(f"{section}.{name}", fixture_name)).read_bytes()
         full_key = f"model-build/v{version}/baselines/{key}"
         s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=full_key, Body=body, ContentType="application/json")
         baselines.setdefault(section, {})[name] = {
@@ -135,7 +79,8 @@ def upload_baselines(s3: Any, version: int, omit: tuple[str, ...] = ()) -> dict[
 
 
 def seed(sm: Any, s3: Any, versions: list[str] | None = None, *, endpoints: bool = True,
-         capture: bool = True, omit: tuple[str, ...] = (), extra_versions: int = 0) -> Seeded:
+         capture: bool = True, omit: tuple[str, ...] = (), extra_versions: int = 0,
+         overrides: dict[str, str] | None = None) -> Seeded:
     """Create buckets, the group, its versions with baselines, and both endpoints on the newest approved one."""
     versions = DEFAULT_VERSIONS if versions is None else versions
     for bucket in (ARTIFACTS_BUCKET, OUTPUTS_BUCKET):
@@ -151,7 +96,7 @@ def seed(sm: Any, s3: Any, versions: list[str] | None = None, *, endpoints: bool
         response = sm.create_model_package(
             ModelPackageGroupName=GROUP, ModelApprovalStatus=status, InferenceSpecification=_inference(),
             ModelPackageDescription=f"fraud model v{index}",
-            DriftCheckBaselines=upload_baselines(s3, index, omit))
+            DriftCheckBaselines=upload_baselines(s3, index, omit, overrides))
         arns.append(response["ModelPackageArn"])
         if status == "Approved":
             latest_approved = response["ModelPackageArn"]

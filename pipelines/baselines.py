@@ -10,27 +10,66 @@ from pipelines import aws
 from pipelines.errors import MonitorError
 from utils import S3UriError, parse_s3_uri, sha256_hex
 
-# Top-level keys that identify each kind of baseline document (any one of them is enough).
-KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "statistics": ("features", "dataset"),
-    "constraints": ("features",),
-    "model-quality-statistics": ("binary_classification_metrics", "multiclass_classification_metrics",
-                                 "regression_metrics"),
-    "model-quality-constraints": ("binary_classification_constraints", "multiclass_classification_constraints",
-                                  "regression_constraints"),
-    "clarify-config": ("methods",),
-    "bias-constraints": ("pre_training_bias_metrics", "post_training_bias_metrics"),
-    "explainability-constraints": ("explanations",),
-}
 KIND_TITLES = {
     "statistics": "data quality statistics",
     "constraints": "data quality constraints",
     "model-quality-statistics": "model quality statistics",
     "model-quality-constraints": "model quality constraints",
-    "clarify-config": "Clarify analysis config",
+    "bias-config": "a Clarify bias analysis config",
+    "explainability-config": "a Clarify explainability analysis config",
     "bias-constraints": "bias constraints",
     "explainability-constraints": "explainability constraints",
 }
+# What each kind must hold, for the message when a document is none of them.
+KIND_NEEDS = {
+    "statistics": "'features' with *_statistics and 'dataset'",
+    "constraints": "'features' with completeness/*_constraints or 'monitoring_config'",
+    "model-quality-statistics": "'<problem type>_metrics'",
+    "model-quality-constraints": "'<problem type>_constraints'",
+    "bias-config": "'label_values_or_threshold' and 'facet'",
+    "explainability-config": "'methods' with 'shap'",
+    "bias-constraints": "'pre_training_bias_metrics' or 'post_training_bias_metrics'",
+    "explainability-constraints": "'explanations'",
+}
+MQ_PROBLEM_TYPES = ("binary_classification", "multiclass_classification", "regression")
+
+
+def document_kinds(document: Any) -> list[str]:
+    """Every kind of baseline document ``document`` is, by its shape (a Clarify processing config can be two).
+
+    Shapes (see tests/fixtures/sdk/README.md for the producers):
+    - Model Monitor baselining job: statistics.json has ``dataset`` and ``features[*].<type>_statistics``;
+      constraints.json has ``features[*].completeness``/``<type>_constraints`` and ``monitoring_config``. Model
+      quality: ``<problem>_metrics`` (statistics, which also has ``dataset``) vs ``<problem>_constraints``.
+    - ClarifyCheckStep's monitoring configs: bias = BiasConfig.get_config() + headers/label (no ``methods``),
+      explainability = ``methods.shap`` + ``predictor``; a full Clarify processing config may be both.
+    - Clarify analysis output: ``pre/post_training_bias_metrics`` or ``explanations``.
+    """
+    if not isinstance(document, dict):
+        return []
+    kinds = []
+    if any(f"{problem}_metrics" in document for problem in MQ_PROBLEM_TYPES):
+        kinds.append("model-quality-statistics")
+    if any(f"{problem}_constraints" in document for problem in MQ_PROBLEM_TYPES):
+        kinds.append("model-quality-constraints")
+    features = document.get("features")
+    if isinstance(features, list) and not kinds:
+        entries = [f for f in features if isinstance(f, dict)]
+        if "dataset" in document or any(k.endswith("_statistics") for f in entries for k in f):
+            kinds.append("statistics")
+        elif "monitoring_config" in document or any(
+                k == "completeness" or k.endswith("_constraints") for f in entries for k in f):
+            kinds.append("constraints")
+    if "label_values_or_threshold" in document and "facet" in document:
+        kinds.append("bias-config")
+    methods = document.get("methods")
+    if isinstance(methods, dict) and "shap" in methods:
+        kinds.append("explainability-config")
+    if "pre_training_bias_metrics" in document or "post_training_bias_metrics" in document:
+        kinds.append("bias-constraints")
+    if "explanations" in document:
+        kinds.append("explainability-constraints")
+    return kinds
 
 
 class BaselineProblem(MonitorError):
@@ -112,14 +151,16 @@ class S3Objects:
         self._bodies[uri] = body
 
 
-def load_baseline(objects: S3Objects, baseline: Baseline, kind: str) -> Any:
+def load_baseline(objects: S3Objects, baseline: Baseline, kind: str,
+                  registry: dict[str, Baseline] | None = None) -> Any:
     """Read, digest-check, parse and shape-check one baseline; its JSON document.
+
+    ``registry`` (the package's other baselines) lets a wrong-kind message name where that kind is registered.
 
     Raises:
         BaselineProblem: missing, empty, digest mismatch, not JSON, or not a ``kind`` document.
     """
     body = objects.read(baseline.uri)
-    title = KIND_TITLES[kind]
     if not body.strip():
         raise BaselineProblem(f"{baseline.path} {baseline.uri} is empty")
     if baseline.digest:
@@ -131,8 +172,21 @@ def load_baseline(objects: S3Objects, baseline: Baseline, kind: str) -> Any:
         document = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BaselineProblem(f"{baseline.path} {baseline.uri} is not JSON") from None
-    keys = KIND_KEYS[kind]
-    if not isinstance(document, dict) or not any(key in document for key in keys):
-        raise BaselineProblem(f"{baseline.path} {baseline.uri} is not {title} (expected a JSON object with "
-                              f"{' or '.join(repr(k) for k in keys)})")
+    kinds = document_kinds(document)
+    if kind not in kinds:
+        raise BaselineProblem(_wrong_kind(baseline, kind, kinds, registry or {}))
     return document
+
+
+def _wrong_kind(baseline: Baseline, kind: str, found: list[str], registry: dict[str, Baseline]) -> str:
+    """One line: what the path should hold, what the object looks like, and where that kind is registered."""
+    from pipelines.monitors import SOURCE_KINDS
+
+    head = f"{baseline.path} {baseline.uri} should be {KIND_TITLES[kind]}"
+    if not found:
+        return f"{head} but is not (expected a JSON object with {KIND_NEEDS[kind]})"
+    looks = " and ".join(KIND_TITLES[k] for k in found)
+    elsewhere = [f"{path} is {other.uri}" for path, other in sorted(registry.items())
+                 if path != baseline.path and SOURCE_KINDS.get(path) in found]
+    where = f" (the registry's {'; '.join(elsewhere)})" if elsewhere else ""
+    return f"{head} but looks like {looks}{where}; register the right file in ModelBuild"

@@ -22,8 +22,7 @@ def run_from_args(values: dict[str, Any]) -> int:
     sm = aws.make_client(session, "sagemaker")
     s3 = aws.make_client(session, "s3")
     result = run(options, sm, s3, region)
-    for plan in result.plans:
-        for warning in plan.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+    for warning in [*result.warnings, *(w for plan in result.plans for w in plan.warnings)]:
+        print(f"warning: {warning}", file=sys.stderr)
     sys.stdout.write(render_plan(result, options.project_name))
     return EXIT_OK

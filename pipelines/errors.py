@@ -51,6 +51,12 @@ class AwsError(MonitorError):
     exit_code = EXIT_RUNTIME
 
 
+class EndpointError(MonitorError):
+    """When a stage's endpoint cannot be planned for as it is (creating, rolling back, failed, serverless)."""
+
+    exit_code = EXIT_RUNTIME
+
+
 class NotFoundError(MonitorError):
     """When a model package, endpoint or S3 object the run needs does not exist."""
 

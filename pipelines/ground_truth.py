@@ -1,7 +1,9 @@
 """Upload fraud labels as Model Monitor ground truth, after validating them; optionally check capture coverage.
 
-Model quality and bias monitors merge captured predictions with ground-truth records by event id, hour by hour.
-Records must be JSON lines under ``<GroundTruthInput>/yyyy/mm/dd/hh/`` of the hour the labels were collected (UTC):
+Model quality and bias monitors merge captured predictions with ground-truth records, hour by hour: on the
+capture's ``inferenceId`` when it has one, else on its ``eventId`` (AWS docs, "Ingest Ground Truth labels and merge
+them with predictions"). Records must be JSON lines under ``<GroundTruthInput>/yyyy/mm/dd/hh/`` of the hour the
+labels were collected (UTC); the record's ``eventId`` carries the join key:
 
     {"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "<id>"}, "eventVersion": "0"}
 
@@ -48,6 +50,11 @@ MAX_LINES_SHOWN = 5
 MAX_EXAMPLES_SHOWN = 3
 STORE_CHUNK = 20_000  # rows per executemany into the label store (ids sorted within a chunk: B-tree locality)
 STORE_CACHE_KIB = 8 * 1024  # SQLite page cache of the label store; the rest of it lives in a temporary file
+# How far back uploads are compared (dedup, conflicts) and how old a label time may be. The model quality and bias
+# jobs read captures GroundTruthStartTimeOffset ago (template default -P8D) and merge labels collected from then
+# on: 9 days cover that offset plus a day. Cost per run: one ListObjectsV2 per day prefix (10, plus one per 1,000
+# objects) and one GetObject per ground-truth object in the window. Longer offsets: pass --lookback-hours.
+DEFAULT_LOOKBACK_HOURS = 9 * 24
 
 # Problem kinds, in the order they are reported. Each is (key, label in the summary).
 PROBLEMS = (
@@ -56,6 +63,8 @@ PROBLEMS = (
     ("unknown_label", "unknown label value"),
     ("bad_time", "unreadable label time"),
     ("duplicate", "duplicate id in file"),
+    ("future_time", "label time in the future"),
+    ("too_old", "label time older than the look-back window"),
     ("conflict", "id already uploaded with another label"),
 )
 _PROBLEM_LABELS = dict(PROBLEMS)
@@ -63,7 +72,7 @@ _PROBLEM_LABELS = dict(PROBLEMS)
 # One ground-truth record; %s are the label ("1"/"0") and the JSON-quoted id. Formatting beats json.dumps per row.
 _RECORD = ('{"groundTruthData": {"data": "%s", "encoding": "CSV"}, "eventMetadata": {"eventId": %s}, '
            '"eventVersion": "0"}\n')
-_HOUR_RE = re.compile(r"/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$")
+_HOUR_RE = re.compile(r"(?:^|/)(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$")
 
 
 # ---- shapes --------------------------------------------------------------------------------------------------------
@@ -123,9 +132,10 @@ class LabelStore:
             CREATE TABLE chunk (id TEXT NOT NULL, line INTEGER NOT NULL);
             CREATE TABLE labels (line INTEGER PRIMARY KEY, id TEXT NOT NULL, hour INTEGER NOT NULL,
                                  data TEXT NOT NULL, upload INTEGER NOT NULL DEFAULT 1);
-            CREATE TABLE uploaded (hour INTEGER NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
-                                   PRIMARY KEY (hour, id)) WITHOUT ROWID;
+            CREATE TABLE uploaded (id TEXT NOT NULL, hour TEXT NOT NULL, data TEXT NOT NULL, key TEXT NOT NULL);
+            CREATE INDEX uploaded_id ON uploaded (id);
             CREATE TABLE captured (id TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TABLE shadowed (id TEXT PRIMARY KEY) WITHOUT ROWID;
             BEGIN;""")  # one transaction, never committed: the database is thrown away
 
     def close(self) -> None:
@@ -152,28 +162,39 @@ class LabelStore:
         self.db.executemany("INSERT INTO labels (line, id, hour, data) VALUES (?, ?, ?, ?)", rows)
         return duplicates
 
-    def add_uploaded(self, hour: str, records: Iterable[tuple[str, str]]) -> int:
-        """Record (id, data) found in S3 under an hour (a later record of an id wins); returns how many."""
-        hour_id = self.hour_id(hour)
-        rows = ((hour_id, ident, data) for ident, data in records)
+    def add_uploaded(self, hour: str, key: str, records: Iterable[tuple[str, str]]) -> int:
+        """Record (id, data) found in S3 object ``key`` of an hour; returns how many."""
+        rows = ((ident, hour, data, key) for ident, data in records)
         count = 0
         while chunk := list(islice(rows, STORE_CHUNK)):
-            self.db.executemany("INSERT OR REPLACE INTO uploaded (hour, id, data) VALUES (?, ?, ?)", chunk)
+            self.db.executemany("INSERT INTO uploaded (id, hour, data, key) VALUES (?, ?, ?, ?)", chunk)
             count += len(chunk)
         return count
 
-    def in_s3(self) -> Iterator[tuple[int, str, str, str, str]]:
-        """(line, id, hour, data, data in S3) of rows whose id is already in S3 for their hour, in line order."""
+    def in_s3(self) -> Iterator[tuple[int, str, str, str, list[tuple[str, str, str]]]]:
+        """(line, id, hour, data, [(data, hour, key) in S3]) of rows whose id is already uploaded in the look-back
+        window (any hour: a rerun an hour later must find them), in line order."""
         names = self.hour_names
-        for line, ident, hour, data, uploaded in self.db.execute(
-                "SELECT l.line, l.id, l.hour, l.data, u.data FROM labels AS l CROSS JOIN uploaded AS u "
-                "ON u.hour = l.hour AND u.id = l.id ORDER BY l.line"):
-            yield line, ident, names[hour], data, uploaded
+        current: tuple[int, str, str, str] | None = None
+        found: list[tuple[str, str, str]] = []
+        for line, ident, hour, data, u_data, u_hour, u_key in self.db.execute(
+                "SELECT l.line, l.id, l.hour, l.data, u.data, u.hour, u.key FROM labels AS l CROSS JOIN uploaded "
+                "AS u ON u.id = l.id ORDER BY l.line, u.hour, u.key"):
+            if current and current[0] != line:
+                yield (*current, found)
+                found = []
+            current = (line, ident, names[hour], data)
+            found.append((u_data, u_hour, u_key))
+        if current:
+            yield (*current, found)
 
-    def skip_in_s3(self) -> None:
-        """Rows already in S3 for their hour (same label or a conflict) are not uploaded."""
+    def skip_in_s3(self, *, keep_conflicts: bool = False) -> None:
+        """Rows whose id is already in S3 are not uploaded again; with ``keep_conflicts``, rows whose S3 label
+        differs still are (they replace it)."""
+        differs = (" AND NOT EXISTS (SELECT 1 FROM uploaded AS u WHERE u.id = labels.id AND u.data <> labels.data)"
+                   if keep_conflicts else "")
         self.db.execute("UPDATE labels SET upload = 0 WHERE EXISTS "
-                        "(SELECT 1 FROM uploaded AS u WHERE u.hour = labels.hour AND u.id = labels.id)")
+                        "(SELECT 1 FROM uploaded AS u WHERE u.id = labels.id)" + differs)
 
     def to_upload(self) -> Iterator[tuple[str, str, str]]:
         """(id, data, hour) of the rows to write, hour by hour (in first-seen order), file order within an hour."""
@@ -185,13 +206,19 @@ class LabelStore:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM ids").fetchone()[0]
 
-    def has_any(self, ids: list[str]) -> bool:
-        """Whether any of one captured event's ids (one or two) is a label id."""
-        query = "SELECT EXISTS (SELECT 1 FROM ids WHERE id IN (?, ?))"
-        return bool(self.db.execute(query, (ids[0], ids[-1])).fetchone()[0])
+    def has(self, ident: str) -> bool:
+        """Whether a captured event's join key is a label id."""
+        return bool(self.db.execute("SELECT EXISTS (SELECT 1 FROM ids WHERE id = ?)", (ident,)).fetchone()[0])
 
-    def add_captured(self, ids: list[tuple[str]]) -> None:
+    def add_captured(self, ids: list[tuple[str]], shadowed: list[tuple[str]] = ()) -> None:
+        """Join keys of captured events, and eventIds Model Monitor ignores (their record has an inferenceId)."""
         self.db.executemany("INSERT OR IGNORE INTO captured (id) VALUES (?)", ids)
+        self.db.executemany("INSERT OR IGNORE INTO shadowed (id) VALUES (?)", shadowed)
+
+    def labels_on_shadowed(self) -> int:
+        """Label ids that are the eventId of a captured record carrying an inferenceId: they match nothing."""
+        return self.db.execute("SELECT count(*) FROM ids WHERE id IN (SELECT id FROM shadowed) "
+                               "AND id NOT IN (SELECT id FROM captured)").fetchone()[0]
 
     def unmatched(self, examples: int) -> tuple[int, list[str]]:
         """Label ids with no captured event: how many, and the smallest few."""
@@ -211,8 +238,10 @@ class Validation:
     problems: dict[str, Problem] = field(default_factory=lambda: {key: Problem() for key, _ in PROBLEMS})
     store: LabelStore = field(default_factory=LabelStore)
     hours: dict[str, int] = field(default_factory=dict)
-    already_uploaded: int = 0  # same id and label already in that hour: skipped, not an error
+    already_uploaded: int = 0  # same id and label already uploaded in the look-back window: skipped, not an error
     existing_objects: int = 0
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label in S3, s3 key), first few
+    replace: dict[str, set[str]] = field(default_factory=dict)  # s3 key -> ids whose earlier label is replaced
 
     def close(self) -> None:
         """Delete the temporary label store."""
@@ -241,6 +270,8 @@ class Coverage:
     variants: int
     captured: int
     captured_with_label: int
+    with_inference_id: int  # captured events that carry an inferenceId (Model Monitor joins those on it)
+    labels_on_event_ids: int  # labels equal to such an event's eventId: they match nothing
     labels: int
     labels_unmatched: int
     unmatched_examples: list[str]
@@ -253,6 +284,7 @@ class UploadResult:
     """Objects written (or that would be written) per label hour."""
 
     objects: dict[str, list[tuple[str, int]]]  # hour -> [(key, records)]
+    replaced: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # old key -> (new key, records left)
 
     @property
     def records(self) -> int:
@@ -391,11 +423,15 @@ class HourOf:
 # ---- validation ----------------------------------------------------------------------------------------------------
 
 
-def validate(spec: LabelSpec, now: datetime) -> Validation:
+def validate(spec: LabelSpec, now: datetime, lookback_hours: int = DEFAULT_LOOKBACK_HOURS) -> Validation:
     """The one pass over the file: every row checked; valid rows go to the label store in chunks, whose UNIQUE id
-    index finds duplicates. Counts are taken when a chunk is stored, so they never include a duplicate."""
+    index finds duplicates. Counts are taken when a chunk is stored, so they never include a duplicate.
+
+    A label hour after now's is in the future (a clock or time-zone error); one before the look-back window is
+    never merged by a future monitoring job and could not be checked against earlier uploads."""
     result = Validation()
     hour_of = HourOf(now)
+    newest, oldest = label_hour("", now), label_hour("", now - timedelta(hours=lookback_hours))
     hour_id = result.store.hour_id
     pending: list[tuple[int, str, int, str]] = []
     try:
@@ -417,6 +453,9 @@ def validate(spec: LabelSpec, now: datetime) -> Validation:
             hour = hour_of(time_raw)
             if hour is None:
                 result.reject("bad_time", line, time_raw)
+                continue
+            if hour > newest or hour < oldest:  # 'yyyy/mm/dd/hh' strings order like the times
+                result.reject("future_time" if hour > newest else "too_old", line, time_raw)
                 continue
             pending.append((line, ident, hour_id(hour), data))
             if len(pending) >= STORE_CHUNK:
@@ -489,30 +528,51 @@ def existing_labels(s3: "S3Client", bucket: str, key: str) -> Iterator[tuple[str
             log.warning("skipping a line that is not a ground-truth record in s3://%s/%s", bucket, key)
 
 
-def check_existing(result: Validation, s3: "S3Client", gt_uri: str) -> None:
-    """Compare valid rows with what is already uploaded for their hour (read into the label store, not memory).
+def lookback_days(now: datetime, hours: int) -> list[str]:
+    """'yyyy/mm/dd' of every day the look-back window touches, oldest first (one listing each)."""
+    first = (now - timedelta(hours=hours)).astimezone(timezone.utc).date()
+    last = now.astimezone(timezone.utc).date()
+    return [(first + timedelta(days=i)).strftime("%Y/%m/%d") for i in range((last - first).days + 1)]
 
-    Same id and label: counted as already uploaded and skipped later (re-running an upload is harmless).
-    Same id, other label: a conflict (an error), since the merge job would see two labels for one event.
+
+def check_existing(result: Validation, s3: "S3Client", gt_uri: str, *, now: datetime,
+                   lookback_hours: int = DEFAULT_LOOKBACK_HOURS, replace: bool = False) -> None:
+    """Compare valid rows with every label uploaded in the look-back window, in any hour (read into the label
+    store, not memory).
+
+    Same id and label anywhere in the window: counted as already uploaded and skipped (a rerun, even hours later,
+    uploads nothing twice). Same id, other label: a conflict, since the merge job would see two labels for one
+    event; refused, or with ``replace`` the earlier record is removed when the new one is uploaded.
     """
     bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
     store = result.store
     found = 0
-    for hour in sorted(result.hours):
-        for obj in list_keys(s3, bucket, hour_prefix(key_prefix, hour)):
+    base = key_prefix.strip("/")
+    for day in lookback_days(now, lookback_hours):
+        for obj in list_keys(s3, bucket, f"{base}/{day}/" if base else f"{day}/"):
+            match = _HOUR_RE.search(obj["Key"])
+            if not match:
+                continue
             result.existing_objects += 1
-            found += store.add_uploaded(hour, existing_labels(s3, bucket, obj["Key"]))
+            found += store.add_uploaded(match.group(1), obj["Key"], existing_labels(s3, bucket, obj["Key"]))
     if not found:
         return
     for line, ident, hour, data, uploaded in store.in_s3():
-        if uploaded == data:
+        other = next(((u_data, u_key) for u_data, _, u_key in uploaded if u_data != data), None)
+        if other is None:
             result.already_uploaded += 1
-        else:
-            result.reject("conflict", line, ident)
-            result.positive -= data == "1"
-            result.negative -= data != "1"
-            result.hours[hour] -= 1
-    store.skip_in_s3()
+            continue
+        if len(result.conflicts) < MAX_EXAMPLES_SHOWN:
+            result.conflicts.append((ident, other[0], other[1]))
+        if replace:
+            for u_data, _, u_key in uploaded:
+                result.replace.setdefault(u_key, set()).add(ident)
+            continue
+        result.reject("conflict", line, ident)
+        result.positive -= data == "1"
+        result.negative -= data != "1"
+        result.hours[hour] -= 1
+    store.skip_in_s3(keep_conflicts=replace)
 
 
 # ---- writing -------------------------------------------------------------------------------------------------------
@@ -528,8 +588,12 @@ def upload(result: Validation, s3: "S3Client | None", gt_uri: str, *, batch_size
     """Write valid, not yet uploaded rows in batches of ``batch_size`` per hour (file order), one PutObject each.
 
     Rows come from the label store hour by hour, so memory holds one batch, whatever the number of hours.
+    Earlier records being replaced (``--replace-conflicting``) are removed first: a failure in between leaves an
+    id with no label (the rerun uploads it), never with two.
     """
     bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
+    replaced = {key: remove_records(s3, bucket, key, ids, dry_run=dry_run)
+                for key, ids in sorted(result.replace.items())}
     written: dict[str, list[tuple[str, int]]] = {}
     lines: list[str] = []
     current = ""
@@ -554,7 +618,37 @@ def upload(result: Validation, s3: "S3Client | None", gt_uri: str, *, batch_size
             flush()
     if lines:
         flush()
-    return UploadResult(objects={hour: written[hour] for hour in sorted(written)})
+    return UploadResult(objects={hour: written[hour] for hour in sorted(written)}, replaced=replaced)
+
+
+def remove_records(s3: "S3Client | None", bucket: str, key: str, ids: set[str], *,
+                   dry_run: bool = False) -> tuple[str | None, int]:
+    """Rewrite one ground-truth object without the records of ``ids``: (new key or None if none left, records left).
+
+    The kept lines are copied byte for byte; the new object is content-addressed like every other, written before
+    the old one is deleted.
+    """
+    body = aws.call(s3, "GetObject", s3_uri(bucket, key), Bucket=bucket, Key=key)["Body"].read()
+    kept = [line for line in body.decode("utf-8").splitlines(keepends=True)
+            if line.strip() and _record_id(line) not in ids]
+    new_key = None
+    if kept:
+        new_body = "".join(line if line.endswith("\n") else line + "\n" for line in kept).encode("utf-8")
+        new_key = object_key(key.rsplit("/", 1)[0] + "/", new_body)
+    if not dry_run:
+        if new_key:
+            aws.call(s3, "PutObject", s3_uri(bucket, new_key), Bucket=bucket, Key=new_key, Body=new_body,
+                     ContentType="application/jsonlines")
+        aws.call(s3, "DeleteObject", s3_uri(bucket, key), Bucket=bucket, Key=key)
+    return new_key, len(kept)
+
+
+def _record_id(line: str) -> str | None:
+    """The eventId of one ground-truth line (None when it is not a record)."""
+    try:
+        return str(json.loads(line)["eventMetadata"]["eventId"])
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 # ---- coverage ------------------------------------------------------------------------------------------------------
@@ -568,9 +662,11 @@ def window_hours(end: datetime, hours: int) -> list[str]:
 
 def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, labels: LabelStore, *,
                      end: datetime, hours: int) -> Coverage:
-    """Read data-capture files of the window and join them with the label ids (eventId or inferenceId).
+    """Read data-capture files of the window and join them with the label ids exactly as Model Monitor's merge
+    does: on the record's ``inferenceId`` when it has one, on its ``eventId`` only otherwise.
 
     Captured ids go to the label store in chunks (not a set), so memory does not grow with the captures either.
+    The eventIds of records that carry an inferenceId are kept aside: a label equal to one of them matches nothing.
     """
     bucket, key = parse_s3_uri(capture_uri, key_required=False)
     key = key.strip("/")
@@ -579,7 +675,8 @@ def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, labels: La
     endpoint_prefix = key + "/"
     variants = [p["Prefix"] for p in list_keys(s3, bucket, endpoint_prefix, delimiter="/")]
     captured_ids: list[tuple[str]] = []
-    captured = with_label = files = unreadable = 0
+    shadowed: list[tuple[str]] = []
+    captured = with_label = with_inference_id = files = unreadable = 0
     examples: list[str] = []
     for variant in variants:
         for hour in window_hours(end, hours):
@@ -590,23 +687,29 @@ def capture_coverage(s3: "S3Client", capture_uri: str, endpoint: str, labels: La
                     if not isinstance(meta, dict) or not (meta.get("eventId") or meta.get("inferenceId")):
                         unreadable += 1
                         continue
-                    ids = [str(meta[k]) for k in ("eventId", "inferenceId") if meta.get(k)]
+                    join_key = str(meta.get("inferenceId") or meta["eventId"])
+                    if meta.get("inferenceId"):
+                        with_inference_id += 1
+                        if meta.get("eventId"):
+                            shadowed.append((str(meta["eventId"]),))
                     captured += 1
-                    captured_ids.extend((i,) for i in ids)
-                    if len(captured_ids) >= STORE_CHUNK:
-                        labels.add_captured(captured_ids)
+                    captured_ids.append((join_key,))
+                    if len(captured_ids) >= STORE_CHUNK or len(shadowed) >= STORE_CHUNK:
+                        labels.add_captured(captured_ids, shadowed)
                         captured_ids.clear()
+                        shadowed.clear()
                     if len(examples) < MAX_EXAMPLES_SHOWN:
-                        examples.append(ids[-1])
-                    if labels.has_any(ids):
+                        examples.append(join_key)
+                    if labels.has(join_key):
                         with_label += 1
-    labels.add_captured(captured_ids)
+    labels.add_captured(captured_ids, shadowed)
     unmatched_count, smallest = labels.unmatched(MAX_EXAMPLES_SHOWN)
     window = window_hours(end, hours)
     start = datetime.strptime(window[0], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc)
     stop = datetime.strptime(window[-1], "%Y/%m/%d/%H").replace(tzinfo=timezone.utc) + timedelta(hours=1)
     return Coverage(window_start=start, window_end=stop, capture_prefix=s3_uri(bucket, endpoint_prefix),
                     files=files, variants=len(variants), captured=captured, captured_with_label=with_label,
+                    with_inference_id=with_inference_id, labels_on_event_ids=labels.labels_on_shadowed(),
                     labels=labels.count(), labels_unmatched=unmatched_count, unmatched_examples=smallest,
                     capture_examples=examples, unreadable_lines=unreadable)
 
@@ -633,7 +736,11 @@ def render_validation(spec: LabelSpec, result: Validation, gt_uri: str) -> str:
                 detail += ": " + ", ".join(repr(v) if key != "malformed" else v for v in problem.values)
             out.append(f"    {text}: {problem.count} ({detail})")
     if result.already_uploaded:
-        out.append(f"  already uploaded: {result.already_uploaded} (same id and label in that hour; skipped)")
+        out.append(f"  already uploaded: {result.already_uploaded} (same id and label in the look-back window; "
+                   "skipped)")
+    for ident, data, key in result.conflicts:
+        verb = "replaces" if result.replace else "conflicts with"
+        out.append(f"    id {ident} {verb} label {data} in s3://{parse_s3_uri(gt_uri, key_required=False)[0]}/{key}")
     out.append(f"destination: {gt_uri.rstrip('/')}/")
     for hour in sorted(result.hours):
         out.append(f"  {hour}/  {result.hours[hour]} labels")
@@ -644,9 +751,11 @@ def validation_error(spec: LabelSpec, result: Validation) -> ValidationError:
     """The one-line error for a file with invalid rows."""
     parts = [f"{p.count} {_PROBLEM_LABELS[k]}{'s' if p.count != 1 else ''} ({_lines_text(p)})"
              for k, p in result.problems.items() if p.count]
+    replace = (", pass --replace-conflicting to replace the earlier labels," if result.problems["conflict"].count
+               else ",")
     return ValidationError([f"{spec.path.name} has {result.invalid} invalid row{'s' if result.invalid != 1 else ''}: "
-                            f"{', '.join(parts)}; fix them, or pass --skip-invalid to upload the {result.valid} "
-                            "valid rows"])
+                            f"{', '.join(parts)}; fix them{replace} or pass --skip-invalid to upload the "
+                            f"{result.valid} valid rows"])
 
 
 def render_upload(result: UploadResult, bucket: str, *, dry_run: bool) -> str:
@@ -655,9 +764,13 @@ def render_upload(result: UploadResult, bucket: str, *, dry_run: bool) -> str:
     verb = "would write" if dry_run else "wrote"
     head = f"{'dry run: ' if dry_run else ''}{verb} {result.records} records in {objects} object" \
            f"{'s' if objects != 1 else ''}"
+    out = []
+    for old, (new, left) in result.replaced.items():
+        kept = f"rewritten as {s3_uri(bucket, new)} ({left} records kept)" if new else "deleted (no records left)"
+        out.append(f"{'would replace' if dry_run else 'replaced'} earlier labels: {s3_uri(bucket, old)} {kept}")
     if not result.records:
-        return f"{head} (nothing new to upload)\n"
-    out = [head + ":"]
+        return "".join(f"{line}\n" for line in out) + f"{head} (nothing new to upload)\n"
+    out.append(head + ":")
     for hour, objs in result.objects.items():
         for key, count in objs:
             out.append(f"  {s3_uri(bucket, key)}  {count} records")
@@ -681,6 +794,11 @@ def render_coverage(cov: Coverage) -> str:
         out.append(f"  unmatched label ids, e.g.:   {', '.join(cov.unmatched_examples)}")
         if cov.capture_examples:
             out.append(f"  captured ids look like:      {', '.join(cov.capture_examples)}")
+    if cov.labels_on_event_ids:
+        out.append(f"  labels keyed by eventId:     {cov.labels_on_event_ids} match the eventId of captured events "
+                   "that carry an inferenceId; Model Monitor joins those on inferenceId, so these labels match "
+                   "nothing: label by the InferenceId the endpoint was invoked with (pass the transaction id as "
+                   "InferenceId to InvokeEndpoint)")
     return "\n".join(out) + "\n"
 
 
@@ -730,6 +848,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="capture hours to read, ending with --window-end (env COVERAGE_WINDOW_HOURS)")
     parser.add_argument("--window-end", default=_env("COVERAGE_WINDOW_END"),
                         help="ISO-8601 end of the capture window (env COVERAGE_WINDOW_END; default: now)")
+    parser.add_argument("--replace-conflicting", action="store_true",
+                        help="replace an earlier upload's different label for an id instead of refusing the file")
+    parser.add_argument("--lookback-hours", type=int, default=DEFAULT_LOOKBACK_HOURS,
+                        help="hours of earlier uploads compared for duplicates and conflicts; older label times are "
+                             "rejected (default: %(default)s, the -P8D ground-truth offset plus a day)")
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "WARNING"),
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
     return parser.parse_args(argv)
@@ -793,11 +916,14 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
         raise UsageError("--check-coverage needs the endpoint name; pass --endpoint-name or --stage")
     window_end = _parse_time(args.window_end, "--window-end") if args.window_end else now
 
-    result = validate(spec, now)
+    if args.lookback_hours < 1:
+        raise UsageError(f"--lookback-hours {args.lookback_hours} must be at least 1")
+    result = validate(spec, now, args.lookback_hours)
     try:
         if s3 is None:
             s3 = aws.make_client(aws.make_session(), "s3")
-        check_existing(result, s3, gt_uri)
+        check_existing(result, s3, gt_uri, now=now, lookback_hours=args.lookback_hours,
+                       replace=args.replace_conflicting)
         out.write(render_validation(spec, result, gt_uri))
         if args.check_coverage:
             cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.store, end=window_end,

@@ -14,11 +14,11 @@ SOURCE_KINDS: dict[str, str] = {
     "ModelDataQuality.Constraints": "constraints",
     "ModelQuality.Statistics": "model-quality-statistics",
     "ModelQuality.Constraints": "model-quality-constraints",
-    "Bias.ConfigFile": "clarify-config",
+    "Bias.ConfigFile": "bias-config",
     "Bias.PreTrainingConstraints": "bias-constraints",
     "Bias.PostTrainingConstraints": "bias-constraints",
     "Explainability.Constraints": "explainability-constraints",
-    "Explainability.ConfigFile": "clarify-config",
+    "Explainability.ConfigFile": "explainability-config",
 }
 
 

@@ -104,4 +104,6 @@ def render_plan(result: "RunResult", project_name: str) -> str:  # noqa: F821 - 
     lines.append(f"Wrote {len(result.written)} local file(s), {unchanged} unchanged.")
     lines.append("Deploy with:")
     lines += [f"  {deploy_command(plan.stage, project_name, result.outputs[plan.stage])}" for plan in result.plans]
+    # last, one line per stage: a dropped monitor is the one thing a reader of the build log must not miss
+    lines += [plan.summary() for plan in result.plans]
     return "\n".join(lines) + "\n"

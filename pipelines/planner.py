@@ -47,6 +47,12 @@ class StagePlan:
     warnings: list[str] = field(default_factory=list)  # --strict turns these into failures
     notes: list[str] = field(default_factory=list)  # information only
 
+    def summary(self) -> str:
+        """The plan's last word on the stage: ``prod: 3 of 4 monitors enabled (model bias off: <reason>)``."""
+        off = [f"{status.monitor.title} off: {status.reason}" for status in self.monitors if not status.enabled]
+        on = len(self.monitors) - len(off)
+        return f"{self.stage}: {on} of {len(self.monitors)} monitors enabled" + (f" ({'; '.join(off)})" if off else "")
+
 
 def derived_parameters(options: RunOptions, stage: str, images: ImageUris) -> dict[str, str]:
     """What the CLI fills for a stage before the stage file is applied (the stage file wins over these)."""
@@ -67,14 +73,42 @@ def derived_parameters(options: RunOptions, stage: str, images: ImageUris) -> di
     return params
 
 
+# EndpointStatus (botocore service model enum) -> what to do. Updating and SystemUpdating endpoints serve traffic
+# (every ModelDeploy run updates the endpoint) and keep all monitors. For these states the run stops instead:
+# parameters that turned monitors off because the endpoint was busy would delete live schedules on deploy.
+ENDPOINT_STATE_ACTIONS = {
+    "Creating": "wait until it is InService (aws sagemaker wait endpoint-in-service --endpoint-name {name}) and rerun",
+    "RollingBack": "a deployment failed and is being rolled back; wait until it is InService, then rerun",
+    "Failed": "see FailureReason in DescribeEndpoint, fix and redeploy it with ModelDeploy, then rerun",
+    "OutOfService": "it serves no traffic; redeploy it with ModelDeploy, then rerun",
+    "Deleting": "it is being deleted; redeploy it with ModelDeploy, then rerun",
+    "UpdateRollbackFailed": "a rollback failed; fix it in the SageMaker console, then rerun",
+}
+SERVING_STATES = ("InService", "Updating", "SystemUpdating")
+
+
+def endpoint_state_error(endpoint: EndpointInfo | None, stage: str) -> str:
+    """Why this run must stop for the stage's endpoint ('' when it may go on): busy/failed states, serverless."""
+    if endpoint is None or not endpoint.exists:
+        return ""
+    if endpoint.status not in SERVING_STATES:
+        action = ENDPOINT_STATE_ACTIONS.get(endpoint.status, "wait until it is InService and rerun")
+        return (f"{stage} endpoint '{endpoint.name}' is {endpoint.status or 'in an unknown state'}: "
+                f"{action.format(name=endpoint.name)}; nothing was written")
+    serverless = [v.name for v in endpoint.variants if v.serverless]
+    if serverless:
+        return (f"{stage} endpoint '{endpoint.name}' variant {', '.join(repr(n) for n in serverless)} is serverless "
+                "(ServerlessConfig); SageMaker Model Monitor does not support serverless endpoints: deploy the stage "
+                "on instances (InstanceType, InitialInstanceCount) in ModelDeploy")
+    return ""
+
+
 def endpoint_problem(endpoint: EndpointInfo | None) -> str:
     """Why Model Monitor cannot run on this endpoint ('' when it can): jobs on it would fail every hour."""
     if endpoint is None:
         return ""
     if not endpoint.exists:
         return endpoint.reason
-    if endpoint.status != "InService":
-        return f"endpoint '{endpoint.name}' is {endpoint.status or 'in an unknown state'}, not InService"
     capture = endpoint.capture or {}
     if not capture.get("EnableCapture", False):
         return f"endpoint '{endpoint.name}' has data capture off; enable DataCaptureConfig in ModelDeploy"
@@ -83,6 +117,23 @@ def endpoint_problem(endpoint: EndpointInfo | None) -> str:
     if missing:
         return f"endpoint '{endpoint.name}' does not capture {' and '.join(missing)}; capture both Input and Output"
     return ""
+
+
+def endpoint_findings(endpoint: EndpointInfo | None, stage: str) -> tuple[list[str], list[str]]:
+    """(warnings, notes) about an endpoint that monitors can run on: sampling, variants, the explainability model."""
+    if endpoint is None or not endpoint.exists:
+        return [], []
+    warnings, notes = [], []
+    capture = endpoint.capture or {}
+    if capture.get("EnableCapture") and capture.get("InitialSamplingPercentage", 100) == 0:
+        warnings.append(f"{stage}: endpoint '{endpoint.name}' captures 0% of requests (InitialSamplingPercentage 0); "
+                        "every monitor finds no data: set it above 0 in ModelDeploy")
+    primary = endpoint.primary
+    if len(endpoint.variants) > 1 and primary:
+        notes.append(f"{stage}: {len(endpoint.variants)} production variants; model explainability uses model "
+                     f"'{primary.model_name}' of variant '{primary.name}' (the largest InitialVariantWeight, "
+                     f"{primary.weight:g}; a tie goes to the variant listed first)")
+    return warnings, notes
 
 
 def plan_stage(
@@ -102,11 +153,13 @@ def plan_stage(
     plan = StagePlan(stage=stage, package=package, endpoint=endpoint, parameters=params, tags=dict(config.tags),
                      monitors=[])
     blocked = endpoint_problem(endpoint)
+    if not blocked:
+        plan.warnings, plan.notes = endpoint_findings(endpoint, stage)
     documents: dict[str, Any] = {}
 
     def document(path: str) -> Any:
         if path not in documents:
-            documents[path] = load_baseline(objects, available[path], SOURCE_KINDS[path])
+            documents[path] = load_baseline(objects, available[path], SOURCE_KINDS[path], available)
         return documents[path]
 
     for monitor in MONITORS:
@@ -171,6 +224,9 @@ def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[s
     needs_name = monitor.needs_model_name and any(b.derive and b.param not in explicit for b in monitor.baselines)
     if needs_name and endpoint is not None and not endpoint.model_name:
         problems.append(f"the deployed model's name is unknown ({endpoint.reason})")
+    elif needs_name and endpoint is not None and endpoint.primary and not endpoint.primary.model_exists:
+        problems.append(f"the endpoint's model '{endpoint.model_name}' no longer exists (deleted behind the live "
+                        "endpoint), so Clarify cannot start its shadow endpoint from it; redeploy with ModelDeploy")
     return problems
 
 

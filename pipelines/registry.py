@@ -42,15 +42,44 @@ class ModelPackage:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One production variant of an endpoint config (DescribeEndpointConfig.ProductionVariants[])."""
+
+    name: str
+    model_name: str
+    weight: float  # InitialVariantWeight (AWS default 1.0)
+    serverless: bool = False  # ServerlessConfig set: Model Monitor does not support it
+    package_arn: str | None = None  # the model package its model was created from (filled by run.py)
+    model_exists: bool = True  # False: the model was deleted behind the live endpoint
+
+
+@dataclass(frozen=True)
 class EndpointInfo:
     """What a stage's endpoint runs (None fields: not known because the endpoint or config is missing)."""
 
     name: str
     exists: bool
     status: str = ""
-    model_name: str | None = None
+    model_name: str | None = None  # the explainability model: the primary variant's (see primary_variant)
     capture: dict[str, Any] | None = None  # DataCaptureConfig of the endpoint config
     reason: str = ""  # why it is unusable, for warnings
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def primary(self) -> Variant | None:
+        """The variant whose model the explainability config names (primary_variant)."""
+        return primary_variant(self.variants)
+
+
+def primary_variant(variants: tuple[Variant, ...]) -> Variant | None:
+    """The variant with the largest InitialVariantWeight; a tie goes to the one listed first.
+
+    The explainability config names ONE model (Clarify starts a shadow endpoint from it): the variant that takes
+    most traffic is the one whose explanations matter. The rule is stable, so reruns pick the same model.
+    """
+    if not variants:
+        return None
+    return max(enumerate(variants), key=lambda item: (item[1].weight, -item[0]))[1]
 
 
 def latest_approved(sm: SageMakerClient, group: str) -> ModelPackage:
@@ -105,7 +134,7 @@ def _no_approved_message(sm: SageMakerClient, group: str) -> str:
 
 
 def endpoint_info(sm: SageMakerClient, name: str) -> EndpointInfo:
-    """Endpoint -> endpoint config -> first production variant's model (two calls)."""
+    """Endpoint -> endpoint config -> every production variant and the primary one's model (two calls)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -122,9 +151,14 @@ def endpoint_info(sm: SageMakerClient, name: str) -> EndpointInfo:
     config_name = endpoint["EndpointConfigName"]
     config = aws.call(sm, "DescribeEndpointConfig", f"endpoint config '{config_name}'",
                       EndpointConfigName=config_name)
-    variants = config.get("ProductionVariants") or []
-    model_name = variants[0].get("ModelName") if variants else None
+    # Shapes: botocore's service model, DescribeEndpointConfig.ProductionVariants[] (ProductionVariant:
+    # VariantName, ModelName, InitialVariantWeight, ServerlessConfig, ...); every variant counts, not the first.
+    variants = tuple(
+        Variant(name=v.get("VariantName", ""), model_name=v.get("ModelName", ""),
+                weight=float(v.get("InitialVariantWeight", 1.0)), serverless=bool(v.get("ServerlessConfig")))
+        for v in config.get("ProductionVariants") or [])
+    primary = primary_variant(variants)
+    model_name = primary.model_name if primary and primary.model_name else None
     return EndpointInfo(name=name, exists=True, status=endpoint.get("EndpointStatus", ""), model_name=model_name,
-                        capture=config.get("DataCaptureConfig"),
+                        capture=config.get("DataCaptureConfig"), variants=variants,
                         reason="" if model_name else f"endpoint '{name}' has no production variant with a model")
-

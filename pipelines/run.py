@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import AwsError, MonitorError, NotFoundError, StrictModeError, ValidationError
+from pipelines.errors import (AwsError, EndpointError, MonitorError, NotFoundError, StrictModeError,
+                             UsageError, ValidationError)
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
-from pipelines.planner import StagePlan, derived_parameters, plan_stage
-from pipelines.registry import EndpointInfo, ModelPackage, describe_package, endpoint_info, latest_approved
+from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, plan_stage
+from pipelines.registry import (EndpointInfo, ModelPackage, Variant, describe_package, endpoint_info,
+                                latest_approved)
 from pipelines.stage_config import load_stage_config
 from pipelines.template_params import load_template_parameters, validate
 
@@ -31,6 +33,7 @@ class RunResult:
     written: list[Path] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # run-wide (the pinned package); stages have their own
 
 
 def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
@@ -45,8 +48,16 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     check_output_paths([path for out in outputs.values() for path in vars(out).values()])
     images = resolve_image_uris(region, model_monitor_override=options.model_monitor_image_uri,
                                 clarify_override=options.clarify_image_uri)
+    run_warnings: list[str] = []
+    if options.package_arn:
+        _check_pinned_arn(options.package_arn, options.group, region)
     registry_package = None if options.baseline_source == "endpoint" else (
         describe_package(sm, options.package_arn) if options.package_arn else latest_approved(sm, options.group))
+    if options.package_arn and registry_package and registry_package.approval_status != "Approved":
+        status = registry_package.approval_status or "of unknown approval status"
+        run_warnings.append(f"--model-package-arn {options.package_arn} is {status}, not Approved; its baselines "
+                            "were not approved for deployment: approve it in the Model Registry or pin an Approved "
+                            "version")
     project_tags = _project_tags(sm, options.project_arn) if options.project_arn else {}
     objects = S3Objects(s3)
     described: dict[str, ModelPackage] = {}
@@ -61,25 +72,30 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         config = configs[stage]
         endpoint_name = (derived_parameters(options, stage, images) | config.parameters)["EndpointName"]
         endpoint = endpoint_info(sm, endpoint_name)
-        deployed, model_gone = _deployed_package(sm, endpoint)
+        stop = endpoint_state_error(endpoint, stage)
+        if stop:
+            raise EndpointError(stop)
+        endpoint = _with_packages(sm, endpoint)
+        primary = endpoint.primary
+        deployed = primary.package_arn if primary else None
+        model_gone = _model_gone(endpoint, primary) if primary and not primary.model_exists else ""
         if model_gone and registry_package is None:
             raise NotFoundError(f"--baseline-source endpoint: {stage} {model_gone}; use --baseline-source registry")
         package, warning = _choose_package(registry_package, deployed, endpoint, stage, describe)
         plan = plan_stage(options, config, specs, package, endpoint, objects, images)
-        for line in (warning, f"{stage}: {model_gone}" if model_gone else ""):
-            if line:
-                plan.warnings.insert(0, line)
+        gone = [f"{stage}: {_model_gone(endpoint, v)}" for v in endpoint.variants if not v.model_exists]
+        plan.warnings[:0] = [line for line in (warning, _mixed_versions(endpoint, package, stage), *gone) if line]
         plan.tags = project_tags | plan.tags
         _ground_truth_note(plan, s3)
         plans.append(plan)
-    strict = [w for plan in plans for w in plan.warnings]
+    strict = run_warnings + [w for plan in plans for w in plan.warnings]
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
-    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
+    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, warnings=run_warnings)
     if not options.dry_run:
         result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
@@ -87,6 +103,23 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
     result.written = write_all(files)
     return result
+
+
+def _check_pinned_arn(arn: str, group: str, region: str) -> None:
+    """A pinned package must be this project's group and this run's region: the monitors run next to the endpoint.
+
+    ARN shape: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>.
+    """
+    parts = arn.split(":", 5)
+    arn_region = parts[3] if len(parts) == 6 else ""
+    arn_group = parts[5].split("/")[1] if len(parts) == 6 and parts[5].count("/") >= 2 else ""
+    if arn_region and arn_region != region:
+        raise UsageError(f"--model-package-arn {arn} is in region '{arn_region}' but this run is in '{region}'; "
+                         f"pin a version registered in {region} (or run in {arn_region} with AWS_REGION)")
+    if arn_group and arn_group != group:
+        raise UsageError(f"--model-package-arn {arn} belongs to model package group '{arn_group}', not this "
+                         f"project's '{group}'; pin a version of '{group}' or pass --model-package-group-name "
+                         f"{arn_group}")
 
 
 def _upload_derived(objects: S3Objects, files: list[DerivedFile]) -> list[str]:
@@ -117,23 +150,51 @@ def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in response.get("Tags", []) if not tag["Key"].lower().startswith("aws:")}
 
 
-def _deployed_package(sm: Any, endpoint: EndpointInfo) -> tuple[str | None, str]:
-    """(the model package ARN the endpoint's model was created from or None, why the model is unknown or '').
+def _with_packages(sm: Any, endpoint: EndpointInfo) -> EndpointInfo:
+    """The endpoint with each variant's model package (one DescribeModel per distinct model).
 
     SageMaker lets a model be deleted while an endpoint still serves it: that is a finding (warning), not a crash.
+    Response shape: botocore's service model, DescribeModel.{PrimaryContainer, Containers[]}.ModelPackageName.
     """
-    if not endpoint.exists or not endpoint.model_name:
-        return None, ""
+    models: dict[str, tuple[str | None, bool]] = {}
+    for variant in endpoint.variants:
+        if variant.model_name and variant.model_name not in models:
+            models[variant.model_name] = _model_package(sm, variant.model_name)
+    variants = tuple(replace(v, package_arn=models[v.model_name][0], model_exists=models[v.model_name][1])
+                     if v.model_name else v for v in endpoint.variants)
+    return replace(endpoint, variants=variants)
+
+
+def _model_package(sm: Any, model_name: str) -> tuple[str | None, bool]:
+    """(the model package ARN the model was created from or None, whether the model exists)."""
     try:
-        model = aws.call(sm, "DescribeModel", f"model '{endpoint.model_name}'", ModelName=endpoint.model_name)
+        model = aws.call(sm, "DescribeModel", f"model '{model_name}'", ModelName=model_name)
     except AwsError as exc:
         error = getattr(exc.__cause__, "response", {}).get("Error", {})
         if error.get("Code") == "ValidationException" and "could not find" in str(error.get("Message", "")).lower():
-            return None, (f"endpoint '{endpoint.name}' runs model '{endpoint.model_name}', which no longer exists; "
-                          "its model package version cannot be checked")
+            return None, False
         raise
     containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
-    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), ""
+    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), True
+
+
+def _model_gone(endpoint: EndpointInfo, variant: Variant) -> str:
+    return (f"endpoint '{endpoint.name}' runs model '{variant.model_name}', which no longer exists; "
+            "its model package version cannot be checked")
+
+
+def _mixed_versions(endpoint: EndpointInfo, package: ModelPackage, stage: str) -> str:
+    """A/B tests and canaries: variants on different packages are monitored against ONE package's baselines."""
+    if len({v.package_arn for v in endpoint.variants if v.model_exists}) < 2:
+        return ""
+    running = ", ".join(f"'{v.name}' runs {_version_of(v.package_arn)}" for v in endpoint.variants
+                        if v.model_exists)
+    return (f"{stage}: endpoint '{endpoint.name}' variants run different model packages ({running}); every monitor "
+            f"uses the baselines of version {package.version}: finish the A/B test or canary, or accept the mix")
+
+
+def _version_of(arn: str | None) -> str:
+    return f"version {arn.rsplit('/', 1)[-1]}" if arn else "no model package"
 
 
 def _choose_package(registry_package: ModelPackage | None, deployed: str | None, endpoint: EndpointInfo,

@@ -218,8 +218,10 @@ def test_bias_constraints_are_pre_and_post_training_merged(cli, seeded, clients)
     body = clients[1].get_object(Bucket=OUTPUTS_BUCKET, Key=uri.split(f"{OUTPUTS_BUCKET}/")[1])["Body"].read()
     merged = json.loads(body)
     assert merged == {"version": "1.0",
-                      "pre_training_bias_metrics": seedmod.bias_constraints("pre")["pre_training_bias_metrics"],
-                      "post_training_bias_metrics": seedmod.bias_constraints("post")["post_training_bias_metrics"]}
+                      "pre_training_bias_metrics": seedmod.fixture("bias_pre_training_constraints.json")[
+                          "pre_training_bias_metrics"],
+                      "post_training_bias_metrics": seedmod.fixture("bias_post_training_constraints.json")[
+                          "post_training_bias_metrics"]}
     assert uri.endswith(f"-{__import__('hashlib').sha256(body).hexdigest()[:16]}.json")
 
 
@@ -229,9 +231,14 @@ def test_explainability_config_names_each_stages_deployed_model(cli, seeded, cli
         uri = params_of(cli, stage)["ModelExplainabilityConfigUri"]
         body = clients[1].get_object(Bucket=OUTPUTS_BUCKET, Key=uri.split(f"{OUTPUTS_BUCKET}/")[1])["Body"].read()
         config = json.loads(body)
-        expected = seedmod.clarify_explainability_config()
-        expected["predictor"]["model_name"] = f"fraud-detect-{stage}-v3"
-        assert config == expected
+        # the SDK's monitoring config has no predictor.model_name: the CLI adds the deployed model's
+        assert "model_name" not in seedmod.fixture("explainability_monitoring_analysis_config.json")["predictor"]
+        assert config["predictor"] == {"accept_type": "text/csv", "content_type": "text/csv",
+                                       "initial_instance_count": 1, "instance_type": "ml.m5.xlarge",
+                                       "model_name": f"fraud-detect-{stage}-v3"}
+        assert {k: v for k, v in config.items() if k != "predictor"} == {
+            k: v for k, v in seedmod.fixture("explainability_monitoring_analysis_config.json").items()
+            if k != "predictor"}
 
 
 def test_a_value_set_in_the_stage_file_wins_over_the_derived_one(cli, seeded, tmp_path):

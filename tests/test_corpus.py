@@ -339,8 +339,10 @@ CASES = [
     Case("baseline-not-json", argv=("--strict",), setup=_put_stats(b"transaction_amount,42.5\n"),
          error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not JSON")),
     Case("baseline-wrong-kind", argv=("--strict",), setup=_put_stats(b'{"binary_classification_constraints": {}}'),
-         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not data quality statistics (expected a JSON "
-                            "object with 'features' or 'dataset')")),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} should be data quality statistics but looks like "
+                            "model quality constraints (the registry's ModelQuality.Constraints is "
+                            f"{STATS.rsplit('/', 2)[0]}/model-quality/constraints.json); register the right file in "
+                            "ModelBuild")),
     Case("baseline-empty", argv=("--strict",), setup=_put_stats(b""),
          error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is empty")),
     # ---- output paths

@@ -54,12 +54,25 @@ def test_dry_run_over_http_writes_nothing_to_s3(server, tmp_path):
         "staging-config-export.tags.json"]
 
 
+def buildspec_cli_flags() -> list[str]:
+    """The flags buildspec.yml passes to the CLI besides the import/export paths."""
+    import yaml
+
+    commands = yaml.safe_load((REPO / "buildspec.yml").read_text())["phases"]["build"]["commands"]
+    command = next(c for c in commands if c.startswith("python get_baselines_and_configs.py"))
+    return [word for word in command.split()[2:] if word == "--strict"]
+
+
 def test_codebuild_run_over_http_enables_all_four_monitors_in_both_stages(server, tmp_path):
+    """The registry holds what a real ModelBuild pipeline registers (tests/fixtures/sdk: the SDK's own bias and
+    explainability monitoring configs, baselining job outputs); the run is buildspec's, --strict included."""
     url, s3 = server
-    result = run_cli(url, tmp_path)
+    assert buildspec_cli_flags() == ["--strict"]
+    result = run_cli(url, tmp_path, *buildspec_cli_flags())
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "Traceback" not in result.stdout
+    assert result.stdout.splitlines()[-2:] == ["staging: 4 of 4 monitors enabled", "prod: 4 of 4 monitors enabled"]
     specs = load_template_parameters(REPO / "model-monitor-template.yml")
     for stage in ("staging", "prod"):
         params = json.loads((tmp_path / f"{stage}-config-export.json").read_text())["Parameters"]

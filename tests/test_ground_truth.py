@@ -225,7 +225,7 @@ def test_rerunning_an_upload_writes_nothing_new(s3, tmp_path):
     code, out, err = invoke(s3, tmp_path, "labels.csv", content + "tx-3,1\n")
 
     assert (code, err) == (0, "")
-    assert "  already uploaded: 2 (same id and label in that hour; skipped)\n" in out
+    assert "  already uploaded: 2 (same id and label in the look-back window; skipped)\n" in out
     new = {k: v for k, v in objects(s3).items() if k not in first}
     assert list(new.values()) == [record("tx-3", "1")]
     code, out, _ = invoke(s3, tmp_path, "labels.csv", content + "tx-3,1\n")
@@ -240,17 +240,12 @@ def test_an_id_uploaded_earlier_in_the_hour_with_another_label_is_a_conflict(s3,
 
     assert code == 2
     assert "    id already uploaded with another label: 1 (line 3)\n" in out
+    assert (f"    id tx-9 conflicts with label 0 in s3://{BUCKET}/{HOUR_PREFIX}from-yesterdays-run.jsonl\n"
+            in out)
     assert err == ("error: labels.csv has 1 invalid row: 1 id already uploaded with another label (line 3); fix "
-                   "them, or pass --skip-invalid to upload the 1 valid rows")
+                   "them, pass --replace-conflicting to replace the earlier labels, or pass --skip-invalid to upload "
+                   "the 1 valid rows")
     assert list(objects(s3)) == [HOUR_PREFIX + "from-yesterdays-run.jsonl"]
-
-
-def test_ids_already_uploaded_in_another_hour_are_not_duplicates(s3, tmp_path):
-    s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/27/09/old.jsonl", Body=record("tx-9", "0"))
-
-    code, _, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-9,1\n")
-
-    assert (code, err) == (0, "")
 
 
 def test_batches_hold_at_most_batch_size_records_and_are_named_by_their_content(s3, tmp_path):
@@ -414,8 +409,9 @@ def reference(content: str, existing: dict[str, dict[str, str]], batch_size: int
             valid.append((line, ident, label, datetime.fromisoformat(when).strftime("%Y/%m/%d/%H")))
     summary = {"already": 0, "hours": {}, "positive": 0, "negative": 0}
     batches: dict[str, list[str]] = {}
+    in_s3 = {ident: data for ids in existing.values() for ident, data in ids.items()}  # any hour of the window
     for line, ident, label, hour in valid:
-        uploaded = existing.get(hour, {}).get(ident)
+        uploaded = in_s3.get(ident)
         if uploaded is not None and uploaded != label:
             problems.setdefault("conflict", []).append(line)
             continue
@@ -475,7 +471,7 @@ def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size
         if lines:
             more = ", ..." if len(lines) > 5 else ""
             assert f"    {text}: {len(lines)} (lines {', '.join(map(str, lines[:5]))}{more}" in out
-    assert f"  already uploaded: {summary['already']} (same id and label in that hour; skipped)\n" in out
+    assert f"  already uploaded: {summary['already']} (same id and label in the look-back window; skipped)\n" in out
     assert out.split("destination: ")[1].splitlines()[1:len(summary["hours"]) + 1] == [
         f"  {hour}/  {n} labels" for hour, n in sorted(summary["hours"].items())]
     assert summary["problems"].keys() == {"malformed", "empty_id", "unknown_label", "bad_time", "duplicate",
@@ -491,9 +487,10 @@ def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3,
     code, out, err = invoke(s3, tmp_path, "labels.csv", content.replace("tx-50,0", "tx-50,1"))
 
     assert (code, err) == (2, "error: labels.csv has 1 invalid row: 1 id already uploaded with another label "
-                              "(line 52); fix them, or pass --skip-invalid to upload the 94 valid rows")
+                              "(line 52); fix them, pass --replace-conflicting to replace the earlier labels, or "
+                              "pass --skip-invalid to upload the 94 valid rows")
     assert "  valid:   94 (32 positive, 62 negative)\n" in out
-    assert "  already uploaded: 94 (same id and label in that hour; skipped)\n" in out
+    assert "  already uploaded: 94 (same id and label in the look-back window; skipped)\n" in out
     assert "  2026/11/27/10/  94 labels\n" in out
     assert objects(s3) == first and len(first) == 3
 
@@ -543,3 +540,126 @@ def test_validation_memory_does_not_grow_with_the_number_of_ids(tmp_path):
     finally:
         result.close()
     assert peak < 8_000_000  # a set of 200,000 such ids alone is about 20 MB; here: one chunk of rows
+
+
+# ---- the join rule, reruns across hours, relabels, label times (issue 9) ----------------------------------------------
+LATER = datetime(2026, 11, 27, 11, 5, 0, tzinfo=timezone.utc)  # the next hour: a rerun after the hour boundary
+
+
+def _captures_with_inference_ids(s3) -> None:
+    s3.put_object(Bucket=BUCKET, Key="datacapture/fraud-detect-prod/AllTraffic/2026/11/27/10/00-00-000-ee.jsonl",
+                  Body=capture_line("ev-1", "tx-1", "2026-11-27T10:01:00Z")
+                  + capture_line("ev-2", "tx-2", "2026-11-27T10:02:00Z"))
+
+
+def _coverage(s3, tmp_path, labels: str) -> str:
+    code, out, err = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
+                            "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod",
+                            "--window-hours", "1", "--window-end", "2026-11-27T10:30:00Z")
+    assert (code, err) == (0, "")
+    return out[out.index("coverage:"):out.index("dry run:")]
+
+
+def test_labels_keyed_by_inference_id_match_captures_that_carry_one(s3, tmp_path):
+    _captures_with_inference_ids(s3)
+    coverage = _coverage(s3, tmp_path, "inference_id,is_fraud\ntx-1,1\ntx-2,0\n")
+    assert coverage.splitlines()[1:] == ["  captured events:             2",
+                                         "  captured events with label:  2 (100.0%)",
+                                         "  labels with no captured event: 0 of 2 (0.0%)"]
+
+
+def test_labels_keyed_by_event_id_match_zero_captures_that_carry_an_inference_id_and_say_why(s3, tmp_path):
+    """Model Monitor merges on inferenceId when the captured record has one: its eventId is then never used."""
+    _captures_with_inference_ids(s3)
+    coverage = _coverage(s3, tmp_path, "inference_id,is_fraud\nev-1,1\nev-2,0\n")
+    assert coverage.splitlines()[1:] == [
+        "  captured events:             2",
+        "  captured events with label:  0 (0.0%)",
+        "  labels with no captured event: 2 of 2 (100.0%)",
+        "  unmatched label ids, e.g.:   ev-1, ev-2",
+        "  captured ids look like:      tx-1, tx-2",
+        "  labels keyed by eventId:     2 match the eventId of captured events that carry an inferenceId; Model "
+        "Monitor joins those on inferenceId, so these labels match nothing: label by the InferenceId the endpoint "
+        "was invoked with (pass the transaction id as InferenceId to InvokeEndpoint)"]
+
+
+def test_rerunning_the_same_file_in_the_next_hour_uploads_no_duplicates(s3, tmp_path):
+    content = "inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+    assert invoke(s3, tmp_path, "labels.csv", content)[0] == 0
+    first = objects(s3)
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content, now=LATER)
+
+    assert (code, err) == (0, "")
+    assert "  already uploaded: 2 (same id and label in the look-back window; skipped)\n" in out
+    assert out.endswith("wrote 0 records in 0 objects (nothing new to upload)\n")
+    assert objects(s3) == first
+
+
+def test_a_relabel_in_a_later_hour_is_refused_naming_the_id_and_where_it_was(s3, tmp_path):
+    invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,0\ntx-2,0\n")
+    first = objects(s3)
+    (old_key,) = first
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", now=LATER)
+
+    assert code == 2
+    assert f"    id tx-1 conflicts with label 0 in s3://{BUCKET}/{old_key}\n" in out
+    assert err == ("error: labels.csv has 1 invalid row: 1 id already uploaded with another label (line 2); fix "
+                   "them, pass --replace-conflicting to replace the earlier labels, or pass --skip-invalid to upload "
+                   "the 0 valid rows")
+    assert objects(s3) == first
+
+
+def test_replace_conflicting_leaves_exactly_one_label_per_id(s3, tmp_path):
+    invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,0\ntx-2,0\n")
+    (old_key,) = objects(s3)
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", "--replace-conflicting",
+                            now=LATER)
+
+    kept = record("tx-2", "0")
+    kept_key = gt.object_key(HOUR_PREFIX, kept.encode())
+    new_key = gt.object_key("ground-truth/prod/2026/11/27/11/", record("tx-1", "1").encode())
+    assert (code, err) == (0, "")
+    assert f"    id tx-1 replaces label 0 in s3://{BUCKET}/{old_key}\n" in out
+    assert out.splitlines()[-3:] == [
+        f"replaced earlier labels: s3://{BUCKET}/{old_key} rewritten as s3://{BUCKET}/{kept_key} (1 records kept)",
+        "wrote 1 records in 1 object:", f"  s3://{BUCKET}/{new_key}  1 records"]
+    assert objects(s3) == {kept_key: kept, new_key: record("tx-1", "1")}
+
+
+def test_replacing_the_only_record_of_an_object_deletes_it(s3, tmp_path):
+    invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,0\n")
+    (old_key,) = objects(s3)
+
+    code, out, _ = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", "--replace-conflicting",
+                          now=LATER)
+
+    assert code == 0
+    assert f"replaced earlier labels: s3://{BUCKET}/{old_key} deleted (no records left)\n" in out
+    assert list(objects(s3).values()) == [record("tx-1", "1")]
+
+
+def test_label_times_in_the_future_or_before_the_look_back_window_are_flagged(s3, tmp_path):
+    content = ("inference_id,is_fraud,t\ntx-1,1,2026-11-27T10:00:00Z\ntx-2,0,2026-11-27T11:00:00Z\n"
+               "tx-3,0,2026-11-18T10:00:00Z\ntx-4,1,2026-11-18T09:59:59Z\n")
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", content, "--time-column", "t")
+
+    assert code == 2
+    assert ("    label time in the future: 1 (line 3)\n"
+            "    label time older than the look-back window: 1 (line 5)\n") in out
+    assert err == ("error: labels.csv has 2 invalid rows: 1 label time in the future (line 3), 1 label time older "
+                   "than the look-back window (line 5); fix them, or pass --skip-invalid to upload the 2 valid rows")
+    assert objects(s3) == {}
+
+
+def test_uploads_older_than_the_look_back_window_are_not_read(s3, tmp_path):
+    """The window is bounded (cost): a conflicting record uploaded 10 days ago is outside it and not compared."""
+    s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/17/10/old.jsonl", Body=record("tx-1", "0"))
+
+    code, out, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n")
+
+    assert (code, err) == (0, "")
+    assert "conflicts with" not in out

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bench.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
+from bench.seed import ARTIFACTS_BUCKET, FIXTURES, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
 from reliability_support import calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
 
 MONITORS = ("data quality", "model quality", "model bias", "model explainability")
@@ -35,10 +35,6 @@ def monitor_states(out: str, stage: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------------- endpoints
-def _set_status(parsed):
-    parsed["EndpointStatus"] = "Updating"
-
-
 def _capture_off(parsed):
     parsed["DataCaptureConfig"]["EnableCapture"] = False
 
@@ -56,7 +52,6 @@ def _no_capture_config(parsed):
 
 
 ENDPOINT_CASES = {
-    "not-in-service": ("sagemaker.DescribeEndpoint", _set_status, "endpoint '{name}' is Updating, not InService"),
     "capture-off": ("sagemaker.DescribeEndpointConfig", _capture_off,
                     "endpoint '{name}' has data capture off; enable DataCaptureConfig in ModelDeploy"),
     "no-capture-config": ("sagemaker.DescribeEndpointConfig", _no_capture_config,
@@ -127,6 +122,53 @@ def _delete(registry, uri: str) -> None:
 STATS = f"{V3}/data-quality/statistics.json"
 BIAS_CONFIG = f"{V3}/bias/analysis_config.json"
 EXPLAIN = f"{V3}/explainability/constraints.json"
+
+
+def _swap(path: str, key: str, fixture: str, looks: str, where: str, monitor: str) -> tuple:
+    """A real document of another kind stored at ``path``'s URI (ModelBuild registered the wrong file)."""
+    section, name = path.split(".")
+    uri = f"{V3}/{key}"
+    return (uri, (FIXTURES / fixture).read_bytes(), _drop_digest(section, name), (monitor,),
+            f"{path} {uri} should be {SHOULD[path]} but looks like {looks} (the registry's {where}); "
+            "register the right file in ModelBuild")
+
+
+SHOULD = {"ModelDataQuality.Constraints": "data quality constraints", "ModelDataQuality.Statistics":
+          "data quality statistics", "ModelQuality.Constraints": "model quality constraints",
+          "ModelQuality.Statistics": "model quality statistics", "Bias.ConfigFile": "a Clarify bias analysis config",
+          "Explainability.ConfigFile": "a Clarify explainability analysis config",
+          "Bias.PostTrainingConstraints": "bias constraints"}
+SWAPPED = {
+    "dq-statistics-at-constraints": _swap(
+        "ModelDataQuality.Constraints", "data-quality/constraints.json", "data_quality_statistics.json",
+        "data quality statistics", f"ModelDataQuality.Statistics is {STATS}", "data quality"),
+    "dq-constraints-at-statistics": _swap(
+        "ModelDataQuality.Statistics", "data-quality/statistics.json", "data_quality_constraints.json",
+        "data quality constraints", f"ModelDataQuality.Constraints is {V3}/data-quality/constraints.json",
+        "data quality"),
+    "mq-statistics-at-constraints": _swap(
+        "ModelQuality.Constraints", "model-quality/constraints.json", "model_quality_statistics.json",
+        "model quality statistics", f"ModelQuality.Statistics is {V3}/model-quality/statistics.json",
+        "model quality"),
+    "mq-constraints-at-statistics": _swap(
+        "ModelQuality.Statistics", "model-quality/statistics.json", "model_quality_constraints.json",
+        "model quality constraints", f"ModelQuality.Constraints is {V3}/model-quality/constraints.json",
+        "model quality"),
+    "explainability-config-at-bias-config": _swap(
+        "Bias.ConfigFile", "bias/analysis_config.json", "explainability_monitoring_analysis_config.json",
+        "a Clarify explainability analysis config",
+        f"Explainability.ConfigFile is {V3}/explainability/analysis_config.json", "model bias"),
+    "bias-config-at-explainability-config": _swap(
+        "Explainability.ConfigFile", "explainability/analysis_config.json", "bias_monitoring_analysis_config.json",
+        "a Clarify bias analysis config", f"Bias.ConfigFile is {BIAS_CONFIG}", "model explainability"),
+    "bias-constraints-at-bias-config": _swap(
+        "Bias.ConfigFile", "bias/analysis_config.json", "bias_post_training_constraints.json", "bias constraints",
+        f"Bias.PostTrainingConstraints is {V3}/bias/post_training_constraints.json; Bias.PreTrainingConstraints "
+        f"is {V3}/bias/pre_training_constraints.json", "model bias"),
+    "bias-config-at-post-training-constraints": _swap(
+        "Bias.PostTrainingConstraints", "bias/post_training_constraints.json", "bias_monitoring_analysis_config.json",
+        "a Clarify bias analysis config", f"Bias.ConfigFile is {BIAS_CONFIG}", "model bias"),
+}
 BASELINE_CASES = {
     "missing": (STATS, None, None, ("data quality",), f"{STATS} does not exist"),
     "empty": (STATS, b"", None, ("data quality",), f"ModelDataQuality.Statistics {STATS} is empty"),
@@ -137,14 +179,17 @@ BASELINE_CASES = {
                  ("data quality",), f"ModelDataQuality.Statistics {STATS} is not JSON"),
     "wrong-kind": (STATS, json.dumps({"version": 0.0, "binary_classification_metrics": {}}).encode(),
                    _drop_digest("ModelDataQuality", "Statistics"), ("data quality",),
-                   f"ModelDataQuality.Statistics {STATS} is not data quality statistics (expected a JSON object "
-                   "with 'features' or 'dataset')"),
+                   f"ModelDataQuality.Statistics {STATS} should be data quality statistics but looks like model "
+                   f"quality statistics (the registry's ModelQuality.Statistics is {V3}/model-quality/statistics.json)"
+                   "; register the right file in ModelBuild"),
     "a-list": (BIAS_CONFIG, b"[]", _drop_digest("Bias", "ConfigFile"), ("model bias",),
-               f"Bias.ConfigFile {BIAS_CONFIG} is not Clarify analysis config (expected a JSON object with 'methods')"),
+               f"Bias.ConfigFile {BIAS_CONFIG} should be a Clarify bias analysis config but is not (expected a "
+               "JSON object with 'label_values_or_threshold' and 'facet')"),
     "explainability-wrong-kind": (EXPLAIN, b'{"features": []}', _drop_digest("Explainability", "Constraints"),
                                   ("model explainability",),
-                                  f"Explainability.Constraints {EXPLAIN} is not explainability constraints "
-                                  "(expected a JSON object with 'explanations')"),
+                                  f"Explainability.Constraints {EXPLAIN} should be explainability constraints "
+                                  "but is not (expected a JSON object with 'explanations')"),
+    **{f"swapped-{name}": case for name, case in SWAPPED.items()},
     "digest-mismatch": (STATS, b'{"features": [], "dataset": {"item_count": 1}}', None, ("data quality",),
                         f"ModelDataQuality.Statistics {STATS} does not match its registry ContentDigest "
                         "sha256:{digest} (the object changed after registration)"),
@@ -252,17 +297,24 @@ def test_baseline_source_endpoint_without_the_endpoint_fails_naming_it(registry,
     assert ws.files() == before
 
 
-def test_a_deleted_model_behind_a_live_endpoint_is_a_warning_in_registry_mode(registry, ws):
-    """SageMaker lets a model be deleted while its endpoint keeps serving: the version check cannot run."""
+def test_a_deleted_model_behind_a_live_endpoint_disables_explainability_naming_the_model(registry, ws):
+    """SageMaker lets a model be deleted while its endpoint keeps serving: the version check cannot run, and the
+    explainability config would name a model Clarify cannot start its shadow endpoint from."""
     expected = ("staging: endpoint 'fraud-detect-staging' runs model 'fraud-detect-staging-v3', which no longer "
-                "exists; its model package version cannot be checked")
+                "exists; its model package version cannot be checked",
+                "staging: model explainability monitor disabled: the endpoint's model 'fraud-detect-staging-v3' no "
+                "longer exists (deleted behind the live endpoint), so Clarify cannot start its shadow endpoint from "
+                "it; redeploy with ModelDeploy")
     registry.sm.delete_model(ModelName="fraud-detect-staging-v3")
     try:
         result = ws.run()
-        assert (result.code, result.err) == (0, warnings(expected))
+        assert (result.code, result.err) == (0, warnings(*expected))
+        assert monitor_states(result.out, "staging") == {m: "disabled" if m == "model explainability" else "enabled"
+                                                         for m in MONITORS}
+        assert monitor_states(result.out, "prod") == dict.fromkeys(MONITORS, "enabled")
         before = ws.seed_old_outputs()
         strict = ws.run("--strict")
-        assert (strict.code, strict.out, strict.err) == (2, "", strict_error(expected))
+        assert (strict.code, strict.out, strict.err) == (2, "", strict_error(*expected))
         endpoint = ws.run("--baseline-source", "endpoint")
         assert (endpoint.code, endpoint.out) == (1, "")
         assert endpoint.err == ("error: --baseline-source endpoint: staging endpoint 'fraud-detect-staging' runs "
