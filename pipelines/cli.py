@@ -25,5 +25,5 @@ def run_from_args(values: dict[str, Any]) -> int:
     for plan in result.plans:
         for warning in plan.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-    sys.stdout.write(render_plan(result, options.project_name))
+    sys.stdout.write(render_plan(result, options.project_name, options.bucket))
     return EXIT_OK

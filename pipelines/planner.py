@@ -11,6 +11,7 @@ from pipelines.image_uris import ImageUris
 from pipelines.monitors import MODEL_QUALITY, MONITORS, SOURCE_KINDS, Monitor
 from pipelines.options import RunOptions
 from pipelines.registry import EndpointInfo, ModelPackage
+from pipelines.schedules import fill_missed_run_hours
 from pipelines.stage_config import StageConfig
 from pipelines.template_params import ParameterSpec
 
@@ -152,6 +153,7 @@ def plan_stage(
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
             params[status.monitor.enable_param] = "yes" if status.enabled else "no"
     _alarm_threshold(plan, explicit, specs, available, document)
+    fill_missed_run_hours(params, explicit, specs)
     return plan
 
 

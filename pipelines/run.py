@@ -16,8 +16,9 @@ from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
 from pipelines.planner import StagePlan, derived_parameters, plan_stage
 from pipelines.registry import EndpointInfo, ModelPackage, describe_package, endpoint_info, latest_approved
+from pipelines.schedules import schedule_problems
 from pipelines.stage_config import load_stage_config
-from pipelines.template_params import load_template_parameters, validate
+from pipelines.template_params import ParameterSpec, load_template_parameters, validate
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class RunResult:
     written: list[Path] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
     dry_run: bool = False
+    specs: dict[str, ParameterSpec] = field(default_factory=dict)  # template defaults for the printed plan
 
 
 def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
@@ -75,11 +77,12 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     strict = [w for plan in plans for w in plan.warnings]
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
-    problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
+    problems = [f"{plan.stage}: {problem}" for plan in plans
+                for problem in validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
-    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
+    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, specs=specs)
     if not options.dry_run:
         result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
