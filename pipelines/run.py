@@ -78,7 +78,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
-                for problem in validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
+                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
