@@ -53,6 +53,8 @@ def run_hours(expression: str) -> list[int] | None:
     if field == "*":
         return list(range(24))
     start, _, step = field.partition("/")
+    if step and int(step) == 0:
+        return None  # "every 0 hours": the cron pattern lets it through, SageMaker would not
     return list(range(int(start), 24, int(step))) if step else [int(start)]
 
 
@@ -95,12 +97,15 @@ def schedule_problems(params: dict[str, str], specs: dict[str, ParameterSpec]) -
     """Cadence rules SageMaker enforces only at run time (or not at all), for the monitors that deploy."""
     problems: list[str] = []
     enabled = enabled_monitors(params)
-    for monitor in MONITORS:
-        name = f"{param_prefix(monitor)}ScheduleExpression"
+    names = ["ScheduleExpression"] + [f"{param_prefix(m)}ScheduleExpression" for m in MONITORS]
+    for name in names:
         expression = _value(params, specs, name)
-        if expression and not CRON_RE.match(expression):
-            problems.append(f"{name} '{expression}' is not a Model Monitor schedule; use hourly cron(0 * ? * * *), "
-                            "daily cron(0 H ? * * *) or every N hours cron(0 H/N ? * * *)")
+        if not expression or expression == NOW and name == "ScheduleExpression" or run_hours(expression):
+            continue
+        if name == "ScheduleExpression" and not CRON_RE.match(expression):
+            continue  # template_params.product_rules reports a shared expression of the wrong form
+        problems.append(f"{name} '{expression}' is not a Model Monitor schedule; use hourly cron(0 * ? * * *), "
+                        "daily cron(0 H ? * * *) or every N hours cron(0 H/N ? * * *)")
     for monitor in enabled:
         problems += _runtime_problems(cadence(params, specs, monitor))
     labelled = [cadence(params, specs, m) for m in enabled if m.needs_ground_truth]

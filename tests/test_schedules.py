@@ -37,6 +37,7 @@ def params(**overrides: str) -> dict[str, str]:
     ("cron(0 2/5 ? * * *)", [2, 7, 12, 17, 22]),
     ("NOW", None),
     ("cron(15 * ? * * *)", None),
+    ("cron(0 0/0 ? * * *)", None),  # the cron pattern accepts "/0"; it is no schedule
 ])
 def test_run_hours_reads_the_model_monitor_cron_forms(expression: str, hours: list[int] | None) -> None:
     assert run_hours(expression) == hours
@@ -123,6 +124,16 @@ def test_a_per_monitor_cron_model_monitor_does_not_accept_is_named_and_runtime_o
         "cron(0 * ? * * *), daily cron(0 H ? * * *) or every N hours cron(0 H/N ? * * *)",
         "model explainability MaxRuntimeInSeconds is 90000, over SageMaker's 86400; lower "
         "ModelExplainabilityMaxRuntimeInSeconds",
+    ]
+
+
+def test_every_zero_hours_is_refused_for_the_shared_and_a_per_monitor_expression() -> None:
+    assert schedule_problems(params(ScheduleExpression="cron(0 0/0 ? * * *)",
+                                    ModelQualityScheduleExpression="cron(0 3/00 ? * * *)"), SPECS) == [
+        f"{name} '{expression}' is not a Model Monitor schedule; use hourly cron(0 * ? * * *), daily "
+        "cron(0 H ? * * *) or every N hours cron(0 H/N ? * * *)"
+        for name, expression in (("ScheduleExpression", "cron(0 0/0 ? * * *)"),
+                                 ("ModelQualityScheduleExpression", "cron(0 3/00 ? * * *)"))
     ]
 
 
