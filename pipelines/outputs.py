@@ -84,7 +84,7 @@ def render_plan(result: "RunResult", project_name: str, bucket: str = "") -> str
         endpoint = plan.endpoint
         model = endpoint.model_name if endpoint and endpoint.model_name else "unknown"
         lines += ["", f"Stage {plan.stage}: endpoint {params['EndpointName']} (model {model}), "
-                      f"baselines from version {plan.package.version}, schedule {params.get('ScheduleExpression', 'template default')}"]
+                      f"baselines from version {plan.package.version}"]
         for status in plan.monitors:
             state = "enabled " if status.enabled else "disabled"
             lines.append(f"  {status.monitor.title:<21} {state}  {'' if status.enabled else status.reason}".rstrip())
