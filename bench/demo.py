@@ -78,6 +78,7 @@ def main() -> int:
         for stage in ("staging", "prod"):
             print(f"aws cloudformation deploy --template-file model-monitor-template.yml "
                   f"--stack-name fraud-detect-{stage}-model-monitor "
+                  f"--s3-bucket {OUTPUTS_BUCKET} --s3-prefix cloudformation/fraud-detect-{stage} "
                   f"--parameter-overrides file://out/demo/{stage}-config-export.parameter-overrides.json "
                   f"--tags file://out/demo/{stage}-config-export.tags.json")
         print(f"\nDemo finished: model package group {GROUP}, both stages, all four monitors. "

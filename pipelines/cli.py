@@ -24,5 +24,5 @@ def run_from_args(values: dict[str, Any]) -> int:
     result = run(options, sm, s3, region)
     for warning in [*result.warnings, *(w for plan in result.plans for w in plan.warnings)]:
         print(f"warning: {warning}", file=sys.stderr)
-    sys.stdout.write(render_plan(result, options.project_name))
+    sys.stdout.write(render_plan(result, options.project_name, options.bucket))
     return EXIT_OK

@@ -8,19 +8,13 @@ from typing import Any
 from pipelines.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
 from pipelines.derived import DerivedFile, derive
 from pipelines.image_uris import ImageUris
-from pipelines.monitors import MODEL_QUALITY, MONITORS, SOURCE_KINDS, Monitor
+from pipelines.monitors import MONITORS, SOURCE_KINDS, Monitor
 from pipelines.options import RunOptions
 from pipelines.registry import EndpointInfo, ModelPackage
+from pipelines.schedules import fill_missed_run_hours
+from pipelines.thresholds import drift_problems_and_thresholds, model_quality_threshold
 from pipelines.stage_config import StageConfig
 from pipelines.template_params import ParameterSpec
-
-# ProblemType -> the constraints section that holds the alarm metric's baseline threshold
-MQ_CONSTRAINT_SECTIONS = {
-    "BinaryClassification": "binary_classification_constraints",
-    "MulticlassClassification": "multiclass_classification_constraints",
-    "Regression": "regression_constraints",
-}
-
 
 @dataclass
 class MonitorStatus:
@@ -46,6 +40,7 @@ class StagePlan:
     derived: list[DerivedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # --strict turns these into failures
     notes: list[str] = field(default_factory=list)  # information only
+    problems: list[str] = field(default_factory=list)  # validation failures found while planning (exit 2)
 
     def summary(self) -> str:
         """The plan's last word on the stage: ``prod: 3 of 4 monitors enabled (model bias off: <reason>)``."""
@@ -204,7 +199,8 @@ def plan_stage(
     for status in plan.monitors:
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
             params[status.monitor.enable_param] = "yes" if status.enabled else "no"
-    _alarm_threshold(plan, explicit, specs, available, document)
+    _alarm_thresholds(plan, explicit, specs, available, document)
+    fill_missed_run_hours(params, explicit, specs)
     return plan
 
 
@@ -230,26 +226,10 @@ def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[s
     return problems
 
 
-def _alarm_threshold(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
-                     available: dict[str, Baseline], document: Any) -> None:
-    """Fill ModelQualityAlarmThreshold from the model quality constraints baseline (when not set explicitly)."""
-    params = plan.parameters
-    if "ModelQualityAlarmThreshold" in explicit or params.get(MODEL_QUALITY.enable_param) != "yes":
-        return
-    metric = params.get("ModelQualityAlarmMetric", specs["ModelQualityAlarmMetric"].default or "recall")
-    problem_type = params.get("ProblemType", specs["ProblemType"].default or "BinaryClassification")
-    path = MODEL_QUALITY.baselines[0].sources[0]
-    if "ModelQualityBaselineConstraints" in explicit or path not in available:
-        plan.notes.append(f"{plan.stage}: no {metric} alarm threshold derived (constraints set in the stage file)")
-        return
-    if problem_type not in MQ_CONSTRAINT_SECTIONS:
-        return  # validation reports the unknown ProblemType
-    section = document(path).get(MQ_CONSTRAINT_SECTIONS[problem_type])
-    entry = section.get(metric) if isinstance(section, dict) else None
-    threshold = entry.get("threshold") if isinstance(entry, dict) else None
-    if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
-        params["ModelQualityAlarmThreshold"] = repr(float(threshold))
-    else:
-        plan.notes.append(f"{plan.stage}: no {metric} threshold in the model quality constraints; "
-                          "the model quality alarm is not created")
-
+def _alarm_thresholds(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
+                      available: dict[str, Baseline], document: Any) -> None:
+    """Fill the drift and model quality alarm thresholds from the baselines (thresholds.py); record problems."""
+    problems, notes = drift_problems_and_thresholds(plan.parameters, explicit, available, document)
+    notes += model_quality_threshold(plan.parameters, explicit, specs, available, document)
+    plan.problems += problems
+    plan.notes += [f"{plan.stage}: {note}" for note in notes]

@@ -394,17 +394,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fail-on-violations", action="store_true",
                         default=(env("FAIL_ON_VIOLATIONS") or "").lower() in ("1", "true", "yes"),
                         help="exit 3 when any monitor reports violations (env FAIL_ON_VIOLATIONS)")
+    parser.add_argument("--check-alarms", action="store_true",
+                        help="list the stack's alarms and whether CloudWatch holds data for what each watches; "
+                             "exit 3 when one watches nothing")
+    parser.add_argument("--days", type=int, default=7, help="--check-alarms: look back this many days (1-90)")
     parser.add_argument("--log-level", default=env("LOG_LEVEL") or "WARNING",
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None) -> int:
+def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None, cw: Any = None) -> int:
     """Collect, print, and return the exit code."""
     out = out or sys.stdout
     if not 1 <= args.executions <= 100:
         raise UsageError(f"--executions {args.executions} must be between 1 and 100")
     params, source = load_stage_params(args.stage, args.params_file)
+    if args.check_alarms:
+        from pipelines.alarms_check import run_check
+
+        return run_check(params, args.days, cw or aws.make_client(aws.make_session(), "cloudwatch"), out)
     stage = args.stage or params.get("StageName", "?")
     if sm is None or s3 is None:
         session = aws.make_session()

@@ -18,8 +18,9 @@ from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_a
 from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, plan_stage
 from pipelines.registry import (EndpointInfo, ModelPackage, Variant, describe_package, endpoint_info,
                                 latest_approved)
+from pipelines.schedules import schedule_problems
 from pipelines.stage_config import load_stage_config
-from pipelines.template_params import load_template_parameters, validate
+from pipelines.template_params import ParameterSpec, load_template_parameters, validate
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class RunResult:
     uploaded: list[str] = field(default_factory=list)
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)  # run-wide (the pinned package); stages have their own
+    specs: dict[str, ParameterSpec] = field(default_factory=dict)  # template defaults for the printed plan
 
 
 def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
@@ -91,11 +93,13 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     strict = run_warnings + [w for plan in plans for w in plan.warnings]
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
-    problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
+    problems = [f"{plan.stage}: {problem}" for plan in plans
+                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
-    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, warnings=run_warnings)
+    result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, warnings=run_warnings,
+                       specs=specs)
     if not options.dry_run:
         result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}

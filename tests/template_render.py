@@ -1,7 +1,7 @@
 """Offline judges for model-monitor-template.yml: render it, check it against the SageMaker API, moto and cfn-lint.
 
-Reusable by any test: `render`, `render_stack`, `api_problems`, `create_job_definitions_in_moto`, `cfn_lint`,
-`sample_parameters`.
+Reusable by any test: `render`, `render_stack`, `api_problems`, `alerting_problems`, `create_job_definitions_in_moto`,
+`cfn_lint`, `sample_parameters`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ JOB_DEFINITION_TYPES: dict[str, tuple[str, str]] = {
     ),
 }
 SCHEDULE_TYPE = "AWS::SageMaker::MonitoringSchedule"
+ALARM_TYPE = "AWS::CloudWatch::Alarm"
+RULE_TYPE = "AWS::Events::Rule"
+MONITOR_PREFIXES = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")  # template parameter prefixes
 # Top-level properties CloudFormation accepts on these types but the Create* API input does not have.
 CFN_ONLY_PROPERTIES = frozenset({"EndpointName"})
 # MonitoringScheduleName / JobDefinitionName: botocore checks only the minimum length (facts.md).
@@ -176,9 +179,12 @@ def _empty_strings(value: Any, path: str) -> list[str]:
     return [path] if value == "" else []
 
 
-def generated_job_definition_name(logical_id: str) -> str:
-    """A stand-in for the name CloudFormation generates for a job definition."""
+def generated_name(logical_id: str) -> str:
+    """A stand-in for the name CloudFormation generates for a resource without an explicit name."""
     return f"{logical_id}-0123456789ab"
+
+
+generated_job_definition_name = generated_name
 
 
 def api_requests(resources: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -236,6 +242,56 @@ def api_problems(resources: dict[str, Any]) -> list[str]:
                 problems.append(f"{logical_id}: {key} {name!r} is not 1-63 of [a-zA-Z0-9-] without a leading '-'")
         if operation == "CreateMonitoringSchedule":
             problems += _schedule_target_problems(logical_id, resources[logical_id], resources)
+    return problems
+
+
+def alerting_requests(resources: dict[str, Any]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    """Rendered alarms and EventBridge rules as the API calls CloudFormation makes: (service, operation, input).
+
+    An alarm is one PutMetricAlarm; a rule is PutRule (EventPattern as the JSON string the API takes) and, when it
+    has targets, PutTargets on the same rule name.
+    """
+    session = botocore.session.get_session()
+    shapes = {
+        ("cloudwatch", "PutMetricAlarm"): session.get_service_model("cloudwatch").operation_model("PutMetricAlarm"),
+        ("events", "PutRule"): session.get_service_model("events").operation_model("PutRule"),
+        ("events", "PutTargets"): session.get_service_model("events").operation_model("PutTargets"),
+    }
+
+    def call(service: str, operation: str, request: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        return service, operation, coerce(request, shapes[(service, operation)].input_shape)
+
+    requests: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for logical_id, resource in resources.items():
+        props = dict(resource.get("Properties", {}))
+        if resource["Type"] == ALARM_TYPE:
+            requests[logical_id] = [call("cloudwatch", "PutMetricAlarm",
+                                         {"AlarmName": generated_name(logical_id), **props})]
+        elif resource["Type"] == RULE_TYPE:
+            name = props.pop("Name", generated_name(logical_id))
+            targets = props.pop("Targets", None)
+            pattern = props.get("EventPattern")
+            rule = {"Name": name, **props}
+            if pattern is not None:
+                rule["EventPattern"] = json.dumps(pattern, sort_keys=True)
+            requests[logical_id] = [call("events", "PutRule", rule)]
+            if targets is not None:
+                requests[logical_id].append(call("events", "PutTargets", {"Rule": name, "Targets": targets}))
+    return requests
+
+
+def alerting_problems(resources: dict[str, Any]) -> list[str]:
+    """Everything CloudWatch / EventBridge would reject in the rendered alarms, rules and targets."""
+    session = botocore.session.get_session()
+    validator = ParamValidator()
+    problems: list[str] = []
+    for logical_id, calls in alerting_requests(resources).items():
+        for service, operation, request in calls:
+            shape = session.get_service_model(service).operation_model(operation).input_shape
+            report = validator.validate(request, shape)
+            if report.has_errors():
+                problems += [f"{logical_id} ({operation}): {line}" for line in report.generate_report().splitlines()]
+            problems += [f"{logical_id}: empty string at {p}" for p in _empty_strings(request, "")]
     return problems
 
 
@@ -368,6 +424,11 @@ def sample_parameters(stage: str = "staging", **overrides: str) -> dict[str, str
         "ModelQualityAlarmMetric": "recall",
         "ModelQualityAlarmThreshold": "0.82",
         "DriftAlarmFeatures": "",
+        "DriftAlarmThresholds": "",
+        "DataQualityMetricsNamespace": "aws/sagemaker/Endpoints/data-metrics",
+        "DataQualityMetricsEndpointDimension": "Endpoint",
+        **{f"{m}{suffix}": "" for m in MONITOR_PREFIXES for suffix in ("ScheduleExpression", "MaxRuntimeInSeconds")},
+        **{f"{m}MissedRunAlarmHours": "26" for m in MONITOR_PREFIXES},
     }
     unknown = sorted(set(overrides) - set(params))
     if unknown:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -33,13 +34,21 @@ def awscli_deploy_request(overrides: Path, tags: Path) -> dict:
         captured.update(params)
         raise _Stop()
 
+    def fake_s3(model, **kwargs):  # the template is over 51,200 bytes: awscli uploads it (--s3-bucket) first
+        if model.name == "HeadObject":
+            raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadObject")
+        return SimpleNamespace(status_code=200, headers={}), {"ETag": '"0"'}
+
     driver = create_clidriver()
     driver.session.register("before-call.cloudformation", no_stack)
+    driver.session.register("before-call.s3", fake_s3)
     driver.session.register("before-parameter-build.cloudformation.CreateChangeSet", capture)
     driver.main(["cloudformation", "deploy", "--template-file", str(REPO / "model-monitor-template.yml"),
-                     "--stack-name", STACK, "--parameter-overrides",
+                     "--stack-name", STACK, "--s3-bucket", "fraud-monitor-outputs-123456789012",
+                 "--parameter-overrides",
                  f"file://{overrides}", "--tags", f"file://{tags}", "--no-execute-changeset"])
     assert captured, "awscli never built the CreateChangeSet request"
+    assert captured["TemplateURL"].startswith("https://"), "the template went inline; it is over 51,200 bytes"
     return captured
 
 

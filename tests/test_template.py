@@ -16,6 +16,8 @@ from template_render import (
     REPO_ROOT,
     TEMPLATE_PATH,
     TemplateRuleError,
+    alerting_problems,
+    alerting_requests,
     api_problems,
     api_requests,
     cfn_lint,
@@ -46,8 +48,23 @@ def monitor_resources(*monitors: str) -> set[str]:
     return {f"{m}{suffix}" for m in monitors for suffix in ("JobDefinition", "MonitoringSchedule")}
 
 
-ALL_MONITORS = monitor_resources(*MONITORS)
-EMAIL_TOPIC = {"AlarmTopicKey", "AlarmTopic", "AlarmTopicEmailSubscription"}
+def liveness(*monitors: str) -> set[str]:
+    """Executed-rule + missed-run alarm logical ids of the given monitors (cron schedules only)."""
+    return {f"{m}{suffix}" for m in monitors for suffix in ("ExecutedRule", "MissedRunAlarm")}
+
+
+ALL_MONITORS = monitor_resources(*MONITORS) | liveness(*MONITORS)
+EMAIL_TOPIC = {"AlarmTopicKey", "AlarmTopic", "AlarmTopicPolicy", "AlarmTopicEmailSubscription"}
+FAILURE_RULE = {"MonitoringExecutionFailedRule"}
+FRAUD_CADENCE = {  # the shipped stage configs' per-monitor schedules
+    "DataQualityScheduleExpression": "cron(0 * ? * * *)",
+    "ModelQualityScheduleExpression": "cron(0 4 ? * * *)",
+    "ModelBiasScheduleExpression": "cron(0 5 ? * * *)",
+    "ModelExplainabilityScheduleExpression": "cron(0 6 ? * * *)",
+    "ModelQualityMaxRuntimeInSeconds": "3600",
+    "ModelBiasMaxRuntimeInSeconds": "3600",
+    "ModelExplainabilityMaxRuntimeInSeconds": "7200",
+}
 
 # name -> (parameter overrides on sample_parameters("staging"), exact logical ids rendered)
 CASES: dict[str, tuple[dict[str, str], set[str]]] = {
@@ -55,19 +72,22 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
     "prod": ({"StageName": "prod"}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "data quality off": (
         {"EnableDataQualityMonitor": "no", "DriftAlarmFeatures": "transaction_amount"},
-        monitor_resources("ModelQuality", "ModelBias", "ModelExplainability") | {"ModelQualityAlarm"},
+        monitor_resources("ModelQuality", "ModelBias", "ModelExplainability")
+        | liveness("ModelQuality", "ModelBias", "ModelExplainability") | {"ModelQualityAlarm"},
     ),
     "model quality off": (
         {"EnableModelQualityMonitor": "no"},
-        monitor_resources("DataQuality", "ModelBias", "ModelExplainability"),
+        monitor_resources("DataQuality", "ModelBias", "ModelExplainability")
+        | liveness("DataQuality", "ModelBias", "ModelExplainability"),
     ),
     "model bias off": (
         {"EnableModelBiasMonitor": "no"},
-        ALL_MONITORS - monitor_resources("ModelBias") | {"ModelQualityAlarm"},
+        ALL_MONITORS - monitor_resources("ModelBias") - liveness("ModelBias") | {"ModelQualityAlarm"},
     ),
     "model explainability off": (
         {"EnableModelExplainabilityMonitor": "no"},
-        ALL_MONITORS - monitor_resources("ModelExplainability") | {"ModelQualityAlarm"},
+        ALL_MONITORS - monitor_resources("ModelExplainability") - liveness("ModelExplainability")
+        | {"ModelQualityAlarm"},
     ),
     "all off": ({f"Enable{m}Monitor": "no" for m in MONITORS}, set()),
     "all off with empty baselines": (
@@ -83,18 +103,27 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
         },
         set(),
     ),
-    "no ground truth": ({"GroundTruthInput": ""}, monitor_resources("DataQuality", "ModelExplainability")),
+    "no ground truth": (
+        {"GroundTruthInput": ""},
+        monitor_resources("DataQuality", "ModelExplainability") | liveness("DataQuality", "ModelExplainability"),
+    ),
     "kms": ({"KmsKeyId": KMS_KEY}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "vpc": ({"SubnetIds": SUBNETS, "SecurityGroupIds": SECURITY_GROUPS}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "now": (
-        {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H"},
-        ALL_MONITORS | {"ModelQualityAlarm"},
+        {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H",
+         **FRAUD_CADENCE},
+        monitor_resources(*MONITORS) | {"ModelQualityAlarm"},
     ),
     "alarms to email": (
         {"NotificationEmail": "fraud-ml-oncall@example.com"},
-        ALL_MONITORS | {"ModelQualityAlarm"} | EMAIL_TOPIC,
+        ALL_MONITORS | {"ModelQualityAlarm"} | EMAIL_TOPIC | FAILURE_RULE,
     ),
-    "alarms to topic": ({"NotificationTopicArn": TOPIC_ARN}, ALL_MONITORS | {"ModelQualityAlarm"}),
+    "alarms to topic": ({"NotificationTopicArn": TOPIC_ARN}, ALL_MONITORS | {"ModelQualityAlarm"} | FAILURE_RULE),
+    "alarms to email, all monitors off": (
+        {"NotificationEmail": "fraud-ml-oncall@example.com", **{f"Enable{m}Monitor": "no" for m in MONITORS}},
+        EMAIL_TOPIC,
+    ),
+    "fraud cadence": (FRAUD_CADENCE, ALL_MONITORS | {"ModelQualityAlarm"}),
     "no model quality threshold": ({"ModelQualityAlarmThreshold": ""}, ALL_MONITORS),
     "drift features 0": ({"DriftAlarmFeatures": ""}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "drift features 1": (
@@ -140,6 +169,11 @@ def test_each_case_passes_the_sagemaker_api_input_validation(case: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_each_case_passes_the_cloudwatch_and_eventbridge_api_input_validation(case: str) -> None:
+    assert alerting_problems(rendered(case)["Resources"]) == []
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_each_case_creates_its_job_definitions_in_moto(case: str) -> None:
     resources = rendered(case)["Resources"]
     described = create_job_definitions_in_moto(resources)
@@ -166,6 +200,7 @@ def test_outputs_name_the_schedules_and_the_alarms() -> None:
         "ModelExplainabilityMonitoringScheduleName": "fraud-detection-staging-model-explainability",
         "ModelQualityAlarmName": "ModelQualityAlarm",  # Ref of an alarm is its name; cloud-radar gives the id
         **{f"DriftAlarm{i}Name": f"DriftAlarm{i}" for i in range(1, 6)},
+        **{f"{m}MissedRunAlarmName": f"{m}MissedRunAlarm" for m in MONITORS},
     }
 
 
@@ -173,6 +208,8 @@ def test_outputs_of_a_disabled_monitor_are_left_out() -> None:
     assert set(rendered("no ground truth")["Outputs"]) == {
         "DataQualityMonitoringScheduleName",
         "ModelExplainabilityMonitoringScheduleName",
+        "DataQualityMissedRunAlarmName",
+        "ModelExplainabilityMissedRunAlarmName",
     }
 
 
@@ -190,7 +227,8 @@ def test_an_enabled_monitor_without_its_baseline_is_refused_by_the_template_rule
 
 def test_empty_ground_truth_switches_model_quality_and_bias_off_even_without_their_baselines() -> None:
     params = sample_parameters(GroundTruthInput="", ModelQualityBaselineConstraints="", ModelBiasConfigUri="")
-    assert set(render(params)) == monitor_resources("DataQuality", "ModelExplainability")
+    assert set(render(params)) == monitor_resources("DataQuality", "ModelExplainability") | liveness(
+        "DataQuality", "ModelExplainability")
 
 
 # ---- Job definition details -------------------------------------------------------------------------------------
@@ -228,6 +266,28 @@ def test_the_now_smoke_run_gives_every_schedule_a_one_hour_window() -> None:
     for schedule in SCHEDULES:
         config = resources[schedule]["Properties"]["MonitoringScheduleConfig"]["ScheduleConfig"]
         assert config == {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H"}
+
+
+def test_each_monitor_runs_on_its_own_cadence_and_runtime_when_set() -> None:
+    resources = rendered("fraud cadence")["Resources"]
+    assert {s: resources[s]["Properties"]["MonitoringScheduleConfig"]["ScheduleConfig"] for s in SCHEDULES} == {
+        "DataQualityMonitoringSchedule": {"ScheduleExpression": "cron(0 * ? * * *)"},
+        "ModelQualityMonitoringSchedule": {"ScheduleExpression": "cron(0 4 ? * * *)"},
+        "ModelBiasMonitoringSchedule": {"ScheduleExpression": "cron(0 5 ? * * *)"},
+        "ModelExplainabilityMonitoringSchedule": {"ScheduleExpression": "cron(0 6 ? * * *)"},
+    }
+    assert {j: resources[j]["Properties"]["StoppingCondition"] for j in JOB_DEFINITIONS} == {
+        "DataQualityJobDefinition": {"MaxRuntimeInSeconds": "1800"},  # empty per-monitor value: the shared one
+        "ModelQualityJobDefinition": {"MaxRuntimeInSeconds": "3600"},
+        "ModelBiasJobDefinition": {"MaxRuntimeInSeconds": "3600"},
+        "ModelExplainabilityJobDefinition": {"MaxRuntimeInSeconds": "7200"},
+    }
+
+
+def test_now_in_the_shared_expression_runs_every_monitor_once_despite_its_own_cadence() -> None:
+    resources = rendered("now")["Resources"]
+    assert {resources[s]["Properties"]["MonitoringScheduleConfig"]["ScheduleConfig"]["ScheduleExpression"]
+            for s in SCHEDULES} == {"NOW"}
 
 
 def test_late_label_offsets_are_set_on_model_quality_and_bias_only() -> None:
@@ -356,7 +416,7 @@ def test_subnets_without_security_groups_give_no_vpc_config() -> None:
 
 def test_every_taggable_resource_carries_the_project_and_stage_tags() -> None:
     resources = {**rendered("alarms to email")["Resources"], **rendered("drift features 5")["Resources"]}
-    untaggable = {"AWS::SNS::Subscription"}
+    untaggable = {"AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"}
     assert {r: v["Properties"].get("Tags") for r, v in resources.items() if v["Type"] not in untaggable} == {
         r: TAGS for r, v in resources.items() if v["Type"] not in untaggable
     }
@@ -364,12 +424,15 @@ def test_every_taggable_resource_carries_the_project_and_stage_tags() -> None:
 
 # ---- Alarms -----------------------------------------------------------------------------------------------------
 
+def _alarm(case: str, logical_id: str) -> dict[str, Any]:
+    return rendered(case)["Resources"][logical_id]["Properties"]
 
-def test_the_model_quality_alarm_watches_recall_against_the_baseline_threshold() -> None:
-    assert rendered("staging")["Resources"]["ModelQualityAlarm"]["Properties"] == {
+
+def test_the_model_quality_alarm_watches_a_day_of_recall_and_never_turns_green_without_data() -> None:
+    assert _alarm("staging", "ModelQualityAlarm") == {
         "AlarmName": "fraud-detection-staging-model-quality-recall",
-        "AlarmDescription": "recall of fraud-detection-staging (labels -P8D to -P7D old) fell below the model quality "
-        "baseline 0.82.",
+        "AlarmDescription": "recall of fraud-detection-staging (labels -P8D to -P7D old) fell below 0.82 (baseline "
+        "minus margin).",
         "Namespace": "aws/sagemaker/Endpoints/model-metrics",
         "MetricName": "recall",
         "Dimensions": [
@@ -377,40 +440,140 @@ def test_the_model_quality_alarm_watches_recall_against_the_baseline_threshold()
             {"Name": "MonitoringSchedule", "Value": "fraud-detection-staging-model-quality"},
         ],
         "Statistic": "Minimum",
-        "Period": 3600,
+        "Period": 86400,
         "EvaluationPeriods": 1,
+        "DatapointsToAlarm": 1,
         "ComparisonOperator": "LessThanThreshold",
         "Threshold": "0.82",
-        "TreatMissingData": "notBreaching",
+        "TreatMissingData": "missing",
         "Tags": TAGS,
     }
 
 
-def test_five_drift_features_give_one_alarm_each_on_its_drift_metric() -> None:
-    resources = rendered("drift features 5")["Resources"]
-    alarms = {f"DriftAlarm{i}": resources[f"DriftAlarm{i}"]["Properties"] for i in range(1, 6)}
-    assert {a: (p["AlarmName"], p["MetricName"]) for a, p in alarms.items()} == {
-        "DriftAlarm1": (
-            "fraud-detection-staging-drift-transaction_amount", "feature_baseline_drift_transaction_amount"),
-        "DriftAlarm2": ("fraud-detection-staging-drift-merchant_category", "feature_baseline_drift_merchant_category"),
-        "DriftAlarm3": ("fraud-detection-staging-drift-card_present", "feature_baseline_drift_card_present"),
-        "DriftAlarm4": ("fraud-detection-staging-drift-hour_of_day", "feature_baseline_drift_hour_of_day"),
-        "DriftAlarm5": ("fraud-detection-staging-drift-account_age_days", "feature_baseline_drift_account_age_days"),
+def test_drift_alarms_are_metrics_insights_queries_on_the_endpoint_whatever_the_other_dimensions() -> None:
+    props = _alarm("drift features 1", "DriftAlarm1")
+    assert props == {
+        "AlarmName": "fraud-detection-staging-drift-transaction_amount",
+        "AlarmDescription": "Distribution of transaction_amount on fraud-detection-staging drifted from the data "
+        "quality baseline in 2 of the last 3 hourly runs.",
+        "Metrics": [{
+            "Id": "drift",
+            "ReturnData": True,
+            "Period": 3600,
+            "Expression": 'SELECT MAX("feature_baseline_drift_transaction_amount") FROM '
+                          '"aws/sagemaker/Endpoints/data-metrics" WHERE Endpoint = \'fraud-detection-staging\'',
+        }],
+        "EvaluationPeriods": 3,
+        "DatapointsToAlarm": 2,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 0.1,
+        "TreatMissingData": "missing",
+        "Tags": TAGS,
     }
-    for props in alarms.values():
-        assert props["Namespace"] == "aws/sagemaker/Endpoints/data-metrics"
-        assert props["Dimensions"] == [
-            {"Name": "Endpoint", "Value": "fraud-detection-staging"},
-            {"Name": "MonitoringSchedule", "Value": "fraud-detection-staging-data-quality"},
-        ]
-        assert (props["ComparisonOperator"], props["Threshold"], props["TreatMissingData"]) == (
-            "GreaterThanThreshold", 0.1, "notBreaching")
+    # Metrics Insights alarms evaluate at most the last 3 hours (CloudWatch alarm limits)
+    assert props["Metrics"][0]["Period"] * props["EvaluationPeriods"] <= 3 * 3600
+
+
+def test_five_drift_features_give_one_alarm_each_with_its_own_threshold() -> None:
+    stack = render_stack(sample_parameters(DriftAlarmFeatures=FIVE_FEATURES, DriftAlarmThresholds="0.1,0.2,0.3,0.4,0.5",
+                                           DataQualityMetricsNamespace="/aws/sagemaker/Endpoints/data-metric",
+                                           DataQualityMetricsEndpointDimension="EndpointName"))
+    alarms = {i: stack["Resources"][f"DriftAlarm{i}"]["Properties"] for i in range(1, 6)}
+    assert {i: (p["AlarmName"], p["Metrics"][0]["Expression"], p["Threshold"]) for i, p in alarms.items()} == {
+        i: (f"fraud-detection-staging-drift-{feature}",
+            f'SELECT MAX("feature_baseline_drift_{feature}") FROM "/aws/sagemaker/Endpoints/data-metric" '
+            "WHERE EndpointName = 'fraud-detection-staging'",
+            f"0.{i}")
+        for i, feature in enumerate(FIVE_FEATURES.split(","), start=1)
+    }
+
+
+def test_each_cron_schedule_has_a_missed_run_alarm_where_missing_data_breaches() -> None:
+    resources = rendered("staging")["Resources"]
+    assert _alarm("staging", "DataQualityMissedRunAlarm") == {
+        "AlarmName": "fraud-detection-staging-data-quality-no-execution",
+        "AlarmDescription": "No data quality execution on fraud-detection-staging finished in 26 hours; check the "
+        "schedule (aws sagemaker describe-monitoring-schedule).",
+        "Namespace": "AWS/Events",
+        "MetricName": "TriggeredRules",
+        "Dimensions": [{"Name": "RuleName", "Value": "DataQualityExecutedRule"}],
+        "Statistic": "Sum",
+        "Period": 3600,
+        "EvaluationPeriods": "26",
+        "DatapointsToAlarm": "26",
+        "ComparisonOperator": "LessThanThreshold",
+        "Threshold": 1,
+        "TreatMissingData": "breaching",
+        "Tags": TAGS,
+    }
+    assert resources["ModelBiasExecutedRule"]["Properties"]["EventPattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {
+            "ProcessingJobStatus": ["Completed", "Failed", "Stopped"],
+            "MonitoringScheduleArn": [{"equals-ignore-case": "arn:aws:sagemaker:us-east-1:555555555555:"
+                                                              "monitoring-schedule/fraud-detection-staging-model-bias"}],
+        },
+    }
+    assert "Targets" not in resources["ModelBiasExecutedRule"]["Properties"]
+
+
+def test_the_cli_sets_the_missed_run_window_per_monitor() -> None:
+    stack = render_stack(sample_parameters(DataQualityMissedRunAlarmHours="3"))
+    props = stack["Resources"]["DataQualityMissedRunAlarm"]["Properties"]
+    requests = alerting_requests({"DataQualityMissedRunAlarm": stack["Resources"]["DataQualityMissedRunAlarm"]})
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == ("3", "3")
+    assert requests["DataQualityMissedRunAlarm"][0][2]["EvaluationPeriods"] == 3  # CloudFormation passes a number
+
+
+def test_failed_and_stopped_executions_of_this_stacks_schedules_page_the_alarm_topic() -> None:
+    rule = rendered("alarms to topic")["Resources"]["MonitoringExecutionFailedRule"]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {
+            "ProcessingJobStatus": ["Failed", "Stopped"],
+            "MonitoringScheduleArn": [{"prefix": {"equals-ignore-case": "arn:aws:sagemaker:us-east-1:555555555555:"
+                                                                        "monitoring-schedule/fraud-detection-staging-"}}],
+        },
+    }
+    assert rule["State"] == "ENABLED"
+    assert rule["Targets"] == [{
+        "Id": "AlarmTopic",
+        "Arn": TOPIC_ARN,
+        "InputTransformer": {
+            "InputPathsMap": {"job": "$.detail.ProcessingJobName", "status": "$.detail.ProcessingJobStatus",
+                              "schedule": "$.detail.MonitoringScheduleArn", "reason": "$.detail.FailureReason"},
+            "InputTemplate": '"Model Monitor execution <job> of <schedule> is <status>: <reason>. Details: aws '
+                             'sagemaker list-monitoring-executions."',
+        },
+    }]
+    calls = alerting_requests({"MonitoringExecutionFailedRule": rendered("alarms to topic")["Resources"][
+        "MonitoringExecutionFailedRule"]})["MonitoringExecutionFailedRule"]
+    assert [(service, operation) for service, operation, _ in calls] == [("events", "PutRule"), ("events", "PutTargets")]
+    assert json.loads(calls[0][2]["EventPattern"]) == rule["EventPattern"]
+
+
+def test_the_created_topic_lets_cloudwatch_and_eventbridge_of_this_account_publish() -> None:
+    resources = rendered("alarms to email")["Resources"]
+    assert resources["MonitoringExecutionFailedRule"]["Properties"]["Targets"][0]["Arn"] == "AlarmTopic"
+    statements = resources["AlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [(s["Sid"], s["Principal"], s["Action"], s["Resource"], s["Condition"]) for s in statements] == [
+        (sid, {"Service": service}, "sns:Publish", "AlarmTopic",
+         {"StringEquals": {"aws:SourceAccount": "555555555555"}})  # cloud-radar's account id
+        for sid, service in (("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+                             ("EventBridgeFailedExecutionsPublish", "events.amazonaws.com"))
+    ]
+    assert resources["AlarmTopicPolicy"]["Properties"]["Topics"] == ["AlarmTopic"]
 
 
 def test_alarms_notify_the_topic_created_for_an_email_address() -> None:
     resources = rendered("alarms to email")["Resources"]
-    assert resources["ModelQualityAlarm"]["Properties"]["AlarmActions"] == ["AlarmTopic"]
-    assert resources["ModelQualityAlarm"]["Properties"]["OKActions"] == ["AlarmTopic"]
+    alarms = [r for r, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == 5  # recall + four missed-run alarms
+    for alarm in alarms:
+        assert resources[alarm]["Properties"]["AlarmActions"] == ["AlarmTopic"]
+        assert resources[alarm]["Properties"]["OKActions"] == ["AlarmTopic"]
     assert resources["AlarmTopicEmailSubscription"]["Properties"] == {
         "TopicArn": "AlarmTopic", "Protocol": "email", "Endpoint": "fraud-ml-oncall@example.com"}
     assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == "AlarmTopicKey"
@@ -423,21 +586,42 @@ def test_alarms_notify_an_existing_topic_without_creating_one() -> None:
     assert stack["Outputs"]["AlarmTopicArn"]["Value"] == TOPIC_ARN
 
 
-def test_the_topic_key_lets_cloudwatch_publish_from_this_account_only() -> None:
+def test_the_topic_key_lets_cloudwatch_and_eventbridge_publish_from_this_account_only() -> None:
     statements = rendered("alarms to email")["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
-    assert statements[1] == {
-        "Sid": "CloudWatchAlarmsPublish",
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-        "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": "555555555555"}},  # cloud-radar's account id
-    }
+    assert statements[1:] == [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "555555555555"}},  # cloud-radar's account id
+        }
+        for sid, service in (("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+                             ("EventBridgeFailedExecutionsPublish", "events.amazonaws.com"))
+    ]
 
 
-def test_alarms_without_a_topic_have_no_actions() -> None:
-    props = rendered("staging")["Resources"]["ModelQualityAlarm"]["Properties"]
-    assert "AlarmActions" not in props and "OKActions" not in props
+def test_alarms_without_a_topic_have_no_actions_and_no_failure_rule_is_created() -> None:
+    resources = rendered("staging")["Resources"]
+    for alarm in ("ModelQualityAlarm", "DataQualityMissedRunAlarm"):
+        props = resources[alarm]["Properties"]
+        assert "AlarmActions" not in props and "OKActions" not in props
+    assert "MonitoringExecutionFailedRule" not in resources
+
+
+def test_alerting_problems_reports_a_misspelt_alarm_property_and_a_target_without_an_id() -> None:
+    resources = json.loads(json.dumps(rendered("alarms to topic")["Resources"]))
+    resources["ModelQualityAlarm"]["Properties"]["TreatMisingData"] = "missing"
+    del resources["MonitoringExecutionFailedRule"]["Properties"]["Targets"][0]["Id"]
+    assert alerting_problems({k: resources[k] for k in ("ModelQualityAlarm", "MonitoringExecutionFailedRule")}) == [
+        'ModelQualityAlarm (PutMetricAlarm): Unknown parameter in input: "TreatMisingData", must be one of: AlarmName, '
+        "AlarmDescription, ActionsEnabled, OKActions, AlarmActions, InsufficientDataActions, MetricName, Namespace, "
+        "Statistic, ExtendedStatistic, Dimensions, Period, Unit, EvaluationPeriods, DatapointsToAlarm, Threshold, "
+        "ComparisonOperator, TreatMissingData, EvaluateLowSampleCountPercentile, Metrics, Tags, ThresholdMetricId, "
+        "EvaluationCriteria, EvaluationInterval",
+        "MonitoringExecutionFailedRule (PutTargets): Missing required parameter in Targets[0]: \"Id\"",
+    ]
 
 
 # ---- The judges themselves --------------------------------------------------------------------------------------
