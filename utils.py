@@ -54,6 +54,15 @@ def read_json_file(path: str | Path) -> Any:
         return json.load(handle)
 
 
+def decode_utf8(data: bytes, what: str, error: type[Exception], *, bom: bool = False) -> str:
+    """``data`` as UTF-8 text, else ``error('<what> is not UTF-8 text (line N); save it as UTF-8')``."""
+    try:
+        return data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise error(f"{what} is not UTF-8 text (line {line}); save it as UTF-8") from None
+
+
 def atomic_write_many(files: dict[Path, bytes]) -> None:
     """Write every file or none: each goes to a temp file in its own directory first, then all are renamed.
 

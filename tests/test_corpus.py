@@ -118,6 +118,33 @@ def _config_is_a_directory(registry, ws, monkeypatch):
     ws.config(STAGING).mkdir()
 
 
+def _template_with(old: str, new: str, count: int = 1):
+    """A copy of the template with one edit, passed as --template-file (the repo's template is never touched)."""
+    def setup(registry, ws, monkeypatch):
+        text = TEMPLATE.read_text(encoding="utf-8")
+        assert text.count(old) >= count, old
+        copy = ws.root / "configs" / "template.yml"
+        copy.write_text(text.replace(old, new, count), encoding="utf-8")
+        ws.extra_argv = ["--template-file", str(copy)]
+    return setup
+
+
+def _aws_config_file(text: str):
+    def setup(registry, ws, monkeypatch):
+        path = ws.root / "configs" / "aws-config"
+        path.write_text(text)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    return setup
+
+
+def _template_line(fragment: str) -> int:
+    return next(i for i, line in enumerate(TEMPLATE.read_text(encoding="utf-8").splitlines(), 1) if fragment in line)
+
+
+DQ_DEFAULT = 'Default: "yes"'
+TEMPLATE_COPY = "{ws}/configs/template.yml"
+
+
 CASES = [
     # ---- stage file: syntax and shape
     Case("invalid-json-trailing-comma", text='{"Parameters": {"StageName": "staging",}}',
@@ -365,6 +392,54 @@ CASES = [
     Case("template-missing", argv=("--template-file", "no-such-template.yml"),
          error="error: cannot read template no-such-template.yml: No such file or directory; pass --template-file or "
                "run from the repository root\n"),
+    # ---- issue 11, class 1: AWS set-up (one line, exit 2, before any call)
+    Case("unknown-aws-profile", env={"AWS_PROFILE": "fraud-nope"},
+         error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
+               "profile of 'aws configure list-profiles' or unset it\n"),
+    Case("malformed-aws-region", env={"AWS_REGION": "us east 1"},
+         error="error: AWS region 'us east 1' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a region "
+               "name; use one such as us-east-1\n"),
+    Case("aws-region-with-a-slash", env={"AWS_REGION": "us-east-1/"},
+         error="error: AWS region 'us-east-1/' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a "
+               "region name; use one such as us-east-1\n"),
+    Case("endpoint-url-without-scheme", env={"AWS_ENDPOINT_URL": "localhost:5000"},
+         error="error: AWS endpoint URL 'localhost:5000' (AWS_ENDPOINT_URL or the profile's endpoint_url) is not a "
+               "URL; use a full URL such as http://127.0.0.1:5000 or unset it\n"),
+    Case("unparsable-aws-config-file", setup=_aws_config_file("[default\nregion = us-east-1\n"),
+         error="error: cannot parse the AWS config file {ws}/configs/aws-config (AWS_CONFIG_FILE or "
+               "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the variable at a "
+               "valid file\n"),
+    # ---- issue 11, class 2: the template is YAML, read exactly or refused with a line number
+    Case("template-unquoted-yes-default", setup=_template_with(DQ_DEFAULT, "Default: yes"),
+         error=f"error: {TEMPLATE_COPY} line {_template_line(DQ_DEFAULT)}: YAML reads the unquoted value yes as "
+               "something other than this text; write it in quotes: \"yes\"\n"),
+    Case("template-tab-indentation", setup=_template_with("    " + DQ_DEFAULT, "\t" + DQ_DEFAULT),
+         error=f"error: {TEMPLATE_COPY} line {_template_line(DQ_DEFAULT)}: a tab character outside quotes; YAML "
+               "allows only spaces there, replace it with spaces\n"),
+    Case("template-underscore-number", setup=_template_with("    Default: 1800", "    Default: 1_800"),
+         error=f"error: {TEMPLATE_COPY} line {_template_line('Default: 1800')}: YAML reads the unquoted value 1_800 "
+               "as something other than this text; write it in quotes: \"1_800\"\n"),
+    Case("template-not-utf8", setup=lambda registry, ws, mp: (
+            (ws.root / "configs" / "template.yml").write_bytes(TEMPLATE.read_bytes().replace(
+                b"Type: String", b"Type: Str\xe9ng", 1)),
+            setattr(ws, "extra_argv", ["--template-file", str(ws.root / "configs" / "template.yml")])),
+         error=f"error: template {TEMPLATE_COPY} is not UTF-8 text (line {_template_line('Type: String')}); save "
+               "it as UTF-8\n"),
+    # ---- issue 11, class 3: the six output files of a run are six paths
+    Case("prod-export-over-staging-tags-file", setup=_export_into("{ws}/out/staging-config-export.tags.json", PROD),
+         error="error: prod's template configuration {ws}/out/staging-config-export.tags.json is also staging's tags "
+               "file; pass export paths whose three files (<name>.json, <name>.parameter-overrides.json, "
+               "<name>.tags.json) do not overlap\n"),
+    Case("staging-export-over-prod-overrides", setup=_export_into("{ws}/out/prod-config-export.parameter-overrides.json"),
+         error="error: prod's parameter-overrides file {ws}/out/prod-config-export.parameter-overrides.json is also "
+               "staging's template configuration; pass export paths whose three files (<name>.json, "
+               "<name>.parameter-overrides.json, <name>.tags.json) do not overlap\n"),
+    Case("export-without-extension-collides", setup=lambda registry, ws, mp: setattr(ws, "extra_argv", [
+            "--export-staging-config", str(ws.root / "out" / "a"),
+            "--export-prod-config", str(ws.root / "out" / "a.tags.json")]),
+         error="error: prod's template configuration {ws}/out/a.tags.json is also staging's tags file; pass export "
+               "paths whose three files (<name>.json, <name>.parameter-overrides.json, <name>.tags.json) do not "
+               "overlap\n"),
 ]
 
 
@@ -410,3 +485,31 @@ def test_a_stage_file_saved_with_a_utf8_bom_is_read_like_any_other(registry, ws)
     result = ws.run()
     assert (result.code, result.err) == (0, "")
     assert json.loads(ws.export(STAGING).read_text())["Parameters"]["StageName"] == STAGING
+
+
+def _leave_enable_flags_to_the_template(ws):
+    for stage in (STAGING, PROD):
+        document = ws.document(stage)
+        for name in [n for n in document["Parameters"] if n.startswith("Enable") and n.endswith("Monitor")]:
+            document["Parameters"].pop(name)
+        ws.write_config(stage, document)
+
+
+def test_a_quoted_template_default_with_a_trailing_comment_keeps_the_monitor_on(registry, ws):
+    """Before issue 11 the comment became part of the value ("yes"  # note -> not "yes"): a monitor silently off."""
+    _template_with('Default: "yes"', 'Default: "yes"  # data quality on by default', count=4)(registry, ws, None)
+    _leave_enable_flags_to_the_template(ws)
+    result = ws.run(*ws.extra_argv)
+    assert (result.code, result.err) == (0, "")
+    assert "  data quality          enabled" in result.out
+    params = json.loads(ws.export(STAGING).read_text())["Parameters"]
+    assert [params[f"Enable{m}Monitor"] for m in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")] \
+        == ["yes"] * 4
+
+
+def test_a_monitor_off_by_the_template_default_is_not_blamed_on_the_stage_file(registry, ws):
+    _template_with('Default: "yes"', 'Default: "no"')(registry, ws, None)
+    _leave_enable_flags_to_the_template(ws)
+    result = ws.run(*ws.extra_argv)
+    assert result.code == 0, result.err
+    assert "  data quality          disabled  EnableDataQualityMonitor is \"no\" in the template's Default\n" in result.out
