@@ -54,6 +54,14 @@ def read_json_file(path: str | Path) -> Any:
         return json.load(handle)
 
 
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ANSI escapes included) and other unprintable ones are
+    shown as Python escapes (\\x1b, \\n, \\u202e), everything printable (any script) as is."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
 def decode_utf8(data: bytes, what: str, error: type[Exception], *, bom: bool = False) -> str:
     """``data`` as UTF-8 text, else ``error('<what> is not UTF-8 text (line N); save it as UTF-8')``."""
     try:

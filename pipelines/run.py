@@ -16,7 +16,7 @@ from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
 from pipelines.planner import StagePlan, derived_parameters, plan_stage
 from pipelines.registry import EndpointInfo, ModelPackage, describe_package, endpoint_info, latest_approved
-from pipelines.stage_config import load_stage_config
+from pipelines.stage_config import load_stage_config, tag_problems
 from pipelines.template_params import load_template_parameters, validate
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans for problem in validate(plan.parameters, specs)]
+    problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)
+                 if project_tags]  # the stage file's own tags were checked when it was read
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")

@@ -440,6 +440,25 @@ CASES = [
          error="error: prod's template configuration {ws}/out/a.tags.json is also staging's tags file; pass export "
                "paths whose three files (<name>.json, <name>.parameter-overrides.json, <name>.tags.json) do not "
                "overlap\n"),
+    # ---- issue 11, class 4: tags as awscli, CloudFormation and SageMaker read them
+    Case("tag-key-with-equals-sign", tags={"cost=center": "4711"},
+         error=f"error: staging config {CONFIG}: tag key 'cost=center' contains '='; awscli reads "
+               "'cost=center=4711' as the key 'cost', rename it\n"),
+    Case("tag-with-empty-value", tags={"owner": ""},
+         error=f"error: staging config {CONFIG}: tag 'owner' has an empty value; CloudFormation needs 1-256 "
+               "characters, give it a value or remove it\n"),
+    Case("tag-key-with-hash", tags={"cost#center": "4711"},
+         error=f"error: staging config {CONFIG}: tag key 'cost#center' has characters SageMaker refuses (#); use "
+               "letters, digits, spaces and _ . : / = + - @\n"),
+    Case("tag-value-with-semicolon-and-comma", tags={"team": "fraud;ml,risk"},
+         error=f"error: staging config {CONFIG}: tag 'team' value has characters SageMaker refuses (, ;); use "
+               "letters, digits, spaces and _ . : / = + - @\n"),
+    Case("tag-key-with-ansi-escape", tags={"team\u001b[31m": "fraud"},
+         error=f"error: staging config {CONFIG}: tag key 'team\\x1b[31m' has characters SageMaker refuses (\\x1b "
+               "[); use letters, digits, spaces and _ . : / = + - @\n"),
+    Case("fifty-one-tags", tags={f"t{i:02d}": "x" for i in range(51 - 3)},  # the staging file already has 3
+         error=f"error: staging config {CONFIG}: 51 tags, over the 50 CloudFormation and SageMaker allow; drop "
+               "some\n"),
 ]
 
 
