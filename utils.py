@@ -54,6 +54,16 @@ def read_json_file(path: str | Path) -> Any:
         return json.load(handle)
 
 
+def plain_decimal(number: float) -> str | None:
+    """A finite number as a plain decimal string (1e-05 -> '0.00001', 0.9 -> '0.9'); None for nan and infinities."""
+    import math
+    from decimal import Decimal
+
+    if not math.isfinite(number):
+        return None
+    return format(Decimal(repr(float(number))), "f")
+
+
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters (ANSI escapes included) and other unprintable ones are
     shown as Python escapes (\\x1b, \\n, \\u202e), everything printable (any script) as is."""

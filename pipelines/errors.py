@@ -35,6 +35,7 @@ class ValidationError(MonitorError):
 
     def __init__(self, problems: list[str], context: str = "") -> None:
         self.problems = list(problems)
+        self.context = context
         head = f"{context}: " if context else ""
         super().__init__(head + "; ".join(self.problems))
 
@@ -71,14 +72,16 @@ def run_guarded(run: Callable[[], int], *, interrupted: str) -> int:
     import logging
     import sys
 
+    from utils import printable
+
     try:
         return run()
     except MonitorError as exc:
         logging.getLogger("pipelines").debug("failure", exc_info=True)
         lines = [*exc.problems, f"{len(exc.problems)} problem(s) in the generated parameters; nothing was written"] \
-            if isinstance(exc, ValidationError) else [str(exc)]
-        for line in lines:
-            print(f"error: {line}", file=sys.stderr)
+            if isinstance(exc, ValidationError) and exc.context else [str(exc)]
+        for line in lines:  # a value quoted from a file may hold a newline or an ANSI escape: one line, shown escaped
+            print(f"error: {printable(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"error: interrupted; {interrupted}", file=sys.stderr)

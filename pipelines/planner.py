@@ -193,7 +193,15 @@ def _alarm_threshold(plan: StagePlan, explicit: dict[str, str], specs: dict[str,
     entry = section.get(metric) if isinstance(section, dict) else None
     threshold = entry.get("threshold") if isinstance(entry, dict) else None
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
-        params["ModelQualityAlarmThreshold"] = repr(float(threshold))
+        from utils import plain_decimal
+
+        text = plain_decimal(threshold)  # CloudWatch and the template's pattern take plain decimals, not 1e-05
+        if text is None:
+            plan.notes.append(f"{plan.stage}: the {metric} threshold in {available[path].uri} is {threshold}, not a "
+                              "finite number; the model quality alarm is not created (set ModelQualityAlarmThreshold "
+                              "in the stage file)")
+        else:
+            params["ModelQualityAlarmThreshold"] = text
     else:
         plan.notes.append(f"{plan.stage}: no {metric} threshold in the model quality constraints; "
                           "the model quality alarm is not created")

@@ -26,6 +26,14 @@ NAME_MAX = 63  # MonitoringScheduleName / JobDefinitionName: 1-63 chars (botocor
 _KEY_LINE = re.compile(r"^( *)([A-Za-z][A-Za-z0-9]*):(?=$| )(.*)$")
 _SECTION_LINE = re.compile(r"^Parameters:(?: +#.*)? *$")
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
+# Number parameters: CloudFormation passes the text on; SageMaker and CloudWatch parse it as JSON numbers do.
+PLAIN_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+INT_RE = re.compile(r"-?[0-9]+")
+# Number parameters that reach an *integer* SageMaker field (botocore data/sagemaker/2017-07-24/service-2.json:
+# ProcessingInstanceCount, ProcessingVolumeSizeInGB, MonitoringMaxRuntimeInSeconds are "type": "integer").
+INTEGER_PARAMETERS = {"InstanceCount": "MonitoringClusterConfig.InstanceCount",
+                      "VolumeSizeInGB": "MonitoringClusterConfig.VolumeSizeInGB",
+                      "MaxRuntimeInSeconds": "MonitoringStoppingCondition.MaxRuntimeInSeconds"}
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 # Plain scalars PyYAML (YAML 1.1) resolves to a boolean or null: they must be quoted to mean the string.
 _YAML11_WORDS = {w for base in ("yes", "no", "true", "false", "on", "off", "null", "y", "n")
@@ -304,6 +312,11 @@ def check_value(spec: ParameterSpec, value: str) -> list[str]:
             number = float(value)
         except ValueError:
             return [f"{name} must be a number, got '{value}'"]
+        if not PLAIN_NUMBER_RE.fullmatch(value):
+            return [f"{name} '{value}' must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation "
+                    "and SageMaker read it; write e.g. 1000 or 0.5, not 1e3, 1_000, nan, inf or spaces"]
+        if name in INTEGER_PARAMETERS and not INT_RE.fullmatch(value):
+            return [f"{name} is {value}; SageMaker's {INTEGER_PARAMETERS[name]} is an integer, write a whole number"]
         if spec.min_value is not None and number < spec.min_value:
             problems.append(f"{name} is {value}, below the minimum {_fmt(spec.min_value)}")
         if spec.max_value is not None and number > spec.max_value:

@@ -143,6 +143,8 @@ def _template_line(fragment: str) -> int:
 
 DQ_DEFAULT = 'Default: "yes"'
 TEMPLATE_COPY = "{ws}/configs/template.yml"
+PLAIN = ("must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation and SageMaker read it; "
+         "write e.g. 1000 or 0.5, not 1e3, 1_000, nan, inf or spaces")
 
 
 CASES = [
@@ -459,6 +461,23 @@ CASES = [
     Case("fifty-one-tags", tags={f"t{i:02d}": "x" for i in range(51 - 3)},  # the staging file already has 3
          error=f"error: staging config {CONFIG}: 51 tags, over the 50 CloudFormation and SageMaker allow; drop "
                "some\n"),
+    # ---- issue 11, class 5: numbers as CloudFormation and the SageMaker API read them
+    Case("instance-count-in-exponent-form", params={"InstanceCount": "1e3"},
+         error=f"error: staging: InstanceCount '1e3' {PLAIN}\n" + ONE_PROBLEM),
+    Case("volume-size-with-underscore", params={"VolumeSizeInGB": "1_0"},
+         error=f"error: staging: VolumeSizeInGB '1_0' {PLAIN}\n" + ONE_PROBLEM),
+    Case("max-runtime-with-spaces", params={"MaxRuntimeInSeconds": " 1800"},
+         error=f"error: staging: MaxRuntimeInSeconds ' 1800' {PLAIN}\n" + ONE_PROBLEM),
+    Case("probability-threshold-nan", stage=PROD, params={"ProbabilityThresholdAttribute": "nan"},
+         error=f"error: prod: ProbabilityThresholdAttribute 'nan' {PLAIN}\n" + ONE_PROBLEM),
+    Case("probability-threshold-infinity", params={"ProbabilityThresholdAttribute": "inf"},
+         error=f"error: staging: ProbabilityThresholdAttribute 'inf' {PLAIN}\n" + ONE_PROBLEM),
+    Case("instance-count-not-whole", params={"InstanceCount": "1.5"},
+         error="error: staging: InstanceCount is 1.5; SageMaker's MonitoringClusterConfig.InstanceCount is an integer, "
+               "write a whole number\n" + ONE_PROBLEM),
+    Case("max-runtime-with-decimal-zero", params={"MaxRuntimeInSeconds": "1800.0"},
+         error="error: staging: MaxRuntimeInSeconds is 1800.0; SageMaker's MonitoringStoppingCondition."
+               "MaxRuntimeInSeconds is an integer, write a whole number\n" + ONE_PROBLEM),
 ]
 
 
@@ -532,3 +551,38 @@ def test_a_monitor_off_by_the_template_default_is_not_blamed_on_the_stage_file(r
     result = ws.run(*ws.extra_argv)
     assert result.code == 0, result.err
     assert "  data quality          disabled  EnableDataQualityMonitor is \"no\" in the template's Default\n" in result.out
+
+
+def _model_quality_recall_threshold(body: bytes):
+    """Replace the registry's model quality constraints (and drop their digest, as a hand-edited file has none)."""
+    from bench.seed import ARTIFACTS_BUCKET
+
+    key = "model-build/v3/baselines/model-quality/constraints.json"
+
+    def setup(registry, ws):
+        registry.s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=key, Body=body)
+        ws.calls.edits["sagemaker.DescribeModelPackage"] = lambda parsed: parsed["DriftCheckBaselines"][
+            "ModelQuality"]["Constraints"].pop("ContentDigest", None)
+    return f"s3://{ARTIFACTS_BUCKET}/{key}", setup
+
+
+def test_a_tiny_registry_threshold_is_written_as_a_plain_decimal(registry, ws, calls):
+    ws.calls = calls
+    _, setup = _model_quality_recall_threshold(json.dumps({"binary_classification_constraints": {
+        "recall": {"threshold": 1e-05, "comparison_operator": "LessThanThreshold"}}}).encode())
+    setup(registry, ws)
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(ws.export(STAGING).read_text())["Parameters"]["ModelQualityAlarmThreshold"] == "0.00001"
+
+
+def test_a_non_finite_registry_threshold_is_a_note_naming_the_registry_file(registry, ws, calls):
+    ws.calls = calls
+    uri, setup = _model_quality_recall_threshold(b'{"binary_classification_constraints": {"recall": '
+                                                 b'{"threshold": NaN, "comparison_operator": "LessThanThreshold"}}}')
+    setup(registry, ws)
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert f"  note: the recall threshold in {uri} is nan, not a finite number; the model quality alarm is not " \
+           "created (set ModelQualityAlarmThreshold in the stage file)\n" in result.out
+    assert "ModelQualityAlarmThreshold" not in json.loads(ws.export(STAGING).read_text())["Parameters"]
