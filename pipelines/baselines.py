@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines import aws
 from pipelines.errors import MonitorError
-from utils import S3UriError, parse_s3_uri, sha256_hex
+from utils import JsonTooDeep, S3UriError, decode_utf8, json_loads, parse_s3_uri, sha256_hex
 
 # Top-level keys that identify each kind of baseline document (any one of them is enough).
 KIND_KEYS: dict[str, tuple[str, ...]] = {
@@ -127,9 +127,12 @@ def load_baseline(objects: S3Objects, baseline: Baseline, kind: str) -> Any:
         if algorithm.lower() == "sha256" and expected and expected.lower() != sha256_hex(body):
             raise BaselineProblem(f"{baseline.path} {baseline.uri} does not match its registry ContentDigest "
                                   f"{baseline.digest} (the object changed after registration)")
+    text = decode_utf8(body, f"{baseline.path} {baseline.uri}", BaselineProblem, bom=True)
     try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        document = json_loads(text)
+    except JsonTooDeep as exc:
+        raise BaselineProblem(f"{baseline.path} {baseline.uri} is not a baseline: {exc}") from None
+    except json.JSONDecodeError:
         raise BaselineProblem(f"{baseline.path} {baseline.uri} is not JSON") from None
     keys = KIND_KEYS[kind]
     if not isinstance(document, dict) or not any(key in document for key in keys):

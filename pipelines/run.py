@@ -10,7 +10,9 @@ from typing import Any, Callable
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import AwsError, MonitorError, NotFoundError, StrictModeError, ValidationError
+from pipelines.errors import (
+    AwsError, Interrupted, MonitorError, NotFoundError, StrictModeError, ValidationError,
+)
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
@@ -82,28 +84,33 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
     result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run)
-    if not options.dry_run:
-        result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
     for plan in plans:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
-    result.written = write_all(files)
+    try:
+        if not options.dry_run:
+            _upload_derived(objects, [file for plan in plans for file in plan.derived], result.uploaded)
+        result.written = write_all(files)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the local files are all old, but S3 may have changed
+        if result.uploaded:
+            raise Interrupted(f"{len(result.uploaded)} derived file(s) had reached S3 (content-addressed, a rerun "
+                              "reuses them); no local file was written, rerun to write them") from exc
+        raise
     return result
 
 
-def _upload_derived(objects: S3Objects, files: list[DerivedFile]) -> list[str]:
-    """PutObject for derived files not yet in S3. Keys are content-addressed, so one listing of each
-    derived-baselines/<group>/<version>/ prefix says what exists (no per-file HeadObject, no 404s)."""
+def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list[str]) -> None:
+    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as soon as it is written.
+    Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
+    (no per-file HeadObject, no 404s)."""
     unique = {file.uri: file for file in files}
     existing: set[str] = set()
     for bucket, prefix in sorted({_version_prefix(uri) for uri in unique}):
         existing |= objects.list_uris(bucket, prefix)
-    uploaded = []
     for uri, file in sorted(unique.items()):
         if uri not in existing:
             objects.put(uri, file.body)
             uploaded.append(uri)
-    return uploaded
 
 
 def _version_prefix(uri: str) -> tuple[str, str]:

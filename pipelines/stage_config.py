@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelines.errors import ConfigError
 from pipelines.template_params import ParameterSpec, unknown_name_message
+from utils import JsonTooDeep, json_loads
 
 TOP_LEVEL_KEYS = ("Parameters", "Tags")
 # Stack tags are checked against every consumer: awscli's `--tags file://` (v1 and v2 split "Key=Value" at the first
@@ -58,9 +59,12 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
         return seen
 
     try:
-        document = json.loads(text, object_pairs_hook=keep_pairs)
+        document = json_loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except JsonTooDeep as exc:
+        raise ConfigError(f"{where} is not a stage config: {exc}; expected {{\"Parameters\": {{...}}, "
+                          "\"Tags\": {...}} of strings") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{where} must be a JSON object {{\"Parameters\": {{...}}, \"Tags\": {{...}}}}, "
                           f"got {_json_type(document)}")
