@@ -49,6 +49,10 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class NotUtf8(ValueError):
+    """When a file that must be UTF-8 text is not; the message names the file and the line."""
+
+
 class JsonTooDeep(ValueError):
     """When a JSON document nests deeper than the reader allows (Python's decoder would hit its recursion limit)."""
 
@@ -87,7 +91,7 @@ def read_json_file(path: str | Path) -> Any:
     """Read a JSON file; OSError and ValueError (invalid JSON or UTF-8, too deep) are left to the caller to word."""
     with open(path, "rb") as handle:
         data = handle.read()
-    return json_loads(decode_utf8(data, str(path), ValueError))
+    return json_loads(decode_utf8(data, str(path), NotUtf8))
 
 
 def plain_decimal(number: float) -> str | None:
@@ -108,12 +112,13 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
-def decode_utf8(data: bytes, what: str, error: type[Exception], *, bom: bool = False) -> str:
-    """``data`` as UTF-8 text, else ``error('<what> is not UTF-8 text (line N); save it as UTF-8')``."""
+def decode_utf8(data: bytes, what: str, error: type[Exception], *, bom: bool = False, first_line: int = 1) -> str:
+    """``data`` (starting at line ``first_line``) as UTF-8 text, else
+    ``error('<what> is not UTF-8 text (line N); save it as UTF-8')``."""
     try:
         return data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[:exc.start].count(b"\n") + first_line
         raise error(f"{what} is not UTF-8 text (line {line}); save it as UTF-8") from None
 
 

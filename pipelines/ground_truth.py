@@ -306,7 +306,7 @@ def iter_rows(spec: LabelSpec) -> Iterator[tuple[int, str | None, str, str]]:
 def _text_lines(path: Path, handle: Any) -> Iterator[str]:
     """The file's lines as text (a UTF-8 BOM dropped); bytes that are not UTF-8 are one UsageError with the line."""
     for number, raw in enumerate(handle, start=1):
-        yield decode_utf8(raw, f"{path.name} line {number}", UsageError, bom=number == 1).replace("\r\n", "\n")
+        yield decode_utf8(raw, path.name, UsageError, bom=number == 1, first_line=number).replace("\r\n", "\n")
 
 
 def _iter_csv(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None, str, str]]:
@@ -827,7 +827,10 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 2 usage/config/validation, 1 AWS/runtime."""
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
+        return int(exc.code or 0)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return run_guarded(lambda: run(args), interrupted="rerun the upload (objects are content-addressed, re-uploading "
                                                       "is safe)")

@@ -26,7 +26,7 @@ from pipelines.errors import (
 )
 from pipelines.monitors import MONITORS, Monitor, schedule_name
 from utils import (
-    S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
+    NotUtf8, S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
     read_json_file, s3_uri,
 )
 
@@ -114,6 +114,8 @@ def load_stage_params(stage: str | None, params_file: str | None) -> tuple[dict[
         data = read_json_file(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the file's permissions") from exc
+    except NotUtf8 as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON ({exc}); regenerate it with get_baselines_and_configs.py") from exc
     params = data.get("Parameters") if isinstance(data, dict) else None
@@ -332,6 +334,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
 
 
 def _table(rows: list[tuple[str, ...]], indent: str) -> list[str]:
+    rows = [tuple(printable(cell) for cell in row) for row in rows]  # escaped first, so the columns line up
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [(indent + "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths[:-1], strict=True)) + "  " + r[-1]).rstrip() for r in rows]
 
@@ -470,7 +473,10 @@ def read_nothing(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 3 violations with --fail-on-violations, 4 the gate could read nothing,
     2 usage/config, 1 AWS/runtime."""
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
+        return int(exc.code or 0)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return run_guarded(lambda: run(args), interrupted="rerun the report")
 

@@ -478,6 +478,21 @@ CASES = [
     Case("max-runtime-with-decimal-zero", params={"MaxRuntimeInSeconds": "1800.0"},
          error="error: staging: MaxRuntimeInSeconds is 1800.0; SageMaker's MonitoringStoppingCondition."
                "MaxRuntimeInSeconds is an integer, write a whole number\n" + ONE_PROBLEM),
+    # ---- issue 11, class 7: hostile files
+    Case("stage-file-deeply-nested", text='{"Parameters": ' + "[" * 5000 + "]" * 5000 + "}",
+         error=f"error: staging config {CONFIG} is not a stage config: JSON nested deeper than 100 levels; expected "
+               "{\"Parameters\": {...}, \"Tags\": {...}} of strings\n"),
+    Case("stage-value-nested-below-python-limit", params={"SubnetIds": json.loads("[" * 150 + "]" * 150)},
+         error=f"error: staging config {CONFIG} is not a stage config: JSON nested deeper than 100 levels; expected "
+               "{\"Parameters\": {...}, \"Tags\": {...}} of strings\n"),
+    Case("stage-value-with-ansi-escape", params={"InstanceType": "ml.m5.xlarge\u001b[2J"},
+         error="error: staging: InstanceType 'ml.m5.xlarge\\x1b[2J' does not match the template's AllowedPattern "
+               "^ml\\.[a-z0-9]+\\.[a-z0-9]+$\n" + ONE_PROBLEM),
+    Case("baseline-deeply-nested", argv=("--strict",), setup=_put_stats(b"[" * 5000 + b"]" * 5000),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not a baseline: JSON nested deeper than 100 "
+                            "levels")),
+    Case("baseline-not-utf8", argv=("--strict",), setup=_put_stats(b'{"version": 0.0,\n "dataset": "caf\xe9"}'),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not UTF-8 text (line 2); save it as UTF-8")),
 ]
 
 
@@ -586,3 +601,184 @@ def test_a_non_finite_registry_threshold_is_a_note_naming_the_registry_file(regi
     assert f"  note: the recall threshold in {uri} is nan, not a finite number; the model quality alarm is not " \
            "created (set ModelQualityAlarmThreshold in the stage file)\n" in result.out
     assert "ModelQualityAlarmThreshold" not in json.loads(ws.export(STAGING).read_text())["Parameters"]
+
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The day-2 tools (issue 11): python -m pipelines.ground_truth and python -m pipelines.report, with the same
+# guarantees: exit code, exact last stderr line (argparse's usage lines come before it), nothing written locally or
+# in S3. The stage parameter files are in the working directory, as CodeBuild leaves them.
+from bench.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
+
+GT = "ground_truth"
+REPORT = "report"
+DEEP = "[" * 5000 + "]" * 5000
+STAGE_PARAMS = {
+    "StageName": "staging", "EndpointName": "fraud-detect-staging", "MonitoringScheduleBaseName": "fraud-detect-staging",
+    "GroundTruthInput": f"s3://{OUTPUTS_BUCKET}/ground-truth/fraud-detect-staging",
+    **{f"{m.replace('-', ' ').title().replace(' ', '')}OutputS3Uri": f"s3://{OUTPUTS_BUCKET}/monitor-output/staging/{m}"
+       for m in ("data-quality", "model-quality", "model-bias", "model-explainability")},
+}
+EXPORT = json.dumps({"Parameters": STAGE_PARAMS, "Tags": {}}).encode()
+LABELS_CSV = b"inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+
+
+@dataclass
+class ToolCase:
+    """One malformed input to a day-2 tool; ``files`` are written into the working directory first."""
+
+    id: str
+    tool: str
+    argv: tuple[str, ...]
+    error: str  # the exact last line of stderr
+    code: int = 2
+    env: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    usage: bool = False  # argparse prints its usage line(s) before the error line
+    faults: tuple[str, ...] = ()  # operations answered with AccessDenied (moto has no monitoring schedules)
+    out: str = ""  # a line the tool must have printed on stdout (what it read) before failing
+
+
+def _malformed(line: int) -> str:
+    return (f"error: labels.jsonl has 1 invalid row: 1 malformed row (line {line}); fix them, or pass "
+            "--skip-invalid to upload the 1 valid rows")
+
+
+GT_ARGS = ("labels.csv", "--stage", "staging", "--dry-run")
+TOOL_CASES = [
+    # ---- environment fallbacks are checked exactly like their flags
+    ToolCase("gt-log-level-lowercase-env", GT, GT_ARGS, env={"LOG_LEVEL": "debug"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable LOG_LEVEL: invalid choice: 'debug' "
+                   "(as --log-level; choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')"),
+    ToolCase("gt-batch-size-env-not-an-integer", GT, GT_ARGS, env={"LABELS_BATCH_SIZE": "10k"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable LABELS_BATCH_SIZE: invalid int "
+                   "value: '10k' (as --batch-size)"),
+    ToolCase("gt-window-hours-env-decimal", GT, GT_ARGS, env={"COVERAGE_WINDOW_HOURS": "1.5"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable COVERAGE_WINDOW_HOURS: invalid int "
+                   "value: '1.5' (as --window-hours)"),
+    ToolCase("gt-stage-env-unknown", GT, ("labels.csv", "--dry-run"), env={"STAGE": "qa"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable STAGE: invalid choice: 'qa' (as "
+                   "--stage; choose from 'staging', 'prod')"),
+    ToolCase("gt-batch-size-env-zero", GT, GT_ARGS, env={"LABELS_BATCH_SIZE": "0"},
+             error="error: --batch-size 0 must be at least 1"),
+    ToolCase("report-log-level-lowercase-env", REPORT, ("--stage", "staging"), env={"LOG_LEVEL": "info"}, usage=True,
+             error="python -m pipelines.report: error: environment variable LOG_LEVEL: invalid choice: 'info' (as "
+                   "--log-level; choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')"),
+    ToolCase("report-executions-env-not-an-integer", REPORT, ("--stage", "staging"), env={"REPORT_EXECUTIONS": "three"},
+             usage=True, error="python -m pipelines.report: error: environment variable REPORT_EXECUTIONS: invalid int "
+                               "value: 'three' (as --executions)"),
+    ToolCase("report-fail-on-violations-env-not-a-boolean", REPORT, ("--stage", "staging"),
+             env={"FAIL_ON_VIOLATIONS": "maybe"}, usage=True,
+             error="python -m pipelines.report: error: environment variable FAIL_ON_VIOLATIONS: 'maybe' is not a "
+                   "boolean for --fail-on-violations (use 1/true/yes/on or 0/false/no/off)"),
+    # ---- the stage and its parameter file
+    ToolCase("gt-stage-does-not-match-params-file", GT, ("labels.csv", "--stage", "prod", "--params-file",
+                                                          "staging-config-export.json", "--dry-run"),
+             error="error: staging-config-export.json is the parameter file of stage 'staging' (its StageName) but "
+                   "--stage is prod; pass --params-file of the prod stage or --stage staging"),
+    ToolCase("report-stage-does-not-match-params-file", REPORT, ("--stage", "prod", "--params-file",
+                                                                 "staging-config-export.json"),
+             error="error: staging-config-export.json is the parameter file of stage 'staging' (its StageName) but "
+                   "--stage is prod; pass --params-file of the prod stage or --stage staging"),
+    ToolCase("gt-before-any-export", GT, GT_ARGS, files={"staging-config-export.json": None,
+                                                         "staging-monitoring-schedule-config.json":
+                                                             b'{"Parameters": {"StageName": "staging"}}'},
+             error="error: GroundTruthInput is not in staging-monitoring-schedule-config.json and "
+                   "staging-config-export.json does not exist yet; run get_baselines_and_configs.py first (it writes "
+                   "staging-config-export.json), or pass --ground-truth-s3-uri"),
+    ToolCase("report-before-any-export", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": None,
+                    "staging-monitoring-schedule-config.json": b'{"Parameters": {"StageName": "staging"}}'},
+             error="error: MonitoringScheduleBaseName is not in staging-monitoring-schedule-config.json and "
+                   "staging-config-export.json does not exist yet; run get_baselines_and_configs.py first (it writes "
+                   "staging-config-export.json), or pass --params-file"),
+    # ---- label files
+    ToolCase("gt-labels-not-utf8", GT, GT_ARGS, files={"labels.csv": b"inference_id,is_fraud\ntx-1,1\ntx-\xe9,0\n"},
+             error="error: labels.csv is not UTF-8 text (line 3); save it as UTF-8"),
+    ToolCase("gt-jsonl-id-is-an-object", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": "tx-1", "is_fraud": 1}\n'
+                                    b'{"inference_id": {"id": "tx-2"}, "is_fraud": 0}\n'},
+             error=_malformed(2), out="    malformed row: 1 (line 2: 'inference_id' is a JSON object, not an id)"),
+    ToolCase("gt-jsonl-id-is-an-array", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": ["tx-2"], "is_fraud": 0}\n'
+                                    b'{"inference_id": "tx-1", "is_fraud": 1}\n'},
+             error=_malformed(1), out="    malformed row: 1 (line 1: 'inference_id' is a JSON array, not an id)"),
+    ToolCase("gt-jsonl-deeply-nested-line", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": "tx-1", "is_fraud": 1}\n' + DEEP.encode() + b"\n"},
+             error=_malformed(2), out="    malformed row: 1 (line 2: JSON nested deeper than 100 levels)"),
+    # ---- parameter files that are hostile
+    ToolCase("report-params-file-deeply-nested", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": ('{"Parameters": ' + DEEP + "}").encode()},
+             error="error: staging-config-export.json is not valid JSON (JSON nested deeper than 100 levels); "
+                   "regenerate it with get_baselines_and_configs.py"),
+    ToolCase("report-params-file-not-utf8", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": b'{"Parameters": {"StageName": "stag\xe9"}}'},
+             error="error: staging-config-export.json is not UTF-8 text (line 1); save it as UTF-8"),
+    # ---- AWS set-up, in the day-2 tools too
+    ToolCase("gt-unknown-aws-profile", GT, ("labels.csv", "--stage", "staging"), env={"AWS_PROFILE": "fraud-nope"},
+             error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
+                   "profile of 'aws configure list-profiles' or unset it"),
+    ToolCase("report-malformed-aws-region", REPORT, ("--stage", "staging"), env={"AWS_REGION": "eu_west_1"},
+             error="error: AWS region 'eu_west_1' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a "
+                   "region name; use one such as us-east-1"),
+    ToolCase("report-endpoint-url-without-scheme", REPORT, ("--stage", "staging"),
+             env={"AWS_ENDPOINT_URL": "127.0.0.1:5000"},
+             error="error: AWS endpoint URL '127.0.0.1:5000' (AWS_ENDPOINT_URL or the profile's endpoint_url) is not a "
+                   "URL; use a full URL such as http://127.0.0.1:5000 or unset it"),
+    # ---- the report gate never passes on nothing
+    ToolCase("report-gate-read-nothing", REPORT, ("--stage", "staging", "--fail-on-violations"), code=4,
+             faults=("sagemaker.DescribeMonitoringSchedule",),
+             error="error: --fail-on-violations: could read nothing for stage staging: no schedule status and no "
+                   "constraint_violations.json for data-quality, model-quality, model-bias, model-explainability "
+                   "(first: DescribeMonitoringSchedule failed: access denied (grant "
+                   "sagemaker:DescribeMonitoringSchedule)); check access to SageMaker and the output bucket (exit 4, "
+                   "not a pass)"),
+]
+
+
+@pytest.mark.parametrize("case", TOOL_CASES, ids=[case.id for case in TOOL_CASES])
+def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
+    from reliability_support import Fault
+
+    monkeypatch.chdir(ws.root)
+    files = {"labels.csv": LABELS_CSV, "staging-config-export.json": EXPORT, **case.files}
+    for name, body in files.items():
+        if body is not None:
+            (ws.root / name).write_bytes(body)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    calls.faults = [Fault(operation, "access-denied") for operation in case.faults]
+    before_files, before_s3 = ws.files(), s3_state(registry.s3)
+    result = ws.run_module(case.tool, list(case.argv))
+    lines = result.err.splitlines()
+    assert (result.code, lines[-1]) == (case.code, case.error), result.err
+    assert len(lines) == 1 or (case.usage and lines[0].startswith(f"usage: python -m pipelines.{case.tool}"))
+    assert case.out in result.out.splitlines() if case.out else True
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
+    assert not [name for name in calls.calls if name.split(".")[1].startswith(("Put", "Delete", "Create"))]
+
+
+def test_issue_11_adds_at_least_thirty_cases():
+    first = next(i for i, case in enumerate(CASES) if case.id == "unknown-aws-profile")
+    new = CASES[first:] + TOOL_CASES
+    assert len({case.id for case in new}) == len(new) >= 30
+
+
+def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_report(registry, ws, calls, monkeypatch):
+    """A violations file is written by a container: its text must not drive the terminal or forge report lines."""
+    from reliability_support import Fault
+
+    monkeypatch.chdir(ws.root)
+    (ws.root / "staging-config-export.json").write_bytes(EXPORT)
+    calls.faults = [Fault("sagemaker.DescribeMonitoringSchedule", "access-denied")]
+    key = "monitor-output/staging/data-quality/fraud-detect-staging/2026/11/27/10/constraint_violations.json"
+    registry.s3.put_object(Bucket=OUTPUTS_BUCKET, Key=key, Body=json.dumps({"violations": [{
+        "feature_name": "amount\x1b[2J", "constraint_check_type": "baseline_drift_check",
+        "description": "drift 0.4\ntotal: 0 violations\x07"}]}).encode())
+    result = ws.run_module(REPORT, ["--stage", "staging", "--fail-on-violations"])
+    assert result.code == 3
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "    amount\\x1b[2J     baseline_drift_check  drift 0.4\\ntotal: 0 violations\\x07" in result.out.splitlines()
+    assert [line for line in result.out.splitlines() if line.startswith("total:")] == [
+        "total: 1 violation (data-quality 1)"]
