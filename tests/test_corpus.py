@@ -782,3 +782,75 @@ def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_repo
     assert "    amount\\x1b[2J     baseline_drift_check  drift 0.4\\ntotal: 0 violations\\x07" in result.out.splitlines()
     assert [line for line in result.out.splitlines() if line.startswith("total:")] == [
         "total: 1 violation (data-quality 1)"]
+
+
+# ---- issue 11, class 8: SIGTERM (CodeBuild's "Stop build") unwinds like Ctrl-C --------------------------------------
+def _sigterm_on_rename(monkeypatch, nth: int) -> None:
+    """Deliver a real SIGTERM to this process during the ``nth`` os.replace of the atomic write."""
+    import signal
+
+    import utils
+
+    real = os.replace
+    seen = []
+
+    def replace(src, dst):
+        seen.append(dst)
+        if len(seen) == nth:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler run_guarded installed raises here
+        return real(src, dst)
+
+    monkeypatch.setattr(utils.os, "replace", replace)
+
+
+def test_sigterm_after_derived_files_reached_s3_restores_outputs_and_says_what_was_written(registry, ws, calls,
+                                                                                         monkeypatch):
+    import signal
+
+    before_handler = signal.getsignal(signal.SIGTERM)
+    before_files, before_s3 = ws.seed_old_outputs(), s3_state(registry.s3)
+    _sigterm_on_rename(monkeypatch, nth=3)
+    result = ws.run()
+    added = sorted(set(s3_state(registry.s3)) - set(before_s3))
+    assert added and all("/derived-baselines/" in uri for uri in added)
+    assert (result.code, result.out) == (143, "")
+    assert result.err == (f"error: terminated (SIGTERM); {len(added)} derived file(s) had reached S3 (content-addressed,"
+                          " a rerun reuses them); no local file was written, rerun to write them\n")
+    assert ws.files() == before_files  # every output byte-identical, no temp or backup file left
+    assert signal.getsignal(signal.SIGTERM) is before_handler  # the CLI put the previous handler back
+
+
+def test_sigterm_in_a_dry_run_leaves_everything_as_it_was_and_says_nothing_was_written(registry, ws, calls,
+                                                                                      monkeypatch):
+    before_files, before_s3 = ws.seed_old_outputs(), s3_state(registry.s3)
+    _sigterm_on_rename(monkeypatch, nth=2)
+    result = ws.run("--dry-run")
+    assert (result.code, result.out, result.err) == (143, "", "error: terminated (SIGTERM); nothing was written\n")
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
+
+
+@pytest.mark.parametrize(("tool", "argv", "after"), [
+    (GT, ["labels.csv", "--stage", "staging"], "rerun the upload (objects are content-addressed, re-uploading is safe)"),
+    (REPORT, ["--stage", "staging"], "rerun the report"),
+])
+def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, calls, monkeypatch, tool, argv, after):
+    import signal
+
+    from pipelines import aws
+
+    monkeypatch.chdir(ws.root)
+    (ws.root / "labels.csv").write_bytes(LABELS_CSV)
+    (ws.root / "staging-config-export.json").write_bytes(EXPORT)
+    real = aws.call
+
+    def call(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(client, operation, *args, **kwargs)
+
+    monkeypatch.setattr(aws, "call", call)
+    before_files, before_s3 = ws.files(), s3_state(registry.s3)
+    result = ws.run_module(tool, argv)
+    assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
