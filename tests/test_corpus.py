@@ -132,7 +132,7 @@ def _template_with(old: str, new: str, count: int = 1):
 def _aws_config_file(text: str):
     def setup(registry, ws, monkeypatch):
         path = ws.root / "configs" / "aws-config"
-        path.write_text(text)
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))  # \udcff stands for the raw byte 0xff
         monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
     return setup
 
@@ -411,6 +411,10 @@ CASES = [
          error="error: cannot parse the AWS config file {ws}/configs/aws-config (AWS_CONFIG_FILE or "
                "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the variable at a "
                "valid file\n"),
+    Case("aws-config-file-not-utf8", setup=_aws_config_file("[default]\nregion = us-east-1\n# caf\udcff\n"),
+         error="error: cannot parse the AWS config file {ws}/configs/aws-config (AWS_CONFIG_FILE or "
+               "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the variable at a "
+               "valid file\n"),
     # ---- issue 11, class 2: the template is YAML, read exactly or refused with a line number
     Case("template-unquoted-yes-default", setup=_template_with(DQ_DEFAULT, "Default: yes"),
          error=f"error: {TEMPLATE_COPY} line {_template_line(DQ_DEFAULT)}: YAML reads the unquoted value yes as "
@@ -458,6 +462,15 @@ CASES = [
     Case("tag-key-with-ansi-escape", tags={"team\u001b[31m": "fraud"},
          error=f"error: staging config {CONFIG}: tag key 'team\\x1b[31m' has characters SageMaker refuses (\\x1b "
                "[); use letters, digits, spaces and _ . : / = + - @\n"),
+    Case("project-tag-with-empty-value", argv=("--sagemaker-project-arn",
+                                                "arn:aws:sagemaker:us-east-1:123456789012:project/fraud-detect"),
+         setup=lambda registry, ws, mp: mp.setattr(  # moto has no ListTags for projects; SageMaker allows ""
+             "pipelines.run._project_tags", lambda sm, arn: {"owner": ""}),
+         error="error: staging: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a "
+               "value or remove it\n"
+               "error: prod: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a value or "
+               "remove it\n"
+               "error: 2 problem(s) in the generated parameters; nothing was written\n"),
     Case("fifty-one-tags", tags={f"t{i:02d}": "x" for i in range(51 - 3)},  # the staging file already has 3
          error=f"error: staging config {CONFIG}: 51 tags, over the 50 CloudFormation and SageMaker allow; drop "
                "some\n"),
