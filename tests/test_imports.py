@@ -148,8 +148,8 @@ def test_the_real_cli_against_moto_server_loads_only_boto3_and_the_standard_libr
 
 
 def test_python_x_importtime_of_the_run_path_lists_no_yaml_parser_and_no_module_beyond_the_budget(tmp_path: Path) -> None:
-    """The template's Parameters are read without PyYAML (issue 11 measured: importing PyYAML and loading the
-    section with its pure-Python loader costs ~60-90 ms of a ~0.46 s run). The budget is the import list, read
+    """The template's Parameters are read without PyYAML (issue 11 measured: the exact subset reader takes 1.4 ms;
+    PyYAML adds ~24 ms of import and 1.9-32 ms of parsing to a ~0.46 s run). The budget is the import list, read
     from ``python -X importtime`` itself (no timing is asserted: `make bench` measures time)."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-c",
                            "import get_baselines_and_configs, pipelines.cli, pipelines.ground_truth, pipelines.report"],
