@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import AwsError, NotFoundError
+from pipelines.errors import AwsError, MonitorError, NotFoundError, UsageError
 
 if TYPE_CHECKING:  # typing only: costs nothing at run time
     import boto3
@@ -34,16 +34,25 @@ _CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientToke
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> "boto3.session.Session":
-    """A boto3 session from the standard chain (imports boto3 lazily).
+    """A boto3 session from the standard chain (imports boto3 lazily); a broken AWS set-up is one UsageError.
 
     This botocore reads AWS_DEFAULT_REGION and the profile but not AWS_REGION (which CodeBuild and newer SDKs
     set), so AWS_REGION is honoured here explicitly; AWS_DEFAULT_REGION and the profile still apply without it.
+    The region is read here, not at the first call, so an unknown AWS_PROFILE or a config file botocore cannot
+    parse fails before anything else happens.
     """
     import os
 
     import boto3
+    from botocore.exceptions import BotoCoreError
 
-    return boto3.session.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
+    try:
+        session = boto3.session.Session(profile_name=profile,
+                                        region_name=region or os.environ.get("AWS_REGION") or None)
+        _ = session.region_name  # resolves the profile and parses the config files now
+    except BotoCoreError as exc:
+        raise configuration_error(exc) or AwsError(f"cannot set up AWS: {type(exc).__name__}: {exc}") from exc
+    return session
 
 
 def client_config() -> Any:
@@ -59,8 +68,43 @@ def client_config() -> Any:
 
 
 def make_client(session: Any, service: str) -> Any:
-    """One client for ``service`` with the shared config."""
-    return session.client(service, config=client_config())
+    """One client for ``service`` with the shared config; a malformed region or endpoint URL is one UsageError."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return session.client(service, config=client_config())
+    except (BotoCoreError, ValueError) as exc:  # botocore raises a bare ValueError for a malformed endpoint URL
+        raise configuration_error(exc) or AwsError(f"cannot build the {service} client: {exc}") from exc
+
+
+def configuration_error(exc: BaseException) -> UsageError | None:
+    """The one-line UsageError for an AWS set-up mistake (profile, region, endpoint URL, config file), else None.
+
+    The exception classes and their ``kwargs`` are botocore's (botocore/exceptions.py: ProfileNotFound{profile},
+    InvalidRegionError{region_name}, ConfigParseError{path}); botocore/endpoint.py raises
+    ``ValueError("Invalid endpoint: <url>")`` for an endpoint URL without a scheme and host.
+    """
+    from botocore.exceptions import ConfigParseError, InvalidRegionError, PartialCredentialsError, ProfileNotFound
+
+    kwargs = getattr(exc, "kwargs", {})
+    if isinstance(exc, ProfileNotFound):
+        return UsageError(f"AWS profile '{kwargs.get('profile')}' (AWS_PROFILE) is not in the AWS config files; "
+                          "set AWS_PROFILE to a profile of 'aws configure list-profiles' or unset it")
+    if isinstance(exc, InvalidRegionError):
+        return UsageError(f"AWS region '{kwargs.get('region_name')}' (AWS_REGION, AWS_DEFAULT_REGION or the "
+                          "profile's region) is not a region name; use one such as us-east-1")
+    if isinstance(exc, ConfigParseError):
+        return UsageError(f"cannot parse the AWS config file {kwargs.get('path')} (AWS_CONFIG_FILE or "
+                          "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the "
+                          "variable at a valid file")
+    if isinstance(exc, PartialCredentialsError):
+        return UsageError(f"AWS credentials are incomplete: {kwargs.get('cred_var')} is missing "
+                          f"({kwargs.get('provider')}); set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or neither")
+    if isinstance(exc, ValueError) and str(exc).startswith("Invalid endpoint: "):
+        url = str(exc)[len("Invalid endpoint: "):]
+        return UsageError(f"AWS endpoint URL '{url}' (AWS_ENDPOINT_URL or the profile's endpoint_url) is not a URL; "
+                          "use a full URL such as http://127.0.0.1:5000 or unset it")
+    return None
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -70,8 +114,9 @@ def iam_action(service: str, operation: str) -> str:
     return f"{_SERVICE_PREFIX.get(service, service)}:{operation}"
 
 
-def describe_failure(exc: BaseException, *, service: str, operation: str, resource: str) -> AwsError:
-    """Turn a botocore/boto3 exception into one AwsError line naming resource, API call and IAM action."""
+def describe_failure(exc: BaseException, *, service: str, operation: str, resource: str) -> MonitorError:
+    """Turn a botocore/boto3 exception into one AwsError line naming resource, API call and IAM action (an AWS
+    set-up mistake found only at the call, such as an unparsable credentials file, is a UsageError)."""
     from botocore.exceptions import (
         ClientError,
         ConnectionError as BotoConnectionError,
@@ -80,6 +125,9 @@ def describe_failure(exc: BaseException, *, service: str, operation: str, resour
         ReadTimeoutError,
     )
 
+    setup = configuration_error(exc)
+    if setup is not None:
+        return setup
     action = iam_action(service, operation)
     where = f"{service}:{operation} on {resource}"
     if isinstance(exc, ClientError):

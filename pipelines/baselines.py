@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines import aws
 from pipelines.errors import MonitorError
-from utils import S3UriError, parse_s3_uri, sha256_hex
+from utils import JsonTooDeep, S3UriError, decode_utf8, json_loads, parse_s3_uri, sha256_hex
 
 KIND_TITLES = {
     "statistics": "data quality statistics",
@@ -168,9 +168,12 @@ def load_baseline(objects: S3Objects, baseline: Baseline, kind: str,
         if algorithm.lower() == "sha256" and expected and expected.lower() != sha256_hex(body):
             raise BaselineProblem(f"{baseline.path} {baseline.uri} does not match its registry ContentDigest "
                                   f"{baseline.digest} (the object changed after registration)")
+    text = decode_utf8(body, f"{baseline.path} {baseline.uri}", BaselineProblem, bom=True)
     try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        document = json_loads(text)
+    except JsonTooDeep as exc:
+        raise BaselineProblem(f"{baseline.path} {baseline.uri} is not a baseline: {exc}") from None
+    except json.JSONDecodeError:
         raise BaselineProblem(f"{baseline.path} {baseline.uri} is not JSON") from None
     kinds = document_kinds(document)
     if kind not in kinds:

@@ -10,6 +10,7 @@ from pipelines.errors import EXIT_OK, AwsError
 from pipelines.options import build_options
 from pipelines.outputs import render_plan
 from pipelines.run import run
+from utils import printable
 
 
 def run_from_args(values: dict[str, Any]) -> int:
@@ -23,6 +24,6 @@ def run_from_args(values: dict[str, Any]) -> int:
     s3 = aws.make_client(session, "s3")
     result = run(options, sm, s3, region)
     for warning in [*result.warnings, *(w for plan in result.plans for w in plan.warnings)]:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     sys.stdout.write(render_plan(result, options.project_name, options.bucket))
     return EXIT_OK

@@ -8,6 +8,8 @@ EXIT_OK = 0
 EXIT_RUNTIME = 1  # AWS or runtime failure
 EXIT_USAGE = 2  # usage, configuration or validation problem
 EXIT_VIOLATIONS = 3  # report --fail-on-violations found violations
+EXIT_NOTHING_READ = 4  # report --fail-on-violations could read nothing: no schedule status and no violations file
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM (CodeBuild's stop) exits 128 + 15 = 143
 
 
 class MonitorError(Exception):
@@ -35,6 +37,7 @@ class ValidationError(MonitorError):
 
     def __init__(self, problems: list[str], context: str = "") -> None:
         self.problems = list(problems)
+        self.context = context
         head = f"{context}: " if context else ""
         super().__init__(head + "; ".join(self.problems))
 
@@ -69,23 +72,48 @@ class OutputError(MonitorError):
     exit_code = EXIT_USAGE
 
 
+class Interrupted(KeyboardInterrupt):
+    """When a run is stopped after it changed something; the message says what was already written."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM turned into the same unwinding as Ctrl-C, so every ``finally`` and cleanup runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def run_guarded(run: Callable[[], int], *, interrupted: str) -> int:
     """Call ``run``; expected failures become ``error: ...`` lines on stderr and their exit code, never a traceback.
 
-    ``--log-level DEBUG`` still shows the traceback (logged before the one-line message).
+    SIGTERM (what CodeBuild sends on "Stop build", and `timeout`) unwinds like Ctrl-C: atomic writes put outputs
+    back and temp files are removed. ``interrupted`` says what is true after an interruption unless the run
+    raised Interrupted with its own account. ``--log-level DEBUG`` still shows the traceback (logged first).
     """
     import logging
+    import signal
     import sys
+    import threading
 
+    from utils import printable
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
         return run()
     except MonitorError as exc:
         logging.getLogger("pipelines").debug("failure", exc_info=True)
         lines = [*exc.problems, f"{len(exc.problems)} problem(s) in the generated parameters; nothing was written"] \
-            if isinstance(exc, ValidationError) else [str(exc)]
-        for line in lines:
-            print(f"error: {line}", file=sys.stderr)
+            if isinstance(exc, ValidationError) and exc.context else [str(exc)]
+        for line in lines:  # a value quoted from a file may hold a newline or an ANSI escape: one line, shown escaped
+            print(f"error: {printable(line)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"error: interrupted; {interrupted}", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, _Terminated) or isinstance(exc.__context__, _Terminated)
+        what = "terminated (SIGTERM)" if terminated else "interrupted"
+        print(f"error: {what}; {str(exc) or interrupted}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)

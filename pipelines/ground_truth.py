@@ -22,7 +22,6 @@ import argparse
 import csv
 import json
 import logging
-import os
 import re
 import sqlite3
 import sys
@@ -34,9 +33,11 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from pipelines import aws
-from pipelines.errors import ConfigError, MonitorError, UsageError, ValidationError
-from pipelines.report import load_stage_params
-from utils import S3UriError, parse_s3_uri, s3_uri, sha256_hex
+from pipelines.errors import ConfigError, UsageError, ValidationError, run_guarded
+from pipelines.report import load_stage_params, missing_parameter
+from utils import (
+    JsonTooDeep, S3UriError, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, s3_uri, sha256_hex,
+)
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client
@@ -323,14 +324,21 @@ def iter_rows(spec: LabelSpec) -> Iterator[tuple[int, str | None, str, str]]:
     Raises UsageError when the file cannot be opened or lacks a configured column.
     """
     try:
-        handle = open(spec.path, encoding="utf-8-sig", newline="")
+        handle = open(spec.path, "rb")
     except OSError as exc:
         raise UsageError(f"cannot read {spec.path}: {exc.strerror}; check the path") from exc
     with handle:
+        lines = _text_lines(spec.path, handle)
         if spec.fmt == "csv":
-            yield from _iter_csv(spec, handle)
+            yield from _iter_csv(spec, lines)
         else:
-            yield from _iter_jsonl(spec, handle)
+            yield from _iter_jsonl(spec, lines)
+
+
+def _text_lines(path: Path, handle: Any) -> Iterator[str]:
+    """The file's lines as text (a UTF-8 BOM dropped); bytes that are not UTF-8 are one UsageError with the line."""
+    for number, raw in enumerate(handle, start=1):
+        yield decode_utf8(raw, path.name, UsageError, bom=number == 1, first_line=number).replace("\r\n", "\n")
 
 
 def _iter_csv(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None, str, str]]:
@@ -368,9 +376,9 @@ def _iter_jsonl(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None,
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
-        except ValueError:
-            yield line, None, "not valid JSON", ""
+            obj = json_loads(text)
+        except ValueError as exc:
+            yield line, None, str(exc) if isinstance(exc, JsonTooDeep) else "not valid JSON", ""
             continue
         if not isinstance(obj, dict):
             yield line, None, "not a JSON object", ""
@@ -378,6 +386,9 @@ def _iter_jsonl(spec: LabelSpec, handle: Any) -> Iterator[tuple[int, str | None,
         missing = [c for c in (spec.id_column, spec.label_column, spec.time_column) if c and c not in obj]
         if missing:
             yield line, None, f"no field '{missing[0]}'", ""
+            continue
+        if isinstance(obj[spec.id_column], (dict, list)):  # str() would make an "id" no capture can ever match
+            yield line, None, f"'{spec.id_column}' is a JSON {'object' if isinstance(obj[spec.id_column], dict) else 'array'}, not an id", ""
             continue
         time_raw = _cell(obj[spec.time_column]) if spec.time_column else ""
         ident, label = _cell(obj[spec.id_column]), _cell(obj[spec.label_column]).lower()
@@ -512,7 +523,7 @@ def iter_s3_json_lines(s3: "S3Client", bucket: str, key: str) -> Iterator[Any]:
         for raw in body.iter_lines():
             if raw.strip():
                 try:
-                    yield json.loads(raw)
+                    yield json_loads(raw)
                 except ValueError:
                     yield None
     finally:
@@ -805,57 +816,54 @@ def render_coverage(cov: Coverage) -> str:
 # ---- CLI -----------------------------------------------------------------------------------------------------------
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(name) or default
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Flags, each falling back to an environment variable."""
+    """Flags, each falling back to an environment variable (checked like the flag itself)."""
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.ground_truth",
         description="Validate a label file and upload it as SageMaker Model Monitor ground truth.")
-    parser.add_argument("labels", type=Path, help="CSV or JSON-lines label file")
-    parser.add_argument("--stage", choices=("staging", "prod"), default=_env("STAGE"),
-                        help="stage whose GroundTruthInput receives the labels (env STAGE)")
-    parser.add_argument("--params-file", default=_env("PARAMS_FILE"),
-                        help="template configuration of the stage (env PARAMS_FILE; default "
-                             "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
-    parser.add_argument("--ground-truth-s3-uri", default=_env("GROUND_TRUTH_S3_URI"),
-                        help="override the stage's GroundTruthInput (env GROUND_TRUTH_S3_URI)")
-    parser.add_argument("--format", choices=("csv", "jsonl"), default=_env("LABELS_FORMAT"),
-                        help="input format (env LABELS_FORMAT; default: from the extension)")
-    parser.add_argument("--id-column", default=_env("LABELS_ID_COLUMN", "inference_id"),
-                        help="column with the inference id or capture event id (env LABELS_ID_COLUMN)")
-    parser.add_argument("--label-column", default=_env("LABELS_LABEL_COLUMN", "is_fraud"),
-                        help="column with the label (env LABELS_LABEL_COLUMN)")
-    parser.add_argument("--time-column", default=_env("LABELS_TIME_COLUMN"),
-                        help="ISO-8601 label collection time column (env LABELS_TIME_COLUMN; default: now, UTC)")
-    parser.add_argument("--positive-values", default=_env("LABELS_POSITIVE_VALUES", DEFAULT_POSITIVE),
-                        help="comma-separated values meaning fraud, case-insensitive (env LABELS_POSITIVE_VALUES)")
-    parser.add_argument("--negative-values", default=_env("LABELS_NEGATIVE_VALUES", DEFAULT_NEGATIVE),
-                        help="comma-separated values meaning not fraud (env LABELS_NEGATIVE_VALUES)")
-    parser.add_argument("--batch-size", type=int, default=int(_env("LABELS_BATCH_SIZE", str(DEFAULT_BATCH_SIZE))),
-                        help="records per S3 object (env LABELS_BATCH_SIZE)")
-    parser.add_argument("--skip-invalid", action="store_true", help="upload the valid rows of a file with errors")
-    parser.add_argument("--dry-run", action="store_true", help="validate and show what would be written")
-    parser.add_argument("--check-coverage", action="store_true",
-                        help="join the labels with the endpoint's data-capture files of a time window")
-    parser.add_argument("--capture-s3-uri", default=_env("CAPTURE_S3_URI"),
-                        help="the endpoint's DataCaptureConfig DestinationS3Uri (env CAPTURE_S3_URI)")
-    parser.add_argument("--endpoint-name", default=_env("ENDPOINT_NAME"),
-                        help="endpoint whose captures are read (env ENDPOINT_NAME; default: the stage's)")
-    parser.add_argument("--window-hours", type=int, default=int(_env("COVERAGE_WINDOW_HOURS", "24")),
-                        help="capture hours to read, ending with --window-end (env COVERAGE_WINDOW_HOURS)")
-    parser.add_argument("--window-end", default=_env("COVERAGE_WINDOW_END"),
-                        help="ISO-8601 end of the capture window (env COVERAGE_WINDOW_END; default: now)")
-    parser.add_argument("--replace-conflicting", action="store_true",
-                        help="replace an earlier upload's different label for an id instead of refusing the file")
-    parser.add_argument("--lookback-hours", type=int, default=DEFAULT_LOOKBACK_HOURS,
-                        help="hours of earlier uploads compared for duplicates and conflicts; older label times are "
-                             "rejected (default: %(default)s, the -P8D ground-truth offset plus a day)")
-    parser.add_argument("--log-level", default=_env("LOG_LEVEL", "WARNING"),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
-    return parser.parse_args(argv)
+    add = parser.add_argument
+    add("labels", type=Path, help="CSV or JSON-lines label file")
+    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"),
+                 help="stage whose GroundTruthInput receives the labels (env STAGE)")
+    env_argument(parser, "--params-file", "PARAMS_FILE",
+                 help="template configuration of the stage (env PARAMS_FILE; default "
+                      "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
+    env_argument(parser, "--ground-truth-s3-uri", "GROUND_TRUTH_S3_URI",
+                 help="override the stage's GroundTruthInput (env GROUND_TRUTH_S3_URI)")
+    env_argument(parser, "--format", "LABELS_FORMAT", choices=("csv", "jsonl"),
+                 help="input format (env LABELS_FORMAT; default: from the extension)")
+    env_argument(parser, "--id-column", "LABELS_ID_COLUMN", default="inference_id",
+                 help="column with the inference id or capture event id (env LABELS_ID_COLUMN)")
+    env_argument(parser, "--label-column", "LABELS_LABEL_COLUMN", default="is_fraud",
+                 help="column with the label (env LABELS_LABEL_COLUMN)")
+    env_argument(parser, "--time-column", "LABELS_TIME_COLUMN",
+                 help="ISO-8601 label collection time column (env LABELS_TIME_COLUMN; default: now, UTC)")
+    env_argument(parser, "--positive-values", "LABELS_POSITIVE_VALUES", default=DEFAULT_POSITIVE,
+                 help="comma-separated values meaning fraud, case-insensitive (env LABELS_POSITIVE_VALUES)")
+    env_argument(parser, "--negative-values", "LABELS_NEGATIVE_VALUES", default=DEFAULT_NEGATIVE,
+                 help="comma-separated values meaning not fraud (env LABELS_NEGATIVE_VALUES)")
+    env_argument(parser, "--batch-size", "LABELS_BATCH_SIZE", type=int, default=DEFAULT_BATCH_SIZE,
+                 help="records per S3 object (env LABELS_BATCH_SIZE)")
+    add("--skip-invalid", action="store_true", help="upload the valid rows of a file with errors")
+    add("--dry-run", action="store_true", help="validate and show what would be written")
+    add("--check-coverage", action="store_true",
+        help="join the labels with the endpoint's data-capture files of a time window")
+    env_argument(parser, "--capture-s3-uri", "CAPTURE_S3_URI",
+                 help="the endpoint's DataCaptureConfig DestinationS3Uri (env CAPTURE_S3_URI)")
+    env_argument(parser, "--endpoint-name", "ENDPOINT_NAME",
+                 help="endpoint whose captures are read (env ENDPOINT_NAME; default: the stage's)")
+    env_argument(parser, "--window-hours", "COVERAGE_WINDOW_HOURS", type=int, default=24,
+                 help="capture hours to read, ending with --window-end (env COVERAGE_WINDOW_HOURS)")
+    env_argument(parser, "--window-end", "COVERAGE_WINDOW_END",
+                 help="ISO-8601 end of the capture window (env COVERAGE_WINDOW_END; default: now)")
+    add("--replace-conflicting", action="store_true",
+        help="replace an earlier upload's different label for an id instead of refusing the file")
+    add("--lookback-hours", type=int, default=DEFAULT_LOOKBACK_HOURS,
+        help="hours of earlier uploads compared for duplicates and conflicts; older label times are "
+             "rejected (default: %(default)s, the -P8D ground-truth offset plus a day)")
+    env_argument(parser, "--log-level", "LOG_LEVEL", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                 help="(env LOG_LEVEL)")
+    return parse_with_env(parser, argv)
 
 
 def _values(text: str, flag: str) -> frozenset[str]:
@@ -881,7 +889,9 @@ def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
             raise UsageError("no destination: pass --stage (or --params-file), or --ground-truth-s3-uri")
         params, source = load_stage_params(args.stage, args.params_file)
         if not gt_uri:
-            gt_uri = params.get("GroundTruthInput", "")
+            if "GroundTruthInput" not in params:
+                raise missing_parameter("GroundTruthInput", source, "pass --ground-truth-s3-uri")
+            gt_uri = params["GroundTruthInput"]
             if not gt_uri:
                 raise ConfigError(f"GroundTruthInput is empty in {source} (model quality and bias monitors are "
                                   "off); set it in the stage config or pass --ground-truth-s3-uri")
@@ -943,18 +953,13 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 2 usage/config/validation, 1 AWS/runtime."""
-    args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        return run(args)
-    except MonitorError as exc:
-        log.debug("failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; rerun the upload (objects are content-addressed, re-uploading is safe)",
-              file=sys.stderr)
-        return 130
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
+        return int(exc.code or 0)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    return run_guarded(lambda: run(args), interrupted="rerun the upload (objects are content-addressed, re-uploading "
+                                                      "is safe)")
 
 
 if __name__ == "__main__":

@@ -108,8 +108,7 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
         problems.append("--model-package-arn and --baseline-source endpoint contradict each other; pick one")
     imports = {stage: Path(values[f"import_{stage}_config"]) for stage in STAGES}
     exports = {stage: Path(values[f"export_{stage}_config"]) for stage in STAGES}
-    if exports["staging"].resolve() == exports["prod"].resolve():
-        problems.append("--export-staging-config and --export-prod-config name the same file; give each stage its own")
+    problems += _colliding_outputs(exports)
     template = Path(values.get("template_file") or "model-monitor-template.yml")
     problems += _outputs_over_inputs(exports, {**{f"--import-{stage}-config": imports[stage] for stage in STAGES},
                                                "--template-file": template})
@@ -125,6 +124,28 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
         clarify_image_uri=(values.get("clarify_image_uri") or "").strip() or None,
         baseline_source=baseline_source,
     )
+
+
+_OUTPUT_KINDS = {"template_config": "template configuration", "parameter_overrides": "parameter-overrides file",
+                 "tags": "tags file"}
+
+
+def _colliding_outputs(exports: dict[str, Path]) -> list[str]:
+    """The six files of a run must be six paths: one stage's file written over another's is lost, exit 0."""
+    from pipelines.outputs import stage_outputs
+
+    if exports["staging"].resolve() == exports["prod"].resolve():
+        return ["--export-staging-config and --export-prod-config name the same file; give each stage its own"]
+    seen: dict[Path, str] = {}
+    problems = []
+    for stage in STAGES:
+        for kind, output in vars(stage_outputs(exports[stage])).items():
+            what = f"{stage}'s {_OUTPUT_KINDS[kind]} {output}"
+            if output.resolve() in seen:
+                problems.append(f"{what} is also {seen[output.resolve()]}; pass export paths whose three files "
+                                "(<name>.json, <name>.parameter-overrides.json, <name>.tags.json) do not overlap")
+            seen.setdefault(output.resolve(), f"{stage}'s {_OUTPUT_KINDS[kind]}")
+    return problems
 
 
 def _outputs_over_inputs(exports: dict[str, Path], inputs: dict[str, Path]) -> list[str]:

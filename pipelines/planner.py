@@ -162,7 +162,8 @@ def plan_stage(
         status = MonitorStatus(monitor=monitor, enabled=wanted)
         plan.monitors.append(status)
         if not wanted:
-            status.reason = f"{monitor.enable_param} is \"no\" in {config.path.name}"
+            where = config.path.name if monitor.enable_param in explicit else "the template's Default"
+            status.reason = f"{monitor.enable_param} is \"no\" in {where}"
             continue
         problems = _monitor_problems(monitor, params, explicit, available, endpoint, blocked)
         derived: list[DerivedFile] = []

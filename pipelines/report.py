@@ -12,9 +12,7 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -23,9 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
-from pipelines.errors import EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded
+from pipelines.errors import (
+    EXIT_NOTHING_READ, EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded,
+)
 from pipelines.monitors import MONITORS, Monitor, schedule_name
-from utils import S3UriError, canonical_json, parse_s3_uri, read_json_file, s3_uri
+from utils import (
+    NotUtf8, S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
+    read_json_file, s3_uri,
+)
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client
@@ -111,14 +114,29 @@ def load_stage_params(stage: str | None, params_file: str | None) -> tuple[dict[
         data = read_json_file(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the file's permissions") from exc
+    except NotUtf8 as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON ({exc}); regenerate it with get_baselines_and_configs.py") from exc
     params = data.get("Parameters") if isinstance(data, dict) else None
     if not isinstance(params, dict):
         raise ConfigError(f"{path} has no \"Parameters\" object; expected {{\"Parameters\": {{...}}}}")
+    declared = params.get("StageName")
+    if stage and declared is not None and declared != stage:
+        raise ConfigError(f"{path} is the parameter file of stage '{printable(str(declared))}' (its StageName) but "
+                          f"--stage is {stage}; pass --params-file of the {stage} stage or --stage {declared}")
     if path != candidates[0]:
         log.info("%s not found; using %s", candidates[0], path)
     return {str(k): str(v) for k, v in params.items()}, str(path)
+
+
+def missing_parameter(name: str, source: str, fix: str) -> ConfigError:
+    """``name`` is absent from the parameter file: before any export exists, say to generate it first."""
+    if source.endswith("-monitoring-schedule-config.json"):  # the stage config: the CLI fills the rest on export
+        export = source.replace("-monitoring-schedule-config.json", "-config-export.json")
+        return ConfigError(f"{name} is not in {source} and {export} does not exist yet; run "
+                           f"get_baselines_and_configs.py first (it writes {export}), or {fix}")
+    return ConfigError(f"{name} is not set in {source}; regenerate it with get_baselines_and_configs.py, or {fix}")
 
 
 # ---- SageMaker side -----------------------------------------------------------------------------------------------
@@ -205,7 +223,7 @@ def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
     bucket, key = parse_s3_uri(uri)
     body = aws.call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"].read()
     try:
-        data = json.loads(body)
+        data = json_loads(decode_utf8(body, "the file", ValueError, bom=True))
         entries = data["violations"]
         if not isinstance(entries, list):
             raise TypeError("violations is not a list")
@@ -248,12 +266,11 @@ def _not_deployed(spec: Monitor, params: dict[str, str]) -> str | None:
 
 
 def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, stage: str,
-            executions: int = DEFAULT_EXECUTIONS) -> Report:
+            executions: int = DEFAULT_EXECUTIONS, source: str = "the parameter file") -> Report:
     """Ask SageMaker and S3 about each monitor of the stage; failures are recorded per monitor, not raised."""
     base = params.get("MonitoringScheduleBaseName", "")
     if not base:
-        raise ConfigError("MonitoringScheduleBaseName is not set in the parameter file; regenerate it with "
-                          "get_baselines_and_configs.py")
+        raise missing_parameter("MonitoringScheduleBaseName", source, "pass --params-file")
     api_down: str | None = None
     reports = []
     for spec in MONITORS:
@@ -317,6 +334,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
 
 
 def _table(rows: list[tuple[str, ...]], indent: str) -> list[str]:
+    rows = [tuple(printable(cell) for cell in row) for row in rows]  # escaped first, so the columns line up
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [(indent + "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths[:-1], strict=True)) + "  " + r[-1]).rstrip() for r in rows]
 
@@ -358,7 +376,9 @@ def render_text(report: Report) -> str:
     counts = [f"{m.monitor} {len(m.violations)}" for m in report.monitors if m.violations]
     out.append(f"total: {report.total} violation{'s' if report.total != 1 else ''}"
                + (f" ({', '.join(counts)})" if counts else ""))
-    return "\n".join(out) + "\n"
+    # names, descriptions and failure reasons come from files and APIs: a newline or an ANSI escape in them must
+    # neither break a line nor drive the terminal
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -380,27 +400,33 @@ def render_json(report: Report) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Flags, each falling back to an environment variable."""
-    env = os.environ.get
+    """Flags, each falling back to an environment variable (checked like the flag itself)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.report",
-                                     description="Show what the stage's Model Monitor schedules found.")
-    parser.add_argument("--stage", choices=("staging", "prod"), default=env("STAGE"), help="(env STAGE)")
-    parser.add_argument("--params-file", default=env("PARAMS_FILE"),
-                        help="template configuration of the stage (env PARAMS_FILE; default "
-                             "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
-    parser.add_argument("--executions", type=int, default=int(env("REPORT_EXECUTIONS") or DEFAULT_EXECUTIONS),
-                        help="executions shown per schedule (env REPORT_EXECUTIONS)")
+                                     description="Show what the stage's Model Monitor schedules found.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"), help="(env STAGE)")
+    env_argument(parser, "--params-file", "PARAMS_FILE",
+                 help="template configuration of the stage (env PARAMS_FILE; default "
+                      "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
+    env_argument(parser, "--executions", "REPORT_EXECUTIONS", type=int, default=DEFAULT_EXECUTIONS,
+                 help="executions shown per schedule (env REPORT_EXECUTIONS)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--fail-on-violations", action="store_true",
-                        default=(env("FAIL_ON_VIOLATIONS") or "").lower() in ("1", "true", "yes"),
-                        help="exit 3 when any monitor reports violations (env FAIL_ON_VIOLATIONS)")
+    env_argument(parser, "--fail-on-violations", "FAIL_ON_VIOLATIONS", action="store_true",
+                 help=f"exit {EXIT_VIOLATIONS} when any monitor reports violations, {EXIT_NOTHING_READ} when it "
+                      "could read nothing (env FAIL_ON_VIOLATIONS)")
     parser.add_argument("--check-alarms", action="store_true",
                         help="list the stack's alarms and whether CloudWatch holds data for what each watches; "
                              "exit 3 when one watches nothing")
     parser.add_argument("--days", type=int, default=7, help="--check-alarms: look back this many days (1-90)")
-    parser.add_argument("--log-level", default=env("LOG_LEVEL") or "WARNING",
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
-    return parser.parse_args(argv)
+    env_argument(parser, "--log-level", "LOG_LEVEL", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                 help="(env LOG_LEVEL)")
+    return parse_with_env(parser, argv)
+
+
+EPILOG = f"""\
+exit codes: 0 ok, {EXIT_VIOLATIONS} violations found (--fail-on-violations), {EXIT_NOTHING_READ} --fail-on-violations \
+could read nothing
+(no schedule status and no {VIOLATIONS_FILE} for any monitor), 2 usage/config problem, 1 AWS or runtime failure."""
 
 
 def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None, cw: Any = None) -> int:
@@ -418,13 +444,16 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         session = aws.make_session()
         sm = sm or aws.make_client(session, "sagemaker")
         s3 = s3 or aws.make_client(session, "s3")
-    report = collect(params, sm, s3, stage=stage, executions=args.executions)
+    report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source)
     out.write(render_json(report) if args.json else render_text(report))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:
         first = next(m for m in report.monitors if m.violations_error)
         raise MonitorError(f"could not read the violations of {', '.join(unreadable)}: {first.violations_error}")
+    if args.fail_on_violations and read_nothing(report):
+        print(f"error: --fail-on-violations: {read_nothing(report)}", file=sys.stderr)
+        return EXIT_NOTHING_READ
     if args.fail_on_violations and report.total:
         counts = ", ".join(f"{m.monitor} {len(m.violations)}" for m in report.monitors if m.violations)
         print(f"error: {report.total} constraint violation{'s' if report.total != 1 else ''} ({counts}); "
@@ -433,9 +462,29 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
     return 0
 
 
+def read_nothing(report: Report) -> str:
+    """Why the gate has nothing to judge ('' when it has something): no monitor deployed, or no deployed monitor
+    with a schedule status or a violations file. A gate must not pass on nothing."""
+    deployed = [m for m in report.monitors if m.deployed]
+    if not deployed:
+        return (f"no monitor is deployed in stage {report.stage}, so there is nothing to check; enable a monitor or "
+                "drop the gate")
+    if any(m.schedule_status is not None or m.violations_source is not None for m in deployed):
+        return ""
+    first = next(m for m in deployed)
+    why = first.schedule_error or "no schedule status"
+    return (f"could read nothing for stage {report.stage}: no schedule status and no {VIOLATIONS_FILE} for "
+            f"{', '.join(m.monitor for m in deployed)} (first: {why}); check access to SageMaker and the output "
+            f"bucket (exit {EXIT_NOTHING_READ}, not a pass)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: 0 ok, 3 violations with --fail-on-violations, 2 usage/config, 1 AWS/runtime."""
-    args = parse_args(argv)
+    """CLI entry point: 0 ok, 3 violations with --fail-on-violations, 4 the gate could read nothing,
+    2 usage/config, 1 AWS/runtime."""
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
+        return int(exc.code or 0)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return run_guarded(lambda: run(args), interrupted="rerun the report")
 

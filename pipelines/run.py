@@ -10,7 +10,7 @@ from typing import Any, Callable
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import (AwsError, EndpointError, MonitorError, NotFoundError, StrictModeError,
+from pipelines.errors import (AwsError, EndpointError, Interrupted, MonitorError, NotFoundError, StrictModeError,
                              UsageError, ValidationError)
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
@@ -19,7 +19,7 @@ from pipelines.planner import StagePlan, derived_parameters, endpoint_state_erro
 from pipelines.registry import (EndpointInfo, ModelPackage, Variant, describe_package, endpoint_info,
                                 latest_approved)
 from pipelines.schedules import schedule_problems
-from pipelines.stage_config import load_stage_config
+from pipelines.stage_config import load_stage_config, tag_problems
 from pipelines.template_params import ParameterSpec, load_template_parameters, validate
 
 log = logging.getLogger(__name__)
@@ -95,17 +95,25 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
                 for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
+    problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)
+                 if project_tags]  # the stage file's own tags were checked when it was read
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
     result = RunResult(plans=plans, outputs=outputs, dry_run=options.dry_run, warnings=run_warnings,
                        specs=specs)
-    if not options.dry_run:
-        result.uploaded = _upload_derived(objects, [file for plan in plans for file in plan.derived])
     files: dict[Path, bytes] = {}
     for plan in plans:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
-    result.written = write_all(files)
+    try:
+        if not options.dry_run:
+            _upload_derived(objects, [file for plan in plans for file in plan.derived], result.uploaded)
+        result.written = write_all(files)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the local files are all old, but S3 may have changed
+        if result.uploaded:
+            raise Interrupted(f"{len(result.uploaded)} derived file(s) had reached S3 (content-addressed, a rerun "
+                              "reuses them); no local file was written, rerun to write them") from exc
+        raise
     return result
 
 
@@ -126,19 +134,18 @@ def _check_pinned_arn(arn: str, group: str, region: str) -> None:
                          f"{arn_group}")
 
 
-def _upload_derived(objects: S3Objects, files: list[DerivedFile]) -> list[str]:
-    """PutObject for derived files not yet in S3. Keys are content-addressed, so one listing of each
-    derived-baselines/<group>/<version>/ prefix says what exists (no per-file HeadObject, no 404s)."""
+def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list[str]) -> None:
+    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as soon as it is written.
+    Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
+    (no per-file HeadObject, no 404s)."""
     unique = {file.uri: file for file in files}
     existing: set[str] = set()
     for bucket, prefix in sorted({_version_prefix(uri) for uri in unique}):
         existing |= objects.list_uris(bucket, prefix)
-    uploaded = []
     for uri, file in sorted(unique.items()):
         if uri not in existing:
             objects.put(uri, file.body)
             uploaded.append(uri)
-    return uploaded
 
 
 def _version_prefix(uri: str) -> tuple[str, str]:

@@ -8,10 +8,19 @@ from pathlib import Path
 
 from pipelines.errors import ConfigError
 from pipelines.template_params import ParameterSpec, unknown_name_message
+from utils import JsonTooDeep, json_loads
 
 TOP_LEVEL_KEYS = ("Parameters", "Tags")
+# Stack tags are checked against every consumer: awscli's `--tags file://` (v1 and v2 split "Key=Value" at the first
+# '=', awscli/customizations/cloudformation/deploy.py parse_key_value_arg), CloudFormation's Tag shape (botocore
+# data/cloudformation/2010-05-15/service-2.json: TagKey 1-128, TagValue 1-256, at most 50) and SageMaker's, where
+# CloudFormation propagates them (data/sagemaker/2017-07-24/service-2.json: TagKey/TagValue pattern
+# ([\p{L}\p{Z}\p{N}_.:/=+\-@]*), TagList at most 50).
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
+TAGS_MAX = 50
+TAG_PUNCTUATION = set("_.:/=+-@")
+TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @"
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,12 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
         return seen
 
     try:
-        document = json.loads(text, object_pairs_hook=keep_pairs)
+        document = json_loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except JsonTooDeep as exc:
+        raise ConfigError(f"{where} is not a stage config: {exc}; expected {{\"Parameters\": {{...}}, "
+                          "\"Tags\": {...}} of strings") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{where} must be a JSON object {{\"Parameters\": {{...}}, \"Tags\": {{...}}}}, "
                           f"got {_json_type(document)}")
@@ -72,16 +84,51 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
         elif declared is not None and declared != stage:
             problems.append(f"Parameters.StageName is '{declared}' but this is the {stage} config; "
                             f"set it to '{stage}' or import the right file")
-    for key, value in sorted(tags.items()):
-        if not key or len(key) > TAG_KEY_MAX:
-            problems.append(f"tag key '{key}' must be 1-{TAG_KEY_MAX} characters")
-        elif key.lower().startswith("aws:"):
-            problems.append(f"tag key '{key}' uses the reserved 'aws:' prefix; rename it")
-        if len(value) > TAG_VALUE_MAX:
-            problems.append(f"tag '{key}' value is {len(value)} characters, over {TAG_VALUE_MAX}")
+    problems += tag_problems(tags)
     if problems:
         raise ConfigError(f"{where}: " + "; ".join(problems))
     return StageConfig(stage=stage, path=path, parameters=parameters, tags=tags)
+
+
+def tag_problems(tags: dict[str, str]) -> list[str]:
+    """What CloudFormation, awscli's Key=Value files or SageMaker would refuse (or silently change) in stack tags."""
+    from utils import printable
+
+    problems = []
+    if len(tags) > TAGS_MAX:
+        problems.append(f"{len(tags)} tags, over the {TAGS_MAX} CloudFormation and SageMaker allow; drop some")
+    for raw_key, raw_value in sorted(tags.items()):
+        key, value = printable(raw_key), printable(raw_value)
+        if not key or len(raw_key) > TAG_KEY_MAX:
+            problems.append(f"tag key '{key}' must be 1-{TAG_KEY_MAX} characters")
+        elif key.lower().startswith("aws:"):
+            problems.append(f"tag key '{key}' uses the reserved 'aws:' prefix; rename it")
+        elif "=" in raw_key:
+            problems.append(f"tag key '{key}' contains '='; awscli reads '{key}={value}' as the key "
+                            f"'{key.split('=', 1)[0]}', rename it")
+        elif _refused_characters(raw_key):
+            problems.append(f"tag key '{key}' has characters SageMaker refuses ({_refused_characters(raw_key)}); use "
+                            f"{TAG_CHARACTERS}")
+        if not raw_value:
+            problems.append(f"tag '{key}' has an empty value; CloudFormation needs 1-{TAG_VALUE_MAX} characters, "
+                            "give it a value or remove it")
+        elif len(raw_value) > TAG_VALUE_MAX:
+            problems.append(f"tag '{key}' value is {len(raw_value)} characters, over {TAG_VALUE_MAX}")
+        elif _refused_characters(raw_value):
+            problems.append(f"tag '{key}' value has characters SageMaker refuses ({_refused_characters(raw_value)}); "
+                            f"use {TAG_CHARACTERS}")
+    return problems
+
+
+def _refused_characters(text: str) -> str:
+    """The characters outside SageMaker's tag pattern (\\p{L}, \\p{Z}, \\p{N} and _.:/=+-@), shown escaped."""
+    import unicodedata
+
+    bad = sorted({char for char in text if char not in TAG_PUNCTUATION
+                  and unicodedata.category(char)[0] not in ("L", "Z", "N")})
+    from utils import printable
+
+    return " ".join(printable(char) for char in bad)
 
 
 def _json_type(value: object) -> str:

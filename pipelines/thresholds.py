@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 from pipelines.baselines import Baseline
@@ -41,8 +42,11 @@ def number_text(value: float) -> str:
     return text or "0"
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def _number(value: Any, *, finite: bool = True) -> float | None:
+    """A JSON number as a float; None for anything else (and for NaN/Infinity unless ``finite`` is False)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return None if finite and not math.isfinite(value) else float(value)
 
 
 def feature_drift_threshold(constraints: dict[str, Any], feature: str) -> float:
@@ -105,7 +109,11 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
     constraints_section, statistics_section = MQ_SECTIONS[problem_type]
     section = document(MQ_CONSTRAINTS).get(constraints_section)
     entry = section.get(metric) if isinstance(section, dict) else None
-    threshold = _number(entry.get("threshold")) if isinstance(entry, dict) else None
+    raw = entry.get("threshold") if isinstance(entry, dict) else None
+    threshold = _number(raw)
+    if threshold is None and _number(raw, finite=False) is not None:  # NaN or Infinity in the registry's JSON
+        return [f"the {metric} threshold in {available[MQ_CONSTRAINTS].uri} is {raw}, not a finite number; the model "
+                "quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"]
     if threshold is None:
         return [f"no {metric} threshold in the model quality constraints; the model quality alarm is not created"]
     margin = _statistics_margin(document(MQ_STATISTICS) if MQ_STATISTICS in available else None, statistics_section,
@@ -114,7 +122,7 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
         params["ModelQualityAlarmThreshold"] = number_text(threshold)
         return [f"{metric} alarm at the constraints threshold {number_text(threshold)} with no margin: the model "
                 f"quality statistics (ModelQuality.Statistics) give no {metric} value and standard deviation"]
-    params["ModelQualityAlarmThreshold"] = number_text(round(min(threshold, margin), 4))
+    params["ModelQualityAlarmThreshold"] = number_text(min(threshold, margin))
     return []
 
 

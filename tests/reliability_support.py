@@ -80,6 +80,16 @@ class Workspace:
         assert "Traceback" not in captured.err, captured.err
         return Result(code, captured.out, captured.err)
 
+    def run_module(self, module: str, argv: list[str]) -> Result:
+        """Run ``python -m pipelines.<module>``'s main in-process (the day-2 tools), like ``run``."""
+        import importlib
+
+        self.capsys.readouterr()
+        code = importlib.import_module(f"pipelines.{module}").main(argv)
+        captured = self.capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return Result(code, captured.out, captured.err)
+
     def files(self) -> dict[str, bytes]:
         """Every file under the workspace (hidden temp files included), by relative path."""
         return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file()}

@@ -118,6 +118,35 @@ def _config_is_a_directory(registry, ws, monkeypatch):
     ws.config(STAGING).mkdir()
 
 
+def _template_with(old: str, new: str, count: int = 1):
+    """A copy of the template with one edit, passed as --template-file (the repo's template is never touched)."""
+    def setup(registry, ws, monkeypatch):
+        text = TEMPLATE.read_text(encoding="utf-8")
+        assert text.count(old) >= count, old
+        copy = ws.root / "configs" / "template.yml"
+        copy.write_text(text.replace(old, new, count), encoding="utf-8")
+        ws.extra_argv = ["--template-file", str(copy)]
+    return setup
+
+
+def _aws_config_file(text: str):
+    def setup(registry, ws, monkeypatch):
+        path = ws.root / "configs" / "aws-config"
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))  # \udcff stands for the raw byte 0xff
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    return setup
+
+
+def _template_line(fragment: str) -> int:
+    return next(i for i, line in enumerate(TEMPLATE.read_text(encoding="utf-8").splitlines(), 1) if fragment in line)
+
+
+DQ_DEFAULT = 'Default: "yes"'
+TEMPLATE_COPY = "{ws}/configs/template.yml"
+PLAIN = ("must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation and SageMaker read it; "
+         "write e.g. 1000 or 0.5, not 1e3, 1_000, nan, inf or spaces")
+
+
 CASES = [
     # ---- stage file: syntax and shape
     Case("invalid-json-trailing-comma", text='{"Parameters": {"StageName": "staging",}}',
@@ -367,6 +396,118 @@ CASES = [
     Case("template-missing", argv=("--template-file", "no-such-template.yml"),
          error="error: cannot read template no-such-template.yml: No such file or directory; pass --template-file or "
                "run from the repository root\n"),
+    # ---- issue 11, class 1: AWS set-up (one line, exit 2, before any call)
+    Case("unknown-aws-profile", env={"AWS_PROFILE": "fraud-nope"},
+         error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
+               "profile of 'aws configure list-profiles' or unset it\n"),
+    Case("malformed-aws-region", env={"AWS_REGION": "us east 1"},
+         error="error: AWS region 'us east 1' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a region "
+               "name; use one such as us-east-1\n"),
+    Case("aws-region-with-a-slash", env={"AWS_REGION": "us-east-1/"},
+         error="error: AWS region 'us-east-1/' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a "
+               "region name; use one such as us-east-1\n"),
+    Case("endpoint-url-without-scheme", env={"AWS_ENDPOINT_URL": "localhost:5000"},
+         error="error: AWS endpoint URL 'localhost:5000' (AWS_ENDPOINT_URL or the profile's endpoint_url) is not a "
+               "URL; use a full URL such as http://127.0.0.1:5000 or unset it\n"),
+    Case("unparsable-aws-config-file", setup=_aws_config_file("[default\nregion = us-east-1\n"),
+         error="error: cannot parse the AWS config file {ws}/configs/aws-config (AWS_CONFIG_FILE or "
+               "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the variable at a "
+               "valid file\n"),
+    Case("aws-config-file-not-utf8", setup=_aws_config_file("[default]\nregion = us-east-1\n# caf\udcff\n"),
+         error="error: cannot parse the AWS config file {ws}/configs/aws-config (AWS_CONFIG_FILE or "
+               "AWS_SHARED_CREDENTIALS_FILE); fix its [section] and key = value lines or point the variable at a "
+               "valid file\n"),
+    # ---- issue 11, class 2: the template is YAML, read exactly or refused with a line number
+    Case("template-unquoted-yes-default", setup=_template_with(DQ_DEFAULT, "Default: yes"),
+         error=f"error: {TEMPLATE_COPY} line {_template_line(DQ_DEFAULT)}: YAML reads the unquoted value yes as "
+               "something other than this text; write it in quotes: \"yes\"\n"),
+    Case("template-tab-indentation", setup=_template_with("    " + DQ_DEFAULT, "\t" + DQ_DEFAULT),
+         error=f"error: {TEMPLATE_COPY} line {_template_line(DQ_DEFAULT)}: a tab character outside quotes; YAML "
+               "allows only spaces there, replace it with spaces\n"),
+    Case("template-underscore-number", setup=_template_with("    Default: 1800", "    Default: 1_800"),
+         error=f"error: {TEMPLATE_COPY} line {_template_line('Default: 1800')}: YAML reads the unquoted value 1_800 "
+               "as something other than this text; write it in quotes: \"1_800\"\n"),
+    Case("template-not-utf8", setup=lambda registry, ws, mp: (
+            (ws.root / "configs" / "template.yml").write_bytes(TEMPLATE.read_bytes().replace(
+                b"Type: String", b"Type: Str\xe9ng", 1)),
+            setattr(ws, "extra_argv", ["--template-file", str(ws.root / "configs" / "template.yml")])),
+         error=f"error: template {TEMPLATE_COPY} is not UTF-8 text (line {_template_line('Type: String')}); save "
+               "it as UTF-8\n"),
+    # ---- issue 11, class 3: the six output files of a run are six paths
+    Case("prod-export-over-staging-tags-file", setup=_export_into("{ws}/out/staging-config-export.tags.json", PROD),
+         error="error: prod's template configuration {ws}/out/staging-config-export.tags.json is also staging's tags "
+               "file; pass export paths whose three files (<name>.json, <name>.parameter-overrides.json, "
+               "<name>.tags.json) do not overlap\n"),
+    Case("staging-export-over-prod-overrides", setup=_export_into("{ws}/out/prod-config-export.parameter-overrides.json"),
+         error="error: prod's parameter-overrides file {ws}/out/prod-config-export.parameter-overrides.json is also "
+               "staging's template configuration; pass export paths whose three files (<name>.json, "
+               "<name>.parameter-overrides.json, <name>.tags.json) do not overlap\n"),
+    Case("export-without-extension-collides", setup=lambda registry, ws, mp: setattr(ws, "extra_argv", [
+            "--export-staging-config", str(ws.root / "out" / "a"),
+            "--export-prod-config", str(ws.root / "out" / "a.tags.json")]),
+         error="error: prod's template configuration {ws}/out/a.tags.json is also staging's tags file; pass export "
+               "paths whose three files (<name>.json, <name>.parameter-overrides.json, <name>.tags.json) do not "
+               "overlap\n"),
+    # ---- issue 11, class 4: tags as awscli, CloudFormation and SageMaker read them
+    Case("tag-key-with-equals-sign", tags={"cost=center": "4711"},
+         error=f"error: staging config {CONFIG}: tag key 'cost=center' contains '='; awscli reads "
+               "'cost=center=4711' as the key 'cost', rename it\n"),
+    Case("tag-with-empty-value", tags={"owner": ""},
+         error=f"error: staging config {CONFIG}: tag 'owner' has an empty value; CloudFormation needs 1-256 "
+               "characters, give it a value or remove it\n"),
+    Case("tag-key-with-hash", tags={"cost#center": "4711"},
+         error=f"error: staging config {CONFIG}: tag key 'cost#center' has characters SageMaker refuses (#); use "
+               "letters, digits, spaces and _ . : / = + - @\n"),
+    Case("tag-value-with-semicolon-and-comma", tags={"team": "fraud;ml,risk"},
+         error=f"error: staging config {CONFIG}: tag 'team' value has characters SageMaker refuses (, ;); use "
+               "letters, digits, spaces and _ . : / = + - @\n"),
+    Case("tag-key-with-ansi-escape", tags={"team\u001b[31m": "fraud"},
+         error=f"error: staging config {CONFIG}: tag key 'team\\x1b[31m' has characters SageMaker refuses (\\x1b "
+               "[); use letters, digits, spaces and _ . : / = + - @\n"),
+    Case("project-tag-with-empty-value", argv=("--sagemaker-project-arn",
+                                                "arn:aws:sagemaker:us-east-1:123456789012:project/fraud-detect"),
+         setup=lambda registry, ws, mp: mp.setattr(  # moto has no ListTags for projects; SageMaker allows ""
+             "pipelines.run._project_tags", lambda sm, arn: {"owner": ""}),
+         error="error: staging: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a "
+               "value or remove it\n"
+               "error: prod: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a value or "
+               "remove it\n"
+               "error: 2 problem(s) in the generated parameters; nothing was written\n"),
+    Case("fifty-one-tags", tags={f"t{i:02d}": "x" for i in range(51 - 3)},  # the staging file already has 3
+         error=f"error: staging config {CONFIG}: 51 tags, over the 50 CloudFormation and SageMaker allow; drop "
+               "some\n"),
+    # ---- issue 11, class 5: numbers as CloudFormation and the SageMaker API read them
+    Case("instance-count-in-exponent-form", params={"InstanceCount": "1e3"},
+         error=f"error: staging: InstanceCount '1e3' {PLAIN}\n" + ONE_PROBLEM),
+    Case("volume-size-with-underscore", params={"VolumeSizeInGB": "1_0"},
+         error=f"error: staging: VolumeSizeInGB '1_0' {PLAIN}\n" + ONE_PROBLEM),
+    Case("max-runtime-with-spaces", params={"MaxRuntimeInSeconds": " 1800"},
+         error=f"error: staging: MaxRuntimeInSeconds ' 1800' {PLAIN}\n" + ONE_PROBLEM),
+    Case("probability-threshold-nan", stage=PROD, params={"ProbabilityThresholdAttribute": "nan"},
+         error=f"error: prod: ProbabilityThresholdAttribute 'nan' {PLAIN}\n" + ONE_PROBLEM),
+    Case("probability-threshold-infinity", params={"ProbabilityThresholdAttribute": "inf"},
+         error=f"error: staging: ProbabilityThresholdAttribute 'inf' {PLAIN}\n" + ONE_PROBLEM),
+    Case("instance-count-not-whole", params={"InstanceCount": "1.5"},
+         error="error: staging: InstanceCount is 1.5; SageMaker's MonitoringClusterConfig.InstanceCount is an integer, "
+               "write a whole number\n" + ONE_PROBLEM),
+    Case("max-runtime-with-decimal-zero", params={"MaxRuntimeInSeconds": "1800.0"},
+         error="error: staging: MaxRuntimeInSeconds is 1800.0; SageMaker's MonitoringStoppingCondition."
+               "MaxRuntimeInSeconds is an integer, write a whole number\n" + ONE_PROBLEM),
+    # ---- issue 11, class 7: hostile files
+    Case("stage-file-deeply-nested", text='{"Parameters": ' + "[" * 5000 + "]" * 5000 + "}",
+         error=f"error: staging config {CONFIG} is not a stage config: JSON nested deeper than 100 levels; expected "
+               "{\"Parameters\": {...}, \"Tags\": {...}} of strings\n"),
+    Case("stage-value-nested-below-python-limit", params={"SubnetIds": json.loads("[" * 150 + "]" * 150)},
+         error=f"error: staging config {CONFIG} is not a stage config: JSON nested deeper than 100 levels; expected "
+               "{\"Parameters\": {...}, \"Tags\": {...}} of strings\n"),
+    Case("stage-value-with-ansi-escape", params={"InstanceType": "ml.m5.xlarge\u001b[2J"},
+         error="error: staging: InstanceType 'ml.m5.xlarge\\x1b[2J' does not match the template's AllowedPattern "
+               "^ml\\.[a-z0-9]+\\.[a-z0-9]+$\n" + ONE_PROBLEM),
+    Case("baseline-deeply-nested", argv=("--strict",), setup=_put_stats(b"[" * 5000 + b"]" * 5000),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not a baseline: JSON nested deeper than 100 "
+                            "levels")),
+    Case("baseline-not-utf8", argv=("--strict",), setup=_put_stats(b'{"version": 0.0,\n "dataset": "caf\xe9"}'),
+         error=_dq_disabled(f"ModelDataQuality.Statistics {STATS} is not UTF-8 text (line 2); save it as UTF-8")),
 ]
 
 
@@ -412,3 +553,319 @@ def test_a_stage_file_saved_with_a_utf8_bom_is_read_like_any_other(registry, ws)
     result = ws.run()
     assert (result.code, result.err) == (0, "")
     assert json.loads(ws.export(STAGING).read_text())["Parameters"]["StageName"] == STAGING
+
+
+def _leave_enable_flags_to_the_template(ws):
+    for stage in (STAGING, PROD):
+        document = ws.document(stage)
+        for name in [n for n in document["Parameters"] if n.startswith("Enable") and n.endswith("Monitor")]:
+            document["Parameters"].pop(name)
+        ws.write_config(stage, document)
+
+
+def test_a_quoted_template_default_with_a_trailing_comment_keeps_the_monitor_on(registry, ws):
+    """Before issue 11 the comment became part of the value ("yes"  # note -> not "yes"): a monitor silently off."""
+    _template_with('Default: "yes"', 'Default: "yes"  # data quality on by default', count=4)(registry, ws, None)
+    _leave_enable_flags_to_the_template(ws)
+    result = ws.run(*ws.extra_argv)
+    assert (result.code, result.err) == (0, "")
+    assert "  data quality          enabled" in result.out
+    params = json.loads(ws.export(STAGING).read_text())["Parameters"]
+    assert [params[f"Enable{m}Monitor"] for m in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")] \
+        == ["yes"] * 4
+
+
+def test_a_monitor_off_by_the_template_default_is_not_blamed_on_the_stage_file(registry, ws):
+    _template_with('Default: "yes"', 'Default: "no"')(registry, ws, None)
+    _leave_enable_flags_to_the_template(ws)
+    result = ws.run(*ws.extra_argv)
+    assert result.code == 0, result.err
+    assert "  data quality          disabled  EnableDataQualityMonitor is \"no\" in the template's Default\n" in result.out
+
+
+def _model_quality_recall_threshold(body: bytes):
+    """Replace the registry's model quality constraints (and drop their digest, as a hand-edited file has none)."""
+    from bench.seed import ARTIFACTS_BUCKET
+
+    key = "model-build/v3/baselines/model-quality/constraints.json"
+
+    def setup(registry, ws):
+        registry.s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=key, Body=body)
+        ws.calls.edits["sagemaker.DescribeModelPackage"] = lambda parsed: parsed["DriftCheckBaselines"][
+            "ModelQuality"]["Constraints"].pop("ContentDigest", None)
+    return f"s3://{ARTIFACTS_BUCKET}/{key}", setup
+
+
+def test_a_tiny_registry_threshold_is_written_as_a_plain_decimal(registry, ws, calls):
+    ws.calls = calls
+    _, setup = _model_quality_recall_threshold(json.dumps({"binary_classification_constraints": {
+        "recall": {"threshold": 1e-05, "comparison_operator": "LessThanThreshold"}}}).encode())
+    setup(registry, ws)
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(ws.export(STAGING).read_text())["Parameters"]["ModelQualityAlarmThreshold"] == "0.00001"
+
+
+def test_a_non_finite_registry_threshold_is_a_note_naming_the_registry_file(registry, ws, calls):
+    ws.calls = calls
+    uri, setup = _model_quality_recall_threshold(b'{"binary_classification_constraints": {"recall": '
+                                                 b'{"threshold": NaN, "comparison_operator": "LessThanThreshold"}}}')
+    setup(registry, ws)
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    assert f"  note: the recall threshold in {uri} is nan, not a finite number; the model quality alarm is not " \
+           "created (set ModelQualityAlarmThreshold in the stage file)\n" in result.out
+    assert "ModelQualityAlarmThreshold" not in json.loads(ws.export(STAGING).read_text())["Parameters"]
+
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The day-2 tools (issue 11): python -m pipelines.ground_truth and python -m pipelines.report, with the same
+# guarantees: exit code, exact last stderr line (argparse's usage lines come before it), nothing written locally or
+# in S3. The stage parameter files are in the working directory, as CodeBuild leaves them.
+from bench.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
+
+GT = "ground_truth"
+REPORT = "report"
+DEEP = "[" * 5000 + "]" * 5000
+STAGE_PARAMS = {
+    "StageName": "staging", "EndpointName": "fraud-detect-staging", "MonitoringScheduleBaseName": "fraud-detect-staging",
+    "GroundTruthInput": f"s3://{OUTPUTS_BUCKET}/ground-truth/fraud-detect-staging",
+    **{f"{m.replace('-', ' ').title().replace(' ', '')}OutputS3Uri": f"s3://{OUTPUTS_BUCKET}/monitor-output/staging/{m}"
+       for m in ("data-quality", "model-quality", "model-bias", "model-explainability")},
+}
+EXPORT = json.dumps({"Parameters": STAGE_PARAMS, "Tags": {}}).encode()
+LABELS_CSV = b"inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+
+
+@dataclass
+class ToolCase:
+    """One malformed input to a day-2 tool; ``files`` are written into the working directory first."""
+
+    id: str
+    tool: str
+    argv: tuple[str, ...]
+    error: str  # the exact last line of stderr
+    code: int = 2
+    env: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    usage: bool = False  # argparse prints its usage line(s) before the error line
+    faults: tuple[str, ...] = ()  # operations answered with AccessDenied (moto has no monitoring schedules)
+    out: str = ""  # a line the tool must have printed on stdout (what it read) before failing
+
+
+def _malformed(line: int) -> str:
+    return (f"error: labels.jsonl has 1 invalid row: 1 malformed row (line {line}); fix them, or pass "
+            "--skip-invalid to upload the 1 valid rows")
+
+
+GT_ARGS = ("labels.csv", "--stage", "staging", "--dry-run")
+TOOL_CASES = [
+    # ---- environment fallbacks are checked exactly like their flags
+    ToolCase("gt-log-level-lowercase-env", GT, GT_ARGS, env={"LOG_LEVEL": "debug"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable LOG_LEVEL: invalid choice: 'debug' "
+                   "(as --log-level; choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')"),
+    ToolCase("gt-batch-size-env-not-an-integer", GT, GT_ARGS, env={"LABELS_BATCH_SIZE": "10k"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable LABELS_BATCH_SIZE: invalid int "
+                   "value: '10k' (as --batch-size)"),
+    ToolCase("gt-window-hours-env-decimal", GT, GT_ARGS, env={"COVERAGE_WINDOW_HOURS": "1.5"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable COVERAGE_WINDOW_HOURS: invalid int "
+                   "value: '1.5' (as --window-hours)"),
+    ToolCase("gt-stage-env-unknown", GT, ("labels.csv", "--dry-run"), env={"STAGE": "qa"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable STAGE: invalid choice: 'qa' (as "
+                   "--stage; choose from 'staging', 'prod')"),
+    ToolCase("gt-batch-size-env-zero", GT, GT_ARGS, env={"LABELS_BATCH_SIZE": "0"},
+             error="error: --batch-size 0 must be at least 1"),
+    ToolCase("report-log-level-lowercase-env", REPORT, ("--stage", "staging"), env={"LOG_LEVEL": "info"}, usage=True,
+             error="python -m pipelines.report: error: environment variable LOG_LEVEL: invalid choice: 'info' (as "
+                   "--log-level; choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')"),
+    ToolCase("report-executions-env-not-an-integer", REPORT, ("--stage", "staging"), env={"REPORT_EXECUTIONS": "three"},
+             usage=True, error="python -m pipelines.report: error: environment variable REPORT_EXECUTIONS: invalid int "
+                               "value: 'three' (as --executions)"),
+    ToolCase("report-fail-on-violations-env-not-a-boolean", REPORT, ("--stage", "staging"),
+             env={"FAIL_ON_VIOLATIONS": "maybe"}, usage=True,
+             error="python -m pipelines.report: error: environment variable FAIL_ON_VIOLATIONS: 'maybe' is not a "
+                   "boolean for --fail-on-violations (use 1/true/yes/on or 0/false/no/off)"),
+    # ---- the stage and its parameter file
+    ToolCase("gt-stage-does-not-match-params-file", GT, ("labels.csv", "--stage", "prod", "--params-file",
+                                                          "staging-config-export.json", "--dry-run"),
+             error="error: staging-config-export.json is the parameter file of stage 'staging' (its StageName) but "
+                   "--stage is prod; pass --params-file of the prod stage or --stage staging"),
+    ToolCase("report-stage-does-not-match-params-file", REPORT, ("--stage", "prod", "--params-file",
+                                                                 "staging-config-export.json"),
+             error="error: staging-config-export.json is the parameter file of stage 'staging' (its StageName) but "
+                   "--stage is prod; pass --params-file of the prod stage or --stage staging"),
+    ToolCase("gt-before-any-export", GT, GT_ARGS, files={"staging-config-export.json": None,
+                                                         "staging-monitoring-schedule-config.json":
+                                                             b'{"Parameters": {"StageName": "staging"}}'},
+             error="error: GroundTruthInput is not in staging-monitoring-schedule-config.json and "
+                   "staging-config-export.json does not exist yet; run get_baselines_and_configs.py first (it writes "
+                   "staging-config-export.json), or pass --ground-truth-s3-uri"),
+    ToolCase("report-before-any-export", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": None,
+                    "staging-monitoring-schedule-config.json": b'{"Parameters": {"StageName": "staging"}}'},
+             error="error: MonitoringScheduleBaseName is not in staging-monitoring-schedule-config.json and "
+                   "staging-config-export.json does not exist yet; run get_baselines_and_configs.py first (it writes "
+                   "staging-config-export.json), or pass --params-file"),
+    # ---- label files
+    ToolCase("gt-labels-not-utf8", GT, GT_ARGS, files={"labels.csv": b"inference_id,is_fraud\ntx-1,1\ntx-\xe9,0\n"},
+             error="error: labels.csv is not UTF-8 text (line 3); save it as UTF-8"),
+    ToolCase("gt-jsonl-id-is-an-object", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": "tx-1", "is_fraud": 1}\n'
+                                    b'{"inference_id": {"id": "tx-2"}, "is_fraud": 0}\n'},
+             error=_malformed(2), out="    malformed row: 1 (line 2: 'inference_id' is a JSON object, not an id)"),
+    ToolCase("gt-jsonl-id-is-an-array", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": ["tx-2"], "is_fraud": 0}\n'
+                                    b'{"inference_id": "tx-1", "is_fraud": 1}\n'},
+             error=_malformed(1), out="    malformed row: 1 (line 1: 'inference_id' is a JSON array, not an id)"),
+    ToolCase("gt-jsonl-deeply-nested-line", GT, ("labels.jsonl", "--stage", "staging", "--dry-run"),
+             files={"labels.jsonl": b'{"inference_id": "tx-1", "is_fraud": 1}\n' + DEEP.encode() + b"\n"},
+             error=_malformed(2), out="    malformed row: 1 (line 2: JSON nested deeper than 100 levels)"),
+    # ---- parameter files that are hostile
+    ToolCase("report-params-file-deeply-nested", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": ('{"Parameters": ' + DEEP + "}").encode()},
+             error="error: staging-config-export.json is not valid JSON (JSON nested deeper than 100 levels); "
+                   "regenerate it with get_baselines_and_configs.py"),
+    ToolCase("report-params-file-not-utf8", REPORT, ("--stage", "staging"),
+             files={"staging-config-export.json": b'{"Parameters": {"StageName": "stag\xe9"}}'},
+             error="error: staging-config-export.json is not UTF-8 text (line 1); save it as UTF-8"),
+    # ---- AWS set-up, in the day-2 tools too
+    ToolCase("gt-unknown-aws-profile", GT, ("labels.csv", "--stage", "staging"), env={"AWS_PROFILE": "fraud-nope"},
+             error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
+                   "profile of 'aws configure list-profiles' or unset it"),
+    ToolCase("report-malformed-aws-region", REPORT, ("--stage", "staging"), env={"AWS_REGION": "eu_west_1"},
+             error="error: AWS region 'eu_west_1' (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a "
+                   "region name; use one such as us-east-1"),
+    ToolCase("report-endpoint-url-without-scheme", REPORT, ("--stage", "staging"),
+             env={"AWS_ENDPOINT_URL": "127.0.0.1:5000"},
+             error="error: AWS endpoint URL '127.0.0.1:5000' (AWS_ENDPOINT_URL or the profile's endpoint_url) is not a "
+                   "URL; use a full URL such as http://127.0.0.1:5000 or unset it"),
+    # ---- the report gate never passes on nothing
+    ToolCase("report-gate-read-nothing", REPORT, ("--stage", "staging", "--fail-on-violations"), code=4,
+             faults=("sagemaker.DescribeMonitoringSchedule",),
+             error="error: --fail-on-violations: could read nothing for stage staging: no schedule status and no "
+                   "constraint_violations.json for data-quality, model-quality, model-bias, model-explainability "
+                   "(first: DescribeMonitoringSchedule failed: access denied (grant "
+                   "sagemaker:DescribeMonitoringSchedule)); check access to SageMaker and the output bucket (exit 4, "
+                   "not a pass)"),
+]
+
+
+@pytest.mark.parametrize("case", TOOL_CASES, ids=[case.id for case in TOOL_CASES])
+def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
+    from reliability_support import Fault
+
+    monkeypatch.chdir(ws.root)
+    files = {"labels.csv": LABELS_CSV, "staging-config-export.json": EXPORT, **case.files}
+    for name, body in files.items():
+        if body is not None:
+            (ws.root / name).write_bytes(body)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    calls.faults = [Fault(operation, "access-denied") for operation in case.faults]
+    before_files, before_s3 = ws.files(), s3_state(registry.s3)
+    result = ws.run_module(case.tool, list(case.argv))
+    lines = result.err.splitlines()
+    assert (result.code, lines[-1]) == (case.code, case.error), result.err
+    assert len(lines) == 1 or (case.usage and lines[0].startswith(f"usage: python -m pipelines.{case.tool}"))
+    assert case.out in result.out.splitlines() if case.out else True
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
+    assert not [name for name in calls.calls if name.split(".")[1].startswith(("Put", "Delete", "Create"))]
+
+
+def test_issue_11_adds_at_least_thirty_cases():
+    first = next(i for i, case in enumerate(CASES) if case.id == "unknown-aws-profile")
+    new = CASES[first:] + TOOL_CASES
+    assert len({case.id for case in new}) == len(new) >= 30
+
+
+def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_report(registry, ws, calls, monkeypatch):
+    """A violations file is written by a container: its text must not drive the terminal or forge report lines."""
+    from reliability_support import Fault
+
+    monkeypatch.chdir(ws.root)
+    (ws.root / "staging-config-export.json").write_bytes(EXPORT)
+    calls.faults = [Fault("sagemaker.DescribeMonitoringSchedule", "access-denied")]
+    key = "monitor-output/staging/data-quality/fraud-detect-staging/2026/11/27/10/constraint_violations.json"
+    registry.s3.put_object(Bucket=OUTPUTS_BUCKET, Key=key, Body=json.dumps({"violations": [{
+        "feature_name": "amount\x1b[2J", "constraint_check_type": "baseline_drift_check",
+        "description": "drift 0.4\ntotal: 0 violations\x07"}]}).encode())
+    result = ws.run_module(REPORT, ["--stage", "staging", "--fail-on-violations"])
+    assert result.code == 3
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "    amount\\x1b[2J     baseline_drift_check  drift 0.4\\ntotal: 0 violations\\x07" in result.out.splitlines()
+    assert [line for line in result.out.splitlines() if line.startswith("total:")] == [
+        "total: 1 violation (data-quality 1)"]
+
+
+# ---- issue 11, class 8: SIGTERM (CodeBuild's "Stop build") unwinds like Ctrl-C --------------------------------------
+def _sigterm_on_rename(monkeypatch, nth: int) -> None:
+    """Deliver a real SIGTERM to this process during the ``nth`` os.replace of the atomic write."""
+    import signal
+
+    import utils
+
+    real = os.replace
+    seen = []
+
+    def replace(src, dst):
+        seen.append(dst)
+        if len(seen) == nth:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler run_guarded installed raises here
+        return real(src, dst)
+
+    monkeypatch.setattr(utils.os, "replace", replace)
+
+
+def test_sigterm_after_derived_files_reached_s3_restores_outputs_and_says_what_was_written(registry, ws, calls,
+                                                                                         monkeypatch):
+    import signal
+
+    before_handler = signal.getsignal(signal.SIGTERM)
+    before_files, before_s3 = ws.seed_old_outputs(), s3_state(registry.s3)
+    _sigterm_on_rename(monkeypatch, nth=3)
+    result = ws.run()
+    added = sorted(set(s3_state(registry.s3)) - set(before_s3))
+    assert added and all("/derived-baselines/" in uri for uri in added)
+    assert (result.code, result.out) == (143, "")
+    assert result.err == (f"error: terminated (SIGTERM); {len(added)} derived file(s) had reached S3 (content-addressed,"
+                          " a rerun reuses them); no local file was written, rerun to write them\n")
+    assert ws.files() == before_files  # every output byte-identical, no temp or backup file left
+    assert signal.getsignal(signal.SIGTERM) is before_handler  # the CLI put the previous handler back
+
+
+def test_sigterm_in_a_dry_run_leaves_everything_as_it_was_and_says_nothing_was_written(registry, ws, calls,
+                                                                                      monkeypatch):
+    before_files, before_s3 = ws.seed_old_outputs(), s3_state(registry.s3)
+    _sigterm_on_rename(monkeypatch, nth=2)
+    result = ws.run("--dry-run")
+    assert (result.code, result.out, result.err) == (143, "", "error: terminated (SIGTERM); nothing was written\n")
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3
+
+
+@pytest.mark.parametrize(("tool", "argv", "after"), [
+    (GT, ["labels.csv", "--stage", "staging"], "rerun the upload (objects are content-addressed, re-uploading is safe)"),
+    (REPORT, ["--stage", "staging"], "rerun the report"),
+])
+def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, calls, monkeypatch, tool, argv, after):
+    import signal
+
+    from pipelines import aws
+
+    monkeypatch.chdir(ws.root)
+    (ws.root / "labels.csv").write_bytes(LABELS_CSV)
+    (ws.root / "staging-config-export.json").write_bytes(EXPORT)
+    real = aws.call
+
+    def call(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(client, operation, *args, **kwargs)
+
+    monkeypatch.setattr(aws, "call", call)
+    before_files, before_s3 = ws.files(), s3_state(registry.s3)
+    result = ws.run_module(tool, argv)
+    assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")
+    assert ws.files() == before_files
+    assert s3_state(registry.s3) == before_s3

@@ -316,5 +316,7 @@ def test_an_interrupt_while_renaming_leaves_every_output_byte_identical(registry
 
     monkeypatch.setattr(utils.os, "replace", replace)
     result = ws.run()
-    assert (result.code, result.err) == (130, "error: interrupted; nothing was written\n")
+    # the derived files were uploaded before the local writes began: the message says so (issue 11)
+    assert (result.code, result.err) == (130, "error: interrupted; 3 derived file(s) had reached S3 (content-addressed, "
+                                               "a rerun reuses them); no local file was written, rerun to write them\n")
     assert ws.files() == before

@@ -344,13 +344,26 @@ def test_ground_truth_input_comes_from_the_stage_parameter_file(s3, tmp_path, mo
 
 def test_an_empty_ground_truth_input_is_a_config_error(s3, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "staging-config-export.json").write_text(json.dumps({"Parameters": {"GroundTruthInput": ""}}))
+    (tmp_path / "labels.csv").write_text("inference_id,is_fraud\ntx-1,1\n")
+
+    assert gt.main(["labels.csv", "--stage", "staging"]) == 2
+    assert capsys.readouterr().err == (
+        "error: GroundTruthInput is empty in staging-config-export.json (model quality and bias "
+        "monitors are off); set it in the stage config or pass --ground-truth-s3-uri\n")
+
+
+def test_before_any_export_exists_the_message_says_to_run_the_cli_first(s3, tmp_path, monkeypatch, capsys):
+    """The stage config leaves GroundTruthInput to the CLI: its absence there is not "monitors are off"."""
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "staging-monitoring-schedule-config.json").write_text(json.dumps({"Parameters": {}}))
     (tmp_path / "labels.csv").write_text("inference_id,is_fraud\ntx-1,1\n")
 
     assert gt.main(["labels.csv", "--stage", "staging"]) == 2
     assert capsys.readouterr().err == (
-        "error: GroundTruthInput is empty in staging-monitoring-schedule-config.json (model quality and bias "
-        "monitors are off); set it in the stage config or pass --ground-truth-s3-uri\n")
+        "error: GroundTruthInput is not in staging-monitoring-schedule-config.json and staging-config-export.json "
+        "does not exist yet; run get_baselines_and_configs.py first (it writes staging-config-export.json), or pass "
+        "--ground-truth-s3-uri\n")
 
 
 def test_a_missing_label_file_is_a_usage_error_without_traceback(tmp_path, capsys):

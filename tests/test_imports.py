@@ -145,3 +145,20 @@ def test_the_real_cli_against_moto_server_loads_only_boto3_and_the_standard_libr
     modules = result["all"]
     assert sorted(n for n in modules if n.split(".")[0] in FORBIDDEN_ROOTS) == []
     assert _not_stdlib(_roots(modules)) - PROJECT_ROOTS - BOTO_STACK == set()
+
+
+def test_python_x_importtime_of_the_run_path_lists_no_yaml_parser_and_no_module_beyond_the_budget(tmp_path: Path) -> None:
+    """The template's Parameters are read without PyYAML (issue 11 measured: the exact subset reader takes 1.4 ms;
+    PyYAML adds ~24 ms of import and 1.9-32 ms of parsing to a ~0.46 s run). The budget is the import list, read
+    from ``python -X importtime`` itself (no timing is asserted: `make bench` measures time)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                           "import get_baselines_and_configs, pipelines.cli, pipelines.ground_truth, pipelines.report"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False, env=_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = [line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+               and "|" in line][1:]  # the first line is the header
+    assert modules and "pipelines.template_params" in modules
+    assert sorted(n for n in modules if n.split(".")[0] in FORBIDDEN_ROOTS) == []
+    # importtime also lists imports that were only tried: site's optional hooks and copy's Jython probe
+    tried_only = {"sitecustomize", "usercustomize", "org"}
+    assert _not_stdlib(_roots(modules)) - PROJECT_ROOTS - BOTO_STACK - tried_only == set()

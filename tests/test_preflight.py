@@ -176,7 +176,7 @@ BASELINE_CASES = {
     "not-json": (STATS, b"feature,mean\namount,42.5\n", _drop_digest("ModelDataQuality", "Statistics"),
                  ("data quality",), f"ModelDataQuality.Statistics {STATS} is not JSON"),
     "not-utf8": (STATS, b"\xff\xfe\x00", _drop_digest("ModelDataQuality", "Statistics"),
-                 ("data quality",), f"ModelDataQuality.Statistics {STATS} is not JSON"),
+                 ("data quality",), f"ModelDataQuality.Statistics {STATS} is not UTF-8 text (line 1); save it as UTF-8"),
     "wrong-kind": (STATS, json.dumps({"version": 0.0, "binary_classification_metrics": {}}).encode(),
                    _drop_digest("ModelDataQuality", "Statistics"), ("data quality",),
                    f"ModelDataQuality.Statistics {STATS} should be data quality statistics but looks like model "

@@ -28,7 +28,7 @@ STATS_URI = "s3://sagemaker-project-p-abc123/model-build/v3/baselines/data-quali
 
 def dq_constraints() -> dict[str, Any]:
     """The seed's constraints with one per-feature override and one categorical feature."""
-    document = seedmod.constraints()
+    document = seedmod.fixture("data_quality_constraints.json")
     document["monitoring_config"]["distribution_constraints"]["categorical_comparison_threshold"] = 0.3
     by_name = {f["name"]: f for f in document["features"]}
     by_name["transaction_amount"]["monitoringConfigOverrides"] = {"distribution_constraints": {"comparison_threshold": 0.2}}
@@ -45,9 +45,9 @@ def available() -> dict[str, Baseline]:
 
 
 def documents(**replace: Any) -> Any:
-    docs = {"ModelDataQuality.Statistics": seedmod.statistics(), "ModelDataQuality.Constraints": dq_constraints(),
-            "ModelQuality.Constraints": seedmod.model_quality_constraints(),
-            "ModelQuality.Statistics": seedmod.model_quality_statistics(), **replace}
+    docs = {"ModelDataQuality.Statistics": seedmod.fixture("data_quality_statistics.json"), "ModelDataQuality.Constraints": dq_constraints(),
+            "ModelQuality.Constraints": seedmod.fixture("model_quality_constraints.json"),
+            "ModelQuality.Statistics": seedmod.fixture("model_quality_statistics.json"), **replace}
     return docs.__getitem__
 
 
@@ -94,7 +94,7 @@ def test_explicit_drift_thresholds_must_match_the_feature_count() -> None:
 
 
 def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_when_that_is_lower() -> None:
-    statistics = seedmod.model_quality_statistics()
+    statistics = seedmod.fixture("model_quality_statistics.json")
     statistics["binary_classification_metrics"]["recall"] = {"value": 0.78, "standard_deviation": 0.02}
     params = {"EnableModelQualityMonitor": "yes"}
     # constraints threshold 0.78 (= the baseline value, as the baselining job writes it); 0.78 - 3 x 0.02 = 0.72
@@ -104,7 +104,7 @@ def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_when_tha
 
 
 def test_recall_alarm_keeps_a_constraints_threshold_already_below_the_margin() -> None:
-    params = {"EnableModelQualityMonitor": "yes"}  # seed: constraint 0.78; statistics 0.82 - 3 x 0.004 = 0.808
+    params = {"EnableModelQualityMonitor": "yes"}  # seed: constraint 0.78; statistics 0.8167 - 3 x 0.004 = 0.8047
     assert model_quality_threshold(params, {}, SPECS, available(), documents()) == []
     assert params["ModelQualityAlarmThreshold"] == "0.78"
 
@@ -134,11 +134,10 @@ def _stage_file(tmp_path, **overrides: str):
     return path
 
 
-def test_the_cli_derives_per_feature_drift_thresholds_from_the_registry_constraints(cli, clients, tmp_path,
-                                                                                   monkeypatch):
-    key = ("ModelDataQuality", "Constraints")
-    monkeypatch.setitem(seedmod.BASELINE_DOCUMENTS, key, (seedmod.BASELINE_DOCUMENTS[key][0], dq_constraints))
-    seedmod.seed(*clients)
+def test_the_cli_derives_per_feature_drift_thresholds_from_the_registry_constraints(cli, clients, tmp_path):
+    constraints = tmp_path / "dq_constraints.json"
+    constraints.write_text(json.dumps(dq_constraints()))
+    seedmod.seed(*clients, overrides={"ModelDataQuality.Constraints": str(constraints)})  # an absolute path wins
     staging = _stage_file(tmp_path, DriftAlarmFeatures="transaction_amount,merchant_category,card_present")
     result = cli("--import-staging-config", str(staging))
     assert result.exit_code == 0, result.err
