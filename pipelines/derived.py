@@ -48,9 +48,21 @@ def merged_bias_constraints(documents: list[Any], model_name: str | None) -> tup
 
 
 def explainability_config(documents: list[Any], model_name: str | None) -> tuple[str, Any]:
-    """The Clarify analysis config with ``predictor.model_name`` set to the model the endpoint runs."""
+    """The monitoring analysis config with ``predictor.model_name`` set to the model the endpoint runs.
+
+    ClarifyCheckStep registers it without ``model_name`` (``_upload_monitoring_analysis_config`` pops it; the build
+    model is gone by the time the monitor runs), so it is added here. An older pipeline's full Clarify processing
+    config is brought to the same shape: the explainability job runs SHAP only (``ExplainabilityAnalysisConfig``)
+    on captured requests, which carry no label column, so other methods and the label are dropped.
+    """
     (config,) = documents
     adjusted = copy.deepcopy(config)
+    methods = adjusted.get("methods")
+    if isinstance(methods, dict) and set(methods) != {"shap"}:
+        adjusted["methods"] = {"shap": methods["shap"]}
+    label = adjusted.pop("label", None)
+    if label is not None and isinstance(adjusted.get("headers"), list):
+        adjusted["headers"] = [header for header in adjusted["headers"] if header != label]
     predictor = adjusted.get("predictor")
     adjusted["predictor"] = dict(predictor) if isinstance(predictor, dict) else {}
     adjusted["predictor"]["model_name"] = model_name

@@ -173,3 +173,13 @@ def test_a_deleted_primary_model_disables_explainability_only(registry, ws):
     strict = ws.run("--strict")
     assert (strict.code, strict.out, strict.err) == (2, "", strict_error(*expected))
 
+
+
+def test_every_endpoint_status_in_botocores_service_model_is_either_served_or_stopped_with_an_action():
+    import botocore.session
+
+    from pipelines.planner import ENDPOINT_STATE_ACTIONS, SERVING_STATES
+
+    enum = botocore.session.get_session().get_service_model("sagemaker").shape_for("EndpointStatus").enum
+    assert sorted(enum) == sorted([*SERVING_STATES, *ENDPOINT_STATE_ACTIONS])
+    assert sorted(STOPPING_STATES) == sorted(ENDPOINT_STATE_ACTIONS)  # each one has a test above

@@ -77,5 +77,10 @@ def test_an_older_pipelines_clarify_processing_config_keeps_all_four_monitors(cl
     assert _enabled(cli) == {"staging": ["yes"] * 4, "prod": ["yes"] * 4}
     uri = json.loads((cli.tmp / "prod.json").read_text())["Parameters"]["ModelExplainabilityConfigUri"]
     body = clients[1].get_object(Bucket=OUTPUTS_BUCKET, Key=uri.split(f"{OUTPUTS_BUCKET}/")[1])["Body"].read()
-    # the build-time model named in the processing config is replaced by the model the prod endpoint runs
-    assert json.loads(body)["predictor"]["model_name"] == "fraud-detect-prod-v3"
+    derived = json.loads(body)
+    # brought to the shape ClarifyCheckStep registers: SHAP only, no label, and the model the prod endpoint runs
+    # instead of the build-time one
+    expected = seedmod.fixture("explainability_monitoring_analysis_config.json")
+    expected["predictor"]["model_name"] = "fraud-detect-prod-v3"
+    assert {k: v for k, v in derived.items() if k not in ("dataset_type", "facet", "label_values_or_threshold",
+                                                          "probability_threshold")} == expected
