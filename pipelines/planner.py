@@ -12,9 +12,10 @@ from pipelines.monitors import MONITORS, SOURCE_KINDS, Monitor
 from pipelines.options import RunOptions
 from pipelines.registry import EndpointInfo, ModelPackage
 from pipelines.schedules import fill_missed_run_hours
-from pipelines.thresholds import drift_problems_and_thresholds, model_quality_threshold
 from pipelines.stage_config import StageConfig
 from pipelines.template_params import ParameterSpec
+from pipelines.thresholds import drift_problems_and_thresholds, model_quality_threshold
+
 
 @dataclass
 class MonitorStatus:
