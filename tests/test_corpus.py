@@ -634,6 +634,7 @@ STAGE_PARAMS = {
 }
 EXPORT = json.dumps({"Parameters": STAGE_PARAMS, "Tags": {}}).encode()
 LABELS_CSV = b"inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+DQ_VIOLATIONS = "monitor-output/staging/data-quality/fraud-detect-staging/2026/11/27/10/constraint_violations.json"
 
 
 @dataclass
@@ -650,6 +651,7 @@ class ToolCase:
     usage: bool = False  # argparse prints its usage line(s) before the error line
     faults: tuple[str, ...] = ()  # operations answered with AccessDenied (moto has no monitoring schedules)
     out: str = ""  # a line the tool must have printed on stdout (what it read) before failing
+    objects: dict[str, bytes] = field(default_factory=dict)  # put in the outputs bucket before the snapshot
 
 
 def _malformed(line: int) -> str:
@@ -727,6 +729,14 @@ TOOL_CASES = [
     ToolCase("report-params-file-not-utf8", REPORT, ("--stage", "staging"),
              files={"staging-config-export.json": b'{"Parameters": {"StageName": "stag\xe9"}}'},
              error="error: staging-config-export.json is not UTF-8 text (line 1); save it as UTF-8"),
+    ToolCase("report-violations-file-deeply-nested", REPORT, ("--stage", "staging"), code=1,
+             faults=("sagemaker.DescribeMonitoringSchedule",), objects={DQ_VIOLATIONS: DEEP.encode()},
+             error=f"error: could not read the violations of data-quality: s3://{OUTPUTS_BUCKET}/{DQ_VIOLATIONS} is not "
+                   "a constraint violations file (JSON nested deeper than 100 levels); check what wrote it"),
+    ToolCase("report-violations-file-not-utf8", REPORT, ("--stage", "staging"), code=1,
+             faults=("sagemaker.DescribeMonitoringSchedule",), objects={DQ_VIOLATIONS: b'{"violations": ["\xff"]}'},
+             error=f"error: could not read the violations of data-quality: s3://{OUTPUTS_BUCKET}/{DQ_VIOLATIONS} is not "
+                   "UTF-8 text (line 1); save it as UTF-8"),
     # ---- AWS set-up, in the day-2 tools too
     ToolCase("gt-unknown-aws-profile", GT, ("labels.csv", "--stage", "staging"), env={"AWS_PROFILE": "fraud-nope"},
              error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
@@ -761,6 +771,8 @@ def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, 
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     calls.faults = [Fault(operation, "access-denied") for operation in case.faults]
+    for key, body in case.objects.items():
+        registry.s3.put_object(Bucket=OUTPUTS_BUCKET, Key=key, Body=body)
     before_files, before_s3 = ws.files(), s3_state(registry.s3)
     result = ws.run_module(case.tool, list(case.argv))
     lines = result.err.splitlines()
