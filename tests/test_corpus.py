@@ -879,3 +879,27 @@ def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, call
     assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")
     assert ws.files() == before_files
     assert s3_state(registry.s3) == before_s3
+
+
+def test_sigterm_during_an_upload_says_the_derived_files_may_have_reached_s3(registry, ws, calls, monkeypatch):
+    """Stopped inside a PutObject: whether that object landed is unknown, so the line does not claim either way."""
+    import signal
+
+    from pipelines.baselines import S3Objects
+
+    real_put = S3Objects.put
+    puts = []
+
+    def put(self, uri, body):
+        puts.append(uri)
+        if len(puts) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_put(self, uri, body)
+
+    monkeypatch.setattr(S3Objects, "put", put)
+    before_files = ws.seed_old_outputs()
+    result = ws.run()
+    assert (result.code, result.out) == (143, "")
+    assert result.err == ("error: terminated (SIGTERM); 2 derived file(s) may have reached S3 (content-addressed, a "
+                          "rerun reuses them); no local file was written, rerun to write them\n")
+    assert ws.files() == before_files
