@@ -22,7 +22,7 @@ example (CodeBuild sets the four environment variables instead of the first four
     --sagemaker-project-name fraud-detect --sagemaker-project-id p-abc123 \\
     --monitor-outputs-bucket fraud-monitor-outputs-123456789012 --dry-run
 
-exit codes: 0 ok, 2 usage/config/validation problem, 1 AWS or runtime failure.
+exit codes: 0 ok, 2 usage/config/validation problem, 1 AWS or runtime failure, 130 Ctrl-C, 143 SIGTERM.
 Region, credentials and endpoint come from the standard AWS chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
 """
 

@@ -222,8 +222,9 @@ def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
     """Parse one constraint_violations.json; sorted for stable output."""
     bucket, key = parse_s3_uri(uri)
     body = aws.call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"].read()
+    text = decode_utf8(body, uri, MonitorError, bom=True)
     try:
-        data = json_loads(decode_utf8(body, "the file", ValueError, bom=True))
+        data = json_loads(text)
         entries = data["violations"]
         if not isinstance(entries, list):
             raise TypeError("violations is not a list")

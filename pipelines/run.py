@@ -95,8 +95,8 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
                 for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
-    problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)
-                 if project_tags]  # the stage file's own tags were checked when it was read
+    if project_tags:  # tags from the project (SageMaker allows empty values); the stage file's were checked on read
+        problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
                                                 f"({len(problems)} problem(s)), nothing written")
@@ -105,14 +105,17 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     files: dict[Path, bytes] = {}
     for plan in plans:
         files.update(render_files(outputs[plan.stage], plan.parameters, plan.tags))
+    uploads_done = options.dry_run
     try:
         if not options.dry_run:
             _upload_derived(objects, [file for plan in plans for file in plan.derived], result.uploaded)
+            uploads_done = True
         result.written = write_all(files)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the local files are all old, but S3 may have changed
         if result.uploaded:
-            raise Interrupted(f"{len(result.uploaded)} derived file(s) had reached S3 (content-addressed, a rerun "
-                              "reuses them); no local file was written, rerun to write them") from exc
+            reached = "had" if uploads_done else "may have"  # stopped mid-PutObject: the last one is unknown
+            raise Interrupted(f"{len(result.uploaded)} derived file(s) {reached} reached S3 (content-addressed, a "
+                              "rerun reuses them); no local file was written, rerun to write them") from exc
         raise
     return result
 
@@ -135,7 +138,7 @@ def _check_pinned_arn(arn: str, group: str, region: str) -> None:
 
 
 def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list[str]) -> None:
-    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as soon as it is written.
+    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as its PutObject starts.
     Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
     (no per-file HeadObject, no 404s)."""
     unique = {file.uri: file for file in files}
@@ -144,8 +147,8 @@ def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list
         existing |= objects.list_uris(bucket, prefix)
     for uri, file in sorted(unique.items()):
         if uri not in existing:
-            objects.put(uri, file.body)
             uploaded.append(uri)
+            objects.put(uri, file.body)
 
 
 def _version_prefix(uri: str) -> tuple[str, str]:

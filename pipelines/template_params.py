@@ -46,6 +46,8 @@ _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "
             "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
             "L": "\u2028", "P": "\u2029"}
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+# Characters YAML 1.1 forbids (PyYAML's reader.NON_PRINTABLE) plus the line breaks it would see where we do not.
+_NOT_YAML_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 TAB_REFUSED = "a tab character outside quotes; YAML allows only spaces there, replace it with spaces"
 _REFUSED = ("cannot read this Parameters line; keep the section to 'Name:' mappings of scalars, flow lists and "
             "'>-' text")
@@ -206,6 +208,10 @@ def _block(lines: list[str], i: int, style: str, parent_indent: int) -> tuple[st
 
 def read_parameters_block(text: str, source: str = "template") -> dict[str, dict[str, Any]]:
     """The template's ``Parameters`` mapping as plain dicts (the exact subset reader described above)."""
+    odd = _NOT_YAML_TEXT.search(text)
+    if odd:  # PyYAML refuses these characters anywhere (reader.py NON_PRINTABLE); some would split lines here
+        raise ConfigError(f"{source} line {text.count(chr(10), 0, odd.start()) + 1}: the character "
+                          f"{ascii(odd.group())} is not allowed in YAML; remove it")
     lines = text.splitlines()
     try:
         start = next(i for i, line in enumerate(lines) if _SECTION_LINE.match(line))

@@ -636,6 +636,7 @@ STAGE_PARAMS = {
 }
 EXPORT = json.dumps({"Parameters": STAGE_PARAMS, "Tags": {}}).encode()
 LABELS_CSV = b"inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+DQ_VIOLATIONS = "monitor-output/staging/data-quality/fraud-detect-staging/2026/11/27/10/constraint_violations.json"
 
 
 @dataclass
@@ -652,6 +653,7 @@ class ToolCase:
     usage: bool = False  # argparse prints its usage line(s) before the error line
     faults: tuple[str, ...] = ()  # operations answered with AccessDenied (moto has no monitoring schedules)
     out: str = ""  # a line the tool must have printed on stdout (what it read) before failing
+    objects: dict[str, bytes] = field(default_factory=dict)  # put in the outputs bucket before the snapshot
 
 
 def _malformed(line: int) -> str:
@@ -729,6 +731,14 @@ TOOL_CASES = [
     ToolCase("report-params-file-not-utf8", REPORT, ("--stage", "staging"),
              files={"staging-config-export.json": b'{"Parameters": {"StageName": "stag\xe9"}}'},
              error="error: staging-config-export.json is not UTF-8 text (line 1); save it as UTF-8"),
+    ToolCase("report-violations-file-deeply-nested", REPORT, ("--stage", "staging"), code=1,
+             faults=("sagemaker.DescribeMonitoringSchedule",), objects={DQ_VIOLATIONS: DEEP.encode()},
+             error=f"error: could not read the violations of data-quality: s3://{OUTPUTS_BUCKET}/{DQ_VIOLATIONS} is not "
+                   "a constraint violations file (JSON nested deeper than 100 levels); check what wrote it"),
+    ToolCase("report-violations-file-not-utf8", REPORT, ("--stage", "staging"), code=1,
+             faults=("sagemaker.DescribeMonitoringSchedule",), objects={DQ_VIOLATIONS: b'{"violations": ["\xff"]}'},
+             error=f"error: could not read the violations of data-quality: s3://{OUTPUTS_BUCKET}/{DQ_VIOLATIONS} is not "
+                   "UTF-8 text (line 1); save it as UTF-8"),
     # ---- AWS set-up, in the day-2 tools too
     ToolCase("gt-unknown-aws-profile", GT, ("labels.csv", "--stage", "staging"), env={"AWS_PROFILE": "fraud-nope"},
              error="error: AWS profile 'fraud-nope' (AWS_PROFILE) is not in the AWS config files; set AWS_PROFILE to a "
@@ -763,6 +773,8 @@ def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, 
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     calls.faults = [Fault(operation, "access-denied") for operation in case.faults]
+    for key, body in case.objects.items():
+        registry.s3.put_object(Bucket=OUTPUTS_BUCKET, Key=key, Body=body)
     before_files, before_s3 = ws.files(), s3_state(registry.s3)
     result = ws.run_module(case.tool, list(case.argv))
     lines = result.err.splitlines()
@@ -869,3 +881,27 @@ def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, call
     assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")
     assert ws.files() == before_files
     assert s3_state(registry.s3) == before_s3
+
+
+def test_sigterm_during_an_upload_says_the_derived_files_may_have_reached_s3(registry, ws, calls, monkeypatch):
+    """Stopped inside a PutObject: whether that object landed is unknown, so the line does not claim either way."""
+    import signal
+
+    from pipelines.baselines import S3Objects
+
+    real_put = S3Objects.put
+    puts = []
+
+    def put(self, uri, body):
+        puts.append(uri)
+        if len(puts) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_put(self, uri, body)
+
+    monkeypatch.setattr(S3Objects, "put", put)
+    before_files = ws.seed_old_outputs()
+    result = ws.run()
+    assert (result.code, result.out) == (143, "")
+    assert result.err == ("error: terminated (SIGTERM); 2 derived file(s) may have reached S3 (content-addressed, a "
+                          "rerun reuses them); no local file was written, rerun to write them\n")
+    assert ws.files() == before_files

@@ -210,3 +210,11 @@ def load_template_parameters_from_text(text, tmp=None):
         path = Path(directory) / "t.yml"
         path.write_text(text)
         return load_template_parameters(path)
+
+
+@pytest.mark.parametrize(("char", "shown"), [("\x0c", "'\\x0c'"), ("\x1b", "'\\x1b'"), ("\u2028", "'\\u2028'"),
+                                             ("\x85", "'\\x85'")])
+def test_a_character_yaml_forbids_or_reads_as_a_line_break_is_refused_with_its_line(char, shown):
+    with pytest.raises(ConfigError) as exc:
+        read_parameters_block(f"Parameters:\n  P:\n    Description: a{char}b\n", "t.yml")
+    assert str(exc.value) == f"t.yml line 3: the character {shown} is not allowed in YAML; remove it"
