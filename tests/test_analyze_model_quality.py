@@ -146,7 +146,7 @@ def test_auc_and_pr_auc_match_their_definitions_by_brute_force():
     rng = np.random.default_rng(3)
     labels = rng.integers(0, 2, 60)
     scores = np.round(rng.random(60), 1)  # ties on purpose
-    pairs = [(s1, s0) for (s1, y1), (s0, y0) in itertools.product(zip(scores, labels), repeat=2) if y1 == 1 and y0 == 0]
+    pairs = [(s1, s0) for (s1, y1), (s0, y0) in itertools.product(zip(scores, labels, strict=True), repeat=2) if y1 == 1 and y0 == 0]
     brute_auc = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a, b in pairs) / len(pairs)
     assert metrics.roc_auc(labels, scores) == pytest.approx(brute_auc, abs=1e-12)
     thresholds = sorted(set(scores), reverse=True)
