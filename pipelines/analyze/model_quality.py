@@ -75,7 +75,7 @@ def window_predictions(reader: Reader, capture: str, window: Window, problems: P
     """Scores of every readable record in the window; unreadable outputs are counted problems."""
     scores: dict[str, float] = {}
     records = 0
-    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
+    for batch in batches(reader, capture_files(reader, capture, window), window, problems, outputs=True):
         for text, content_type, join_id, line in zip(batch.outputs, batch.output_types, batch.ids, batch.lines,
                                                      strict=True):
             records += 1

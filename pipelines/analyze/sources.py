@@ -106,18 +106,30 @@ class Reader:
         return found
 
     def lines(self, location: str) -> Iterator[str]:
-        """The file's lines as text (streamed from S3 in chunks)."""
+        """The file's lines as text."""
+        for chunk in self.line_chunks(location):
+            yield from chunk
+
+    def line_chunks(self, location: str, chunk_bytes: int = 1 << 22) -> Iterator[list[str]]:
+        """The file's lines in lists of about ``chunk_bytes`` (streamed; memory stays bounded)."""
         if not location.startswith("s3://"):
             with open(location, encoding="utf-8", errors="replace") as handle:
-                yield from handle
+                while chunk := handle.readlines(chunk_bytes):
+                    yield chunk
             return
         bucket, key = _bucket_key(location)
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+            chunk: list[str] = []
             for raw in body.iter_lines(chunk_size=1 << 20):
-                yield raw.decode("utf-8", errors="replace")
+                chunk.append(raw.decode("utf-8", errors="replace"))
+                if len(chunk) >= 10_000:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
         except (BotoCoreError, ClientError) as exc:
             raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
 

@@ -30,7 +30,6 @@ INTEGRAL_RE = re.compile(r"^(-|\+)? ?\d+$")
 FRACTIONAL_RE = re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$")
 BOOLEAN_RE = re.compile(r"^(true|false)$")
 NUMERIC_TYPES = ("Integral", "Fractional")
-_MARKERS = np.frombuffer(b".eE", dtype=np.uint8)
 
 
 def value_type(token: str) -> str:
@@ -143,6 +142,9 @@ class Profile:
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Split a batch into CSV rows and JSON rows; everything that is neither is a counted problem."""
+        if _plain_csv(batch):
+            self.add_csv(batch.inputs, problems)  # type: ignore[arg-type]
+            return
         rows: list[str] = []
         for text, content_type, line in zip(batch.inputs, batch.input_types, batch.lines, strict=True):
             if text is None:
@@ -160,6 +162,10 @@ class Profile:
 
     def add_csv(self, rows: list[str], problems: Problems) -> None:
         """CSV rows: those with the baseline's number of columns are profiled; others are counted problems."""
+        if rows and self._all_numeric and self._add_numeric_fast(rows):  # loadtxt also checked every row's width
+            self.column_counts[self.width] += len(rows)
+            self.items += len(rows)
+            return
         widths = [row.count(",") + 1 for row in rows]
         self.column_counts.update(widths)
         if any(width != self.width for width in widths):
@@ -170,7 +176,7 @@ class Profile:
         if not rows:
             return
         self.items += len(rows)
-        if not (self._all_numeric and self._add_numeric_fast(rows)):
+        if not (self._all_numeric and self._add_numeric_fast(rows)):  # rows with an empty or non-numeric field
             columns = list(zip(*(row.split(",") for row in rows), strict=True))
             for feature, column in zip(self.features, columns, strict=True):
                 self._add_column(feature, list(column))
@@ -182,7 +188,9 @@ class Profile:
             text = "\n".join(rows).encode("ascii")
         except (ValueError, UnicodeEncodeError):
             return False
-        fractional = self._fractional_fields(text, len(rows))
+        if values.shape != (len(rows), self.width):  # another width throughout, or blank rows loadtxt skipped
+            return False
+        fractional = fractional_fields(text, self.width)
         finite = np.isfinite(values)
         for index, feature in enumerate(self.features):
             column = values[:, index]
@@ -194,17 +202,6 @@ class Profile:
             feature.add_numbers(column if n_finite == len(column) else column[ok])
         return True
 
-    def _fractional_fields(self, text: bytes, n_rows: int) -> np.ndarray:
-        """Per column, how many fields hold '.', 'e' or 'E' (Deequ's Fractional; the rest of the numbers are
-        Integral). Works on the bytes: the field of each marker is the number of separators before it."""
-        buffer = np.frombuffer(text, dtype=np.uint8)
-        separators = np.flatnonzero((buffer == 44) | (buffer == 10))
-        markers = np.flatnonzero(np.isin(buffer, _MARKERS))
-        if not len(markers):
-            return np.zeros(self.width, dtype=np.int64)
-        fields = np.unique(np.searchsorted(separators, markers))
-        return np.bincount(fields % self.width, minlength=self.width)
-
     def _add_column(self, feature: FeatureProfile, column: list[str]) -> None:
         if feature.numeric:
             try:
@@ -212,10 +209,7 @@ class Profile:
             except ValueError:
                 feature.add_tokens(column)
                 return
-            text = ",".join(column).encode("ascii", errors="replace")
-            fractional = int(len(np.unique(np.searchsorted(
-                np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 44),
-                np.flatnonzero(np.isin(np.frombuffer(text, dtype=np.uint8), _MARKERS))))))
+            fractional = int(fractional_fields(",".join(column).encode("ascii", errors="replace"), 1)[0])
             finite = np.isfinite(values)
             feature.types["Fractional"] += fractional
             feature.types["Integral"] += int(finite.sum()) - fractional
@@ -242,6 +236,29 @@ class Profile:
     def dataset_width(self) -> int:
         """The window's number of columns: the most common row width (0 when nothing was read)."""
         return self.column_counts.most_common(1)[0][0] if self.column_counts else 0
+
+
+def _plain_csv(batch: Batch) -> bool:
+    """Every input is one CSV row (no JSON content type, no JSON-looking data, no multi-row request, none missing)."""
+    if None in batch.inputs or any("json" in content_type.lower() for content_type in set(batch.input_types)):
+        return False
+    joined = "\n" + "\n".join(batch.inputs)  # type: ignore[arg-type]
+    return "\n{" not in joined and "\n[" not in joined and "\r" not in joined and \
+        joined.count("\n") == len(batch.inputs)
+
+
+def fractional_fields(text: bytes, width: int) -> np.ndarray:
+    """Per column, how many fields of ``text`` (rows of ``width`` fields, ',' or '\\n' between fields) hold '.', 'e'
+    or 'E': Deequ's Fractional among tokens that parse as numbers; the other numbers are Integral. Works on the
+    bytes: a marker's field is the number of separators before it."""
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    separators = np.flatnonzero((buffer == 44) | (buffer == 10))
+    markers = np.flatnonzero((buffer == 46) | (buffer == 101) | (buffer == 69))
+    if not len(markers):
+        return np.zeros(width, dtype=np.int64)
+    fields = np.searchsorted(separators, markers)  # sorted: count each field once
+    fields = fields[np.r_[True, fields[1:] != fields[:-1]]]
+    return np.bincount(fields % width, minlength=width)
 
 
 def _token(value: Any) -> str:
