@@ -41,16 +41,22 @@ class Traffic:
 
 
 def traffic(n: int, n_features: int = 6, *, seed: int = 0, drift: dict[int, float] | None = None,
-            fraud_rate: float = 0.01, miscalibrate: float = 1.0) -> Traffic:
+            fraud_rate: float = 0.01, miscalibrate: float = 1.0, high_risk: float = 0.0) -> Traffic:
     """``n`` records; features are N(50, 10) (column i shifted by ``drift[i]`` standard deviations); scores are a
-    calibrated logistic function of the first feature's noise; ``miscalibrate`` != 1 raises the scores to that power
-    after the labels were drawn (so the scores no longer mean what they say)."""
+    calibrated logistic function of noise, or with ``high_risk`` > 0 a mixture (that share of records scored
+    Beta(9, 2), the rest Beta(0.5, 300): a model that catches most fraud at 0.5); labels are drawn as
+    Bernoulli(score), so the scores are calibrated by construction. ``miscalibrate`` != 1 raises the scores to that
+    power after the labels were drawn (so the scores no longer mean what they say)."""
     rng = np.random.default_rng(seed)
     features = np.round(rng.normal(50.0, 10.0, size=(n, n_features)), 2)
     for column, shift in (drift or {}).items():
         features[:, column] += shift * 10.0
-    logit = np.log(fraud_rate / (1 - fraud_rate)) + 2.5 * rng.normal(size=n) - 3.125
-    scores = 1 / (1 + np.exp(-logit))
+    if high_risk > 0:
+        risky = rng.random(n) < high_risk
+        scores = np.where(risky, rng.beta(9.0, 2.0, n), rng.beta(0.5, 300.0, n))
+    else:
+        logit = np.log(fraud_rate / (1 - fraud_rate)) + 2.5 * rng.normal(size=n) - 3.125
+        scores = 1 / (1 + np.exp(-logit))
     labels = (rng.random(n) < scores).astype(np.int64)
     return Traffic(features, np.clip(scores ** miscalibrate, 0.0, 1.0), labels)
 

@@ -113,6 +113,8 @@ def _endpoint_of(owner: str) -> str:
 _PART = r'\{{"observedContentType":"([^"\\]*)","mode":"{mode}","data":"([^"\\]*)","encoding":"([A-Z0-9]*)"\}}'
 _INPUT_RE = re.compile(r'"endpointInput":' + _PART.format(mode="INPUT"))
 _OUTPUT_RE = re.compile(r'"endpointOutput":' + _PART.format(mode="OUTPUT"))
+_CSV_INPUT_RE = re.compile(r'"endpointInput":\{"observedContentType":"([^"\\]*)","mode":"INPUT","data":"([^"\\]*)"'
+                           r',"encoding":"CSV"\}')
 _META_RE = re.compile(r'"eventMetadata":\{"eventId":"([^"\\]*)"(?:,"inferenceId":"([^"\\]*)")?'
                       r',"inferenceTime":"([^"\\]*)"\}')
 
@@ -157,14 +159,13 @@ def _whole_chunk(chunk: list[str], batch: Batch) -> bool:
     """data-quality's hot path: every line of the chunk in SageMaker's compact form with a CSV input, read by one
     regex pass over the joined chunk. False (nothing added) if any line is not, so the per-line path takes it."""
     text = "".join(chunk)
-    found = _INPUT_RE.findall(text)
-    # one endpointInput key per line and one match per key: matches and lines line up one to one
+    found = _CSV_INPUT_RE.findall(text)
+    # one endpointInput key per line and one CSV match per key: matches and lines line up one to one
     if len(found) != len(chunk) or text.count('"endpointInput"') != len(chunk):
         return False
-    if any(encoding != "CSV" for _, _, encoding in found):
-        return False
-    batch.input_types.extend([content_type for content_type, _, _ in found])
-    batch.inputs.extend([data for _, data, _ in found])
+    content_types, inputs = zip(*found, strict=True)
+    batch.input_types.extend(content_types)
+    batch.inputs.extend(inputs)
     batch.lines.extend(chunk)
     return True
 

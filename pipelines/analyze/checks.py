@@ -55,6 +55,7 @@ class Result:
     distances: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     emit: dict[str, bool] = field(default_factory=dict)  # feature -> emit_metrics
+    unsketched: list[str] = field(default_factory=list)  # numerical features whose baseline has no KLL sketch
 
     def add(self, feature: str, check: str, description: str) -> None:
         self.violations.append({"feature_name": feature, "constraint_check_type": check, "description": description})
@@ -124,6 +125,9 @@ def evaluate(profile: Profile, statistics: dict[str, Any], constraints: dict[str
         _domain_check(feature, constraint, config, result)
         if config.compare:
             _drift_check(feature, baseline_stats.get(name) or {}, config, result)
+    if result.unsketched:
+        result.notes.append(f"drift not checked for {', '.join(result.unsketched)}: the baseline statistics hold no "
+                            "KLL sketch (distribution.kll.sketch) for them")
     return result
 
 
@@ -177,7 +181,7 @@ def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Sett
         sketch = ((baseline.get("numerical_statistics") or {}).get("distribution") or {}).get("kll", {}).get("sketch")
         baseline_table = kll.KLL.from_json(sketch).rank_table() if sketch else (np.empty(0), np.empty(0))
         if not len(baseline_table[0]):
-            result.notes.append(f"{feature.name}: the baseline statistics hold no KLL sketch; drift not checked")
+            result.unsketched.append(feature.name)
             return
         if not feature.count:
             return

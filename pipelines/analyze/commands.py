@@ -153,10 +153,16 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
         calibration = cbpe.calibration_from_baseline(scores, baseline)
     statistics = cbpe.estimate_statistics(scores, threshold, calibration)
     block = statistics["binary_classification_metrics"]
-    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    rules = (constraints or {}).get("binary_classification_constraints") or {}
+    unestimated = sorted(name for name in rules if name not in block)  # auc and the like need labels
+    estimable = {"binary_classification_constraints": {k: v for k, v in rules.items() if k in block}}
+    violations = metrics.evaluate_constraints(block, estimable) if rules else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
                       violations=violations, warnings=_problem_warnings(problems, "records", predictions.records),
                       failed_assumption=calibration["holds"] is False)
+    if unestimated:
+        outcome.warnings.append(f"constraints on {', '.join(unestimated)} not checked: they cannot be estimated "
+                                "from scores without labels")
     recall = block["recall"]
     interval = recall.get("confidence_interval_95")
     span = f" (95% interval {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""

@@ -33,13 +33,18 @@ class KLL:
         self.levels: list[np.ndarray] = [np.empty(0)]
         self._compressions: list[int] = [0]
         self._offsets: list[int] = [0]
+        self._capacities: list[int] = []
+        self._total = 0
 
     def capacity(self, height: int) -> int:
         """QuantileNonSample.capacity: 2 * (ceil(k * c^height / 2) + 1)."""
         return 2 * (math.ceil(self.k * self.c ** height / 2) + 1)
 
     def _total_capacity(self) -> int:
-        return sum(self.capacity(h) for h in range(len(self.levels)))
+        if len(self._capacities) != len(self.levels):  # cached: called for every condense
+            self._capacities = [self.capacity(h) for h in range(len(self.levels))]
+            self._total = sum(self._capacities)
+        return self._total
 
     def _size(self) -> int:
         return sum(len(level) for level in self.levels)
@@ -58,8 +63,9 @@ class KLL:
 
     def _condense(self) -> None:
         """Compact the lowest level at or over its capacity into the level above (QuantileNonSample.condense)."""
+        self._total_capacity()
         for height in range(len(self.levels)):
-            if len(self.levels[height]) >= self.capacity(height):
+            if len(self.levels[height]) >= self._capacities[height]:
                 if height + 1 >= len(self.levels):
                     self.levels.append(np.empty(0))
                     self._compressions.append(0)
@@ -94,6 +100,7 @@ class KLL:
         self.levels = [np.asarray(level, dtype=np.float64) for level in sketch.get("data") or [[]]]
         self._compressions = [0] * len(self.levels)
         self._offsets = [0] * len(self.levels)
+        self._capacities = []
         return self
 
 

@@ -142,8 +142,9 @@ class Profile:
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Split a batch into CSV rows and JSON rows; everything that is neither is a counted problem."""
-        if _plain_csv(batch):
-            self.add_csv(batch.inputs, problems)  # type: ignore[arg-type]
+        text = _plain_csv(batch)
+        if text is not None:
+            self.add_csv(batch.inputs, problems, text)  # type: ignore[arg-type]
             return
         rows: list[str] = []
         for text, content_type, line in zip(batch.inputs, batch.input_types, batch.lines, strict=True):
@@ -160,9 +161,10 @@ class Profile:
                 rows.append(text)
         self.add_csv(rows, problems)
 
-    def add_csv(self, rows: list[str], problems: Problems) -> None:
-        """CSV rows: those with the baseline's number of columns are profiled; others are counted problems."""
-        if rows and self._all_numeric and self._add_numeric_fast(rows):  # loadtxt also checked every row's width
+    def add_csv(self, rows: list[str], problems: Problems, text: str | None = None) -> None:
+        """CSV rows: those with the baseline's number of columns are profiled; others are counted problems.
+        ``text``: the rows already joined by newlines, when the caller has it."""
+        if rows and self._all_numeric and self._add_numeric_fast(rows, text):  # loadtxt checks every row's width
             self.column_counts[self.width] += len(rows)
             self.items += len(rows)
             return
@@ -181,11 +183,11 @@ class Profile:
             for feature, column in zip(self.features, columns, strict=True):
                 self._add_column(feature, list(column))
 
-    def _add_numeric_fast(self, rows: list[str]) -> bool:
+    def _add_numeric_fast(self, rows: list[str], joined: str | None = None) -> bool:
         """All-numeric rows in one C call; False (nothing added) if any field is empty or not a number."""
         try:
             values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-            text = "\n".join(rows).encode("ascii")
+            text = ("\n".join(rows) if joined is None else joined).encode("ascii")
         except (ValueError, UnicodeEncodeError):
             return False
         if values.shape != (len(rows), self.width):  # another width throughout, or blank rows loadtxt skipped
@@ -238,26 +240,28 @@ class Profile:
         return self.column_counts.most_common(1)[0][0] if self.column_counts else 0
 
 
-def _plain_csv(batch: Batch) -> bool:
-    """Every input is one CSV row (no JSON content type, no JSON-looking data, no multi-row request, none missing)."""
+def _plain_csv(batch: Batch) -> str | None:
+    """The inputs joined by newlines if every one is one CSV row (no JSON content type, no JSON-looking data, no
+    multi-row request, none missing); else None."""
     if None in batch.inputs or any("json" in content_type.lower() for content_type in set(batch.input_types)):
-        return False
-    joined = "\n" + "\n".join(batch.inputs)  # type: ignore[arg-type]
-    return "\n{" not in joined and "\n[" not in joined and "\r" not in joined and \
-        joined.count("\n") == len(batch.inputs)
+        return None
+    joined = "\n".join(batch.inputs)  # type: ignore[arg-type]
+    if joined[:1] in ("{", "[") or "\n{" in joined or "\n[" in joined or "\r" in joined or \
+            joined.count("\n") != len(batch.inputs) - 1:
+        return None
+    return joined
 
 
 def fractional_fields(text: bytes, width: int) -> np.ndarray:
     """Per column, how many fields of ``text`` (rows of ``width`` fields, ',' or '\\n' between fields) hold '.', 'e'
     or 'E': Deequ's Fractional among tokens that parse as numbers; the other numbers are Integral. Works on the
-    bytes: a marker's field is the number of separators before it."""
+    bytes: a marker's field is the number of separators before it (a running count over the batch's bytes)."""
     buffer = np.frombuffer(text, dtype=np.uint8)
-    separators = np.flatnonzero((buffer == 44) | (buffer == 10))
-    markers = np.flatnonzero((buffer == 46) | (buffer == 101) | (buffer == 69))
-    if not len(markers):
+    field_of_byte = np.cumsum((buffer == 44) | (buffer == 10), dtype=np.int32)  # < 2^31 fields a batch
+    fields = field_of_byte[(buffer == 46) | (buffer == 101) | (buffer == 69)]
+    if not len(fields):
         return np.zeros(width, dtype=np.int64)
-    fields = np.searchsorted(separators, markers)  # sorted: count each field once
-    fields = fields[np.r_[True, fields[1:] != fields[:-1]]]
+    fields = fields[np.r_[True, fields[1:] != fields[:-1]]]  # in order: count each field once
     return np.bincount(fields % width, minlength=width)
 
 
