@@ -394,6 +394,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fail-on-violations", action="store_true",
                         default=(env("FAIL_ON_VIOLATIONS") or "").lower() in ("1", "true", "yes"),
                         help="exit 3 when any monitor reports violations (env FAIL_ON_VIOLATIONS)")
+    parser.add_argument("--estimate-output", default=env("ESTIMATE_OUTPUT_S3_URI"),
+                        help="S3 prefix of the analyzer's estimate schedule: adds estimated vs realized recall per "
+                             "capture window (env ESTIMATE_OUTPUT_S3_URI; docs/analyzer.md)")
     parser.add_argument("--log-level", default=env("LOG_LEVEL") or "WARNING",
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="(env LOG_LEVEL)")
     return parser.parse_args(argv)
@@ -412,6 +415,12 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         s3 = s3 or aws.make_client(session, "s3")
     report = collect(params, sm, s3, stage=stage, executions=args.executions)
     out.write(render_json(report) if args.json else render_text(report))
+    if args.estimate_output and not args.json:
+        from pipelines import recall_windows
+
+        out.write(recall_windows.render(recall_windows.collect(
+            s3, args.estimate_output, params.get("ModelQualityOutputS3Uri", ""),
+            params.get("GroundTruthStartTimeOffset") or "-P8D", params.get("GroundTruthEndTimeOffset") or "-P7D")))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:

@@ -152,6 +152,7 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     else:
         calibration = cbpe.calibration_from_baseline(scores, baseline)
     statistics = cbpe.estimate_statistics(scores, threshold, calibration)
+    statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}  # for the report
     block = statistics["binary_classification_metrics"]
     rules = (constraints or {}).get("binary_classification_constraints") or {}
     unestimated = sorted(name for name in rules if name not in block)  # auc and the like need labels
@@ -174,6 +175,10 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     outcome.metrics = [{"MetricName": f"estimated_{name}", "Value": block[name]["value"]}
                        for name in ("recall", "precision", "f1") if block[name]["value"] != "NaN"]
     return outcome
+
+
+def _iso(when: Any) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
 def _value(entry: dict[str, Any]) -> str:
