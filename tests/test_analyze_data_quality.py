@@ -308,3 +308,14 @@ def test_capture_prefix_in_s3_is_read_like_a_folder(tmp_path, capsys, s3):
     assert out.splitlines()[:2] == ["data-quality: 300 rows from 300 captured records; 1 violation(s)",
                                     out.splitlines()[1]]
     assert read(case.output / "constraint_violations.json")["violations"][0]["feature_name"] == "transaction_amount"
+
+
+def test_the_aws_doc_constraints_example_is_read_key_by_key():
+    doc = read(FIXTURES / "aws-doc-schemas.json")["constraints"]
+    feature = doc["features"][0]
+    assert checks.settings(doc["monitoring_config"], checks._overrides(feature)) == checks.Settings(
+        evaluate=True, emit_metrics=True, datatype_threshold=0.1, domain_threshold=0.1, compare=True, threshold=0.1,
+        method="Simple", categorical_threshold=0.1, categorical_method="LInfinity")
+    assert checks.settings({}) == checks.Settings(
+        evaluate=True, emit_metrics=True, datatype_threshold=1.0, domain_threshold=1.0, compare=True, threshold=0.1,
+        method="Robust", categorical_threshold=0.1, categorical_method="LInfinity")
