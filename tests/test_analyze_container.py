@@ -100,3 +100,35 @@ def test_the_image_installs_everything_the_entrypoint_imports(tmp_path):
     dockerfile = (REPO / "docker" / "analyzer.Dockerfile").read_text()
     assert "COPY utils.py ./" in dockerfile and "COPY pipelines/ ./pipelines/" in dockerfile
     assert "numpy==" in (REPO / "requirements-analyzer.txt").read_text()
+
+
+def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibration(tmp_path):
+    """analyzer_command=estimate with labels that have arrived (ground_truth may be a local path or s3:// prefix)."""
+    from datetime import timedelta
+
+    from bench.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
+
+    opt_ml = tmp_path / "opt" / "ml"
+    endpoint_data = opt_ml / "processing" / "input" / "endpoint"
+    data = traffic(8000, 2, seed=4, miscalibrate=0.5)
+    ids = write_captures(endpoint_data, data, start_of_day())
+    write_ground_truth(tmp_path / "labels", ids[:4000], data.labels[:4000], start_of_day() + timedelta(days=1))
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "ANALYZER_OPT_ML": str(opt_ml),
+           "analyzer_command": "estimate", "threshold": "0.5", "ground_truth": str(tmp_path / "labels"),
+           "dataset_source": str(endpoint_data), "output_path": str(opt_ml / "processing" / "output"),
+           "start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T01:00:00Z",
+           "publish_cloudwatch_metrics": "Enabled", "sagemaker_endpoint_name": "fraud-detect-prod",
+           "sagemaker_monitoring_schedule_name": "fraud-detect-prod-estimate"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.analyze.container"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (opt_ml / "output" / "message").read_text() == \
+        "CompletedWithViolations: 0 violation(s); calibration assumption fails"
+    statistics = read(opt_ml / "processing" / "output" / "statistics.json")
+    assert statistics["estimate"]["window"] == {"start": "2026-11-27T00:00:00Z", "end": "2026-11-27T01:00:00Z"}
+    assert statistics["dataset"]["item_count"] == 8000  # 0.36 s apart: all inside the one-hour window
+    records = [json.loads(line) for line in
+               (opt_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()]
+    assert [record["MetricName"] for record in records] == ["estimated_recall", "estimated_precision",
+                                                            "estimated_f1"]
+    assert records[0]["Dimensions"][1] == {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-estimate"}
