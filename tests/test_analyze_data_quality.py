@@ -319,3 +319,18 @@ def test_the_aws_doc_constraints_example_is_read_key_by_key():
     assert checks.settings({}) == checks.Settings(
         evaluate=True, emit_metrics=True, datatype_threshold=1.0, domain_threshold=1.0, compare=True, threshold=0.1,
         method="Robust", categorical_threshold=0.1, categorical_method="LInfinity")
+
+
+def test_problem_counts_stay_right_across_batches(tmp_path, capsys, monkeypatch):
+    from pipelines.analyze import capture
+
+    monkeypatch.setattr(capture, "BATCH", 5)  # the short rows fill the first batch; the good ones come later
+    case = make_case(tmp_path, n=20)
+    append_lines(case, ["not json"] + [csv_capture("50.00,50.00,50.00", f"w-{i}") for i in range(6)],
+                 hour="2026/11/26/23")
+    code, _, err = run_cli(case.dq_args(), capsys)
+    assert code == 0  # 6 short rows of 26 do not make the window's column count 3
+    assert err.splitlines()[:3] == [
+        "warning: 7 of 27 captured records could not be read and were skipped:",
+        "warning:   6 record(s): 3 CSV columns where the baseline has 4; first: 50.00,50.00,50.00",
+        "warning:   1 record(s): not a JSON line; first: not json"]

@@ -43,6 +43,11 @@ class Problems:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def merge(self, other: "Problems") -> None:
+        """Add another set of problems (first examples kept)."""
+        for reason, count in other.counts.items():
+            self.add(reason, other.examples[reason], count)
+
     def lines(self) -> list[str]:
         """One line per reason: count, reason, first example."""
         return [f"{count} record(s): {reason}; first: {self.examples[reason]}"
@@ -119,11 +124,12 @@ _META_RE = re.compile(r'"eventMetadata":\{"eventId":"([^"\\]*)"(?:,"inferenceId"
 
 
 def batches(reader: Reader, files: list[HourFile], window: Window, problems: Problems, *, outputs: bool = False,
-            size: int = BATCH) -> Iterator[Batch]:
+            size: int | None = None) -> Iterator[Batch]:
     """Every readable record of the window, in batches; unreadable lines are counted in ``problems``.
 
     ``outputs``: also read endpointOutput and the join ids (model quality, estimate); data quality needs neither.
     """
+    size = size or BATCH
     batch = Batch()
     for item in files:
         check_time = window.hour_overlap(item.hour) == "partial"

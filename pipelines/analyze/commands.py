@@ -61,13 +61,13 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
                          "constraints.json")
     checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
     profile = Profile(_features(statistics, statistics_at))
-    problems = Problems()
-    records = unreadable = 0
+    problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
+    records = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems):
         records += len(batch)
-        unreadable = problems.total  # so far only lines the reader could not use; rows come next
-        profile.add_batch(batch, problems)
-    total = records + unreadable
+        profile.add_batch(batch, row_problems)
+    total = records + problems.total
+    problems.merge(row_problems)
     if not profile.items:
         detail = f"; {problems.lines()[0]}" if problems.total else ""
         raise UsageError(f"no readable captured record in {capture} for the window{detail}")
