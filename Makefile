@@ -11,7 +11,7 @@ SDK_VENV := .venv-sdk
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
 	@echo "make test   - all tests, cfn-lint and checkov"
-	@echo "make bench  - cold-start benchmark of the CLI against moto_server"
+	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,7 @@ demo: $(VENV)/.stamp
 
 bench: $(VENV)/.stamp
 	$(PY) bench/bench.py
+	$(PY) bench/bench_analyzer.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .pytest_cache out

@@ -74,6 +74,11 @@ def main() -> int:
             if code != 0:
                 return code
 
+        banner("Our own analyzer: Model Monitor's checks on seeded captures, fraud recall before the labels")
+        code = subprocess.call([sys.executable, str(REPO / "bench" / "demo_analyzer.py"), str(OUT)], cwd=REPO, env=env)
+        if code != 0:
+            return code
+
         banner("Deploy (real AWS account; CloudFormation is not emulated here)")
         for stage in ("staging", "prod"):
             print(f"aws cloudformation deploy --template-file model-monitor-template.yml "

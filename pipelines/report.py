@@ -419,6 +419,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="list the stack's alarms and whether CloudWatch holds data for what each watches; "
                              "exit 3 when one watches nothing")
     parser.add_argument("--days", type=int, default=7, help="--check-alarms: look back this many days (1-90)")
+    env_argument(parser, "--estimate-output", "ESTIMATE_OUTPUT_S3_URI",
+                 help="S3 prefix of the analyzer's estimate schedule: adds estimated vs realized recall per "
+                      "capture window (env ESTIMATE_OUTPUT_S3_URI; docs/analyzer.md)")
     env_argument(parser, "--log-level", "LOG_LEVEL", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                  help="(env LOG_LEVEL)")
     return parse_with_env(parser, argv)
@@ -447,6 +450,12 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         s3 = s3 or aws.make_client(session, "s3")
     report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source)
     out.write(render_json(report) if args.json else render_text(report))
+    if args.estimate_output and not args.json:
+        from pipelines import recall_windows
+
+        out.write(recall_windows.render(recall_windows.collect(
+            s3, args.estimate_output, params.get("ModelQualityOutputS3Uri", ""),
+            params.get("GroundTruthStartTimeOffset") or "-P8D", params.get("GroundTruthEndTimeOffset") or "-P7D")))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:

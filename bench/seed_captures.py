@@ -1,0 +1,139 @@
+"""Seed Data Capture files and ground truth as SageMaker writes them (demo, benchmark, analyzer tests).
+
+_source: the record layout is AWS's (docs page model-monitor-data-capture-endpoint: ``captureData.endpointInput /
+endpointOutput {observedContentType, mode, data, encoding}``, ``eventMetadata {eventId, inferenceId?,
+inferenceTime}``, ``eventVersion "0"``; files under ``<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-ms-uuid>.jsonl``),
+and the ground truth layout is AWS's too (model-monitor-model-quality-merge: ``groundTruthData {data, encoding}``,
+``eventMetadata.eventId``, hour folders of collection time). The baseline statistics are built with our KLL sketch,
+which follows Deequ's compaction rules (pipelines/analyze/kll.py): Model Monitor's own baselining job cannot run
+here, so the sketch is ours and the schema is AWS's.
+
+The fraud model is synthetic but calibrated by construction: each record's label is drawn as Bernoulli(score).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FEATURE_NAMES = ["transaction_amount", "merchant_category", "card_present", "customer_age_band", "hour_of_day",
+                 "txn_count_24h"]
+
+
+def feature_names(count: int) -> list[str]:
+    """The seed's six fraud features, then f6, f7, ... up to ``count``."""
+    return (FEATURE_NAMES + [f"f{i}" for i in range(len(FEATURE_NAMES), count)])[:count]
+
+
+@dataclass
+class Traffic:
+    """Synthetic scored traffic: features (rows), calibrated fraud scores and the labels drawn from them."""
+
+    features: np.ndarray
+    scores: np.ndarray
+    labels: np.ndarray
+
+
+def traffic(n: int, n_features: int = 6, *, seed: int = 0, drift: dict[int, float] | None = None,
+            fraud_rate: float = 0.01, miscalibrate: float = 1.0, high_risk: float = 0.0) -> Traffic:
+    """``n`` records; features are N(50, 10) (column i shifted by ``drift[i]`` standard deviations); scores are a
+    calibrated logistic function of noise, or with ``high_risk`` > 0 a mixture (that share of records scored
+    Beta(9, 2), the rest Beta(0.5, 300): a model that catches most fraud at 0.5); labels are drawn as
+    Bernoulli(score), so the scores are calibrated by construction. ``miscalibrate`` != 1 raises the scores to that
+    power after the labels were drawn (so the scores no longer mean what they say)."""
+    rng = np.random.default_rng(seed)
+    features = np.round(rng.normal(50.0, 10.0, size=(n, n_features)), 2)
+    for column, shift in (drift or {}).items():
+        features[:, column] += shift * 10.0
+    if high_risk > 0:
+        risky = rng.random(n) < high_risk
+        scores = np.where(risky, rng.beta(9.0, 2.0, n), rng.beta(0.5, 300.0, n))
+    else:
+        logit = np.log(fraud_rate / (1 - fraud_rate)) + 2.5 * rng.normal(size=n) - 3.125
+        scores = 1 / (1 + np.exp(-logit))
+    labels = (rng.random(n) < scores).astype(np.int64)
+    return Traffic(features, np.clip(scores ** miscalibrate, 0.0, 1.0), labels)
+
+
+def capture_line(row_csv: str, score: float, event_id: str, when: datetime, inference_id: str | None = None,
+                 encoding: str = "CSV") -> str:
+    """One Data Capture record, keys in the order SageMaker writes them."""
+    metadata = {"eventId": event_id}
+    if inference_id:
+        metadata["inferenceId"] = inference_id
+    metadata["inferenceTime"] = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    record = {"captureData": {
+        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": row_csv, "encoding": encoding},
+        "endpointOutput": {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT",
+                           "data": f"{score:.6f}", "encoding": "CSV"}},
+        "eventMetadata": metadata, "eventVersion": "0"}
+    return json.dumps(record, separators=(",", ":"))
+
+
+def write_captures(root: Path, data: Traffic, start: datetime, *, endpoint: str = "fraud-detect-prod",
+                   variant: str = "AllTraffic", per_file: int = 50_000, seconds_apart: float = 0.36,
+                   inference_ids: bool = True, id_prefix: str = "txn") -> list[str]:
+    """Write the traffic as capture files (hour folders by inference time); the join ids, in order."""
+    ids, handle, current_key, written = [], None, None, 0
+    try:
+        for index, (row, score) in enumerate(zip(data.features, data.scores, strict=True)):
+            when = start + timedelta(seconds=index * seconds_apart)
+            folder = root / endpoint / variant / when.strftime("%Y/%m/%d/%H")
+            key = (folder, written // per_file)
+            if key != current_key or handle is None:
+                if handle:
+                    handle.close()
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"{when.strftime('%M-%S')}-{when.microsecond // 1000:03d}-{uuid.UUID(int=index)}.jsonl"
+                handle = open(folder / name, "a", encoding="utf-8")
+                current_key, written = (folder, 0), 0
+            event_id = str(uuid.UUID(int=(1 << 64) + index))
+            inference_id = f"{id_prefix}-{index:08d}" if inference_ids else None
+            handle.write(capture_line(",".join(f"{v:.2f}" for v in row), float(score), event_id, when, inference_id)
+                         + "\n")
+            written += 1
+            ids.append(inference_id or event_id)
+    finally:
+        if handle:
+            handle.close()
+    return ids
+
+
+def write_ground_truth(root: Path, ids: list[str], labels: np.ndarray, collected: datetime) -> None:
+    """Labels for ``ids`` in the hour folder of ``collected`` (when they arrived)."""
+    folder = root / collected.strftime("%Y/%m/%d/%H")
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"labels-{uuid.uuid4()}.jsonl", "w", encoding="utf-8") as handle:
+        for join_id, label in zip(ids, labels, strict=True):
+            handle.write(json.dumps({"groundTruthData": {"data": str(int(label)), "encoding": "CSV"},
+                                     "eventMetadata": {"eventId": join_id}, "eventVersion": "0"}) + "\n")
+
+
+def baseline(features: np.ndarray, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """statistics.json and constraints.json for a training sample, in Model Monitor's schemas."""
+    from pipelines.analyze.capture import Problems
+    from pipelines.analyze.stats import Profile
+
+    profile = Profile([(name, "Fractional") for name in names])
+    profile.add_csv([",".join(f"{v:.2f}" for v in row) for row in features], Problems())
+    statistics = profile.to_json()
+    constraints = {"version": 0.0,
+                   "features": [{"name": name, "inferred_type": "Fractional", "completeness": 1.0,
+                                 "num_constraints": {"is_non_negative": True}} for name in names],
+                   "monitoring_config": {"evaluate_constraints": "Enabled", "emit_metrics": "Enabled",
+                                         "datatype_check_threshold": 1.0, "domain_content_threshold": 1.0,
+                                         "distribution_constraints": {"perform_comparison": "Enabled",
+                                                                      "comparison_threshold": 0.1,
+                                                                      "comparison_method": "Robust"}}}
+    return statistics, constraints
+
+
+def start_of_day() -> datetime:
+    """A fixed start (deterministic folders)."""
+    return datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)

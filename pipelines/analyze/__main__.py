@@ -1,0 +1,81 @@
+"""``python -m pipelines.analyze {data-quality,model-quality,estimate}``: Model Monitor's checks, anywhere.
+
+Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
+1 AWS/runtime failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_guarded
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep the project's one-line "error:" format
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = _Parser(prog="python -m pipelines.analyze", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--capture", required=True, help="Data Capture folder or s3:// prefix (above <endpoint>/, "
+                        "or one endpoint's folder)")
+    common.add_argument("--start", help="window start, ISO-8601 (default: everything found)")
+    common.add_argument("--end", help="window end, ISO-8601, exclusive (default: everything found)")
+    common.add_argument("--output", required=True, help="directory for statistics.json and "
+                        "constraint_violations.json")
+    dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
+    dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
+    dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
+    mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
+    mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
+    mq.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    est = commands.add_parser("estimate", parents=[common], help="estimated recall/precision before labels arrive")
+    est.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
+    est.add_argument("--constraints", help="model quality constraints.json (estimated metrics are checked too)")
+    est.add_argument("--ground-truth", help="labels that have arrived, to check the calibration assumption")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_guarded(lambda: _run(argv), interrupted="nothing was written")
+
+
+def _run(argv: list[str] | None) -> int:
+    from pipelines.analyze import commands
+    from pipelines.analyze.capture import Window
+    from pipelines.analyze.sources import Reader, parse_time
+
+    args = parse_args(argv)
+    window = Window(parse_time(args.start, "--start") if args.start else None,
+                    parse_time(args.end, "--end") if args.end else None)
+    if window.start and window.end and window.end <= window.start:
+        raise UsageError(f"--end {args.end} is not after --start {args.start}")
+    if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
+        raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
+    reader = Reader()
+    if args.command == "data-quality":
+        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
+    elif args.command == "model-quality":
+        outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
+                                         args.threshold)
+    else:
+        outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
+                                    args.statistics, args.constraints)
+    paths = commands.write_outputs(outcome, args.output)
+    for line in outcome.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for line in outcome.lines:
+        print(line)
+    print("wrote " + ", ".join(str(path) for path in paths))
+    return EXIT_VIOLATIONS if outcome.exit_violations else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The three analyses, each from inputs to the documents it writes; the CLI and the container entrypoint call these."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.analyze import checks, estimate as cbpe, metrics, model_quality as mq
+from pipelines.analyze.capture import Problems, Window, batches, capture_files
+from pipelines.analyze.sources import Reader
+from pipelines.analyze.stats import Profile
+from pipelines.errors import OutputError, UsageError
+from utils import atomic_write_many, canonical_json
+
+
+@dataclass
+class Outcome:
+    """What an analysis produced: the files to write, its violations, lines for the terminal, CloudWatch metrics."""
+
+    files: dict[str, Any]
+    violations: list[dict[str, str]]
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)  # {"MetricName", "Value" | "StatisticValues"}
+    failed_assumption: bool = False
+
+    @property
+    def exit_violations(self) -> bool:
+        return bool(self.violations) or self.failed_assumption
+
+
+def _problem_warnings(problems: Problems, what: str, total: int) -> list[str]:
+    if not problems.total:
+        return []
+    return [f"{problems.total} of {total} {what} could not be read and were skipped:",
+            *[f"  {line}" for line in problems.lines()]]
+
+
+def _features(statistics: dict[str, Any], location: str) -> list[tuple[str, str]]:
+    features = statistics.get("features") if isinstance(statistics, dict) else None
+    if not isinstance(features, list) or not features or not all(isinstance(f, dict) and f.get("name")
+                                                                  for f in features):
+        raise UsageError(f"baseline statistics {location} has no 'features' list with names; pass a data quality "
+                         "statistics.json")
+    return [(item["name"], item.get("inferred_type", "Fractional")) for item in features]
+
+
+def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
+                 constraints_at: str) -> Outcome:
+    """statistics.json + constraint_violations.json for the window against the baseline.
+
+    Raises:
+        UsageError: missing or malformed baseline, no captures, or no readable record in the window.
+    """
+    statistics = reader.read_json(statistics_at, "baseline statistics")
+    constraints = reader.read_json(constraints_at, "baseline constraints")
+    if not isinstance(constraints, dict) or not isinstance(constraints.get("features"), list):
+        raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
+                         "constraints.json")
+    checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
+    profile = Profile(_features(statistics, statistics_at))
+    problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
+    records = 0
+    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
+        records += len(batch)
+        profile.add_batch(batch, row_problems)
+    total = records + problems.total
+    problems.merge(row_problems)
+    if not profile.items:
+        detail = f"; {problems.lines()[0]}" if problems.total else ""
+        raise UsageError(f"no readable captured record in {capture} for the window{detail}")
+    result = checks.evaluate(profile, statistics, constraints)
+    outcome = Outcome(files={"statistics.json": profile.to_json(),
+                             "constraint_violations.json": {"violations": result.violations}},
+                      violations=result.violations, warnings=_problem_warnings(problems, "captured records", total))
+    outcome.lines.append(f"data-quality: {profile.items} rows from {records} captured records; "
+                         f"{len(result.violations)} violation(s)")
+    outcome.lines += [f"  {v['constraint_check_type']} {v['feature_name']}: {v['description'].strip()}"
+                      for v in result.violations]
+    outcome.warnings += result.notes
+    outcome.metrics = _data_metrics(profile, result)
+    return outcome
+
+
+def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any]]:
+    """Model Monitor's data metrics (model-monitor-interpreting-cloudwatch): feature_data_<f> (statistic set),
+    feature_non_null_<f> (completeness), feature_baseline_drift_<f> (distance); only where emit_metrics is on."""
+    found: list[dict[str, Any]] = []
+    for feature in profile.features:
+        if not result.emit.get(feature.name, True):
+            continue
+        if feature.numeric and feature.count:
+            found.append({"MetricName": f"feature_data_{feature.name}", "StatisticValues": {
+                "SampleCount": float(feature.count), "Sum": feature.total, "Minimum": feature.low,
+                "Maximum": feature.high}})
+        if feature.present + feature.missing:
+            found.append({"MetricName": f"feature_non_null_{feature.name}",
+                          "Value": feature.present / (feature.present + feature.missing)})
+        if feature.name in result.distances:
+            found.append({"MetricName": f"feature_baseline_drift_{feature.name}",
+                          "Value": result.distances[feature.name]})
+    return found
+
+
+def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at: str, constraints_at: str | None,
+                  threshold: float) -> Outcome:
+    """Merge the window's predictions with ground truth; model quality statistics and violations."""
+    constraints = reader.read_json(constraints_at, "model quality constraints") if constraints_at else {}
+    problems = Problems()
+    predictions = mq.window_predictions(reader, capture, window, problems)
+    labels = mq.ground_truth(reader, ground_truth_at, window, problems)
+    merged = mq.merge(predictions, labels)
+    if not len(merged.labels):
+        raise UsageError(f"none of the {predictions.records} captured records in the window has a ground truth "
+                         f"label in {ground_truth_at} ({len(labels)} labels read); labels are matched on the "
+                         "capture's inferenceId (else eventId) = the label's eventMetadata.eventId")
+    statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
+    statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
+    block = statistics["binary_classification_metrics"]
+    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
+                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records))
+    outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
+                         f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
+                         f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
+                         f"{len(violations)} violation(s)")
+    outcome.lines += [f"  {v['description']}" for v in violations]
+    outcome.metrics = [{"MetricName": name, "Value": entry["value"]} for name, entry in block.items()
+                       if isinstance(entry, dict) and "value" in entry and entry["value"] != "NaN"]
+    return outcome
+
+
+def estimate(reader: Reader, capture: str, window: Window, threshold: float, ground_truth_at: str | None,
+             statistics_at: str | None, constraints_at: str | None) -> Outcome:
+    """Estimated recall/precision/F1 from captured scores, with the calibration check."""
+    baseline = reader.read_json(statistics_at, "model quality baseline statistics") if statistics_at else None
+    constraints = reader.read_json(constraints_at, "model quality constraints") if constraints_at else {}
+    problems = Problems()
+    predictions = mq.window_predictions(reader, capture, window, problems)
+    if not predictions.scores:
+        detail = f"; {problems.lines()[0]}" if problems.total else ""
+        raise UsageError(f"no captured fraud probability in {capture} for the window{detail}")
+    import numpy as np
+
+    scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    if ground_truth_at:
+        merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
+        calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \
+            cbpe.calibration_from_baseline(scores, baseline)
+    else:
+        calibration = cbpe.calibration_from_baseline(scores, baseline)
+    statistics = cbpe.estimate_statistics(scores, threshold, calibration)
+    statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}  # for the report
+    block = statistics["binary_classification_metrics"]
+    rules = (constraints or {}).get("binary_classification_constraints") or {}
+    unestimated = sorted(name for name in rules if name not in block)  # auc and the like need labels
+    estimable = {"binary_classification_constraints": {k: v for k, v in rules.items() if k in block}}
+    violations = metrics.evaluate_constraints(block, estimable) if rules else []
+    outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
+                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records),
+                      failed_assumption=calibration["holds"] is False)
+    if unestimated:
+        outcome.warnings.append(f"constraints on {', '.join(unestimated)} not checked: they cannot be estimated "
+                                "from scores without labels")
+    recall = block["recall"]
+    interval = recall.get("confidence_interval_95")
+    span = f" (95% interval {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
+    outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; estimated recall "
+                         f"{_value(recall)}{span}, precision {_value(block['precision'])}; "
+                         f"{len(violations)} violation(s)")
+    outcome.lines.append("  " + cbpe.calibration_message(calibration))
+    outcome.lines += [f"  {v['description']}" for v in violations]
+    outcome.metrics = [{"MetricName": f"estimated_{name}", "Value": block[name]["value"]}
+                       for name in ("recall", "precision", "f1") if block[name]["value"] != "NaN"]
+    return outcome
+
+
+def _iso(when: Any) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+def _value(entry: dict[str, Any]) -> str:
+    value = entry["value"]
+    return value if isinstance(value, str) else f"{value:.4f}"
+
+
+def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
+    """Write every file of the outcome at once (all or none)."""
+    target = Path(directory)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
+        # than reading a million captures); the small files stay indented for people
+        paths = {target / name: (json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+                                 if name == "statistics.json" else canonical_json(document))
+                 for name, document in outcome.files.items()}
+        atomic_write_many(paths)
+    except OSError as exc:
+        raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "
+                          "directory") from None
+    return sorted(paths)

@@ -1,0 +1,122 @@
+"""Entrypoint of the analyzer as a custom Model Monitor container (bring your own container).
+
+The contract (AWS docs; details and sources in docs/analyzer.md):
+- inputs, model-monitor-byoc-contract-inputs: environment ``dataset_source`` (local folder holding
+  ``<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl``), ``output_path``, ``start_time``, ``end_time``,
+  ``publish_cloudwatch_metrics``, ``sagemaker_endpoint_name``, ``sagemaker_monitoring_schedule_name``, and
+  ``baseline_statistics`` / ``baseline_constraints`` (local paths, only when the schedule has a baseline);
+- outputs, model-monitor-byoc-contract-outputs: ``statistics.json``, ``constraints.json`` and
+  ``constraint_violations.json`` in ``output_path`` (uploaded to S3 by the platform); the execution status from
+  ``/opt/ml/output/message`` ("CompletedWithViolations: ..." vs "Completed: ..."); a failure's reason in
+  ``/opt/ml/output/failure`` (the Processing job contract);
+- metrics, model-monitor-byoc-cloudwatch: with ``publish_cloudwatch_metrics=Enabled``, one JSON record a line in
+  ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
+  MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
+Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
+estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
+container), ``threshold`` (0.5). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import EXIT_OK, MonitorError, UsageError
+
+COMMANDS = ("data-quality", "model-quality", "estimate")
+
+
+def opt_ml() -> Path:
+    return Path(os.environ.get("ANALYZER_OPT_ML", "/opt/ml"))
+
+
+def _env(name: str, required: bool = False) -> str | None:
+    value = os.environ.get(name) or None
+    if required and not value:
+        raise UsageError(f"environment variable {name} is not set; Model Monitor sets it for a monitoring "
+                         "execution (see docs/analyzer.md to run the container by hand)")
+    return value
+
+
+def run() -> tuple[Any, str]:
+    """Run the analysis the environment asks for; (outcome, output_path)."""
+    from pipelines.analyze import commands
+    from pipelines.analyze.capture import Window
+    from pipelines.analyze.sources import Reader, parse_time
+
+    command = _env("analyzer_command") or "data-quality"
+    if command not in COMMANDS:
+        raise UsageError(f"analyzer_command '{command}' is not one of {', '.join(COMMANDS)}")
+    source, output = _env("dataset_source", True), _env("output_path", True)
+    start, end = _env("start_time"), _env("end_time")
+    window = Window(parse_time(start, "start_time") if start else None, parse_time(end, "end_time") if end else None)
+    threshold = float(_env("threshold") or 0.5)
+    reader = Reader()
+    if command == "data-quality":
+        outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
+                                        _env("baseline_constraints", True))
+    elif command == "model-quality":
+        outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
+                                         _env("baseline_constraints"), threshold)
+    else:
+        outcome = commands.estimate(reader, source, window, threshold, _env("ground_truth"),
+                                    _env("baseline_statistics"), _env("baseline_constraints"))
+    constraints_at = _env("baseline_constraints")
+    outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
+        else {"version": 0.0}
+    return outcome, output
+
+
+def metric_records(outcome: Any, when: datetime) -> list[str]:
+    """CloudWatch records as the BYOC page shows them, one JSON object a line."""
+    dimensions = [{"Name": "Endpoint", "Value": os.environ.get("sagemaker_endpoint_name", "")},
+                  {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
+                        **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True)
+            for metric in outcome.metrics]
+
+
+def main() -> int:
+    """Always exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad
+    input or runtime failure writes /opt/ml/output/failure and exits with its code (the job then Fails)."""
+    from pipelines.analyze import commands
+
+    output_dir = opt_ml() / "output"
+    try:
+        outcome, output_path = run()
+        commands.write_outputs(outcome, output_path)
+    except MonitorError as exc:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "failure").write_text(str(exc)[:1024])
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for line in outcome.warnings + outcome.lines:
+        print(line)
+    from pipelines.analyze.sources import parse_time
+
+    end = _env("end_time")
+    when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps
+    if (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled" and outcome.metrics:
+        metrics_dir = output_dir / "metrics" / "cloudwatch"
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        (metrics_dir / "metrics.jsonl").write_text("\n".join(metric_records(outcome, when)) + "\n")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    count = len(outcome.violations)
+    if outcome.exit_violations:
+        reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "")
+        message = f"CompletedWithViolations: {reason}"
+    else:
+        message = "Completed: no violations"
+    (output_dir / "message").write_text(message)
+    print(message)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Predictions from captures, labels from ground truth, merged as Model Monitor merges them.
+
+The join rule (AWS docs, "Ingest Ground Truth labels and merge them with predictions",
+model-monitor-model-quality-merge): a captured record with ``eventMetadata.inferenceId`` is matched on it; only a
+record without one is matched on its ``eventId``. Ground truth lines are ``{"groundTruthData": {"data": "1",
+"encoding": "CSV"}, "eventMetadata": {"eventId": "<the capture's inferenceId or eventId>"}, "eventVersion": "0"}``
+in hour folders named for when the label was collected, so labels for a window can sit in any later hour: every
+hour folder from the window's start on is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipelines.analyze.capture import Problems, Window, batches, capture_files
+from pipelines.analyze.sources import Reader
+from pipelines.errors import UsageError
+
+SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
+
+
+def parse_score(text: str | None, content_type: str) -> float:
+    """The positive-class probability from an endpoint's output; ValueError naming what is wrong."""
+    if text is None:
+        raise ValueError("capture without endpointOutput data")
+    stripped = text.strip()
+    if "json" in content_type.lower() or stripped[:1] in ("{", "["):
+        return _json_score(json.loads(stripped))
+    first = stripped.split("\n", 1)
+    if len(first) > 1 and first[1].strip():
+        raise ValueError("more than one prediction in one record (batch request)")
+    value = float(first[0].split(",", 1)[0])
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("output is not a probability between 0 and 1")
+    return value
+
+
+def _json_score(document: Any) -> float:
+    if isinstance(document, (int, float)) and not isinstance(document, bool):
+        value = float(document)
+    elif isinstance(document, list) and len(document) == 1:
+        return _json_score(document[0])
+    elif isinstance(document, dict) and isinstance(document.get("predictions"), list) and \
+            len(document["predictions"]) == 1:
+        return _json_score(document["predictions"][0])
+    elif isinstance(document, dict) and any(key in document for key in SCORE_KEYS):
+        value = document[next(key for key in SCORE_KEYS if key in document)]
+        if isinstance(value, list):  # [p(0), p(1)] from multi-output containers: the positive class is last
+            value = value[-1]
+        value = float(value)
+    else:
+        raise ValueError("JSON output without a single score (expected a number, [p], {\"score\": p} or "
+                         "{\"predictions\": [...]})")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("output is not a probability between 0 and 1")
+    return value
+
+
+@dataclass
+class Predictions:
+    """The window's scored records: join id -> score (the last capture of an id wins)."""
+
+    scores: dict[str, float]
+    records: int
+
+
+def window_predictions(reader: Reader, capture: str, window: Window, problems: Problems) -> Predictions:
+    """Scores of every readable record in the window; unreadable outputs are counted problems."""
+    scores: dict[str, float] = {}
+    records = 0
+    for batch in batches(reader, capture_files(reader, capture, window), window, problems, outputs=True):
+        for text, content_type, join_id, line in zip(batch.outputs, batch.output_types, batch.ids, batch.lines,
+                                                     strict=True):
+            records += 1
+            try:
+                scores[join_id] = parse_score(text, content_type)
+            except (ValueError, json.JSONDecodeError) as exc:
+                problems.add(f"endpointOutput is not a fraud probability ({_reason(exc)})", line)
+    return Predictions(scores, records)
+
+
+def _reason(exc: Exception) -> str:
+    return "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
+
+
+def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) -> dict[str, int]:
+    """eventId -> label (0/1) from every ground-truth hour folder at or after the window's start."""
+    files = reader.hour_files(root)
+    if not files:
+        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); pass the "
+                         "GroundTruthInput folder or s3:// prefix")
+    labels: dict[str, int] = {}
+    for item in files:
+        if window.start and item.hour < window.start.replace(minute=0, second=0, microsecond=0):
+            continue
+        for line in reader.lines(item.location):
+            if line.strip():
+                _add_label(line, labels, problems)
+    return labels
+
+
+def _add_label(line: str, labels: dict[str, int], problems: Problems) -> None:
+    try:
+        document = json.loads(line)
+        data = document["groundTruthData"]
+        event_id = str(document["eventMetadata"]["eventId"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        problems.add("ground truth line without groundTruthData.data and eventMetadata.eventId", line)
+        return
+    text = data.get("data")
+    if (data.get("encoding") or "").upper() == "BASE64":
+        try:
+            text = base64.b64decode(text or "", validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            text = None
+    label = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(text).strip().lower())
+    if label is None:
+        problems.add("ground truth label that is not 0/1", line)
+        return
+    labels[event_id] = label
+
+
+@dataclass
+class Merged:
+    """Matched predictions: labels and scores side by side, and how many of the window's records matched."""
+
+    labels: np.ndarray
+    scores: np.ndarray
+    records: int
+
+    @property
+    def join_rate(self) -> float:
+        return len(self.labels) / self.records if self.records else math.nan
+
+
+def merge(predictions: Predictions, labels: dict[str, int]) -> Merged:
+    """Inner join on the capture's join id (inferenceId, else eventId) = the label's eventId."""
+    matched = [(labels[key], score) for key, score in predictions.scores.items() if key in labels]
+    return Merged(np.array([pair[0] for pair in matched], dtype=np.int64),
+                  np.array([pair[1] for pair in matched], dtype=np.float64), predictions.records)

@@ -1,0 +1,151 @@
+"""Where the analyzer reads from: a local path or an s3:// URI, for JSON documents and hour-foldered JSON lines.
+
+SageMaker writes Data Capture to ``<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl`` and ground truth to
+``<prefix>/yyyy/mm/dd/hh/<file>.jsonl`` (AWS docs: model-monitor-data-capture-endpoint,
+model-monitor-model-quality-merge). Both are listed here as (hour, location) pairs; lines are streamed, never held.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from pipelines import aws
+from pipelines.errors import UsageError
+from utils import S3UriError, parse_s3_uri
+
+HOUR_RE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+\.jsonl$")
+
+
+@dataclass(frozen=True)
+class HourFile:
+    """One JSON lines file and the hour folder it sits in (UTC); ``owner`` is the path above yyyy (endpoint/variant)."""
+
+    location: str
+    hour: datetime
+    owner: str
+
+
+class Reader:
+    """Reads local files and S3 objects; builds its S3 client only when an s3:// location is used."""
+
+    def __init__(self, s3: Any = None) -> None:
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = aws.make_client(aws.make_session(), "s3")
+        return self._s3
+
+    def read_json(self, location: str, what: str) -> Any:
+        """A JSON document; UsageError naming ``what`` and the location when it is missing or not JSON."""
+        try:
+            body = self._read_bytes(location)
+        except FileNotFoundError:
+            raise UsageError(f"{what} {location} does not exist; pass an existing file or s3:// URI") from None
+        except IsADirectoryError:
+            raise UsageError(f"{what} {location} is a directory; pass the JSON file itself") from None
+        try:
+            return json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise UsageError(f"{what} {location} is not JSON") from None
+
+    def _read_bytes(self, location: str) -> bytes:
+        if not location.startswith("s3://"):
+            return Path(location).read_bytes()
+        bucket, key = _bucket_key(location)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(location) from None
+            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
+        except BotoCoreError as exc:
+            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
+
+    def hour_files(self, root: str) -> list[HourFile]:
+        """Every ``.../yyyy/mm/dd/hh/*.jsonl`` under ``root``, sorted by hour then location."""
+        locations = self._list_s3(root) if root.startswith("s3://") else self._list_local(root)
+        found = []
+        for location in locations:
+            match = HOUR_RE.search(location)
+            if match:
+                year, month, day, hour = (int(part) for part in match.groups())
+                try:
+                    when = datetime(year, month, day, hour, tzinfo=timezone.utc)
+                except ValueError:
+                    continue
+                found.append(HourFile(location, when, location[:match.start()].rstrip("/")))
+        return sorted(found, key=lambda item: (item.hour, item.location))
+
+    def _list_local(self, root: str) -> list[str]:
+        if not os.path.isdir(root):
+            raise UsageError(f"{root} is not a directory; pass the Data Capture or ground truth folder (or s3:// "
+                             "prefix)")
+        return [str(Path(folder) / name) for folder, _, names in os.walk(root) for name in names]
+
+    def _list_s3(self, root: str) -> list[str]:
+        bucket, prefix = _bucket_key(root, key_required=False)
+        prefix = prefix.rstrip("/") + "/" if prefix else ""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        found = []
+        try:
+            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                found.extend(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
+        except (BotoCoreError, ClientError) as exc:
+            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2", resource=root) from exc
+        return found
+
+    def lines(self, location: str) -> Iterator[str]:
+        """The file's lines as text."""
+        for chunk in self.line_chunks(location):
+            yield from chunk
+
+    def line_chunks(self, location: str, chunk_bytes: int = 1 << 22) -> Iterator[list[str]]:
+        """The file's lines in lists of about ``chunk_bytes`` (streamed; memory stays bounded)."""
+        if not location.startswith("s3://"):
+            with open(location, encoding="utf-8", errors="replace") as handle:
+                while chunk := handle.readlines(chunk_bytes):
+                    yield chunk
+            return
+        bucket, key = _bucket_key(location)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+            chunk: list[str] = []
+            for raw in body.iter_lines(chunk_size=1 << 20):
+                chunk.append(raw.decode("utf-8", errors="replace"))
+                if len(chunk) >= 10_000:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+        except (BotoCoreError, ClientError) as exc:
+            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
+
+
+def _bucket_key(uri: str, key_required: bool = True) -> tuple[str, str]:
+    try:
+        return parse_s3_uri(uri, key_required=key_required)
+    except S3UriError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_time(text: str, flag: str) -> datetime:
+    """An ISO-8601 time as UTC; tolerates the spaces AWS's own contract example has ("2019-12-01T16: 20: 00Z")."""
+    cleaned = text.replace(" ", "").replace("Z", "+00:00")
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise UsageError(f"{flag} '{text}' is not an ISO-8601 time (e.g. 2026-11-28T10:00:00Z)") from None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -1,0 +1,134 @@
+"""The analyzer as a custom Model Monitor container: the entrypoint in a subprocess with the contract's environment
+and directory layout (AWS docs model-monitor-byoc-contract-inputs / -outputs / -cloudwatch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.analyze_support import make_case, read
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _container(tmp_path: Path, drift: dict[int, float] | None, **overrides: str) -> tuple[subprocess.CompletedProcess,
+                                                                                          Path]:
+    """Lay out /opt/ml as a monitoring execution sees it, then run the entrypoint as the image would."""
+    case = make_case(tmp_path / "src", n=3000, drift=drift)
+    opt_ml = tmp_path / "opt" / "ml"
+    endpoint_data = opt_ml / "processing" / "input" / "endpoint"
+    shutil.copytree(case.capture, endpoint_data)
+    baseline = opt_ml / "processing" / "baseline"
+    baseline.mkdir(parents=True)
+    shutil.copy(case.statistics, baseline / "statistics.json")
+    shutil.copy(case.constraints, baseline / "constraints.json")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "ANALYZER_OPT_ML": str(opt_ml),
+           # the contract's example, spaces in the times included ("2019-12-01T16: 20: 00Z")
+           "dataset_format": '{"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput","endpointOutput"]}}',
+           "dataset_source": str(endpoint_data), "output_path": str(opt_ml / "processing" / "resultdata"),
+           "start_time": "2026-11-27T00: 00: 00Z", "end_time": "2026-11-27T01: 00: 00Z",
+           "publish_cloudwatch_metrics": "Enabled", "sagemaker_endpoint_name": "fraud-detect-prod",
+           "sagemaker_monitoring_schedule_name": "fraud-detect-prod-data-quality",
+           "baseline_statistics": str(baseline / "statistics.json"),
+           "baseline_constraints": str(baseline / "constraints.json")}
+    env.update(overrides)
+    env = {key: value for key, value in env.items() if value}
+    done = subprocess.run([sys.executable, "-m", "pipelines.analyze.container"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    return done, opt_ml
+
+
+def test_violations_give_completed_with_violations_three_files_and_metric_records(tmp_path):
+    done, opt_ml = _container(tmp_path, drift={2: 1.0})
+    assert done.returncode == 0, done.stderr
+    assert (opt_ml / "output" / "message").read_text() == "CompletedWithViolations: 1 violation(s)"
+    result = opt_ml / "processing" / "resultdata"
+    assert sorted(p.name for p in result.iterdir()) == ["constraint_violations.json", "constraints.json",
+                                                       "statistics.json"]
+    assert [v["feature_name"] for v in read(result / "constraint_violations.json")["violations"]] == ["card_present"]
+    assert read(result / "statistics.json")["dataset"] == {"item_count": 3000}
+    records = [json.loads(line) for line in
+               (opt_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()]
+    names = [record["MetricName"] for record in records]
+    assert names[:3] == ["feature_data_transaction_amount", "feature_non_null_transaction_amount",
+                         "feature_baseline_drift_transaction_amount"]
+    assert len(names) == 12
+    drift = next(r for r in records if r["MetricName"] == "feature_baseline_drift_card_present")
+    assert set(drift) == {"MetricName", "Timestamp", "Dimensions", "Value"}
+    assert drift["Timestamp"] == "2026-11-27T01:00:00Z"
+    assert drift["Dimensions"] == [{"Name": "Endpoint", "Value": "fraud-detect-prod"},
+                                   {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-data-quality"}]
+    assert set(records[0]["StatisticValues"]) == {"SampleCount", "Sum", "Minimum", "Maximum"}
+
+
+def test_a_clean_window_completes_and_metrics_stay_off_unless_enabled(tmp_path):
+    done, opt_ml = _container(tmp_path, drift=None, publish_cloudwatch_metrics="Disabled")
+    assert done.returncode == 0, done.stderr
+    assert (opt_ml / "output" / "message").read_text() == "Completed: no violations"
+    assert not (opt_ml / "output" / "metrics").exists()
+
+
+def test_a_missing_baseline_fails_the_job_with_a_one_line_reason(tmp_path):
+    done, opt_ml = _container(tmp_path, drift=None, baseline_statistics="")
+    assert done.returncode == 2
+    reason = ("environment variable baseline_statistics is not set; Model Monitor sets it for a monitoring execution "
+              "(see docs/analyzer.md to run the container by hand)")
+    assert (opt_ml / "output" / "failure").read_text() == reason
+    assert done.stderr == f"error: {reason}\n"
+    assert not (opt_ml / "output" / "message").exists()
+    assert not (opt_ml / "processing" / "resultdata").exists()
+
+
+def test_the_image_installs_everything_the_entrypoint_imports(tmp_path):
+    """requirements-analyzer.txt (boto3 pins + numpy) and the COPYed files cover the entrypoint's imports."""
+    from tests.test_imports import BOTO_STACK
+
+    code = ("import json, sys\nimport pipelines.analyze.container, pipelines.analyze.commands\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)},
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True)
+    roots = {name.split(".")[0] for name in json.loads(done.stdout)}
+    outside = {root for root in roots if root not in sys.stdlib_module_names and not root.startswith("_")}
+    assert outside - {"pipelines", "utils", "numpy"} - BOTO_STACK == set()
+    dockerfile = (REPO / "docker" / "analyzer.Dockerfile").read_text()
+    assert "COPY utils.py ./" in dockerfile and "COPY pipelines/ ./pipelines/" in dockerfile
+    assert "numpy==" in (REPO / "requirements-analyzer.txt").read_text()
+
+
+def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibration(tmp_path):
+    """analyzer_command=estimate with labels that have arrived (ground_truth may be a local path or s3:// prefix)."""
+    from datetime import timedelta
+
+    from bench.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
+
+    opt_ml = tmp_path / "opt" / "ml"
+    endpoint_data = opt_ml / "processing" / "input" / "endpoint"
+    data = traffic(8000, 2, seed=4, miscalibrate=0.5)
+    ids = write_captures(endpoint_data, data, start_of_day())
+    write_ground_truth(tmp_path / "labels", ids[:4000], data.labels[:4000], start_of_day() + timedelta(days=1))
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "ANALYZER_OPT_ML": str(opt_ml),
+           "analyzer_command": "estimate", "threshold": "0.5", "ground_truth": str(tmp_path / "labels"),
+           "dataset_source": str(endpoint_data), "output_path": str(opt_ml / "processing" / "output"),
+           "start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T01:00:00Z",
+           "publish_cloudwatch_metrics": "Enabled", "sagemaker_endpoint_name": "fraud-detect-prod",
+           "sagemaker_monitoring_schedule_name": "fraud-detect-prod-estimate"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.analyze.container"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (opt_ml / "output" / "message").read_text() == \
+        "CompletedWithViolations: 0 violation(s); calibration assumption fails"
+    statistics = read(opt_ml / "processing" / "output" / "statistics.json")
+    assert statistics["estimate"]["window"] == {"start": "2026-11-27T00:00:00Z", "end": "2026-11-27T01:00:00Z"}
+    assert statistics["dataset"]["item_count"] == 8000  # 0.36 s apart: all inside the one-hour window
+    records = [json.loads(line) for line in
+               (opt_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()]
+    assert [record["MetricName"] for record in records] == ["estimated_recall", "estimated_precision",
+                                                            "estimated_f1"]
+    assert records[0]["Dimensions"][1] == {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-estimate"}
