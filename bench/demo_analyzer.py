@@ -1,9 +1,10 @@
 """Analyzer part of `make demo` (run by bench/demo.py with the emulator's environment): our own Model Monitor
 checks on seeded captures, with the registry's baselines, and fraud recall estimated before the labels arrive.
 
-Seeds (bench/seed_captures.py): 20,000 prod captures over two hours in S3 (SageMaker's layout), their features drawn
-from the registry's data quality baseline with one feature shifted by one standard deviation, calibrated fraud
-scores, and labels for 60% of the records filed two days later (the rest are still late).
+Seeds (bench/seed_captures.py): 20,000 prod captures over two hours in S3 (SageMaker's layout), their CSV inputs
+drawn by ``fraud_rows``, the generator the registry's data quality baseline was profiled from
+(tests/fixtures/sdk/generate_data_quality.py), with transaction_amount shifted by the baseline's standard
+deviation; calibrated fraud scores, and labels for 60% of the records filed two days later (the rest are late).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from bench.seed import GROUP, OUTPUTS_BUCKET  # noqa: E402
-from bench.seed_captures import start_of_day, traffic, write_captures, write_ground_truth  # noqa: E402
+from bench.seed_captures import fraud_rows, start_of_day, traffic, write_captures, write_ground_truth  # noqa: E402
 
-RECORDS, LABELLED, DRIFTED = 20_000, 0.6, 0
+RECORDS, LABELLED, DRIFTED = 20_000, 0.6, 0  # DRIFTED: transaction_amount, the feature fraud_rows shifts
 PREFIX = f"s3://{OUTPUTS_BUCKET}/analyzer-demo"
 
 
@@ -44,31 +45,12 @@ def registry_documents(sm: Any, s3: Any) -> dict[str, tuple[str, Any]]:
     return {path: (found[path].uri, load_baseline(objects, found[path], kind)) for path, kind in kinds.items()}
 
 
-def features_like(statistics: dict[str, Any], n: int, seed: int) -> np.ndarray:
-    """Rows drawn from the baseline: by inverse CDF of its KLL sketch when it has one, else N(mean, std_dev)."""
-    from pipelines.analyze.kll import KLL
-
-    rng = np.random.default_rng(seed)
-    columns = []
-    for feature in statistics["features"]:
-        numbers = feature.get("numerical_statistics") or {}
-        sketch = (numbers.get("distribution") or {}).get("kll", {}).get("sketch")
-        if sketch:
-            items, ranks = KLL.from_json(sketch).rank_table()
-            columns.append(items[np.searchsorted(ranks, rng.random(n) * ranks[-1])])
-        else:
-            values = rng.normal(numbers.get("mean", 0.0), numbers.get("std_dev", 1.0) or 1.0, n)
-            columns.append(np.clip(values, numbers.get("min", -np.inf), numbers.get("max", np.inf)))
-    return np.round(np.column_stack(columns), 2)
-
-
 def seed_s3(s3: Any, statistics: dict[str, Any], work: Path) -> Any:
     """Captures and late labels, written in SageMaker's layout, uploaded under PREFIX."""
-    data = traffic(RECORDS, len(statistics["features"]), seed=13, high_risk=0.012)
-    data.features = features_like(statistics, RECORDS, seed=14)
-    std = statistics["features"][DRIFTED].get("numerical_statistics", {}).get("std_dev") or 1.0
-    data.features[:, DRIFTED] = np.round(data.features[:, DRIFTED] + std, 2)
-    ids = write_captures(work / "data-capture", data, start_of_day(), seconds_apart=0.36)
+    data = traffic(RECORDS, 1, seed=13, high_risk=0.012)  # scores and labels; the inputs are fraud_rows
+    std = statistics["features"][DRIFTED]["numerical_statistics"]["std_dev"]
+    rows = fraud_rows(RECORDS, seed=14, amount_shift=std)
+    ids = write_captures(work / "data-capture", data, start_of_day(), seconds_apart=0.36, rows=rows)
     labelled = int(RECORDS * LABELLED)
     write_ground_truth(work / "ground-truth", ids[:labelled], data.labels[:labelled],
                        start_of_day() + timedelta(days=2))

@@ -26,6 +26,29 @@ FEATURE_NAMES = ["transaction_amount", "merchant_category", "card_present", "cus
                  "txn_count_24h"]
 
 
+# The fraud features as the endpoint receives them: (name, Deequ/Model Monitor type). The registry's data quality
+# baseline (tests/fixtures/sdk/generate_data_quality.py) and the demo's captures are both drawn by fraud_rows, so a
+# window without drift matches the baseline and a shifted amount is the only difference.
+FRAUD_FEATURES = [("transaction_amount", "Fractional"), ("merchant_category", "String"), ("card_present", "Integral"),
+                  ("customer_age_band", "Integral"), ("hour_of_day", "Integral"), ("txn_count_24h", "Integral")]
+MERCHANT_CATEGORIES = {"grocery": 0.42, "online": 0.30, "travel": 0.18, "fuel": 0.10}
+AGE_BANDS = [0.12, 0.24, 0.22, 0.18, 0.14, 0.10]  # bands 1..6
+HOURS = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 6, 6, 6, 7, 7, 6, 5, 4, 3, 2], dtype=float)  # daily profile
+
+
+def fraud_rows(n: int, *, seed: int, amount_shift: float = 0.0) -> list[str]:
+    """``n`` CSV rows of FRAUD_FEATURES: amount lognormal (median ~37, two decimals, plus ``amount_shift``),
+    merchant category a word, the rest integers (card present 0/1, age band 1-6, hour 0-23, transactions in the last
+    24 hours Poisson(2.4)), each written as its Deequ type reads (``12.50`` Fractional, ``3`` Integral)."""
+    rng = np.random.default_rng(seed)
+    amount = np.round(rng.lognormal(3.6, 0.8, n) + amount_shift, 2)
+    category = rng.choice(list(MERCHANT_CATEGORIES), n, p=list(MERCHANT_CATEGORIES.values()))
+    integers = np.column_stack([(rng.random(n) < 0.62).astype(int), rng.choice(6, n, p=AGE_BANDS) + 1,
+                                rng.choice(24, n, p=HOURS / HOURS.sum()), rng.poisson(2.4, n)])
+    return [f"{a:.2f},{c},{i[0]},{i[1]},{i[2]},{i[3]}" for a, c, i in zip(amount, category, integers.tolist(),
+                                                                         strict=True)]
+
+
 def feature_names(count: int) -> list[str]:
     """The seed's six fraud features, then f6, f7, ... up to ``count``."""
     return (FEATURE_NAMES + [f"f{i}" for i in range(len(FEATURE_NAMES), count)])[:count]
@@ -78,8 +101,9 @@ def capture_line(row_csv: str, score: float, event_id: str, when: datetime, infe
 
 def write_captures(root: Path, data: Traffic, start: datetime, *, endpoint: str = "fraud-detect-prod",
                    variant: str = "AllTraffic", per_file: int = 50_000, seconds_apart: float = 0.36,
-                   inference_ids: bool = True, id_prefix: str = "txn") -> list[str]:
-    """Write the traffic as capture files (hour folders by inference time); the join ids, in order."""
+                   inference_ids: bool = True, id_prefix: str = "txn", rows: list[str] | None = None) -> list[str]:
+    """Write the traffic as capture files (hour folders by inference time); the join ids, in order. ``rows``: the
+    CSV inputs as sent (e.g. fraud_rows), instead of the numeric ``data.features``."""
     ids, handle, current_key, written = [], None, None, 0
     try:
         for index, (row, score) in enumerate(zip(data.features, data.scores, strict=True)):
@@ -95,8 +119,8 @@ def write_captures(root: Path, data: Traffic, start: datetime, *, endpoint: str 
                 current_key, written = (folder, 0), 0
             event_id = str(uuid.UUID(int=(1 << 64) + index))
             inference_id = f"{id_prefix}-{index:08d}" if inference_ids else None
-            handle.write(capture_line(",".join(f"{v:.2f}" for v in row), float(score), event_id, when, inference_id)
-                         + "\n")
+            row_csv = rows[index] if rows is not None else ",".join(f"{v:.2f}" for v in row)
+            handle.write(capture_line(row_csv, float(score), event_id, when, inference_id) + "\n")
             written += 1
             ids.append(inference_id or event_id)
     finally:
