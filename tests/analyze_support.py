@@ -76,4 +76,13 @@ def read(path: Path) -> Any:
     return json.loads(path.read_text())
 
 
-__all__ = ["Case", "FIXTURES", "append_lines", "csv_capture", "make_case", "read", "run_cli", "start_of_day"]
+def structure(value: Any) -> Any:
+    """Key structure of a JSON value (leaf values dropped, first list item only)."""
+    if isinstance(value, dict):
+        return {key: structure(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [structure(value[0])] if value else []
+    return None
+
+
+__all__ = ["Case", "FIXTURES", "append_lines", "csv_capture", "make_case", "read", "run_cli", "start_of_day", "structure"]

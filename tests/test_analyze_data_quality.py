@@ -13,16 +13,7 @@ import pytest
 from pipelines.analyze import checks, kll
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
-from tests.analyze_support import FIXTURES, append_lines, csv_capture, make_case, read, run_cli
-
-
-def _structure(value):
-    """Key structure of a JSON value (leaf values dropped, first list item only)."""
-    if isinstance(value, dict):
-        return {key: _structure(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_structure(value[0])] if value else []
-    return None
+from tests.analyze_support import FIXTURES, append_lines, csv_capture, make_case, read, run_cli, structure
 
 
 def test_clean_window_has_no_violation_and_writes_both_files(tmp_path, capsys):
@@ -37,17 +28,17 @@ def test_clean_window_has_no_violation_and_writes_both_files(tmp_path, capsys):
                                                            "card_present", "customer_age_band"]
 
 
-def test_statistics_and_violations_have_the_aws_documented_structure(tmp_path, capsys):
+def test_statistics_and_violations_have_the_aws_documentedstructure(tmp_path, capsys):
     schemas = read(FIXTURES / "aws-doc-schemas.json")
     case = make_case(tmp_path, drift={1: 1.0})
     assert run_cli(case.dq_args(), capsys)[0] == 3
     statistics = read(case.output / "statistics.json")
-    assert _structure(statistics["dataset"]) == _structure(schemas["statistics"]["dataset"])
-    assert _structure(statistics["features"][0]) == _structure(schemas["statistics"]["numerical_feature"])
+    assert structure(statistics["dataset"]) == structure(schemas["statistics"]["dataset"])
+    assert structure(statistics["features"][0]) == structure(schemas["statistics"]["numerical_feature"])
     violations = read(case.output / "constraint_violations.json")
-    assert _structure(violations) == _structure(schemas["violations"])
+    assert structure(violations) == structure(schemas["violations"])
     sdk = read(FIXTURES / "sdk" / "constraint_violations.json")
-    assert _structure(violations) == _structure(sdk)
+    assert structure(violations) == structure(sdk)
 
 
 def test_drift_violation_is_worded_and_computed_as_deequ_robust_linf(tmp_path, capsys):
