@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from bench.seed import ARTIFACTS_BUCKET, GROUP
-from reliability_support import (  # noqa: F401 - fixtures
-    EMPTY_GROUP, TEMPLATE, UNAPPROVED_GROUP, Workspace, calls, registry, s3_state, world, ws,
-)
+from devtools.seed import ARTIFACTS_BUCKET, GROUP
+from tests.support.reliability import EMPTY_GROUP, TEMPLATE, UNAPPROVED_GROUP, Workspace, s3_state
 
 STAGING, PROD = "staging", "prod"
 DELETE = object()
@@ -585,7 +583,7 @@ def test_a_monitor_off_by_the_template_default_is_not_blamed_on_the_stage_file(r
 
 def _model_quality_recall_threshold(body: bytes):
     """Replace the registry's model quality constraints (and drop their digest, as a hand-edited file has none)."""
-    from bench.seed import ARTIFACTS_BUCKET
+    from devtools.seed import ARTIFACTS_BUCKET
 
     key = "model-build/v3/baselines/model-quality/constraints.json"
 
@@ -623,7 +621,7 @@ def test_a_non_finite_registry_threshold_is_a_note_naming_the_registry_file(regi
 # The day-2 tools (issue 11): python -m pipelines.ground_truth and python -m pipelines.report, with the same
 # guarantees: exit code, exact last stderr line (argparse's usage lines come before it), nothing written locally or
 # in S3. The stage parameter files are in the working directory, as CodeBuild leaves them.
-from bench.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
+from devtools.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
 
 GT = "ground_truth"
 REPORT = "report"
@@ -763,7 +761,7 @@ TOOL_CASES = [
 
 @pytest.mark.parametrize("case", TOOL_CASES, ids=[case.id for case in TOOL_CASES])
 def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
-    from reliability_support import Fault
+    from tests.support.reliability import Fault
 
     monkeypatch.chdir(ws.root)
     files = {"labels.csv": LABELS_CSV, "staging-config-export.json": EXPORT, **case.files}
@@ -794,7 +792,7 @@ def test_issue_11_adds_at_least_thirty_cases():
 
 def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_report(registry, ws, calls, monkeypatch):
     """A violations file is written by a container: its text must not drive the terminal or forge report lines."""
-    from reliability_support import Fault
+    from tests.support.reliability import Fault
 
     monkeypatch.chdir(ws.root)
     (ws.root / "staging-config-export.json").write_bytes(EXPORT)

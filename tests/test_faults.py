@@ -10,9 +10,7 @@ import os
 import pytest
 
 from pipelines.aws import MAX_ATTEMPTS
-from reliability_support import (  # noqa: F401 - fixtures
-    UNAPPROVED_GROUP, Fault, calls, complete_derived_files, registry, s3_state, world, ws,
-)
+from tests.support.reliability import UNAPPROVED_GROUP, Fault, complete_derived_files, s3_state
 
 ARTIFACTS = "s3://sagemaker-project-p-abc123/model-build/v3/baselines"
 GROUP = "fraud-detect-p-abc123"

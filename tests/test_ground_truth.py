@@ -7,7 +7,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
+import pytest
+
+from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
 from pipelines.errors import MonitorError
 
@@ -533,6 +535,7 @@ def test_unmatched_examples_are_the_smallest_ids_in_python_string_order(s3, tmp_
     assert sorted(["z-1", "é-1", "Z-1", "a-1", "\U0001f600-1", "b-1"])[:3] == ["Z-1", "a-1", "b-1"]
 
 
+@pytest.mark.slow
 def test_validation_memory_does_not_grow_with_the_number_of_ids(tmp_path):
     import tracemalloc
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
+from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import report
 from pipelines.monitors import MONITORS
 from tests.fixtures.violations.seed import fixture_bytes, seed_violations

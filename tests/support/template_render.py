@@ -25,7 +25,7 @@ from botocore.validate import ParamValidator
 from cloud_radar.cf.unit import Template
 from cloud_radar.cf.unit._template import validate_parameter_constraints
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "model-monitor-template.yml"
 
 BUCKET = "s3://fraud-monitor-outputs-123456789012"

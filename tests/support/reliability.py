@@ -9,7 +9,6 @@ logic, parsers and our error wording all run exactly as they would against AWS.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "model-monitor-template.yml"
 STAGES = ("staging", "prod")
 
@@ -279,40 +278,6 @@ class CallLog:
         return error_response(request, service, status, s3_code if service == "s3" else sm_code, message)
 
 
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
-    """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
-    from botocore.retries import standard
-
-    from pipelines import aws
-
-    log = CallLog()
-    original = aws.make_client
-    monkeypatch.setattr(aws, "make_client", lambda session, service: log.install(original(session, service)))
-    # botocore's standard mode sleeps up to 20 s between attempts: keep the retry logic, drop the waiting
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
-    return log
-
-
-# ------------------------------------------------------------------------------------------------------ fixtures
-@pytest.fixture
-def moto_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    """(sagemaker, s3) on moto's in-process AWS, with the environment CodeBuild gives the CLI."""
-    import boto3
-    from moto import mock_aws
-
-    from bench.seed import cli_env
-
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    for key, value in cli_env().items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
-
-
 @dataclass
 class World:
     """One moto AWS per test module, seeded once: the fraud registry (v1 Approved, v2 Rejected, v3 Approved,
@@ -339,43 +304,6 @@ UNAPPROVED_GROUP = "fraud-unapproved"  # 1 Rejected, 2 PendingManualApproval
 EMPTY_GROUP = "fraud-empty"  # exists, no versions
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    import boto3
-    from moto import mock_aws
-
-    from bench.seed import _inference, cli_env, seed
-
-    with pytest.MonkeyPatch.context() as patch:
-        for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-            patch.delenv(key, raising=False)
-        for key, value in cli_env().items():
-            patch.setenv(key, value)
-        with mock_aws():
-            sm, s3 = boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
-            seeded = seed(sm, s3)
-            for group, statuses in ((UNAPPROVED_GROUP, ["Rejected", "PendingManualApproval", "PendingManualApproval"]),
-                                    (EMPTY_GROUP, [])):
-                sm.create_model_package_group(ModelPackageGroupName=group)
-                for status in statuses:
-                    sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus=status,
-                                            InferenceSpecification=_inference())
-            pristine = s3_state(s3)
-            yield World(sm=sm, s3=s3, seeded=seeded, pristine=pristine,
-                        bodies={uri: s3_body(s3, uri) for uri in pristine})
-
-
-@pytest.fixture
-def registry(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The module's seeded world, with S3 put back after the test."""
-    from bench.seed import cli_env
-
-    for key, value in cli_env().items():
-        monkeypatch.setenv(key, value)
-    yield world
-    world.restore_s3()
-
-
 _LOADERS: dict[Any, Any] = {}
 
 
@@ -392,12 +320,3 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
         return _LOADERS[search_path_string]
 
     monkeypatch.setattr(botocore.session, "create_loader", create_loader)
-
-
-@pytest.fixture
-def ws(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A workspace in a temp dir, which is also the working directory (nothing can land in the repo)."""
-    share_service_models(monkeypatch)
-    workspace = make_workspace(tmp_path, capsys)
-    monkeypatch.chdir(workspace.root)
-    return workspace
