@@ -508,26 +508,18 @@ def list_keys(s3: "S3Client", bucket: str, prefix: str, *, delimiter: str | None
     kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
     if delimiter:
         kwargs["Delimiter"] = delimiter
-    while True:
-        page = aws.call(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs)
+    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs):
         yield from (page.get("CommonPrefixes", []) if delimiter else page.get("Contents", []))
-        if not page.get("IsTruncated"):
-            return
-        kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
 def iter_s3_json_lines(s3: "S3Client", bucket: str, key: str) -> Iterator[Any]:
     """Parsed JSON per non-empty line of an S3 object, streamed; unparseable lines yield None."""
-    body = aws.call(s3, "GetObject", s3_uri(bucket, key), Bucket=bucket, Key=key)["Body"]
-    try:
-        for raw in body.iter_lines():
-            if raw.strip():
-                try:
-                    yield json_loads(raw)
-                except ValueError:
-                    yield None
-    finally:
-        body.close()
+    for raw in aws.iter_object_lines(s3, bucket, key):
+        if raw.strip():
+            try:
+                yield json_loads(raw)
+            except ValueError:
+                yield None
 
 
 def existing_labels(s3: "S3Client", bucket: str, key: str) -> Iterator[tuple[str, str]]:
@@ -639,7 +631,7 @@ def remove_records(s3: "S3Client | None", bucket: str, key: str, ids: set[str], 
     The kept lines are copied byte for byte; the new object is content-addressed like every other, written before
     the old one is deleted.
     """
-    body = aws.call(s3, "GetObject", s3_uri(bucket, key), Bucket=bucket, Key=key)["Body"].read()
+    body = aws.read_object(s3, bucket, key)
     kept = [line for line in body.decode("utf-8").splitlines(keepends=True)
             if line.strip() and _record_id(line) not in ids]
     new_key = None

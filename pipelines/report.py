@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
 from pipelines.errors import (
-    EXIT_NOTHING_READ, EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded,
+    EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded,
 )
 from pipelines.monitors import MONITORS, Monitor, schedule_name
 from utils import (
@@ -144,15 +144,13 @@ def missing_parameter(name: str, source: str, fix: str) -> ConfigError:
 
 def short_reason(exc: MonitorError, operation: str) -> str:
     """A short, single-line reason for a failed call (HTML error pages reduced to their title)."""
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        code = str(error.get("Code", "")) or "Unknown"
-        message = str(error.get("Message", "")).strip()
+    if isinstance(exc, AwsError) and exc.code:  # AWS answered (the code is empty when no answer came back)
+        code = exc.code
+        message = exc.detail.strip()
         title = re.search(r"<title>(.*?)</title>", message, re.S | re.I)
         if title or message.startswith("<"):
             message = title.group(1).strip() if title else ""
-            status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or code)
+            status = str(exc.status or code)
             text = message if message.startswith(status) else f"{status} {message}".rstrip()
             return f"{operation} failed: HTTP {text}"
         if code in ("AccessDenied", "AccessDeniedException"):
@@ -164,9 +162,8 @@ def short_reason(exc: MonitorError, operation: str) -> str:
 
 def _server_side(exc: MonitorError) -> bool:
     """True when retrying other schedules is pointless: 5xx after retries, or no connection at all."""
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, dict):
-        return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0) >= 500
+    if isinstance(exc, AwsError) and exc.code:
+        return exc.status >= 500
     return not isinstance(exc, NotFoundError)
 
 
@@ -221,7 +218,7 @@ def violation_name(entry: dict[str, Any]) -> str:
 def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
     """Parse one constraint_violations.json; sorted for stable output."""
     bucket, key = parse_s3_uri(uri)
-    body = aws.call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"].read()
+    body = aws.read_object(s3, bucket, key)
     text = decode_utf8(body, uri, MonitorError, bom=True)
     try:
         data = json_loads(text)
@@ -238,18 +235,13 @@ def newest_violations_uri(s3: "S3Client", output_uri: str) -> str | None:
     """The newest constraint_violations.json under a monitor's output URI (by LastModified, then key)."""
     bucket, prefix = parse_s3_uri(output_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
     best: tuple[Any, str] | None = None
-    while True:
-        page = aws.call(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs)
+    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
                 candidate = (obj["LastModified"], obj["Key"])
                 if best is None or candidate > best:
                     best = candidate
-        if not page.get("IsTruncated"):
-            break
-        kwargs["ContinuationToken"] = page["NextContinuationToken"]
     return s3_uri(bucket, best[1]) if best else None
 
 

@@ -124,17 +124,22 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.Monke
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
-    """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's standard mode sleeps up to 20 s between attempts (so do pipelines.aws's body-read retries, with
+    its backoff): keep the retry logic, drop the waiting."""
     from botocore.retries import standard
 
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch, no_backoff: None) -> CallLog:
+    """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
     from pipelines import aws
 
     log = CallLog()
     original = aws.make_client
     monkeypatch.setattr(aws, "make_client", lambda session, service: log.install(original(session, service)))
-    # botocore's standard mode sleeps up to 20 s between attempts: keep the retry logic, drop the waiting
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
     return log
 
 

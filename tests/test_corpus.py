@@ -465,7 +465,7 @@ CASES = [
     Case("project-tag-with-empty-value", argv=("--sagemaker-project-arn",
                                                 "arn:aws:sagemaker:us-east-1:123456789012:project/fraud-detect"),
          setup=lambda registry, ws, mp: mp.setattr(  # moto has no ListTags for projects; SageMaker allows ""
-             "pipelines.run._project_tags", lambda sm, arn: {"owner": ""}),
+             "pipelines.run.project_tags", lambda sm, arn: {"owner": ""}),
          error="error: staging: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a "
                "value or remove it\n"
                "error: prod: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a value or "
@@ -867,13 +867,14 @@ def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, call
     monkeypatch.chdir(ws.root)
     (ws.root / "labels.csv").write_bytes(LABELS_CSV)
     (ws.root / "staging-config-export.json").write_bytes(EXPORT)
-    real = aws.call
+    def stopped(real):
+        def request(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
+            os.kill(os.getpid(), signal.SIGTERM)
+            return real(client, operation, *args, **kwargs)
+        return request
 
-    def call(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
-        os.kill(os.getpid(), signal.SIGTERM)
-        return real(client, operation, *args, **kwargs)
-
-    monkeypatch.setattr(aws, "call", call)
+    monkeypatch.setattr(aws, "call", stopped(aws.call))
+    monkeypatch.setattr(aws, "paginate", stopped(aws.paginate))  # listings are AWS calls too
     before_files, before_s3 = ws.files(), s3_state(registry.s3)
     result = ws.run_module(tool, argv)
     assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from pipelines.aws import MAX_ATTEMPTS
-from tests.support.reliability import UNAPPROVED_GROUP, Fault, complete_derived_files, s3_state
+from tests.support.reliability import UNAPPROVED_GROUP, Fault, broken_bodies, complete_derived_files, s3_state
 
 ARTIFACTS = "s3://sagemaker-project-p-abc123/model-build/v3/baselines"
 GROUP = "fraud-detect-p-abc123"
@@ -122,6 +122,27 @@ def test_a_fault_that_outlasts_the_retry_budget_fails_after_exactly_max_attempts
     assert calls.count(operation, attempts=True) == MAX_ATTEMPTS
     assert calls.count(operation) == 1
     assert_unchanged(ws, before_files, registry, before_s3)
+
+
+# ------------------------------------------------------------------- transient: an S3 body that breaks mid-read
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_a_baseline_body_that_breaks_while_being_read_is_read_again_with_the_same_output(registry, ws, calls, fault):
+    ws.run("--dry-run")
+    reference = ws.run("--dry-run")  # the second run: what a rerun prints ("6 unchanged")
+    calls.calls.clear()
+    calls.edits["s3.GetObject"] = broken_bodies(MAX_ATTEMPTS - 1, fault, good=10)
+    result = ws.run("--dry-run")
+    assert (result.code, result.out, result.err) == (reference.code, reference.out, reference.err)
+    assert calls.count("s3.GetObject") == 9 + MAX_ATTEMPTS - 1  # the nine baseline objects read once, plus retries
+
+
+def test_a_baseline_body_that_always_times_out_says_after_max_attempts_after_exactly_that_many(registry, ws, calls):
+    calls.edits["s3.GetObject"] = broken_bodies(99, "read-timeout", good=10)
+    result = ws.run()
+    assert (result.code, result.out, result.err) == (
+        1, "", f"error: could not reach AWS for s3:GetObject on {ARTIFACTS}/data-quality/statistics.json after "
+               f"{MAX_ATTEMPTS} attempts (ReadTimeoutError); check the network or AWS_ENDPOINT_URL and rerun\n")
+    assert calls.count("s3.GetObject") == MAX_ATTEMPTS
 
 
 # --------------------------------------------------------------------------------------- permanent: one line

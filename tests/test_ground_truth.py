@@ -12,6 +12,7 @@ import pytest
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
 from pipelines.errors import MonitorError
+from tests.support.reliability import break_bodies
 
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"
 NOW = datetime(2026, 11, 27, 10, 42, 7, tzinfo=timezone.utc)
@@ -233,6 +234,18 @@ def test_rerunning_an_upload_writes_nothing_new(s3, tmp_path):
     code, out, _ = invoke(s3, tmp_path, "labels.csv", content + "tx-3,1\n")
     assert out.endswith("wrote 0 records in 0 objects (nothing new to upload)\n")
     assert len(objects(s3)) == 2
+
+
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_uploaded_labels_that_break_while_being_read_are_read_again_with_the_same_result(s3, tmp_path, no_backoff,
+                                                                                         fault):
+    content = "inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+    invoke(s3, tmp_path, "labels.csv", content)
+    expected = invoke(s3, tmp_path, "labels.csv", content)
+    requests = break_bodies(s3, 2, fault, good=5)
+
+    assert invoke(s3, tmp_path, "labels.csv", content) == expected
+    assert len(requests) == 1 + 2  # the one uploaded object, plus the two reads that broke
 
 
 def test_an_id_uploaded_earlier_in_the_hour_with_another_label_is_a_conflict(s3, tmp_path):

@@ -13,6 +13,7 @@ from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 f
 from pipelines import report
 from pipelines.monitors import MONITORS
 from tests.fixtures.violations.seed import fixture_bytes, seed_violations
+from tests.support.reliability import break_bodies
 from utils import canonical_json
 
 
@@ -199,6 +200,19 @@ def test_report_shows_status_executions_and_violations_of_all_four_monitors(sm, 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
     assert (code, out) == (0, FULL_REPORT)
+
+
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_a_violations_file_that_breaks_while_being_read_is_read_again_with_the_same_report(sm, s3, tmp_path,
+                                                                                           monkeypatch, no_backoff,
+                                                                                           fault):
+    stub_all_healthy(sm, s3)
+    requests = break_bodies(s3, 2, fault, good=10)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch)
+
+    assert (code, out) == (0, FULL_REPORT)
+    assert len(requests) == 4 + 2  # one violations file per monitor, plus the two reads that broke
 
 
 def test_report_json_is_canonical_and_lists_every_monitor_in_a_fixed_order(sm, s3, tmp_path, monkeypatch):

@@ -320,3 +320,53 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
         return _LOADERS[search_path_string]
 
     monkeypatch.setattr(botocore.session, "create_loader", create_loader)
+
+
+# ------------------------------------------------------------------------------------------- faults in S3 bodies
+class BrokenStream:
+    """The raw HTTP stream under a StreamingBody that fails after ``good`` bytes the way urllib3 does: a read
+    timeout, a dropped connection (ProtocolError), or an early end of data ("eof": fewer bytes than Content-Length).
+    botocore/response.py turns these into ReadTimeoutError, ResponseStreamingError and IncompleteReadError."""
+
+    def __init__(self, data: bytes, good: int, fault: str) -> None:
+        self.data, self.good, self.fault, self.pos = data, good, fault, 0
+
+    def read(self, amt: int | None = None) -> bytes:
+        from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+        end = len(self.data) if amt is None else min(self.pos + amt, len(self.data))
+        whole = amt is None and self.fault != "eof"  # urllib3 reads to the end in one call: it fails, no data
+        if end > self.good and (self.pos >= self.good or whole):
+            if self.fault == "eof":
+                return b""
+            if self.fault == "read-timeout":
+                raise ReadTimeoutError(None, "https://s3.amazonaws.com", "Read timed out. (read timeout=30)")
+            raise ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+        end = min(end, self.good)
+        chunk, self.pos = self.data[self.pos:end], end
+        return chunk
+
+    def close(self) -> None:
+        pass
+
+
+def broken_bodies(times: int, fault: str, good: int = 0) -> Any:
+    """An ``after-call`` edit for s3.GetObject: the first ``times`` bodies break after ``good`` bytes."""
+    from botocore.response import StreamingBody
+
+    left = [times]
+
+    def edit(parsed: Any) -> None:
+        if left[0] and "Body" in parsed:
+            left[0] -= 1
+            data = parsed["Body"].read()
+            parsed["Body"] = StreamingBody(BrokenStream(data, good, fault), len(data))
+    return edit
+
+
+def break_bodies(client: Any, times: int, fault: str, good: int = 0) -> list[dict[str, Any]]:
+    """Register ``broken_bodies`` on an S3 client; the list it returns records each GetObject's parameters."""
+    edit, requests = broken_bodies(times, fault, good), []
+    client.meta.events.register("before-call.s3.GetObject", lambda params, **_: requests.append(dict(params)))
+    client.meta.events.register("after-call.s3.GetObject", lambda parsed, **_: edit(parsed))
+    return requests
