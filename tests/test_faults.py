@@ -233,6 +233,7 @@ def test_no_approved_package_with_an_unreachable_group_call_is_still_one_line(re
 
 
 # ------------------------------------------------------------------------------- any failure, at any point
+@pytest.mark.slow
 def test_a_failure_at_any_aws_call_leaves_outputs_byte_identical_and_no_partial_object_in_s3(
         registry, ws, calls):
     s3 = registry.s3
@@ -275,6 +276,7 @@ def _restore(s3, pristine: dict[str, str]) -> None:
 
 
 # ------------------------------------------------------------------------------------ failing local writes
+@pytest.mark.slow
 def test_a_rename_failing_midway_rolls_back_every_output_already_replaced(registry, ws, monkeypatch):
     import utils
 
