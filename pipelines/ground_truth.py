@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from pipelines import aws
 from pipelines.errors import ConfigError, UsageError, ValidationError, run_guarded
-from pipelines.report import load_stage_params, missing_parameter
+from pipelines.stage_config import load_stage_params, missing_parameter
 from utils import (
     JsonTooDeep, S3UriError, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, s3_uri, sha256_hex,
 )
