@@ -11,6 +11,7 @@ import pytest
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
+from pipelines.ground_truth import store as gt_store
 from pipelines.errors import MonitorError
 from tests.support.reliability import break_bodies
 
@@ -391,7 +392,7 @@ def test_a_missing_label_file_is_a_usage_error_without_traceback(tmp_path, capsy
 
 
 def test_duplicates_across_store_chunks_keep_the_first_row_counts_and_lines(s3, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(gt, "STORE_CHUNK", 2)  # every duplicate below crosses a chunk, or sits inside one
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 2)  # every duplicate below crosses a chunk, or sits inside one
     content = ("inference_id,is_fraud\n"
                "tx-1,1\ntx-2,maybe\ntx-3,0\ntx-1,0\ntx-2,0\ntx-3,0\ntx-1,1\ntx-4,0\ntx-4,1\n")
 
@@ -482,7 +483,7 @@ def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size
     s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/27/09/earlier.jsonl",
                   Body="".join(record(i, d) for i, d in existing["2026/11/27/09"].items()))
     summary, written = reference(content, existing, batch_size=7)
-    monkeypatch.setattr(gt, "STORE_CHUNK", 13)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 13)
 
     code, out, err = invoke(s3, tmp_path, "labels.csv", content, "--time-column", "t", "--skip-invalid",
                             "--batch-size", "7")
@@ -507,7 +508,7 @@ def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size
 
 
 def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3, tmp_path, monkeypatch):
-    monkeypatch.setattr(gt, "STORE_CHUNK", 10)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 10)
     content = "inference_id,is_fraud\n" + "".join(f"tx-{i},{i % 3 == 0:d}\n" for i in range(95))
     invoke(s3, tmp_path, "labels.csv", content, "--batch-size", "40")
     first = objects(s3)
@@ -525,7 +526,7 @@ def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3,
 
 def test_coverage_counts_are_exact_when_captures_span_many_store_chunks(s3, tmp_path, monkeypatch):
     seed_captures(s3)
-    monkeypatch.setattr(gt, "STORE_CHUNK", 1)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 1)
     labels = "inference_id,is_fraud\ntx-1,1\nev-3,0\ntx-5,0\ntx-0,1\nTX-2,0\n"
 
     code, out, _ = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
