@@ -90,7 +90,6 @@ def check_existing(result: Validation, s3: "S3Client", gt_uri: str, *, now: date
             match = _HOUR_RE.search(obj["Key"])
             if not match:
                 continue
-            result.existing_objects += 1
             found += store.add_uploaded(match.group(1), obj["Key"], existing_labels(s3, bucket, obj["Key"]))
     if not found:
         return

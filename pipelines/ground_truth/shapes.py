@@ -80,7 +80,6 @@ class Validation:
     store: LabelStore = field(default_factory=LabelStore)
     hours: dict[str, int] = field(default_factory=dict)
     already_uploaded: int = 0  # same id and label already uploaded in the look-back window: skipped, not an error
-    existing_objects: int = 0
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label in S3, s3 key), first few
     replace: dict[str, set[str]] = field(default_factory=dict)  # s3 key -> ids whose earlier label is replaced
 
