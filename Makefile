@@ -39,10 +39,10 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 
 test: tools lint
 	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
-		$(PY) -m pytest -q
+		$(PY) -m pytest -q -n 2
 
 test-fast: $(VENV)/.stamp
-	$(PY) -m pytest -q -m "not e2e and not slow"
+	$(PY) -m pytest -q -n 2 -m "not e2e and not slow"
 
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py

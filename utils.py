@@ -1,4 +1,5 @@
-"""Tiny shared helpers: S3 URI parsing, JSON reading, canonical JSON, atomic writes."""
+"""Small shared helpers: S3 URIs, JSON reading (depth-checked), canonical JSON, UTF-8 decoding, printable text,
+atomic writes, and flags that fall back to environment variables."""
 
 from __future__ import annotations
 
@@ -94,16 +95,6 @@ def read_json_file(path: str | Path) -> Any:
     return json_loads(decode_utf8(data, str(path), NotUtf8))
 
 
-def plain_decimal(number: float) -> str | None:
-    """A finite number as a plain decimal string (1e-05 -> '0.00001', 0.9 -> '0.9'); None for nan and infinities."""
-    import math
-    from decimal import Decimal
-
-    if not math.isfinite(number):
-        return None
-    return format(Decimal(repr(float(number))), "f")
-
-
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters (ANSI escapes included) and other unprintable ones are
     shown as Python escapes (\\x1b, \\n, \\u202e), everything printable (any script) as is."""
@@ -191,11 +182,6 @@ def _unlink_quietly(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write one file atomically (temp file in the same directory + rename)."""
-    atomic_write_many({path: data})
 
 
 # ---- flags that fall back to environment variables (the day-2 tools) ------------------------------------------------

@@ -37,8 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.moto import moto_server  # noqa: E402
-from bench.seed import DEFAULT_VERSIONS, cli_env, seed  # noqa: E402
+from devtools.moto import moto_server  # noqa: E402
+from devtools.seed import DEFAULT_VERSIONS, cli_env, seed  # noqa: E402
 
 CLI = ROOT / "get_baselines_and_configs.py"
 COUNTER = ROOT / "bench" / "_count_calls.py"

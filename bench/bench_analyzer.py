@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed_captures import baseline, capture_line, feature_names, start_of_day, traffic  # noqa: E402
+from devtools.seed_captures import baseline, capture_line, feature_names, start_of_day, traffic  # noqa: E402
 
 DATA = ROOT / "out" / "bench-analyzer"
 RESULTS = ROOT / "bench" / "results" / "analyzer.json"

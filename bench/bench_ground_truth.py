@@ -6,7 +6,7 @@ Prints rows per second and the peak RSS of each upload process, so flat memory s
 random UUID-like ids at the largest size (the slow case for an index), and a re-run of the largest upload (every
 row already in S3, read back for the comparison). Each upload runs as a child process
 (``python -m pipelines.ground_truth``, exactly what a user runs) and its RSS is measured alone (os.wait4).
-moto_server is always stopped, also on Ctrl-C or failure (bench.moto.moto_server).
+moto_server is always stopped, also on Ctrl-C or failure (devtools.moto.moto_server).
 
 Also demo support: ``write_label_csv`` and ``write_capture_files`` make matching labels and data-capture files.
 """
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.moto import FAKE_ENV, moto_server  # noqa: E402
+from devtools.moto import FAKE_ENV, moto_server  # noqa: E402
 
 BUCKET = "fraud-bench-ground-truth"
 

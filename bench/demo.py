@@ -11,8 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.moto import moto_server  # noqa: E402
-from bench.seed import GROUP, OUTPUTS_BUCKET, cli_env, seed  # noqa: E402
+from devtools.moto import moto_server  # noqa: E402
+from devtools.seed import GROUP, OUTPUTS_BUCKET, cli_env, seed  # noqa: E402
 
 OUT = REPO / "out" / "demo"
 

@@ -1,7 +1,7 @@
 """Analyzer part of `make demo` (run by bench/demo.py with the emulator's environment): our own Model Monitor
 checks on seeded captures, with the registry's baselines, and fraud recall estimated before the labels arrive.
 
-Seeds (bench/seed_captures.py): 20,000 prod captures over two hours in S3 (SageMaker's layout), their CSV inputs
+Seeds (devtools/seed_captures.py): 20,000 prod captures over two hours in S3 (SageMaker's layout), their CSV inputs
 drawn by ``fraud_rows``, the generator the registry's data quality baseline was profiled from
 (tests/fixtures/sdk/generate_data_quality.py), with transaction_amount shifted by the baseline's standard
 deviation; calibrated fraud scores, and labels for 60% of the records filed two days later (the rest are late).
@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from bench.seed import GROUP, OUTPUTS_BUCKET  # noqa: E402
-from bench.seed_captures import fraud_rows, start_of_day, traffic, write_captures, write_ground_truth  # noqa: E402
+from devtools.seed import GROUP, OUTPUTS_BUCKET  # noqa: E402
+from devtools.seed_captures import fraud_rows, start_of_day, traffic, write_captures, write_ground_truth  # noqa: E402
 
 RECORDS, LABELLED, DRIFTED = 20_000, 0.6, 0  # DRIFTED: transaction_amount, the feature fraud_rows shifts
 PREFIX = f"s3://{OUTPUTS_BUCKET}/analyzer-demo"

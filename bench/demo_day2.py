@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_ground_truth import write_capture_files, write_label_csv  # noqa: E402
-from bench.seed import OUTPUTS_BUCKET  # noqa: E402
+from devtools.seed import OUTPUTS_BUCKET  # noqa: E402
 from tests.fixtures.violations.seed import seed_violations  # noqa: E402
 
 

@@ -119,31 +119,16 @@ def watched_by(alarm: dict[str, Any]) -> tuple[list[Watched], str]:
 
 def stack_alarms(cw: Any, prefix: str) -> list[dict[str, Any]]:
     """Metric alarms whose names start with the stack's schedule base name (the template names them so)."""
-    alarms: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"AlarmNamePrefix": prefix, "AlarmTypes": ["MetricAlarm"]}
-        if token:
-            kwargs["NextToken"] = token
-        page = aws.call(cw, "DescribeAlarms", f"alarms '{prefix}*'", **kwargs)
-        alarms += page.get("MetricAlarms", [])
-        token = page.get("NextToken")
-        if not token:
-            return sorted(alarms, key=lambda a: a["AlarmName"])
+    alarms = [alarm for page in aws.paginate(cw, "DescribeAlarms", f"alarms '{prefix}*'", AlarmNamePrefix=prefix,
+                                             AlarmTypes=["MetricAlarm"]) for alarm in page.get("MetricAlarms", [])]
+    return sorted(alarms, key=lambda a: a["AlarmName"])
 
 
 def _matching_metrics(cw: Any, watched: Watched) -> list[Dimensions]:
-    found: list[Dimensions] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"Namespace": watched.namespace, "MetricName": watched.metric}
-        if token:
-            kwargs["NextToken"] = token
-        page = aws.call(cw, "ListMetrics", f"metric {watched.namespace} {watched.metric}", **kwargs)
-        found += [_dims(m.get("Dimensions", [])) for m in page.get("Metrics", [])]
-        token = page.get("NextToken")
-        if not token:
-            return [d for d in found if watched.matches(d)]
+    found = [_dims(m.get("Dimensions", [])) for page in aws.paginate(
+        cw, "ListMetrics", f"metric {watched.namespace} {watched.metric}", Namespace=watched.namespace,
+        MetricName=watched.metric) for m in page.get("Metrics", [])]
+    return [d for d in found if watched.matches(d)]
 
 
 def _datapoints(cw: Any, watched: Watched, dimensions: Dimensions, start: datetime, end: datetime) -> int:

@@ -1,4 +1,7 @@
-"""The one place AWS clients are built and AWS failures are worded.
+"""The one place AWS clients are built, AWS failures are worded, listings paginate and S3 bodies are read.
+
+Every ``except`` of a botocore exception is in this module; the rest of the project sees AwsError (code, status,
+operation) and its subclasses only.
 
 Clients come from the standard AWS chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...). Retries use botocore's
 standard mode with a bounded number of attempts and bounded timeouts, so throttling and 5xx are survived without
@@ -7,6 +10,7 @@ hanging a CodeBuild stage.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import AwsError, MonitorError, NotFoundError, UsageError
@@ -114,15 +118,18 @@ def iam_action(service: str, operation: str) -> str:
     return f"{_SERVICE_PREFIX.get(service, service)}:{operation}"
 
 
-def describe_failure(exc: BaseException, *, service: str, operation: str, resource: str) -> MonitorError:
+def describe_failure(exc: BaseException, *, service: str, operation: str, resource: str,
+                     attempts: int = MAX_ATTEMPTS) -> MonitorError:
     """Turn a botocore/boto3 exception into one AwsError line naming resource, API call and IAM action (an AWS
-    set-up mistake found only at the call, such as an unparsable credentials file, is a UsageError)."""
+    set-up mistake found only at the call, such as an unparsable credentials file, is a UsageError).
+
+    The AwsError carries AWS's error code, HTTP status and message, so callers never look at botocore's exception.
+    """
     from botocore.exceptions import (
         ClientError,
         ConnectionError as BotoConnectionError,
         NoCredentialsError,
         NoRegionError,
-        ReadTimeoutError,
     )
 
     setup = configuration_error(exc)
@@ -133,26 +140,38 @@ def describe_failure(exc: BaseException, *, service: str, operation: str, resour
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = " ".join(str(error.get("Message", "")).split()) or code  # one line, whatever AWS sent
+        detail = str(error.get("Message", ""))
+        facts = {"operation": operation, "code": code, "detail": detail,
+                 "status": int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)}
+        message = " ".join(detail.split()) or code  # one line, whatever AWS sent
         needs = f"IAM action {action}"
         if code in ("AccessDenied", "AccessDeniedException", "403", "Forbidden"):
-            return AwsError(f"access denied: {where}; grant {action} to the role running this build")
+            return AwsError(f"access denied: {where}; grant {action} to the role running this build", **facts)
         if code in _CREDENTIAL_CODES:
             return AwsError(f"AWS credentials rejected ({code}) calling {where} ({needs}); refresh the credentials "
-                            "(aws sso login, or new session keys) and rerun")
+                            "(aws sso login, or new session keys) and rerun", **facts)
         if code in _NOT_FOUND_CODES:
             return NotFoundError(f"{where} failed: {code} ({message}); check that it exists and that the run's "
-                                 f"region is right ({needs})")
-        return AwsError(f"{where} failed: {code}: {message} ({needs})")
+                                 f"region is right ({needs})", **facts)
+        return AwsError(f"{where} failed: {code}: {message} ({needs})", **facts)
     if isinstance(exc, NoCredentialsError):
         return AwsError(f"no AWS credentials found for {where}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-                        "AWS_SECRET_ACCESS_KEY")
+                        "AWS_SECRET_ACCESS_KEY", operation=operation)
     if isinstance(exc, NoRegionError):
-        return AwsError("no AWS region configured; set AWS_REGION (or AWS_DEFAULT_REGION) or pass a profile with one")
-    if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
-        return AwsError(f"could not reach AWS for {where} after {MAX_ATTEMPTS} attempts ({type(exc).__name__}); "
-                        "check the network or AWS_ENDPOINT_URL and rerun")
-    return AwsError(f"{where} failed: {type(exc).__name__}: {exc}")
+        return AwsError("no AWS region configured; set AWS_REGION (or AWS_DEFAULT_REGION) or pass a profile with one",
+                        operation=operation)
+    if isinstance(exc, (BotoConnectionError, *_transient_read_errors())):
+        return AwsError(f"could not reach AWS for {where} after {attempts} attempts ({type(exc).__name__}); "
+                        "check the network or AWS_ENDPOINT_URL and rerun", operation=operation)
+    return AwsError(f"{where} failed: {type(exc).__name__}: {exc}", operation=operation)
+
+
+def _snake_name(client: Any, operation: str) -> str:
+    """The client method (or paginator) name of an API operation, e.g. 'ListObjectsV2' -> 'list_objects_v2'."""
+    snake = next((name for name, api in client.meta.method_to_api_mapping.items() if api == operation), None)
+    if snake is None:
+        raise ValueError(f"{client.meta.service_model.service_name} has no operation {operation}")
+    return snake
 
 
 def call(client: Any, operation: str, resource: str, **kwargs: Any) -> Any:
@@ -160,11 +179,90 @@ def call(client: Any, operation: str, resource: str, **kwargs: Any) -> Any:
     from botocore.exceptions import BotoCoreError, ClientError
 
     service = client.meta.service_model.service_name
-    method = client.meta.method_to_api_mapping
-    snake = next((name for name, api in method.items() if api == operation), None)
-    if snake is None:
-        raise ValueError(f"{service} has no operation {operation}")
+    snake = _snake_name(client, operation)
     try:
         return getattr(client, snake)(**kwargs)
     except (ClientError, BotoCoreError) as exc:
         raise describe_failure(exc, service=service, operation=operation, resource=resource) from exc
+
+
+def paginate(client: Any, operation: str, resource: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a listing, through botocore's own paginator; any botocore failure becomes one AwsError line."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    service = client.meta.service_model.service_name
+    pages = client.get_paginator(_snake_name(client, operation)).paginate(**kwargs)
+    try:
+        yield from pages
+    except (ClientError, BotoCoreError) as exc:
+        raise describe_failure(exc, service=service, operation=operation, resource=resource) from exc
+
+
+# ---- S3 object bodies ----------------------------------------------------------------------------------------------
+# botocore retries a GetObject until its headers arrive; the body is read afterwards, outside its retry loop, so a
+# timeout or a dropped connection while reading it (ReadTimeoutError, ResponseStreamingError, or IncompleteReadError
+# when fewer bytes arrive than Content-Length says: botocore/response.py StreamingBody) would surface on the first
+# occurrence. These helpers retry such reads with the same budget (MAX_ATTEMPTS in total) and backoff.
+
+
+def _transient_read_errors() -> tuple[type[BaseException], ...]:
+    """The botocore errors a body read can raise that another attempt may not (botocore/response.py)."""
+    from botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
+
+    return ReadTimeoutError, ResponseStreamingError, IncompleteReadError
+
+
+def _backoff(attempt: int) -> None:
+    """Wait as botocore's standard retry mode would before attempt ``attempt + 1`` (its own backoff)."""
+    import time
+
+    from botocore.retries.standard import ExponentialBackoff, RetryContext
+
+    time.sleep(ExponentialBackoff().delay_amount(RetryContext(attempt_number=attempt)))
+
+
+def read_object(s3: Any, bucket: str, key: str) -> bytes:
+    """The whole body of s3://bucket/key; a transient failure while reading it repeats the GET (bounded)."""
+    uri = f"s3://{bucket}/{key}"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        body = call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"]
+        try:
+            return body.read()
+        except _transient_read_errors() as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
+            _backoff(attempt)
+        finally:
+            body.close()
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def iter_object_lines(s3: Any, bucket: str, key: str, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The lines of s3://bucket/key without their line endings (as botocore's StreamingBody.iter_lines), streamed.
+
+    A transient failure mid-stream resumes from the first byte not yet received with a ranged GET of the same
+    object version (If-Match on its ETag), so a long file is neither re-read from the start nor read twice.
+    """
+    uri = f"s3://{bucket}/{key}"
+    received, pending, etag, failures = 0, b"", None, 0
+    while True:
+        extra = {"Range": f"bytes={received}-", "IfMatch": etag} if etag else {}
+        response = call(s3, "GetObject", uri, Bucket=bucket, Key=key, **extra)
+        etag, body = response.get("ETag"), response["Body"]
+        try:
+            for chunk in body.iter_chunks(chunk_size):
+                received += len(chunk)
+                lines = (pending + chunk).splitlines(True)  # botocore's iter_lines, chunk by chunk
+                for line in lines[:-1]:
+                    yield line.splitlines()[0]
+                pending = lines[-1] if lines else b""
+            break
+        except _transient_read_errors() as exc:
+            failures += 1
+            if failures == MAX_ATTEMPTS:
+                raise describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
+            _backoff(failures)
+        finally:
+            body.close()
+    if pending:
+        yield pending.splitlines()[0]

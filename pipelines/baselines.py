@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines import aws
-from pipelines.errors import MonitorError
+from pipelines.errors import MonitorError, NotFoundError
 from utils import JsonTooDeep, S3UriError, decode_utf8, json_loads, parse_s3_uri, sha256_hex
 
 KIND_TITLES = {
@@ -113,35 +113,21 @@ class S3Objects:
                 bucket, key = parse_s3_uri(uri)
             except S3UriError as exc:
                 raise BaselineProblem(str(exc)) from None
-            from botocore.exceptions import BotoCoreError, ClientError
-
             try:
-                response = self.s3.get_object(Bucket=bucket, Key=key)
-                self._bodies[uri] = response["Body"].read()
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code in ("NoSuchKey", "404"):
-                    self._missing[uri] = BaselineProblem(f"{uri} does not exist")
-                    raise self._missing[uri] from None
-                if code == "NoSuchBucket":
-                    self._missing[uri] = BaselineProblem(f"{uri}: bucket '{bucket}' does not exist")
-                    raise self._missing[uri] from None
-                raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
-            except BotoCoreError as exc:
-                raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=uri) from exc
+                self._bodies[uri] = aws.read_object(self.s3, bucket, key)
+            except NotFoundError as exc:
+                if exc.code not in ("NoSuchKey", "404", "NoSuchBucket"):
+                    raise
+                self._missing[uri] = BaselineProblem(f"{uri} does not exist" if exc.code != "NoSuchBucket"
+                                                     else f"{uri}: bucket '{bucket}' does not exist")
+                raise self._missing[uri] from None
         return self._bodies[uri]
 
     def list_uris(self, bucket: str, prefix: str) -> set[str]:
         """The s3:// URIs of every object under ``prefix`` (ListObjectsV2, all pages)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         found: set[str] = set()
-        try:
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                found.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
-        except (BotoCoreError, ClientError) as exc:
-            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2",
-                                       resource=f"s3://{bucket}/{prefix}") from exc
+        for page in aws.paginate(self.s3, "ListObjectsV2", f"s3://{bucket}/{prefix}", Bucket=bucket, Prefix=prefix):
+            found.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
         return found
 
     def put(self, uri: str, body: bytes, content_type: str = "application/json") -> None:

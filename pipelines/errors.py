@@ -49,9 +49,18 @@ class StrictModeError(MonitorError):
 
 
 class AwsError(MonitorError):
-    """When an AWS call fails; the message names the resource, the API call and the IAM action needed."""
+    """When an AWS call fails; the message names the resource, the API call and the IAM action needed.
+
+    ``operation`` is the API call, ``code`` and ``status`` AWS's error code and HTTP status (empty and 0 when no
+    answer came back), ``detail`` AWS's own error message: callers decide on these, never on botocore's exception.
+    """
 
     exit_code = EXIT_RUNTIME
+
+    def __init__(self, message: str, *, operation: str = "", code: str = "", status: int = 0,
+                 detail: str = "") -> None:
+        super().__init__(message)
+        self.operation, self.code, self.status, self.detail = operation, code, status, detail
 
 
 class EndpointError(MonitorError):
@@ -60,7 +69,7 @@ class EndpointError(MonitorError):
     exit_code = EXIT_RUNTIME
 
 
-class NotFoundError(MonitorError):
+class NotFoundError(AwsError):
     """When a model package, endpoint or S3 object the run needs does not exist."""
 
     exit_code = EXIT_RUNTIME

@@ -44,10 +44,6 @@ class Monitor:
     needs_ground_truth: bool = False
     needs_model_name: bool = False
 
-    @property
-    def required_sources(self) -> tuple[str, ...]:
-        return tuple(path for b in self.baselines for path in b.sources)
-
 
 DATA_QUALITY = Monitor(
     key="data-quality",

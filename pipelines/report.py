@@ -17,17 +17,17 @@ import re
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
 from pipelines.errors import (
-    EXIT_NOTHING_READ, EXIT_VIOLATIONS, ConfigError, MonitorError, NotFoundError, UsageError, run_guarded,
+    EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError, run_guarded,
 )
 from pipelines.monitors import MONITORS, Monitor, schedule_name
+from pipelines.stage_config import load_stage_params, missing_parameter
 from utils import (
-    NotUtf8, S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
-    read_json_file, s3_uri,
+    S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
+    s3_uri,
 )
 
 if TYPE_CHECKING:  # typing only
@@ -90,69 +90,18 @@ class Report:
         return sum(len(m.violations) for m in self.monitors)
 
 
-# ---- stage parameters (shared with pipelines.ground_truth) ---------------------------------------------------------
-
-
-def load_stage_params(stage: str | None, params_file: str | None) -> tuple[dict[str, str], str]:
-    """(Parameters, file name) from the generated template configuration of a stage.
-
-    Without --params-file: ``<stage>-config-export.json`` (written by get_baselines_and_configs.py), else the stage
-    config ``<stage>-monitoring-schedule-config.json``. Both are ``{"Parameters": {...}}``.
-    """
-    if params_file:
-        candidates = [Path(params_file)]
-    elif stage:
-        candidates = [Path(f"{stage}-config-export.json"), Path(f"{stage}-monitoring-schedule-config.json")]
-    else:
-        raise UsageError("no stage given; pass --stage staging|prod or --params-file")
-    path = next((p for p in candidates if p.exists()), None)
-    if path is None:
-        names = " or ".join(str(p) for p in candidates)
-        raise ConfigError(f"no parameter file for stage {stage or '?'}: {names} does not exist; run "
-                          "get_baselines_and_configs.py first or pass --params-file")
-    try:
-        data = read_json_file(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}; check the file's permissions") from exc
-    except NotUtf8 as exc:
-        raise ConfigError(str(exc)) from None
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}); regenerate it with get_baselines_and_configs.py") from exc
-    params = data.get("Parameters") if isinstance(data, dict) else None
-    if not isinstance(params, dict):
-        raise ConfigError(f"{path} has no \"Parameters\" object; expected {{\"Parameters\": {{...}}}}")
-    declared = params.get("StageName")
-    if stage and declared is not None and declared != stage:
-        raise ConfigError(f"{path} is the parameter file of stage '{printable(str(declared))}' (its StageName) but "
-                          f"--stage is {stage}; pass --params-file of the {stage} stage or --stage {declared}")
-    if path != candidates[0]:
-        log.info("%s not found; using %s", candidates[0], path)
-    return {str(k): str(v) for k, v in params.items()}, str(path)
-
-
-def missing_parameter(name: str, source: str, fix: str) -> ConfigError:
-    """``name`` is absent from the parameter file: before any export exists, say to generate it first."""
-    if source.endswith("-monitoring-schedule-config.json"):  # the stage config: the CLI fills the rest on export
-        export = source.replace("-monitoring-schedule-config.json", "-config-export.json")
-        return ConfigError(f"{name} is not in {source} and {export} does not exist yet; run "
-                           f"get_baselines_and_configs.py first (it writes {export}), or {fix}")
-    return ConfigError(f"{name} is not set in {source}; regenerate it with get_baselines_and_configs.py, or {fix}")
-
-
 # ---- SageMaker side -----------------------------------------------------------------------------------------------
 
 
 def short_reason(exc: MonitorError, operation: str) -> str:
     """A short, single-line reason for a failed call (HTML error pages reduced to their title)."""
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        code = str(error.get("Code", "")) or "Unknown"
-        message = str(error.get("Message", "")).strip()
+    if isinstance(exc, AwsError) and exc.code:  # AWS answered (the code is empty when no answer came back)
+        code = exc.code
+        message = exc.detail.strip()
         title = re.search(r"<title>(.*?)</title>", message, re.S | re.I)
         if title or message.startswith("<"):
             message = title.group(1).strip() if title else ""
-            status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or code)
+            status = str(exc.status or code)
             text = message if message.startswith(status) else f"{status} {message}".rstrip()
             return f"{operation} failed: HTTP {text}"
         if code in ("AccessDenied", "AccessDeniedException"):
@@ -164,9 +113,8 @@ def short_reason(exc: MonitorError, operation: str) -> str:
 
 def _server_side(exc: MonitorError) -> bool:
     """True when retrying other schedules is pointless: 5xx after retries, or no connection at all."""
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, dict):
-        return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0) >= 500
+    if isinstance(exc, AwsError) and exc.code:
+        return exc.status >= 500
     return not isinstance(exc, NotFoundError)
 
 
@@ -221,7 +169,7 @@ def violation_name(entry: dict[str, Any]) -> str:
 def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
     """Parse one constraint_violations.json; sorted for stable output."""
     bucket, key = parse_s3_uri(uri)
-    body = aws.call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"].read()
+    body = aws.read_object(s3, bucket, key)
     text = decode_utf8(body, uri, MonitorError, bom=True)
     try:
         data = json_loads(text)
@@ -238,18 +186,13 @@ def newest_violations_uri(s3: "S3Client", output_uri: str) -> str | None:
     """The newest constraint_violations.json under a monitor's output URI (by LastModified, then key)."""
     bucket, prefix = parse_s3_uri(output_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
     best: tuple[Any, str] | None = None
-    while True:
-        page = aws.call(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs)
+    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
                 candidate = (obj["LastModified"], obj["Key"])
                 if best is None or candidate > best:
                     best = candidate
-        if not page.get("IsTruncated"):
-            break
-        kwargs["ContinuationToken"] = page["NextContinuationToken"]
     return s3_uri(bucket, best[1]) if best else None
 
 

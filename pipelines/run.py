@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipelines import aws
 from pipelines.baselines import S3Objects
 from pipelines.derived import DerivedFile
-from pipelines.errors import (AwsError, EndpointError, Interrupted, MonitorError, NotFoundError, StrictModeError,
-                             UsageError, ValidationError)
+from pipelines.errors import EndpointError, Interrupted, MonitorError, NotFoundError, StrictModeError, ValidationError
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
 from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, plan_stage
-from pipelines.registry import (EndpointInfo, ModelPackage, Variant, describe_package, endpoint_info,
-                                latest_approved)
+from pipelines.registry import (ModelPackage, check_pinned_arn, choose_package, describe_package, endpoint_info,
+                                latest_approved, mixed_versions, model_gone, project_tags, with_packages)
 from pipelines.schedules import schedule_problems
 from pipelines.stage_config import load_stage_config, tag_problems
 from pipelines.template_params import ParameterSpec, load_template_parameters, validate
@@ -52,7 +51,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
                                 clarify_override=options.clarify_image_uri)
     run_warnings: list[str] = []
     if options.package_arn:
-        _check_pinned_arn(options.package_arn, options.group, region)
+        check_pinned_arn(options.package_arn, options.group, region)
     registry_package = None if options.baseline_source == "endpoint" else (
         describe_package(sm, options.package_arn) if options.package_arn else latest_approved(sm, options.group))
     if options.package_arn and registry_package and registry_package.approval_status != "Approved":
@@ -60,7 +59,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         run_warnings.append(f"--model-package-arn {options.package_arn} is {status}, not Approved; its baselines "
                             "were not approved for deployment: approve it in the Model Registry or pin an Approved "
                             "version")
-    project_tags = _project_tags(sm, options.project_arn) if options.project_arn else {}
+    tags = project_tags(sm, options.project_arn) if options.project_arn else {}
     objects = S3Objects(s3)
     described: dict[str, ModelPackage] = {}
 
@@ -77,17 +76,17 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         stop = endpoint_state_error(endpoint, stage)
         if stop:
             raise EndpointError(stop)
-        endpoint = _with_packages(sm, endpoint)
+        endpoint = with_packages(sm, endpoint)
         primary = endpoint.primary
         deployed = primary.package_arn if primary else None
-        model_gone = _model_gone(endpoint, primary) if primary and not primary.model_exists else ""
-        if model_gone and registry_package is None:
-            raise NotFoundError(f"--baseline-source endpoint: {stage} {model_gone}; use --baseline-source registry")
-        package, warning = _choose_package(registry_package, deployed, endpoint, stage, describe)
+        gone_model = model_gone(endpoint, primary) if primary and not primary.model_exists else ""
+        if gone_model and registry_package is None:
+            raise NotFoundError(f"--baseline-source endpoint: {stage} {gone_model}; use --baseline-source registry")
+        package, warning = choose_package(registry_package, deployed, endpoint, stage, describe)
         plan = plan_stage(options, config, specs, package, endpoint, objects, images)
-        gone = [f"{stage}: {_model_gone(endpoint, v)}" for v in endpoint.variants if not v.model_exists]
-        plan.warnings[:0] = [line for line in (warning, _mixed_versions(endpoint, package, stage), *gone) if line]
-        plan.tags = project_tags | plan.tags
+        gone = [f"{stage}: {model_gone(endpoint, v)}" for v in endpoint.variants if not v.model_exists]
+        plan.warnings[:0] = [line for line in (warning, mixed_versions(endpoint, package, stage), *gone) if line]
+        plan.tags = tags | plan.tags
         _ground_truth_note(plan, s3)
         plans.append(plan)
     strict = run_warnings + [w for plan in plans for w in plan.warnings]
@@ -95,7 +94,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
                 for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
-    if project_tags:  # tags from the project (SageMaker allows empty values); the stage file's were checked on read
+    if tags:  # tags from the project (SageMaker allows empty values); the stage file's were checked on read
         problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)]
     if problems:
         raise ValidationError(problems, context=f"generated parameters fail the template's rules "
@@ -120,23 +119,6 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     return result
 
 
-def _check_pinned_arn(arn: str, group: str, region: str) -> None:
-    """A pinned package must be this project's group and this run's region: the monitors run next to the endpoint.
-
-    ARN shape: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>.
-    """
-    parts = arn.split(":", 5)
-    arn_region = parts[3] if len(parts) == 6 else ""
-    arn_group = parts[5].split("/")[1] if len(parts) == 6 and parts[5].count("/") >= 2 else ""
-    if arn_region and arn_region != region:
-        raise UsageError(f"--model-package-arn {arn} is in region '{arn_region}' but this run is in '{region}'; "
-                         f"pin a version registered in {region} (or run in {arn_region} with AWS_REGION)")
-    if arn_group and arn_group != group:
-        raise UsageError(f"--model-package-arn {arn} belongs to model package group '{arn_group}', not this "
-                         f"project's '{group}'; pin a version of '{group}' or pass --model-package-group-name "
-                         f"{arn_group}")
-
-
 def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list[str]) -> None:
     """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as its PutObject starts.
     Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
@@ -157,74 +139,6 @@ def _version_prefix(uri: str) -> tuple[str, str]:
 
     bucket, key = parse_s3_uri(uri)
     return bucket, "/".join(key.split("/")[:3]) + "/"
-
-
-def _project_tags(sm: Any, project_arn: str) -> dict[str, str]:
-    response = aws.call(sm, "ListTags", f"project '{project_arn}'", ResourceArn=project_arn)
-    return {tag["Key"]: tag["Value"] for tag in response.get("Tags", []) if not tag["Key"].lower().startswith("aws:")}
-
-
-def _with_packages(sm: Any, endpoint: EndpointInfo) -> EndpointInfo:
-    """The endpoint with each variant's model package (one DescribeModel per distinct model).
-
-    SageMaker lets a model be deleted while an endpoint still serves it: that is a finding (warning), not a crash.
-    Response shape: botocore's service model, DescribeModel.{PrimaryContainer, Containers[]}.ModelPackageName.
-    """
-    models: dict[str, tuple[str | None, bool]] = {}
-    for variant in endpoint.variants:
-        if variant.model_name and variant.model_name not in models:
-            models[variant.model_name] = _model_package(sm, variant.model_name)
-    variants = tuple(replace(v, package_arn=models[v.model_name][0], model_exists=models[v.model_name][1])
-                     if v.model_name else v for v in endpoint.variants)
-    return replace(endpoint, variants=variants)
-
-
-def _model_package(sm: Any, model_name: str) -> tuple[str | None, bool]:
-    """(the model package ARN the model was created from or None, whether the model exists)."""
-    try:
-        model = aws.call(sm, "DescribeModel", f"model '{model_name}'", ModelName=model_name)
-    except AwsError as exc:
-        error = getattr(exc.__cause__, "response", {}).get("Error", {})
-        if error.get("Code") == "ValidationException" and "could not find" in str(error.get("Message", "")).lower():
-            return None, False
-        raise
-    containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
-    return next((c["ModelPackageName"] for c in containers if c.get("ModelPackageName")), None), True
-
-
-def _model_gone(endpoint: EndpointInfo, variant: Variant) -> str:
-    return (f"endpoint '{endpoint.name}' runs model '{variant.model_name}', which no longer exists; "
-            "its model package version cannot be checked")
-
-
-def _mixed_versions(endpoint: EndpointInfo, package: ModelPackage, stage: str) -> str:
-    """A/B tests and canaries: variants on different packages are monitored against ONE package's baselines."""
-    if len({v.package_arn for v in endpoint.variants if v.model_exists}) < 2:
-        return ""
-    running = ", ".join(f"'{v.name}' runs {_version_of(v.package_arn)}" for v in endpoint.variants
-                        if v.model_exists)
-    return (f"{stage}: endpoint '{endpoint.name}' variants run different model packages ({running}); every monitor "
-            f"uses the baselines of version {package.version}: finish the A/B test or canary, or accept the mix")
-
-
-def _version_of(arn: str | None) -> str:
-    return f"version {arn.rsplit('/', 1)[-1]}" if arn else "no model package"
-
-
-def _choose_package(registry_package: ModelPackage | None, deployed: str | None, endpoint: EndpointInfo,
-                    stage: str, describe: Callable[[str], ModelPackage]) -> tuple[ModelPackage, str]:
-    if registry_package is None:  # --baseline-source endpoint
-        if not deployed:
-            raise NotFoundError(f"--baseline-source endpoint: {stage} endpoint '{endpoint.name}' "
-                                f"{'runs no model from a model package' if endpoint.exists else 'does not exist'}; "
-                                "use --baseline-source registry")
-        return describe(deployed), ""
-    if deployed and deployed != registry_package.arn:
-        running = deployed.rsplit("/", 1)[-1]
-        return registry_package, (f"{stage}: endpoint '{endpoint.name}' runs model package version {running} but "
-                                  f"the baselines come from version {registry_package.version}; deploy that version "
-                                  "or pass --baseline-source endpoint")
-    return registry_package, ""
 
 
 def _ground_truth_note(plan: StagePlan, s3: Any) -> None:

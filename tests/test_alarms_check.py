@@ -16,7 +16,7 @@ import pytest
 
 from pipelines import report
 from pipelines.alarms_check import Watched, parse_query
-from template_render import alerting_requests, render, sample_parameters
+from tests.support.template_render import alerting_requests, render, sample_parameters
 
 BASE = "fraud-detection-staging"
 DATA_NS = "aws/sagemaker/Endpoints/data-metrics"

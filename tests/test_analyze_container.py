@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.analyze_support import make_case, read
+from tests.support.analyze import make_case, read
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -106,7 +106,7 @@ def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibr
     """analyzer_command=estimate with labels that have arrived (ground_truth may be a local path or s3:// prefix)."""
     from datetime import timedelta
 
-    from bench.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
+    from devtools.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
 
     opt_ml = tmp_path / "opt" / "ml"
     endpoint_data = opt_ml / "processing" / "input" / "endpoint"

@@ -13,7 +13,7 @@ import pytest
 from pipelines.analyze import checks, kll
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
-from tests.analyze_support import FIXTURES, append_lines, csv_capture, make_case, read, run_cli, structure
+from tests.support.analyze import FIXTURES, append_lines, csv_capture, make_case, read, run_cli, structure
 
 
 def test_clean_window_has_no_violation_and_writes_both_files(tmp_path, capsys):
@@ -284,7 +284,7 @@ def test_baseline_without_a_kll_sketch_is_noted_not_guessed(tmp_path, capsys):
 
 
 def test_capture_prefix_in_s3_is_read_like_a_folder(tmp_path, capsys, s3):
-    from bench.seed import OUTPUTS_BUCKET
+    from devtools.seed import OUTPUTS_BUCKET
 
     case = make_case(tmp_path, n=300, drift={0: 1.0})
     for path in Path(case.capture).rglob("*.jsonl"):

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import numpy as np
 
-from bench.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
+from devtools.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
 from pipelines.analyze import estimate as cbpe
-from tests.analyze_support import read, run_cli
+from tests.support.analyze import read, run_cli
 
 
 def _realized_recall(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from bench.seed_captures import capture_line, start_of_day, traffic, write_captures, write_ground_truth
+from devtools.seed_captures import capture_line, start_of_day, traffic, write_captures, write_ground_truth
 from pipelines.analyze import metrics
-from tests.analyze_support import FIXTURES, read, run_cli
+from tests.support.analyze import FIXTURES, read, run_cli
 
 
 def _write(tmp_path, records, hour="2026/11/27/00"):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bench import seed as seedmod
-from bench.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, ROLE_ARN
+from devtools import seed as seedmod
+from devtools.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, ROLE_ARN
 
 PKG = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}"
 BASE = f"s3://{ARTIFACTS_BUCKET}/model-build/v3/baselines"

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from bench.seed import ARTIFACTS_BUCKET, GROUP
-from reliability_support import (  # noqa: F401 - fixtures
-    EMPTY_GROUP, TEMPLATE, UNAPPROVED_GROUP, Workspace, calls, registry, s3_state, world, ws,
-)
+from devtools.seed import ARTIFACTS_BUCKET, GROUP
+from tests.support.reliability import EMPTY_GROUP, TEMPLATE, UNAPPROVED_GROUP, Workspace, s3_state
 
 STAGING, PROD = "staging", "prod"
 DELETE = object()
@@ -467,7 +465,7 @@ CASES = [
     Case("project-tag-with-empty-value", argv=("--sagemaker-project-arn",
                                                 "arn:aws:sagemaker:us-east-1:123456789012:project/fraud-detect"),
          setup=lambda registry, ws, mp: mp.setattr(  # moto has no ListTags for projects; SageMaker allows ""
-             "pipelines.run._project_tags", lambda sm, arn: {"owner": ""}),
+             "pipelines.run.project_tags", lambda sm, arn: {"owner": ""}),
          error="error: staging: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a "
                "value or remove it\n"
                "error: prod: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a value or "
@@ -585,7 +583,7 @@ def test_a_monitor_off_by_the_template_default_is_not_blamed_on_the_stage_file(r
 
 def _model_quality_recall_threshold(body: bytes):
     """Replace the registry's model quality constraints (and drop their digest, as a hand-edited file has none)."""
-    from bench.seed import ARTIFACTS_BUCKET
+    from devtools.seed import ARTIFACTS_BUCKET
 
     key = "model-build/v3/baselines/model-quality/constraints.json"
 
@@ -623,7 +621,7 @@ def test_a_non_finite_registry_threshold_is_a_note_naming_the_registry_file(regi
 # The day-2 tools (issue 11): python -m pipelines.ground_truth and python -m pipelines.report, with the same
 # guarantees: exit code, exact last stderr line (argparse's usage lines come before it), nothing written locally or
 # in S3. The stage parameter files are in the working directory, as CodeBuild leaves them.
-from bench.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
+from devtools.seed import OUTPUTS_BUCKET  # noqa: E402 - the day-2 section's own constants
 
 GT = "ground_truth"
 REPORT = "report"
@@ -763,7 +761,7 @@ TOOL_CASES = [
 
 @pytest.mark.parametrize("case", TOOL_CASES, ids=[case.id for case in TOOL_CASES])
 def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
-    from reliability_support import Fault
+    from tests.support.reliability import Fault
 
     monkeypatch.chdir(ws.root)
     files = {"labels.csv": LABELS_CSV, "staging-config-export.json": EXPORT, **case.files}
@@ -794,7 +792,7 @@ def test_issue_11_adds_at_least_thirty_cases():
 
 def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_report(registry, ws, calls, monkeypatch):
     """A violations file is written by a container: its text must not drive the terminal or forge report lines."""
-    from reliability_support import Fault
+    from tests.support.reliability import Fault
 
     monkeypatch.chdir(ws.root)
     (ws.root / "staging-config-export.json").write_bytes(EXPORT)
@@ -869,13 +867,14 @@ def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, call
     monkeypatch.chdir(ws.root)
     (ws.root / "labels.csv").write_bytes(LABELS_CSV)
     (ws.root / "staging-config-export.json").write_bytes(EXPORT)
-    real = aws.call
+    def stopped(real):
+        def request(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
+            os.kill(os.getpid(), signal.SIGTERM)
+            return real(client, operation, *args, **kwargs)
+        return request
 
-    def call(client, operation, *args, **kwargs):  # the first AWS call of the run meets CodeBuild's stop
-        os.kill(os.getpid(), signal.SIGTERM)
-        return real(client, operation, *args, **kwargs)
-
-    monkeypatch.setattr(aws, "call", call)
+    monkeypatch.setattr(aws, "call", stopped(aws.call))
+    monkeypatch.setattr(aws, "paginate", stopped(aws.paginate))  # listings are AWS calls too
     before_files, before_s3 = ws.files(), s3_state(registry.s3)
     result = ws.run_module(tool, argv)
     assert (result.code, result.out, result.err) == (143, "", f"error: terminated (SIGTERM); {after}\n")

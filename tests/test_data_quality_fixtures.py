@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pytest
 
-from bench.seed import FIXTURES
-from bench.seed_captures import FRAUD_FEATURES, fraud_rows, start_of_day, traffic, write_captures
+from devtools.seed import FIXTURES
+from devtools.seed_captures import FRAUD_FEATURES, fraud_rows, start_of_day, traffic, write_captures
 from pipelines.analyze import kll
-from tests.analyze_support import read, run_cli
+from tests.support.analyze import read, run_cli
 
 STATISTICS, CONSTRAINTS = FIXTURES / "data_quality_statistics.json", FIXTURES / "data_quality_constraints.json"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.moto import moto_server
-from bench.seed import OUTPUTS_BUCKET, cli_env, seed
+from devtools.moto import moto_server
+from devtools.seed import OUTPUTS_BUCKET, cli_env, seed
 from pipelines.template_params import load_template_parameters, validate
 
 REPO = Path(__file__).resolve().parents[1]

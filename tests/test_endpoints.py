@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from bench.seed import OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
-from reliability_support import calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
-from test_preflight import MONITORS, PACKAGE, disabled, monitor_states, strict_error, warnings
+from devtools.seed import OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
+from tests.support.reliability import s3_state
+from tests.support.plan import MONITORS, PACKAGE, disabled, monitor_states, strict_error, warnings
 
 ENABLE = ("EnableDataQualityMonitor", "EnableModelQualityMonitor", "EnableModelBiasMonitor",
           "EnableModelExplainabilityMonitor")

@@ -10,9 +10,7 @@ import os
 import pytest
 
 from pipelines.aws import MAX_ATTEMPTS
-from reliability_support import (  # noqa: F401 - fixtures
-    UNAPPROVED_GROUP, Fault, calls, complete_derived_files, registry, s3_state, world, ws,
-)
+from tests.support.reliability import UNAPPROVED_GROUP, Fault, broken_bodies, complete_derived_files, s3_state
 
 ARTIFACTS = "s3://sagemaker-project-p-abc123/model-build/v3/baselines"
 GROUP = "fraud-detect-p-abc123"
@@ -126,6 +124,27 @@ def test_a_fault_that_outlasts_the_retry_budget_fails_after_exactly_max_attempts
     assert_unchanged(ws, before_files, registry, before_s3)
 
 
+# ------------------------------------------------------------------- transient: an S3 body that breaks mid-read
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_a_baseline_body_that_breaks_while_being_read_is_read_again_with_the_same_output(registry, ws, calls, fault):
+    ws.run("--dry-run")
+    reference = ws.run("--dry-run")  # the second run: what a rerun prints ("6 unchanged")
+    calls.calls.clear()
+    calls.edits["s3.GetObject"] = broken_bodies(MAX_ATTEMPTS - 1, fault, good=10)
+    result = ws.run("--dry-run")
+    assert (result.code, result.out, result.err) == (reference.code, reference.out, reference.err)
+    assert calls.count("s3.GetObject") == 9 + MAX_ATTEMPTS - 1  # the nine baseline objects read once, plus retries
+
+
+def test_a_baseline_body_that_always_times_out_says_after_max_attempts_after_exactly_that_many(registry, ws, calls):
+    calls.edits["s3.GetObject"] = broken_bodies(99, "read-timeout", good=10)
+    result = ws.run()
+    assert (result.code, result.out, result.err) == (
+        1, "", f"error: could not reach AWS for s3:GetObject on {ARTIFACTS}/data-quality/statistics.json after "
+               f"{MAX_ATTEMPTS} attempts (ReadTimeoutError); check the network or AWS_ENDPOINT_URL and rerun\n")
+    assert calls.count("s3.GetObject") == MAX_ATTEMPTS
+
+
 # --------------------------------------------------------------------------------------- permanent: one line
 PERMANENT = [
     ("sagemaker.ListModelPackages", "access-denied",
@@ -214,6 +233,7 @@ def test_no_approved_package_with_an_unreachable_group_call_is_still_one_line(re
 
 
 # ------------------------------------------------------------------------------- any failure, at any point
+@pytest.mark.slow
 def test_a_failure_at_any_aws_call_leaves_outputs_byte_identical_and_no_partial_object_in_s3(
         registry, ws, calls):
     s3 = registry.s3
@@ -256,6 +276,7 @@ def _restore(s3, pristine: dict[str, str]) -> None:
 
 
 # ------------------------------------------------------------------------------------ failing local writes
+@pytest.mark.slow
 def test_a_rename_failing_midway_rolls_back_every_output_already_replaced(registry, ws, monkeypatch):
     import utils
 

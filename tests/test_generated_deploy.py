@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from tests.template_render import api_problems, cfn_lint, create_job_definitions_in_moto, render
+from tests.support.template_render import api_problems, cfn_lint, create_job_definitions_in_moto, render
 
 JOB_DEFINITIONS = ["DataQualityJobDefinition", "ModelBiasJobDefinition", "ModelExplainabilityJobDefinition",
                    "ModelQualityJobDefinition"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", ["staging", "prod"])
 def test_the_generated_stage_file_renders_to_valid_api_requests_and_lints_clean(cli, seeded, stage):
     assert cli().exit_code == 0

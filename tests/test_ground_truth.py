@@ -7,9 +7,13 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
+import pytest
+
+from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
+from pipelines.ground_truth import store as gt_store
 from pipelines.errors import MonitorError
+from tests.support.reliability import break_bodies
 
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"
 NOW = datetime(2026, 11, 27, 10, 42, 7, tzinfo=timezone.utc)
@@ -233,6 +237,18 @@ def test_rerunning_an_upload_writes_nothing_new(s3, tmp_path):
     assert len(objects(s3)) == 2
 
 
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_uploaded_labels_that_break_while_being_read_are_read_again_with_the_same_result(s3, tmp_path, no_backoff,
+                                                                                         fault):
+    content = "inference_id,is_fraud\ntx-1,1\ntx-2,0\n"
+    invoke(s3, tmp_path, "labels.csv", content)
+    expected = invoke(s3, tmp_path, "labels.csv", content)
+    requests = break_bodies(s3, 2, fault, good=5)
+
+    assert invoke(s3, tmp_path, "labels.csv", content) == expected
+    assert len(requests) == 1 + 2  # the one uploaded object, plus the two reads that broke
+
+
 def test_an_id_uploaded_earlier_in_the_hour_with_another_label_is_a_conflict(s3, tmp_path):
     s3.put_object(Bucket=BUCKET, Key=HOUR_PREFIX + "from-yesterdays-run.jsonl", Body=record("tx-9", "0"))
 
@@ -376,7 +392,7 @@ def test_a_missing_label_file_is_a_usage_error_without_traceback(tmp_path, capsy
 
 
 def test_duplicates_across_store_chunks_keep_the_first_row_counts_and_lines(s3, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(gt, "STORE_CHUNK", 2)  # every duplicate below crosses a chunk, or sits inside one
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 2)  # every duplicate below crosses a chunk, or sits inside one
     content = ("inference_id,is_fraud\n"
                "tx-1,1\ntx-2,maybe\ntx-3,0\ntx-1,0\ntx-2,0\ntx-3,0\ntx-1,1\ntx-4,0\ntx-4,1\n")
 
@@ -467,7 +483,7 @@ def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size
     s3.put_object(Bucket=BUCKET, Key="ground-truth/prod/2026/11/27/09/earlier.jsonl",
                   Body="".join(record(i, d) for i, d in existing["2026/11/27/09"].items()))
     summary, written = reference(content, existing, batch_size=7)
-    monkeypatch.setattr(gt, "STORE_CHUNK", 13)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 13)
 
     code, out, err = invoke(s3, tmp_path, "labels.csv", content, "--time-column", "t", "--skip-invalid",
                             "--batch-size", "7")
@@ -492,7 +508,7 @@ def test_a_messy_file_gives_exactly_what_plain_sets_give_whatever_the_chunk_size
 
 
 def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3, tmp_path, monkeypatch):
-    monkeypatch.setattr(gt, "STORE_CHUNK", 10)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 10)
     content = "inference_id,is_fraud\n" + "".join(f"tx-{i},{i % 3 == 0:d}\n" for i in range(95))
     invoke(s3, tmp_path, "labels.csv", content, "--batch-size", "40")
     first = objects(s3)
@@ -510,7 +526,7 @@ def test_rerunning_a_file_of_many_chunks_skips_every_row_it_already_uploaded(s3,
 
 def test_coverage_counts_are_exact_when_captures_span_many_store_chunks(s3, tmp_path, monkeypatch):
     seed_captures(s3)
-    monkeypatch.setattr(gt, "STORE_CHUNK", 1)
+    monkeypatch.setattr(gt_store, "STORE_CHUNK", 1)
     labels = "inference_id,is_fraud\ntx-1,1\nev-3,0\ntx-5,0\ntx-0,1\nTX-2,0\n"
 
     code, out, _ = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
@@ -533,6 +549,7 @@ def test_unmatched_examples_are_the_smallest_ids_in_python_string_order(s3, tmp_
     assert sorted(["z-1", "é-1", "Z-1", "a-1", "\U0001f600-1", "b-1"])[:3] == ["Z-1", "a-1", "b-1"]
 
 
+@pytest.mark.slow
 def test_validation_memory_does_not_grow_with_the_number_of_ids(tmp_path):
     import tracemalloc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from reliability_support import calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
+from tests.support.reliability import s3_state
 
 S3_WRITES = ("s3.PutObject", "s3.CopyObject", "s3.DeleteObject", "s3.DeleteObjects", "s3.CreateMultipartUpload")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +12,8 @@ import pytest
 from pipelines import image_uris
 from pipelines.errors import UsageError
 from pipelines.image_uris import ImageUris, known_regions, resolve_image_uris
+from tests.support.sdk import REPO, SDK_PYTHON, needs_sdk_python
 
-REPO = Path(__file__).resolve().parent.parent
-SDK_PYTHON = Path(os.environ.get("SDK_PYTHON", REPO / ".venv-sdk" / "bin" / "python"))
 
 # Runs in the SDK venv: every region either SDK config file lists, and what retrieve() returns (None if it raises).
 SDK_SCRIPT = """
@@ -42,12 +40,6 @@ def retrieve(framework, region):
 print(json.dumps({region: [retrieve("model-monitor", region), retrieve("clarify", region)]
                   for region in sorted(regions)}))
 """
-
-
-def needs_sdk_python() -> None:
-    """Skip when the SDK venv is not installed (make tools creates it)."""
-    if not SDK_PYTHON.exists():
-        pytest.skip(f"SDK python {SDK_PYTHON} does not exist (set SDK_PYTHON or run `make tools`)")
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +166,7 @@ def test_the_vendored_data_names_its_sdk_version() -> None:
     assert data["source"] == "sagemaker-core 2.27.0"
 
 
+@pytest.mark.slow
 def test_every_region_the_sdk_lists_resolves_exactly_as_the_sdk_does(sdk_uris: dict[str, list[str | None]]) -> None:
     assert sorted(sdk_uris) == known_regions()
     mismatches = []
@@ -193,6 +186,7 @@ def test_every_region_the_sdk_lists_resolves_exactly_as_the_sdk_does(sdk_uris: d
     assert sum(uri is not None for uris in sdk_uris.values() for uri in uris) == 58
 
 
+@pytest.mark.slow
 def test_importing_and_resolving_loads_no_sagemaker_module() -> None:
     code = (
         "import json, sys; import pipelines.image_uris as m; m.resolve_image_uris('us-east-1'); m.known_regions(); "
@@ -202,6 +196,7 @@ def test_importing_and_resolving_loads_no_sagemaker_module() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
 
 
+@pytest.mark.slow
 def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None:
     needs_sdk_python()
     output = tmp_path / "image_uri_data.json"
@@ -214,6 +209,7 @@ def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None
     assert output.read_bytes() == image_uris.DATA_PATH.read_bytes()
 
 
+@pytest.mark.slow
 def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Path) -> None:
     output = tmp_path / "image_uri_data.json"
     code = (

@@ -52,6 +52,7 @@ def _not_stdlib(roots: set[str]) -> set[str]:
     return {root for root in roots if root not in sys.stdlib_module_names and not root.startswith("_")}
 
 
+@pytest.mark.slow
 def test_importing_the_run_path_and_building_clients_loads_only_boto3_and_the_standard_library(tmp_path: Path) -> None:
     code = (
         "import importlib, json, sys\n"
@@ -67,6 +68,7 @@ def test_importing_the_run_path_and_building_clients_loads_only_boto3_and_the_st
     assert _not_stdlib(roots) - PROJECT_ROOTS - BOTO_STACK == set()
 
 
+@pytest.mark.slow
 def test_importing_the_cli_module_alone_does_not_import_boto3(tmp_path: Path) -> None:
     """`--help`, `--version` and usage errors answer without paying for boto3 (it is imported when a run starts)."""
     code = (
@@ -78,6 +80,7 @@ def test_importing_the_cli_module_alone_does_not_import_boto3(tmp_path: Path) ->
     assert roots & (BOTO_STACK | FORBIDDEN_ROOTS) == set()
 
 
+@pytest.mark.slow
 def test_a_full_cli_run_under_moto_imports_nothing_beyond_the_project_and_the_standard_library(tmp_path: Path) -> None:
     """Seed moto in-process, then diff sys.modules around main(): what main() adds comes from the project's path.
 
@@ -93,7 +96,7 @@ def test_a_full_cli_run_under_moto_imports_nothing_beyond_the_project_and_the_st
         "import json, os, sys\n"
         "from moto import mock_aws\n"
         "import boto3\n"
-        "from bench.seed import cli_env, seed\n"
+        "from devtools.seed import cli_env, seed\n"
         "os.environ.update(cli_env())\n"
         "os.environ['AWS_CONFIG_FILE'] = os.environ['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull\n"
         "with mock_aws():\n"
@@ -116,8 +119,8 @@ def test_a_full_cli_run_under_moto_imports_nothing_beyond_the_project_and_the_st
 @pytest.mark.e2e
 def test_the_real_cli_against_moto_server_loads_only_boto3_and_the_standard_library(tmp_path: Path) -> None:
     """The whole process, as CodeBuild runs it, with the emulator in another process: nothing to filter out."""
-    from bench.moto import moto_server
-    from bench.seed import cli_env, seed
+    from devtools.moto import moto_server
+    from devtools.seed import cli_env, seed
 
     import boto3
 
@@ -147,6 +150,7 @@ def test_the_real_cli_against_moto_server_loads_only_boto3_and_the_standard_libr
     assert _not_stdlib(_roots(modules)) - PROJECT_ROOTS - BOTO_STACK == set()
 
 
+@pytest.mark.slow
 def test_python_x_importtime_of_the_run_path_lists_no_yaml_parser_and_no_module_beyond_the_budget(tmp_path: Path) -> None:
     """The template's Parameters are read without PyYAML (issue 11 measured: the exact subset reader takes 1.4 ms;
     PyYAML adds ~24 ms of import and 1.9-32 ms of parsing to a ~0.46 s run). The budget is the import list, read

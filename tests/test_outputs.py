@@ -52,6 +52,7 @@ def awscli_deploy_request(overrides: Path, tags: Path) -> dict:
     return captured
 
 
+@pytest.mark.slow
 def test_awscli_v1_reads_the_generated_override_and_tag_files_exactly(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     parameters = {"ScheduleExpression": "cron(0 * ? * * *)", "EndpointName": "fraud-detect-staging",
@@ -66,6 +67,7 @@ def test_awscli_v1_reads_the_generated_override_and_tag_files_exactly(tmp_path, 
         {"Key": "cost-center", "Value": "payments risk"}, {"Key": "team", "Value": "fraud-ml"}]
 
 
+@pytest.mark.slow
 def test_awscli_reads_the_files_the_cli_generates_for_both_stages(cli, seeded, monkeypatch):
     assert cli().exit_code == 0
     for stage in ("staging", "prod"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reliability_support import UNAPPROVED_GROUP, calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
-from test_preflight import PACKAGE, V3, _drop_section, strict_error, warnings
+from tests.support.reliability import UNAPPROVED_GROUP, s3_state
+from tests.support.plan import PACKAGE, V3, drop_section, strict_error, warnings
 
 
 def test_the_plan_ends_with_four_of_four_per_stage(registry, ws):
@@ -16,7 +16,7 @@ def test_the_plan_ends_with_four_of_four_per_stage(registry, ws):
 
 
 def test_a_dropped_monitor_is_named_with_its_reason_in_the_last_lines(registry, ws, calls):
-    calls.edits["sagemaker.DescribeModelPackage"] = _drop_section("Bias")
+    calls.edits["sagemaker.DescribeModelPackage"] = drop_section("Bias")
     reason = ("Bias.ConfigFile missing from the model package's DriftCheckBaselines; Bias.PreTrainingConstraints, "
               "Bias.PostTrainingConstraints missing from the model package's DriftCheckBaselines")
     result = ws.run()

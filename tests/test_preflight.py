@@ -9,30 +9,9 @@ import json
 
 import pytest
 
-from bench.seed import ARTIFACTS_BUCKET, FIXTURES, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
-from reliability_support import calls, registry, s3_state, world, ws  # noqa: F401 - fixtures
-
-MONITORS = ("data quality", "model quality", "model bias", "model explainability")
-V3 = f"s3://{ARTIFACTS_BUCKET}/model-build/v3/baselines"
-PACKAGE = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}"
-
-
-def disabled(stage: str, reason: str, monitors: tuple[str, ...] = MONITORS) -> list[str]:
-    return [f"{stage}: {monitor} monitor disabled: {reason}" for monitor in monitors]
-
-
-def warnings(*lines: str) -> str:
-    return "".join(f"warning: {line}\n" for line in lines)
-
-
-def strict_error(*lines: str) -> str:
-    return f"error: --strict: {len(lines)} problem(s), nothing written: " + " | ".join(lines) + "\n"
-
-
-def monitor_states(out: str, stage: str) -> dict[str, str]:
-    section = out.split(f"Stage {stage}:")[1].split("\nStage ")[0]
-    return {monitor: "enabled" if f"  {monitor:<21} enabled" in section else "disabled" for monitor in MONITORS}
-
+from devtools.seed import ARTIFACTS_BUCKET, FIXTURES, GROUP, OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
+from tests.support.plan import MONITORS, PACKAGE, V3, disabled, drop_section, monitor_states, strict_error, warnings
+from tests.support.reliability import s3_state
 
 # ------------------------------------------------------------------------------------------------- endpoints
 def _capture_off(parsed):
@@ -100,12 +79,6 @@ def test_a_missing_endpoint_disables_only_that_stages_monitors(registry, ws):
 def _drop_digest(section: str, name: str):
     def edit(parsed):
         parsed["DriftCheckBaselines"][section][name].pop("ContentDigest")
-    return edit
-
-
-def _drop_section(section: str):
-    def edit(parsed):
-        parsed["DriftCheckBaselines"].pop(section)
     return edit
 
 
@@ -193,7 +166,7 @@ BASELINE_CASES = {
     "digest-mismatch": (STATS, b'{"features": [], "dataset": {"item_count": 1}}', None, ("data quality",),
                         f"ModelDataQuality.Statistics {STATS} does not match its registry ContentDigest "
                         "sha256:{digest} (the object changed after registration)"),
-    "not-in-registry": (None, None, _drop_section("Bias"), ("model bias",),
+    "not-in-registry": (None, None, drop_section("Bias"), ("model bias",),
                         "Bias.ConfigFile missing from the model package's DriftCheckBaselines; "
                         "Bias.PreTrainingConstraints, Bias.PostTrainingConstraints missing from the model "
                         "package's DriftCheckBaselines"),
@@ -250,7 +223,7 @@ def test_the_latest_approved_package_when_deployed_gives_no_version_warning(regi
 
 
 def _deploy_v1_as(registry, endpoint: str) -> None:
-    from bench.seed import OUTPUTS_BUCKET as bucket
+    from devtools.seed import OUTPUTS_BUCKET as bucket
 
     model = f"{endpoint}-model"
     registry.sm.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN,

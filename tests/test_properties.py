@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.seed import GROUP
+from devtools.seed import GROUP
 from pipelines.template_params import load_template_parameters, validate
-from reliability_support import REPO, STAGES, TEMPLATE, registry, world, ws  # noqa: F401 - fixtures
+from tests.support.reliability import REPO, STAGES, TEMPLATE
 
 SPECS = load_template_parameters(TEMPLATE)
 NAMES = sorted(SPECS)
@@ -77,6 +77,7 @@ flags = st.lists(st.sampled_from([
 ]), max_size=3, unique=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(staging=stage_document("staging"), prod=stage_document("prod"), extra=flags)
@@ -101,9 +102,10 @@ def test_the_cli_never_shows_a_traceback_and_never_writes_an_invalid_file(regist
         assert tags == [f"{key}={value}" for key, value in sorted(document["Tags"].items())]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", ['{"Parameters": {"StageName": "staging",}}', '{"Parameters": {"StageName": 7}}'])
 def test_the_real_process_prints_one_error_line_and_no_traceback(tmp_path, content):
-    from bench.seed import cli_env
+    from devtools.seed import cli_env
 
     config = tmp_path / "staging.json"
     config.write_text(content)
@@ -159,7 +161,7 @@ REAL_PROCESS_CASES = [
 
 
 def _real_env(extra: dict[str, str]) -> dict[str, str]:
-    from bench.seed import cli_env
+    from devtools.seed import cli_env
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AWS_"))}
     return {**env, **cli_env(), "PYTHONPATH": str(REPO), "AWS_CONFIG_FILE": os.devnull,
@@ -172,6 +174,7 @@ def _cli_files(tmp_path) -> list[str]:
             "--export-staging-config", str(tmp_path / "s.json"), "--export-prod-config", str(tmp_path / "p.json")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "argv", "env", "files", "error"), [case[1:] for case in REAL_PROCESS_CASES],
                          ids=[case[0] for case in REAL_PROCESS_CASES])
 def test_every_command_as_a_real_process_prints_one_error_line_and_no_traceback(tmp_path, command, argv, env, files,
@@ -196,6 +199,7 @@ def test_every_command_as_a_real_process_prints_one_error_line_and_no_traceback(
     (GT, ["labels.csv", "--stage", "staging"], "rerun the upload (objects are content-addressed, re-uploading is safe)"),
     (REPORT, ["--stage", "staging"], "rerun the report"),
 ], ids=["cli", "ground_truth", "report"])
+@pytest.mark.slow
 def test_sigterm_at_the_first_aws_request_is_one_line_exit_143_and_changes_nothing(tmp_path, command, argv, after):
     """CodeBuild's "Stop build" sends SIGTERM. The endpoint is a socket that accepts and never answers: the signal
     arrives exactly while the process waits for AWS (no sleep, no timing)."""

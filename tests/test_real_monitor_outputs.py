@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.seed import FIXTURES as SDK_FIXTURES
+from devtools.seed import FIXTURES as SDK_FIXTURES
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
 from pipelines.baselines import document_kinds
-from tests.analyze_support import FIXTURES as ANALYZER_FIXTURES
-from tests.analyze_support import csv_capture, read, run_cli, structure
+from tests.support.analyze import FIXTURES as ANALYZER_FIXTURES
+from tests.support.analyze import csv_capture, read, run_cli, structure
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "quality_check_step"
 MONITOR = ANALYZER_FIXTURES / "sdk"  # the SDK's tests/data/monitor/, verbatim

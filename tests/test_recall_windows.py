@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET
+from devtools.seed import OUTPUTS_BUCKET as BUCKET
 from pipelines import recall_windows
-from tests.test_report import BASE, PARAMS, put, run_report, sm  # noqa: F401 (sm: a fixture)
+from tests.support.report import BASE, PARAMS, put, run_report
 
 ESTIMATES = f"s3://{BUCKET}/monitoring/prod/estimate"
 

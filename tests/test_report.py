@@ -9,47 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from bench.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import report
 from pipelines.monitors import MONITORS
 from tests.fixtures.violations.seed import fixture_bytes, seed_violations
+from tests.support.reliability import break_bodies
+from tests.support.report import BASE, ENDPOINT, PARAMS, put, run_report
 from utils import canonical_json
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "violations"
 HOUR = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
 EARLIER = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
-ENDPOINT = "fraud-detect-prod"
-BASE = "fraud-detect-prod"
 MONITORING_TYPES = {"data-quality": "DataQuality", "model-quality": "ModelQuality", "model-bias": "ModelBias",
                     "model-explainability": "ModelExplainability"}
-PARAMS = {
-    "StageName": "prod",
-    "EndpointName": ENDPOINT,
-    "MonitoringScheduleBaseName": BASE,
-    "GroundTruthInput": f"s3://{BUCKET}/ground-truth/prod",
-    "EnableDataQualityMonitor": "yes",
-    "EnableModelQualityMonitor": "yes",
-    "EnableModelBiasMonitor": "yes",
-    "EnableModelExplainabilityMonitor": "yes",
-    "DataQualityOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/data-quality",
-    "ModelQualityOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/model-quality",
-    "ModelBiasOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/model-bias",
-    "ModelExplainabilityOutputS3Uri": f"s3://{BUCKET}/monitoring/prod/model-explainability",
-}
-
-
-@pytest.fixture
-def sm():
-    """A real SageMaker client whose calls are answered by a Stubber (moto has no monitoring schedules)."""
-    import boto3
-    from botocore.stub import Stubber
-
-    client = boto3.client("sagemaker", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        client.stubber = stubber  # type: ignore[attr-defined]
-        yield client
-        stubber.assert_no_pending_responses()
 
 
 def output_prefix(monitor: str, when: datetime) -> str:
@@ -124,19 +96,6 @@ def stub_job(sm, monitor: str, when: datetime) -> None:
     }, {"ProcessingJobName": name})
 
 
-def put(s3, uri: str, body: bytes) -> None:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    s3.put_object(Bucket=bucket, Key=key, Body=body)
-
-
-def run_report(sm, s3, tmp_path, monkeypatch, *argv: str, params: dict | None = None) -> tuple[int, str]:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "prod-config-export.json").write_text(json.dumps({"Parameters": params or PARAMS, "Tags": {}}))
-    out = io.StringIO()
-    code = report.run(report.parse_args(["--stage", "prod", *argv]), sm=sm, s3=s3, out=out)
-    return code, out.getvalue()
-
-
 def stub_all_healthy(sm, s3) -> None:
     for monitor in MONITORS_BY_KEY:
         stub_schedule(sm, monitor, [(HOUR, "CompletedWithViolations", ""),
@@ -199,6 +158,19 @@ def test_report_shows_status_executions_and_violations_of_all_four_monitors(sm, 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
     assert (code, out) == (0, FULL_REPORT)
+
+
+@pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
+def test_a_violations_file_that_breaks_while_being_read_is_read_again_with_the_same_report(sm, s3, tmp_path,
+                                                                                           monkeypatch, no_backoff,
+                                                                                           fault):
+    stub_all_healthy(sm, s3)
+    requests = break_bodies(s3, 2, fault, good=10)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch)
+
+    assert (code, out) == (0, FULL_REPORT)
+    assert len(requests) == 4 + 2  # one violations file per monitor, plus the two reads that broke
 
 
 def test_report_json_is_canonical_and_lists_every_monitor_in_a_fixed_order(sm, s3, tmp_path, monkeypatch):

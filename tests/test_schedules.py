@@ -18,7 +18,7 @@ from pipelines.schedules import (
     schedule_problems,
 )
 from pipelines.template_params import load_template_parameters
-from template_render import TEMPLATE_PATH
+from tests.support.template_render import TEMPLATE_PATH
 
 SPECS = load_template_parameters(TEMPLATE_PATH)
 SHIPPED = json.loads((TEMPLATE_PATH.parent / "staging-monitoring-schedule-config.json").read_text())["Parameters"]

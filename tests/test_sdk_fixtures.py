@@ -9,15 +9,16 @@ import subprocess
 
 import pytest
 
-from bench import seed as seedmod
-from bench.seed import FIXTURES, OUTPUTS_BUCKET
+from devtools import seed as seedmod
+from devtools.seed import FIXTURES, OUTPUTS_BUCKET
 from pipelines.baselines import document_kinds
-from test_image_uris import REPO, SDK_PYTHON, needs_sdk_python
+from tests.support.sdk import REPO, SDK_PYTHON, needs_sdk_python
 
 MONITOR_PARAMS = ("EnableDataQualityMonitor", "EnableModelQualityMonitor", "EnableModelBiasMonitor",
                   "EnableModelExplainabilityMonitor")
 
 
+@pytest.mark.slow
 def test_the_stored_clarify_configs_are_what_the_installed_sdk_generates():
     needs_sdk_python()
     done = subprocess.run([str(SDK_PYTHON), str(FIXTURES / "generate.py"), "--check"], cwd=REPO,

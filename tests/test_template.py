@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from template_render import (
+from tests.support.template_render import (
     REPO_ROOT,
     TEMPLATE_PATH,
     TemplateRuleError,
@@ -659,15 +659,18 @@ def lint_findings() -> dict[str, list[str]]:
     return cfn_lint(sets)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [*CASES, "shipped staging", "shipped prod"])
 def test_cfn_lint_is_clean_with_each_parameter_set(lint_findings: dict[str, list[str]], case: str) -> None:
     assert lint_findings[case] == []
 
 
+@pytest.mark.slow
 def test_cfn_lint_is_clean_for_the_template_itself(lint_findings: dict[str, list[str]]) -> None:
     assert lint_findings[""] == []
 
 
+@pytest.mark.slow
 def test_cfn_lint_attributes_a_bad_parameter_value_to_its_parameter_set(lint_findings: dict[str, list[str]]) -> None:
     bad = lint_findings["deliberately bad"]
     assert len(bad) == 4  # InstanceType of each of the four job definitions
@@ -681,6 +684,7 @@ def _checkov() -> str | None:
     return candidate if shutil.which(candidate) else None
 
 
+@pytest.mark.slow
 def test_checkov_reports_no_failed_checks() -> None:
     checkov = _checkov()
     if checkov is None:

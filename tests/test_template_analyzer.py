@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.validate import ParamValidator
 
-from tests.template_render import BUCKET, _sagemaker_model, api_requests, cfn_lint, render, sample_parameters
+from tests.support.template_render import BUCKET, _sagemaker_model, api_requests, cfn_lint, render, sample_parameters
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-monitor-analyzer:1"
 ON = {"AnalyzerImageUri": IMAGE, "AnalyzerEstimateOutputS3Uri": f"{BUCKET}/monitoring/staging/estimate",

@@ -18,6 +18,7 @@ from pipelines.template_params import (
 TEMPLATE = Path(__file__).resolve().parents[1] / "model-monitor-template.yml"
 
 
+@pytest.mark.slow
 def test_reader_gives_exactly_what_cfn_lint_decodes_from_the_template():
     import cfnlint.decode
 

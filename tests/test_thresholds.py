@@ -2,7 +2,7 @@
 with its margin below the baseline, and DriftAlarmFeatures checked against the baseline statistics (CLI, exit 2).
 
 Constraints documents follow AWS's "Schema for Constraints (constraints.json file)" (model-monitor-byoc-constraints)
-and the seed's real-format baselines (bench/seed.py)."""
+and the seed's real-format baselines (devtools/seed.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench import seed as seedmod
+from devtools import seed as seedmod
 from pipelines.baselines import Baseline
 from pipelines.template_params import load_template_parameters
 from pipelines.thresholds import (
@@ -20,7 +20,7 @@ from pipelines.thresholds import (
     model_quality_threshold,
     number_text,
 )
-from template_render import TEMPLATE_PATH
+from tests.support.template_render import TEMPLATE_PATH
 
 SPECS = load_template_parameters(TEMPLATE_PATH)
 STATS_URI = "s3://sagemaker-project-p-abc123/model-build/v3/baselines/data-quality/statistics.json"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.seed_captures import Traffic, baseline, capture_line, feature_names, start_of_day, traffic, write_captures
+from devtools.seed_captures import Traffic, baseline, capture_line, feature_names, start_of_day, traffic, write_captures
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "analyzer"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "analyzer"
 
 
 @dataclass

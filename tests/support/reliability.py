@@ -9,7 +9,6 @@ logic, parsers and our error wording all run exactly as they would against AWS.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "model-monitor-template.yml"
 STAGES = ("staging", "prod")
 
@@ -279,40 +278,6 @@ class CallLog:
         return error_response(request, service, status, s3_code if service == "s3" else sm_code, message)
 
 
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
-    """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
-    from botocore.retries import standard
-
-    from pipelines import aws
-
-    log = CallLog()
-    original = aws.make_client
-    monkeypatch.setattr(aws, "make_client", lambda session, service: log.install(original(session, service)))
-    # botocore's standard mode sleeps up to 20 s between attempts: keep the retry logic, drop the waiting
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
-    return log
-
-
-# ------------------------------------------------------------------------------------------------------ fixtures
-@pytest.fixture
-def moto_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    """(sagemaker, s3) on moto's in-process AWS, with the environment CodeBuild gives the CLI."""
-    import boto3
-    from moto import mock_aws
-
-    from bench.seed import cli_env
-
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    for key, value in cli_env().items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
-
-
 @dataclass
 class World:
     """One moto AWS per test module, seeded once: the fraud registry (v1 Approved, v2 Rejected, v3 Approved,
@@ -339,50 +304,16 @@ UNAPPROVED_GROUP = "fraud-unapproved"  # 1 Rejected, 2 PendingManualApproval
 EMPTY_GROUP = "fraud-empty"  # exists, no versions
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    import boto3
-    from moto import mock_aws
-
-    from bench.seed import _inference, cli_env, seed
-
-    with pytest.MonkeyPatch.context() as patch:
-        for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-            patch.delenv(key, raising=False)
-        for key, value in cli_env().items():
-            patch.setenv(key, value)
-        with mock_aws():
-            sm, s3 = boto3.client("sagemaker", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
-            seeded = seed(sm, s3)
-            for group, statuses in ((UNAPPROVED_GROUP, ["Rejected", "PendingManualApproval", "PendingManualApproval"]),
-                                    (EMPTY_GROUP, [])):
-                sm.create_model_package_group(ModelPackageGroupName=group)
-                for status in statuses:
-                    sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus=status,
-                                            InferenceSpecification=_inference())
-            pristine = s3_state(s3)
-            yield World(sm=sm, s3=s3, seeded=seeded, pristine=pristine,
-                        bodies={uri: s3_body(s3, uri) for uri in pristine})
-
-
-@pytest.fixture
-def registry(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The module's seeded world, with S3 put back after the test."""
-    from bench.seed import cli_env
-
-    for key, value in cli_env().items():
-        monkeypatch.setenv(key, value)
-    yield world
-    world.restore_s3()
-
-
 _LOADERS: dict[Any, Any] = {}
+_METHODS: dict[tuple[str, str], dict[str, Any]] = {}
+_REAL_CREATE_METHODS: dict[str, Any] = {}
 
 
 def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every run builds a fresh boto3 session, which re-parses the SageMaker and S3 service models (about 2/3 of
-    an in-process run). Tests share one botocore loader so hundreds of runs stay fast; clients, config, retries
-    and events are still built per run exactly as the CLI does."""
+    an in-process run) and rebuilds each client class's methods. Tests share one botocore loader and one method set
+    per service so hundreds of runs stay fast; clients, config, retries and events are still built per run exactly
+    as the CLI does."""
     import botocore.loaders
     import botocore.session
 
@@ -392,12 +323,66 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
         return _LOADERS[search_path_string]
 
     monkeypatch.setattr(botocore.session, "create_loader", create_loader)
+    # Each client class gets one method per API operation (~400 for SageMaker), rebuilt for every session: about
+    # 60 ms a client. The methods only name their operation, so one set per service and API version is shared.
+    import botocore.client
+
+    build = _REAL_CREATE_METHODS.setdefault("build", botocore.client.ClientCreator._create_methods)
+
+    def create_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        key = (service_model.service_name, service_model.api_version)
+        if key not in _METHODS:
+            _METHODS[key] = build(self, service_model)
+        return dict(_METHODS[key])
+
+    monkeypatch.setattr(botocore.client.ClientCreator, "_create_methods", create_methods)
 
 
-@pytest.fixture
-def ws(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A workspace in a temp dir, which is also the working directory (nothing can land in the repo)."""
-    share_service_models(monkeypatch)
-    workspace = make_workspace(tmp_path, capsys)
-    monkeypatch.chdir(workspace.root)
-    return workspace
+# ------------------------------------------------------------------------------------------- faults in S3 bodies
+class BrokenStream:
+    """The raw HTTP stream under a StreamingBody that fails after ``good`` bytes the way urllib3 does: a read
+    timeout, a dropped connection (ProtocolError), or an early end of data ("eof": fewer bytes than Content-Length).
+    botocore/response.py turns these into ReadTimeoutError, ResponseStreamingError and IncompleteReadError."""
+
+    def __init__(self, data: bytes, good: int, fault: str) -> None:
+        self.data, self.good, self.fault, self.pos = data, good, fault, 0
+
+    def read(self, amt: int | None = None) -> bytes:
+        from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+        end = len(self.data) if amt is None else min(self.pos + amt, len(self.data))
+        whole = amt is None and self.fault != "eof"  # urllib3 reads to the end in one call: it fails, no data
+        if end > self.good and (self.pos >= self.good or whole):
+            if self.fault == "eof":
+                return b""
+            if self.fault == "read-timeout":
+                raise ReadTimeoutError(None, "https://s3.amazonaws.com", "Read timed out. (read timeout=30)")
+            raise ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+        end = min(end, self.good)
+        chunk, self.pos = self.data[self.pos:end], end
+        return chunk
+
+    def close(self) -> None:
+        pass
+
+
+def broken_bodies(times: int, fault: str, good: int = 0) -> Any:
+    """An ``after-call`` edit for s3.GetObject: the first ``times`` bodies break after ``good`` bytes."""
+    from botocore.response import StreamingBody
+
+    left = [times]
+
+    def edit(parsed: Any) -> None:
+        if left[0] and "Body" in parsed:
+            left[0] -= 1
+            data = parsed["Body"].read()
+            parsed["Body"] = StreamingBody(BrokenStream(data, good, fault), len(data))
+    return edit
+
+
+def break_bodies(client: Any, times: int, fault: str, good: int = 0) -> list[dict[str, Any]]:
+    """Register ``broken_bodies`` on an S3 client; the list it returns records each GetObject's parameters."""
+    edit, requests = broken_bodies(times, fault, good), []
+    client.meta.events.register("before-call.s3.GetObject", lambda params, **_: requests.append(dict(params)))
+    client.meta.events.register("after-call.s3.GetObject", lambda parsed, **_: edit(parsed))
+    return requests

@@ -1,0 +1,7 @@
+"""python -m pipelines.ground_truth"""
+
+import sys
+
+from pipelines.ground_truth.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Helpers the tests import (not fixtures: those are in tests/conftest.py)."""
