@@ -51,14 +51,14 @@ def _statistics_keys(s3: Any, prefix_uri: str) -> list[str]:
     bucket, prefix = parse_s3_uri(prefix_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
     keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for page in aws.paginate(s3, "ListObjectsV2", prefix_uri, Bucket=bucket, Prefix=prefix):
         keys += [item["Key"] for item in page.get("Contents", []) if item["Key"].endswith("/" + STATISTICS)]
     return [s3_uri(bucket, key) for key in sorted(keys)]
 
 
 def _read(s3: Any, uri: str) -> dict[str, Any]:
     bucket, key = parse_s3_uri(uri)
-    return json.loads(aws.call(s3, "GetObject", uri, Bucket=bucket, Key=key)["Body"].read())
+    return json.loads(aws.read_object(s3, bucket, key))
 
 
 def _when(text: str | None) -> datetime | None:
@@ -73,25 +73,20 @@ def _value(entry: Any) -> float | None:
 def collect(s3: Any, estimate_uri: str, realized_uri: str, start_offset: str, end_offset: str,
             limit: int = 6) -> list[RecallWindow]:
     """The newest ``limit`` estimated windows, each with its realized recall when one covers it."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        estimates = []
-        for uri in _statistics_keys(s3, estimate_uri):
-            document = _read(s3, uri)
-            window = (document.get("estimate") or {}).get("window") or {}
-            start, end = _when(window.get("start")), _when(window.get("end"))
-            if start and end:
-                holds = ((document.get("estimate") or {}).get("calibration") or {}).get("holds")
-                estimates.append((start, end, document["binary_classification_metrics"], holds))
-        realized = []
-        for uri in _statistics_keys(s3, realized_uri):
-            match = HOUR_IN_KEY.search(uri)
-            if match:
-                hour = datetime(*(int(part) for part in match.groups()), tzinfo=timezone.utc)
-                realized.append((hour + offset(start_offset), hour + offset(end_offset), uri))
-    except (BotoCoreError, ClientError) as exc:
-        raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2", resource=estimate_uri) from exc
+    estimates = []
+    for uri in _statistics_keys(s3, estimate_uri):
+        document = _read(s3, uri)
+        window = (document.get("estimate") or {}).get("window") or {}
+        start, end = _when(window.get("start")), _when(window.get("end"))
+        if start and end:
+            holds = ((document.get("estimate") or {}).get("calibration") or {}).get("holds")
+            estimates.append((start, end, document["binary_classification_metrics"], holds))
+    realized = []
+    for uri in _statistics_keys(s3, realized_uri):
+        match = HOUR_IN_KEY.search(uri)
+        if match:
+            hour = datetime(*(int(part) for part in match.groups()), tzinfo=timezone.utc)
+            realized.append((hour + offset(start_offset), hour + offset(end_offset), uri))
     rows = []
     for start, end, block, holds in sorted(estimates, key=lambda item: item[1])[-limit:]:
         covering = [uri for low, high, uri in realized if low <= start and end <= high]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipelines import aws
-from pipelines.errors import UsageError
+from pipelines.errors import AwsError, UsageError
 from utils import S3UriError, parse_s3_uri
 
 HOUR_RE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+\.jsonl$")
@@ -60,16 +60,12 @@ class Reader:
         if not location.startswith("s3://"):
             return Path(location).read_bytes()
         bucket, key = _bucket_key(location)
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
-            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return aws.read_object(self.s3, bucket, key)
+        except AwsError as exc:
+            if exc.code in ("NoSuchKey", "404"):
                 raise FileNotFoundError(location) from None
-            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
-        except BotoCoreError as exc:
-            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
+            raise
 
     def hour_files(self, root: str) -> list[HourFile]:
         """Every ``.../yyyy/mm/dd/hh/*.jsonl`` under ``root``, sorted by hour then location."""
@@ -95,14 +91,9 @@ class Reader:
     def _list_s3(self, root: str) -> list[str]:
         bucket, prefix = _bucket_key(root, key_required=False)
         prefix = prefix.rstrip("/") + "/" if prefix else ""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         found = []
-        try:
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                found.extend(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
-        except (BotoCoreError, ClientError) as exc:
-            raise aws.describe_failure(exc, service="s3", operation="ListObjectsV2", resource=root) from exc
+        for page in aws.paginate(self.s3, "ListObjectsV2", root, Bucket=bucket, Prefix=prefix):
+            found.extend(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
         return found
 
     def lines(self, location: str) -> Iterator[str]:
@@ -118,20 +109,14 @@ class Reader:
                     yield chunk
             return
         bucket, key = _bucket_key(location)
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
-            chunk: list[str] = []
-            for raw in body.iter_lines(chunk_size=1 << 20):
-                chunk.append(raw.decode("utf-8", errors="replace"))
-                if len(chunk) >= 10_000:
-                    yield chunk
-                    chunk = []
-            if chunk:
+        chunk: list[str] = []
+        for raw in aws.iter_object_lines(self.s3, bucket, key, chunk_size=1 << 20):  # retries a broken stream
+            chunk.append(raw.decode("utf-8", errors="replace"))
+            if len(chunk) >= 10_000:
                 yield chunk
-        except (BotoCoreError, ClientError) as exc:
-            raise aws.describe_failure(exc, service="s3", operation="GetObject", resource=location) from exc
+                chunk = []
+        if chunk:
+            yield chunk
 
 
 def _bucket_key(uri: str, key_required: bool = True) -> tuple[str, str]:
