@@ -9,11 +9,10 @@ template-configuration file plus `aws cloudformation deploy` parameter-override 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from pipelines.__version__ import __version__
-from pipelines.errors import run_guarded
+from pipelines.errors import run_command
 
 EPILOG = """\
 example (CodeBuild sets the four environment variables instead of the first four flags):
@@ -71,14 +70,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
-        return int(exc.code or 0)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
-    from pipelines import cli
+    return run_command(argv, parse_args, _run, interrupted="nothing was written")
 
-    return run_guarded(lambda: cli.run_from_args(vars(args)), interrupted="nothing was written")
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines import cli  # imported after parsing: --help and usage errors never load boto3
+
+    return cli.run_from_args(vars(args))
 
 
 if __name__ == "__main__":

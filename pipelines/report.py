@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import aws
 from pipelines.errors import (
-    EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError, run_guarded,
+    EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError, run_command,
 )
 from pipelines.monitors import MONITORS, Monitor, schedule_name
 from pipelines.stage_config import load_stage_params, missing_parameter
@@ -425,12 +425,7 @@ def read_nothing(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 3 violations with --fail-on-violations, 4 the gate could read nothing,
     2 usage/config, 1 AWS/runtime."""
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
-        return int(exc.code or 0)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return run_guarded(lambda: run(args), interrupted="rerun the report")
+    return run_command(argv, parse_args, run, interrupted="rerun the report")
 
 
 if __name__ == "__main__":
