@@ -9,11 +9,11 @@ template-configuration file plus `aws cloudformation deploy` parameter-override 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from pipelines.__version__ import __version__
-from pipelines.errors import run_guarded
+from pipelines.errors import run_command
+from utils import env_argument, parse_with_env
 
 EPILOG = """\
 example (CodeBuild sets the four environment variables instead of the first four flags):
@@ -28,18 +28,21 @@ Region, credentials and endpoint come from the standard AWS chain (AWS_REGION, A
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse flags; required values may come from environment variables instead (checked in build_options)."""
+    """Parse flags; the four CodeBuild sets may come from environment variables instead (utils.env_argument:
+    the same pattern as the day-2 tools; build_options says when one is missing)."""
     parser = argparse.ArgumentParser(
         prog="get_baselines_and_configs.py", description=__doc__.split("\n\n")[0],
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
-    add("--model-monitor-role", metavar="ARN",
-        help="IAM role ARN the monitoring jobs run as [env MODEL_MONITOR_ROLE_ARN]")
-    add("--sagemaker-project-name", metavar="NAME",
-        help="SageMaker project name; endpoints are <name>-staging and <name>-prod [env SAGEMAKER_PROJECT_NAME]")
-    add("--sagemaker-project-id", metavar="ID", help="SageMaker project id [env SAGEMAKER_PROJECT_ID]")
-    add("--monitor-outputs-bucket", metavar="BUCKET",
-        help="bucket for monitor outputs, ground truth and derived baselines [env MONITOR_OUTPUTS_BUCKET]")
+    env_argument(parser, "--model-monitor-role", "MODEL_MONITOR_ROLE_ARN", metavar="ARN",
+                 help="IAM role ARN the monitoring jobs run as [env MODEL_MONITOR_ROLE_ARN]")
+    env_argument(parser, "--sagemaker-project-name", "SAGEMAKER_PROJECT_NAME", metavar="NAME",
+                 help="SageMaker project name; endpoints are <name>-staging and <name>-prod "
+                      "[env SAGEMAKER_PROJECT_NAME]")
+    env_argument(parser, "--sagemaker-project-id", "SAGEMAKER_PROJECT_ID", metavar="ID",
+                 help="SageMaker project id [env SAGEMAKER_PROJECT_ID]")
+    env_argument(parser, "--monitor-outputs-bucket", "MONITOR_OUTPUTS_BUCKET", metavar="BUCKET",
+                 help="bucket for monitor outputs, ground truth and derived baselines [env MONITOR_OUTPUTS_BUCKET]")
     add("--import-staging-config", metavar="PATH", default="staging-monitoring-schedule-config.json",
         help="staging stage config (default: %(default)s)")
     add("--import-prod-config", metavar="PATH", default="prod-monitoring-schedule-config.json",
@@ -66,19 +69,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level; DEBUG also shows tracebacks (default: %(default)s)")
     add("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser.parse_args(argv)
+    return parse_with_env(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
-        return int(exc.code or 0)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
-    from pipelines import cli
+    return run_command(argv, parse_args, _run, interrupted="nothing was written")
 
-    return run_guarded(lambda: cli.run_from_args(vars(args)), interrupted="nothing was written")
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines import cli  # imported after parsing: --help and usage errors never load boto3
+
+    return cli.run_from_args(vars(args))
 
 
 if __name__ == "__main__":

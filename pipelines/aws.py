@@ -244,11 +244,13 @@ def iter_object_lines(s3: Any, bucket: str, key: str, chunk_size: int = 64 * 102
     object version (If-Match on its ETag), so a long file is neither re-read from the start nor read twice.
     """
     uri = f"s3://{bucket}/{key}"
-    received, pending, etag, failures = 0, b"", None, 0
-    while True:
-        extra = {"Range": f"bytes={received}-", "IfMatch": etag} if etag else {}
+    received, pending, etag, size, failures = 0, b"", None, None, 0
+    while size is None or received < size:  # a failure after the last byte needs no ranged GET (it would be a 416)
+        extra = {"Range": f"bytes={received}-", **({"IfMatch": etag} if etag else {})} if received else {}
         response = call(s3, "GetObject", uri, Bucket=bucket, Key=key, **extra)
-        etag, body = response.get("ETag"), response["Body"]
+        body = response["Body"]
+        if size is None:
+            etag, size = response.get("ETag"), response.get("ContentLength")
         try:
             for chunk in body.iter_chunks(chunk_size):
                 received += len(chunk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1  # AWS or runtime failure
@@ -91,6 +91,21 @@ class _Terminated(KeyboardInterrupt):
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated()
+
+
+def run_command(argv: list[str] | None, parse_args: Callable[[list[str] | None], Any],
+                run: Callable[[Any], int], *, interrupted: str) -> int:
+    """The ``main()`` of every command: parse (argparse exits 0 for --help, 2 for a bad flag or environment
+    variable), log at ``--log-level`` to stderr, then ``run(args)`` guarded (see run_guarded); the exit code."""
+    import logging
+    import sys
+
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    return run_guarded(lambda: run(args), interrupted=interrupted)
 
 
 def run_guarded(run: Callable[[], int], *, interrupted: str) -> int:

@@ -17,7 +17,7 @@ PROJECT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:projec
 PROJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 GROUP_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
-# flag -> environment variable it falls back to (issue: "each required one falls back to the env var")
+# flag -> the environment variable it falls back to (get_baselines_and_configs.py declares them with env_argument)
 ENV_FALLBACKS = {
     "model_monitor_role": "MODEL_MONITOR_ROLE_ARN",
     "sagemaker_project_name": "SAGEMAKER_PROJECT_NAME",
@@ -53,16 +53,16 @@ def flag_name(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
-def required_value(values: dict[str, str | None], dest: str, environ: dict[str, str] | None = None) -> str:
-    """The flag's value, else its environment variable, else a UsageError naming both."""
-    environ = os.environ if environ is None else environ
-    value = values.get(dest) or environ.get(ENV_FALLBACKS[dest], "")
+def required_value(values: dict[str, str | None], dest: str) -> str:
+    """The flag's value (argparse filled it from its environment variable when the flag was not given), else a
+    UsageError naming both."""
+    value = values.get(dest) or ""
     if not value.strip():
         raise UsageError(f"missing {flag_name(dest)} (or environment variable {ENV_FALLBACKS[dest]})")
     return value.strip()
 
 
-def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOptions:
+def build_options(values: dict) -> RunOptions:
     """Check flag values (and env fallbacks) and return RunOptions; every problem found is reported at once.
 
     Raises:
@@ -72,7 +72,7 @@ def build_options(values: dict, environ: dict[str, str] | None = None) -> RunOpt
 
     def need(dest: str) -> str:
         try:
-            return required_value(values, dest, environ)
+            return required_value(values, dest)
         except UsageError as exc:
             problems.append(str(exc))
             return ""

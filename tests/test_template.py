@@ -1,5 +1,5 @@
 """model-monitor-template.yml: what deploys for each parameter set, and whether SageMaker, moto, cfn-lint and checkov
-accept it. Rendering: tests/template_render.py (cloud-radar plus the fixes noted there)."""
+accept it. Rendering: tests/support/template_render.py (cloud-radar plus the fixes noted there)."""
 
 from __future__ import annotations
 

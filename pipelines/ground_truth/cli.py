@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pipelines import aws
-from pipelines.errors import ConfigError, UsageError, run_guarded
+from pipelines.errors import ConfigError, UsageError, run_command
 from pipelines.ground_truth.coverage import capture_coverage
 from pipelines.ground_truth.label_file import detect_format, validate
 from pipelines.ground_truth.render import render_coverage, render_upload, render_validation, validation_error
@@ -170,10 +169,5 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: 0 ok, 2 usage/config/validation, 1 AWS/runtime."""
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:  # argparse: --help exits 0, a bad flag or environment variable exits 2
-        return int(exc.code or 0)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return run_guarded(lambda: run(args), interrupted="rerun the upload (objects are content-addressed, re-uploading "
-                                                      "is safe)")
+    return run_command(argv, parse_args, run,
+                       interrupted="rerun the upload (objects are content-addressed, re-uploading is safe)")
