@@ -1,9 +1,10 @@
-"""The three commands start the same way from every entry point: `python get_baselines_and_configs.py`,
+"""The four commands start the same way from every entry point: `python get_baselines_and_configs.py`,
 `python -m pipelines.<tool>` and the console scripts pyproject.toml declares (run here as the wrapper pip
 generates for them: import the module, ``sys.exit(function())``), each a real process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -19,6 +20,7 @@ USAGE = {
     "get_baselines_and_configs:main": "usage: get_baselines_and_configs.py [-h]",
     "pipelines.ground_truth.cli:main": "usage: python -m pipelines.ground_truth [-h]",
     "pipelines.report:main": "usage: python -m pipelines.report [-h]",
+    "pipelines.analyze.__main__:main": "usage: python -m pipelines.analyze [-h]",
 }
 pytestmark = pytest.mark.slow  # sub-processes
 
@@ -36,16 +38,19 @@ def console_script(target: str, *argv: str) -> subprocess.CompletedProcess:
 def test_pyproject_declares_one_console_script_per_command():
     assert SCRIPTS == {"get-baselines-and-configs": "get_baselines_and_configs:main",
                        "model-monitor-ground-truth": "pipelines.ground_truth.cli:main",
-                       "model-monitor-report": "pipelines.report:main"}
+                       "model-monitor-report": "pipelines.report:main",
+                       "model-monitor-analyze": "pipelines.analyze.__main__:main"}
 
 
 @pytest.mark.parametrize("argv", [("get_baselines_and_configs.py",), ("-m", "pipelines.ground_truth"),
-                                  ("-m", "pipelines.report")], ids=["script", "ground_truth", "report"])
+                                  ("-m", "pipelines.report"), ("-m", "pipelines.analyze")],
+                         ids=["script", "ground_truth", "report", "analyze"])
 def test_each_command_prints_its_help_and_exits_0(argv):
     done = run(*argv, "--help")
     target = {"get_baselines_and_configs.py": "get_baselines_and_configs:main",
               "pipelines.ground_truth": "pipelines.ground_truth.cli:main",
-              "pipelines.report": "pipelines.report:main"}[argv[-1]]
+              "pipelines.report": "pipelines.report:main",
+              "pipelines.analyze": "pipelines.analyze.__main__:main"}[argv[-1]]
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(USAGE[target])
 
@@ -62,6 +67,8 @@ USAGE_ERRORS = {
     "pipelines.ground_truth.cli:main": "python -m pipelines.ground_truth: error: the following arguments are "
                                        "required: labels",
     "pipelines.report:main": "python -m pipelines.report: error: unrecognized arguments: --no-such-flag",
+    "pipelines.analyze.__main__:main": "python -m pipelines.analyze: error: the following arguments are required: "
+                                       "command",
 }
 
 
@@ -77,3 +84,12 @@ def test_each_console_script_target_exits_2_with_argparses_usage_and_one_error_l
 def test_the_main_command_prints_its_version():
     done = console_script("get_baselines_and_configs:main", "--version")
     assert (done.returncode, done.stdout, done.stderr) == (0, f"get_baselines_and_configs.py {__version__}\n", "")
+
+
+def test_the_analyzer_checks_its_environment_fallback_like_its_flag():
+    done = subprocess.run([sys.executable, "-m", "pipelines.analyze", "data-quality", "--capture", "x", "--output",
+                           "y", "--statistics", "a", "--constraints", "b"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False, env={**os.environ, "LOG_LEVEL": "debug"})
+    assert (done.returncode, done.stdout, done.stderr.splitlines()[-1]) == (
+        2, "", "python -m pipelines.analyze: error: environment variable LOG_LEVEL: invalid choice: 'debug' "
+               "(as --log-level; choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')")

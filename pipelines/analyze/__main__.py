@@ -9,17 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_guarded
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep the project's one-line "error:" format
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
+from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_command
+from utils import env_argument, parse_with_env
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m pipelines.analyze", description=__doc__.splitlines()[0])
+    """Flags (argparse exits 2 for a bad one, like the other three commands)."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.analyze", description=__doc__.splitlines()[0])
+    env_argument(parser, "--log-level", "LOG_LEVEL", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                 help="(env LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--capture", required=True, help="Data Capture folder or s3:// prefix (above <endpoint>/, "
@@ -40,19 +38,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
     est.add_argument("--constraints", help="model quality constraints.json (estimated metrics are checked too)")
     est.add_argument("--ground-truth", help="labels that have arrived, to check the calibration assumption")
-    return parser.parse_args(argv)
+    return parse_with_env(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_guarded(lambda: _run(argv), interrupted="nothing was written")
+    """The shared command shape (errors.run_command): parse, log to stderr, run guarded; the exit code."""
+    return run_command(argv, parse_args, _run, interrupted="nothing was written")
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader, parse_time
 
-    args = parse_args(argv)
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)
     if window.start and window.end and window.end <= window.start:
