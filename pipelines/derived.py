@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from utils import canonical_json, s3_uri, sha256_hex
+from utils import canonical_json, parse_s3_uri, s3_uri, sha256_hex
+
+if TYPE_CHECKING:  # typing only: this module stays free of AWS code
+    from pipelines.baselines import S3Objects
 
 DERIVED_PREFIX = "derived-baselines"
 
@@ -82,3 +85,23 @@ def derive(kind: str, documents: list[Any], *, bucket: str, group: str, version:
     body = canonical_json(document)
     uri = s3_uri(bucket, derived_key(group, version, monitor_key, name, body))
     return DerivedFile(uri=uri, body=body, param=param, description=f"{monitor_key} {name}")
+
+
+def upload_derived(objects: "S3Objects", files: list[DerivedFile], uploaded: list[str]) -> None:
+    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as its PutObject starts.
+    Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
+    (no per-file HeadObject, no 404s)."""
+    unique = {file.uri: file for file in files}
+    existing: set[str] = set()
+    for bucket, prefix in sorted({version_prefix(uri) for uri in unique}):
+        existing |= objects.list_uris(bucket, prefix)
+    for uri, file in sorted(unique.items()):
+        if uri not in existing:
+            uploaded.append(uri)
+            objects.put(uri, file.body)
+
+
+def version_prefix(uri: str) -> tuple[str, str]:
+    """(bucket, 'derived-baselines/<group>/<version>/') of a derived file's URI."""
+    bucket, key = parse_s3_uri(uri)
+    return bucket, "/".join(key.split("/")[:3]) + "/"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines import aws
 from pipelines.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
 from pipelines.derived import DerivedFile, derive
+from pipelines.errors import MonitorError
 from pipelines.image_uris import ImageUris
 from pipelines.monitors import MONITORS, SOURCE_KINDS, Monitor
 from pipelines.options import RunOptions
@@ -235,3 +237,24 @@ def _alarm_thresholds(plan: StagePlan, explicit: dict[str, str], specs: dict[str
     notes += model_quality_threshold(plan.parameters, explicit, specs, available, document)
     plan.problems += problems
     plan.notes += [f"{plan.stage}: {note}" for note in notes]
+
+
+def ground_truth_note(plan: StagePlan, s3: Any) -> None:
+    """Labels may not have arrived yet: an empty ground-truth prefix is a note, never a failure."""
+    if not any(status.enabled and status.monitor.needs_ground_truth for status in plan.monitors):
+        return
+    from utils import S3UriError, parse_s3_uri
+
+    uri = plan.parameters["GroundTruthInput"]
+    try:
+        bucket, prefix = parse_s3_uri(uri)
+    except S3UriError:
+        return  # a malformed GroundTruthInput from the stage file: validation reports it with the others
+    try:
+        response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+    except MonitorError as exc:  # labels live outside this run's control: report, never fail the run
+        plan.notes.append(f"{plan.stage}: cannot check the ground truth prefix: {exc}")
+        return
+    if not response.get("KeyCount"):
+        plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
+                          "merge until labels arrive (python -m pipelines.ground_truth uploads them)")

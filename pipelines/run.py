@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import aws
 from pipelines.baselines import S3Objects
-from pipelines.derived import DerivedFile
-from pipelines.errors import EndpointError, Interrupted, MonitorError, NotFoundError, StrictModeError, ValidationError
+from pipelines.derived import upload_derived
+from pipelines.errors import EndpointError, Interrupted, NotFoundError, StrictModeError, ValidationError
 from pipelines.image_uris import resolve_image_uris
 from pipelines.options import RunOptions, check_output_paths
 from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
-from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, plan_stage
+from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, ground_truth_note, plan_stage
 from pipelines.registry import (ModelPackage, check_pinned_arn, choose_package, describe_package, endpoint_info,
                                 latest_approved, mixed_versions, model_gone, project_tags, with_packages)
 from pipelines.schedules import schedule_problems
@@ -87,7 +86,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         gone = [f"{stage}: {model_gone(endpoint, v)}" for v in endpoint.variants if not v.model_exists]
         plan.warnings[:0] = [line for line in (warning, mixed_versions(endpoint, package, stage), *gone) if line]
         plan.tags = tags | plan.tags
-        _ground_truth_note(plan, s3)
+        ground_truth_note(plan, s3)
         plans.append(plan)
     strict = run_warnings + [w for plan in plans for w in plan.warnings]
     if options.strict and strict:
@@ -107,7 +106,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     uploads_done = options.dry_run
     try:
         if not options.dry_run:
-            _upload_derived(objects, [file for plan in plans for file in plan.derived], result.uploaded)
+            upload_derived(objects, [file for plan in plans for file in plan.derived], result.uploaded)
             uploads_done = True
         result.written = write_all(files)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the local files are all old, but S3 may have changed
@@ -117,47 +116,3 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
                               "rerun reuses them); no local file was written, rerun to write them") from exc
         raise
     return result
-
-
-def _upload_derived(objects: S3Objects, files: list[DerivedFile], uploaded: list[str]) -> None:
-    """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as its PutObject starts.
-    Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists
-    (no per-file HeadObject, no 404s)."""
-    unique = {file.uri: file for file in files}
-    existing: set[str] = set()
-    for bucket, prefix in sorted({_version_prefix(uri) for uri in unique}):
-        existing |= objects.list_uris(bucket, prefix)
-    for uri, file in sorted(unique.items()):
-        if uri not in existing:
-            uploaded.append(uri)
-            objects.put(uri, file.body)
-
-
-def _version_prefix(uri: str) -> tuple[str, str]:
-    """(bucket, 'derived-baselines/<group>/<version>/') of a derived file's URI."""
-    from utils import parse_s3_uri
-
-    bucket, key = parse_s3_uri(uri)
-    return bucket, "/".join(key.split("/")[:3]) + "/"
-
-
-def _ground_truth_note(plan: StagePlan, s3: Any) -> None:
-    """Labels may not have arrived yet: an empty ground-truth prefix is a note, never a failure."""
-    if not any(status.enabled and status.monitor.needs_ground_truth for status in plan.monitors):
-        return
-    from utils import S3UriError, parse_s3_uri
-
-    uri = plan.parameters["GroundTruthInput"]
-    try:
-        bucket, prefix = parse_s3_uri(uri)
-    except S3UriError:
-        return  # a malformed GroundTruthInput from the stage file: validation reports it with the others
-    try:
-        response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
-    except MonitorError as exc:  # labels live outside this run's control: report, never fail the run
-        plan.notes.append(f"{plan.stage}: cannot check the ground truth prefix: {exc}")
-        return
-    if not response.get("KeyCount"):
-        plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
-                          "merge until labels arrive (python -m pipelines.ground_truth uploads them)")
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tests.support.reliability import s3_state
+from tests.support.reliability import s3_state, s3_state_listed
 
 S3_WRITES = ("s3.PutObject", "s3.CopyObject", "s3.DeleteObject", "s3.DeleteObjects", "s3.CreateMultipartUpload")
 
@@ -78,3 +78,9 @@ def test_no_temporary_files_are_left_next_to_the_outputs(registry, ws):
     assert ws.run().code == 0
     assert ws.run().code == 0
     assert sorted(path.name for path in (ws.root / "out").iterdir()) == sorted(path.name for path in ws.outputs())
+
+
+def test_the_s3_snapshot_the_tests_compare_is_exactly_what_listing_every_bucket_returns(registry, ws):
+    assert ws.run().code == 0  # adds the derived files: the snapshot covers what a run writes too
+    assert s3_state(registry.s3) == s3_state_listed(registry.s3)
+    assert len(s3_state(registry.s3)) > 9

@@ -1,5 +1,5 @@
 """What the CLI's plan and messages look like: expected-line builders shared by the pre-flight, endpoint and plan
-tests (moved from tests/test_preflight.py)."""
+tests (moved out of tests/test_planner.py, formerly test_preflight.py)."""
 
 from __future__ import annotations
 

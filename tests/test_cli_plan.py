@@ -1,5 +1,6 @@
-"""A dropped monitor is never silent: the plan's last lines count each stage's monitors, and a pinned
---model-package-arn is checked (approval status warns; another group or region is an error naming both)."""
+"""The printed plan (pipelines/cli.py render_plan): a dropped monitor is never silent, the plan's last lines count
+each stage's monitors; and a pinned --model-package-arn is checked (approval status warns; another group or region
+is an error naming both)."""
 
 from __future__ import annotations
 
