@@ -105,18 +105,19 @@ def write_captures(root: Path, data: Traffic, start: datetime, *, endpoint: str 
     """Write the traffic as capture files (hour folders by inference time); the join ids, in order. ``rows``: the
     CSV inputs as sent (e.g. fraud_rows), instead of the numeric ``data.features``."""
     ids, handle, current_key, written = [], None, None, 0
+    base = root / endpoint / variant
     try:
         for index, (row, score) in enumerate(zip(data.features, data.scores, strict=True)):
             when = start + timedelta(seconds=index * seconds_apart)
-            folder = root / endpoint / variant / when.strftime("%Y/%m/%d/%H")
-            key = (folder, written // per_file)
+            key = (when.strftime("%Y/%m/%d/%H"), written // per_file)  # a Path only when a new file starts
             if key != current_key or handle is None:
                 if handle:
                     handle.close()
+                folder = base / key[0]
                 folder.mkdir(parents=True, exist_ok=True)
                 name = f"{when.strftime('%M-%S')}-{when.microsecond // 1000:03d}-{uuid.UUID(int=index)}.jsonl"
                 handle = open(folder / name, "a", encoding="utf-8")
-                current_key, written = (folder, 0), 0
+                current_key, written = (key[0], 0), 0
             event_id = str(uuid.UUID(int=(1 << 64) + index))
             inference_id = f"{id_prefix}-{index:08d}" if inference_ids else None
             row_csv = rows[index] if rows is not None else ",".join(f"{v:.2f}" for v in row)

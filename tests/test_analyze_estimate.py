@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from datetime import timedelta
 
@@ -10,6 +12,8 @@ import numpy as np
 from devtools.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
 from pipelines.analyze import estimate as cbpe
 from tests.support.analyze import read, run_cli
+
+pytestmark = pytest.mark.slow  # each test writes and analyzes tens of thousands of captures
 
 
 def _realized_recall(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:

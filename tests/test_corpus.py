@@ -509,6 +509,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow  # a sweep of full CLI runs, one per case: make test runs it all, CodeBuild's fast gate does not
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_a_malformed_input_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
     ws.calls = calls
@@ -759,6 +760,7 @@ TOOL_CASES = [
 ]
 
 
+@pytest.mark.slow  # a sweep of full day-2 tool runs, one per case (as above)
 @pytest.mark.parametrize("case", TOOL_CASES, ids=[case.id for case in TOOL_CASES])
 def test_a_day2_tool_fails_with_its_exact_message_and_changes_nothing(registry, ws, calls, monkeypatch, case):
     from tests.support.reliability import Fault

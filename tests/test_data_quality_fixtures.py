@@ -16,6 +16,8 @@ from devtools.seed_captures import FRAUD_FEATURES, fraud_rows, start_of_day, tra
 from pipelines.analyze import kll
 from tests.support.analyze import read, run_cli
 
+pytestmark = pytest.mark.slow  # each test writes and analyzes tens of thousands of captures
+
 STATISTICS, CONSTRAINTS = FIXTURES / "data_quality_statistics.json", FIXTURES / "data_quality_constraints.json"
 
 
