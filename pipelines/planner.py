@@ -234,9 +234,10 @@ def _alarm_thresholds(plan: StagePlan, explicit: dict[str, str], specs: dict[str
                       available: dict[str, Baseline], document: Any) -> None:
     """Fill the drift and model quality alarm thresholds from the baselines (thresholds.py); record problems."""
     problems, notes = drift_problems_and_thresholds(plan.parameters, explicit, available, document)
-    notes += model_quality_threshold(plan.parameters, explicit, specs, available, document)
+    warnings, more_notes = model_quality_threshold(plan.parameters, explicit, specs, available, document)
     plan.problems += problems
-    plan.notes += [f"{plan.stage}: {note}" for note in notes]
+    plan.warnings += [f"{plan.stage}: {warning}" for warning in warnings]
+    plan.notes += [f"{plan.stage}: {note}" for note in notes + more_notes]
 
 
 def ground_truth_note(plan: StagePlan, s3: Any) -> None:

@@ -91,39 +91,72 @@ def drift_problems_and_thresholds(params: dict[str, str], explicit: dict[str, st
     if "DataQualityBaselineConstraints" in explicit or DQ_CONSTRAINTS not in available:
         return [], ["drift alarm thresholds not derived (constraints set in the stage file); 0.1 each"]
     constraints = document(DQ_CONSTRAINTS)
+    silent = _drift_metrics_off(constraints)
+    if silent:  # the alarms would watch a metric that never arrives (README "Alerts")
+        return [f"DriftAlarmFeatures is set but the data quality constraints {available[DQ_CONSTRAINTS].uri} have "
+                f"{silent}: Model Monitor publishes no feature_baseline_drift metric, so the drift alarms could never "
+                "fire; enable it in the baseline or leave DriftAlarmFeatures empty"], []
     params["DriftAlarmThresholds"] = ",".join(number_text(feature_drift_threshold(constraints, f)) for f in features)
     return [], []
 
 
+def _drift_metrics_off(constraints: dict[str, Any]) -> str:
+    """Which monitoring_config switch stops drift metrics ('' when they are published).
+
+    Model Monitor computes drift only with ``distribution_constraints.perform_comparison`` Enabled and publishes
+    metrics only with ``emit_metrics`` Enabled; both default to Enabled ("Schema for Constraints",
+    model-monitor-byoc-constraints; facts.md, CloudWatch metrics).
+    """
+    config = constraints.get("monitoring_config") if isinstance(constraints.get("monitoring_config"), dict) else {}
+    distribution = config.get("distribution_constraints")
+    distribution = distribution if isinstance(distribution, dict) else {}
+    if str(config.get("emit_metrics", "Enabled")) == "Disabled":
+        return 'monitoring_config.emit_metrics "Disabled"'
+    if str(distribution.get("perform_comparison", "Enabled")) == "Disabled":
+        return 'monitoring_config.distribution_constraints.perform_comparison "Disabled"'
+    return ""
+
+
 def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], specs: dict[str, ParameterSpec],
-                            available: dict[str, Baseline], document: Document) -> list[str]:
-    """Fill ModelQualityAlarmThreshold (unless set in the stage file); returns notes for the plan."""
+                            available: dict[str, Baseline], document: Document) -> tuple[list[str], list[str]]:
+    """Fill ModelQualityAlarmThreshold (unless set in the stage file); (warnings, notes) for the plan.
+
+    No alarm where the user gets one by default is a warning (``--strict``, as in CodeBuild, fails on it): never a
+    quietly missing recall alarm.
+    """
     if "ModelQualityAlarmThreshold" in explicit or params.get(MODEL_QUALITY.enable_param) != "yes":
-        return []
+        return [], []
     metric = params.get("ModelQualityAlarmMetric", specs["ModelQualityAlarmMetric"].default or "recall")
     problem_type = params.get("ProblemType", specs["ProblemType"].default or "BinaryClassification")
+    not_created = "the model quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"
     if "ModelQualityBaselineConstraints" in explicit or MQ_CONSTRAINTS not in available:
-        return [f"no {metric} alarm threshold derived (constraints set in the stage file)"]
+        return [f"no {metric} alarm threshold derived (ModelQualityBaselineConstraints set in the stage file); "
+                f"{not_created}"], []
     if problem_type not in MQ_SECTIONS:
-        return []  # validation reports the unknown ProblemType
+        return [], []  # validation reports the unknown ProblemType
     constraints_section, statistics_section = MQ_SECTIONS[problem_type]
     section = document(MQ_CONSTRAINTS).get(constraints_section)
     entry = section.get(metric) if isinstance(section, dict) else None
     raw = entry.get("threshold") if isinstance(entry, dict) else None
     threshold = _number(raw)
+    uri = available[MQ_CONSTRAINTS].uri
     if threshold is None and _number(raw, finite=False) is not None:  # NaN or Infinity in the registry's JSON
-        return [f"the {metric} threshold in {available[MQ_CONSTRAINTS].uri} is {raw}, not a finite number; the model "
-                "quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"]
+        return [f"the {metric} threshold in {uri} is {raw}, not a finite number; {not_created}"], []
     if threshold is None:
-        return [f"no {metric} threshold in the model quality constraints; the model quality alarm is not created"]
+        return [f"no {metric} threshold in the model quality constraints {uri} ({constraints_section}); "
+                f"{not_created}"], []
     margin = _statistics_margin(document(MQ_STATISTICS) if MQ_STATISTICS in available else None, statistics_section,
                                 metric)
     if margin is None:
         params["ModelQualityAlarmThreshold"] = number_text(threshold)
-        return [f"{metric} alarm at the constraints threshold {number_text(threshold)} with no margin: the model "
-                f"quality statistics (ModelQuality.Statistics) give no {metric} value and standard deviation"]
+        return [], [f"{metric} alarm at the constraints threshold {number_text(threshold)} with no margin: the model "
+                    f"quality statistics (ModelQuality.Statistics) give no {metric} value and standard deviation"]
+    if margin <= 0:  # a noisy baseline: an alarm at 0 or below could never fire
+        params["ModelQualityAlarmThreshold"] = number_text(threshold)
+        return [], [f"{metric} alarm at the constraints threshold {number_text(threshold)}: the baseline minus "
+                    f"{MARGIN_SIGMAS} standard deviations is {number_text(margin)}, at or below 0"]
     params["ModelQualityAlarmThreshold"] = number_text(min(threshold, margin))
-    return []
+    return [], []
 
 
 def _statistics_margin(statistics: Any, section: str, metric: str) -> float | None:

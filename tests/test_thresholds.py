@@ -99,23 +99,74 @@ def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_when_tha
     params = {"EnableModelQualityMonitor": "yes"}
     # constraints threshold 0.78 (= the baseline value, as the baselining job writes it); 0.78 - 3 x 0.02 = 0.72
     assert model_quality_threshold(params, {}, SPECS, available(), documents(**{"ModelQuality.Statistics": statistics})) \
-        == []
+        == ([], [])
     assert params["ModelQualityAlarmThreshold"] == "0.72"
 
 
 def test_recall_alarm_keeps_a_constraints_threshold_already_below_the_margin() -> None:
     params = {"EnableModelQualityMonitor": "yes"}  # seed: constraint 0.78; statistics 0.8167 - 3 x 0.004 = 0.8047
-    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == []
+    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [])
     assert params["ModelQualityAlarmThreshold"] == "0.78"
 
 
 def test_without_model_quality_statistics_the_alarm_has_no_margin_and_the_plan_says_so() -> None:
     params = {"EnableModelQualityMonitor": "yes"}
     baselines = {k: v for k, v in available().items() if k != "ModelQuality.Statistics"}
-    assert model_quality_threshold(params, {}, SPECS, baselines, documents()) == [
+    assert model_quality_threshold(params, {}, SPECS, baselines, documents()) == ([], [
         "recall alarm at the constraints threshold 0.78 with no margin: the model quality statistics "
-        "(ModelQuality.Statistics) give no recall value and standard deviation"]
+        "(ModelQuality.Statistics) give no recall value and standard deviation"])
     assert params["ModelQualityAlarmThreshold"] == "0.78"
+
+
+def test_a_margin_at_or_below_zero_keeps_the_constraints_threshold_and_says_why() -> None:
+    statistics = seedmod.fixture("model_quality_statistics.json")
+    statistics["binary_classification_metrics"]["recall"] = {"value": 0.30, "standard_deviation": 0.12}
+    params = {"EnableModelQualityMonitor": "yes"}  # 0.30 - 3 x 0.12 = -0.06: an alarm there could never fire
+    assert model_quality_threshold(params, {}, SPECS, available(),
+                                   documents(**{"ModelQuality.Statistics": statistics})) == ([], [
+        "recall alarm at the constraints threshold 0.78: the baseline minus 3 standard deviations is -0.06, at or "
+        "below 0"])
+    assert params["ModelQualityAlarmThreshold"] == "0.78"
+
+
+@pytest.mark.parametrize(("constraints", "why"), [
+    ({"binary_classification_constraints": {}}, "no recall threshold in the model quality constraints "
+                                                "s3://b/ModelQuality.Constraints.json (binary_classification_constraints)"),
+    ({"binary_classification_constraints": {"recall": {"threshold": float("inf"),
+                                                       "comparison_operator": "LessThanThreshold"}}},
+     "the recall threshold in s3://b/ModelQuality.Constraints.json is inf, not a finite number"),
+])
+def test_no_derivable_recall_threshold_is_a_warning_not_a_quietly_missing_alarm(constraints, why) -> None:
+    params = {"EnableModelQualityMonitor": "yes"}
+    assert model_quality_threshold(params, {}, SPECS, available(),
+                                   documents(**{"ModelQuality.Constraints": constraints})) == ([
+        f"{why}; the model quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"], [])
+    assert "ModelQualityAlarmThreshold" not in params
+
+
+def test_constraints_set_in_the_stage_file_leave_no_derived_threshold_and_warn() -> None:
+    params = {"EnableModelQualityMonitor": "yes"}
+    explicit = {"ModelQualityBaselineConstraints": "s3://b/mine.json"}
+    assert model_quality_threshold(params, explicit, SPECS, available(), documents()) == ([
+        "no recall alarm threshold derived (ModelQualityBaselineConstraints set in the stage file); the model quality "
+        "alarm is not created (set ModelQualityAlarmThreshold in the stage file)"], [])
+
+
+@pytest.mark.parametrize(("change", "switch"), [
+    (lambda c: c["monitoring_config"].update(emit_metrics="Disabled"), 'monitoring_config.emit_metrics "Disabled"'),
+    (lambda c: c["monitoring_config"]["distribution_constraints"].update(perform_comparison="Disabled"),
+     'monitoring_config.distribution_constraints.perform_comparison "Disabled"'),
+])
+def test_drift_alarms_on_a_baseline_that_publishes_no_drift_metric_are_refused(change, switch) -> None:
+    constraints = dq_constraints()
+    change(constraints)
+    params = {"EnableDataQualityMonitor": "yes", "DriftAlarmFeatures": "transaction_amount"}
+    assert drift_problems_and_thresholds(params, {}, available(),
+                                         documents(**{"ModelDataQuality.Constraints": constraints})) == ([
+        f"DriftAlarmFeatures is set but the data quality constraints s3://b/ModelDataQuality.Constraints.json have "
+        f"{switch}: Model Monitor publishes no feature_baseline_drift metric, so the drift alarms could never fire; "
+        "enable it in the baseline or leave DriftAlarmFeatures empty"], [])
+    assert "DriftAlarmThresholds" not in params
 
 
 @pytest.mark.parametrize(("value", "text"), [(0.1, "0.1"), (0.72, "0.72"), (1.0, "1"), (1e-5, "0.00001"), (0.0, "0")])
