@@ -325,3 +325,25 @@ def test_problem_counts_stay_right_across_batches(tmp_path, capsys, monkeypatch)
         "warning: 7 of 27 captured records could not be read and were skipped:",
         "warning:   6 record(s): 3 CSV columns where the baseline has 4; first: 50.00,50.00,50.00",
         "warning:   1 record(s): not a JSON line; first: not json"]
+
+
+@pytest.mark.parametrize(("statistics", "constraints", "message"), [
+    ("data_quality_constraints.json", "data_quality_statistics.json",
+     "error: baseline statistics {c} is not data quality statistics (it looks like data quality constraints); pass "
+     "the baseline's own file\n"),
+    ("data_quality_statistics.json", "data_quality_statistics.json",
+     "error: baseline constraints {s} is not data quality constraints (it looks like data quality statistics); pass "
+     "the baseline's own file\n"),
+])
+def test_baselines_of_the_wrong_kind_are_refused_not_checked_into_a_pass(tmp_path, capsys, statistics, constraints,
+                                                                         message):
+    """Swapped flags used to read as 'drift not checked' and exit 0: monitoring quietly reduced."""
+    from devtools.seed import FIXTURES as SDK
+
+    (tmp_path / "captures").mkdir()
+    code, out, err = run_cli(["data-quality", "--capture", str(tmp_path / "captures"), "--statistics",
+                              str(SDK / statistics), "--constraints", str(SDK / constraints), "--output",
+                              str(tmp_path / "out")], capsys)
+    assert (code, out, err) == (2, "", message.format(c=SDK / "data_quality_constraints.json",
+                                                     s=SDK / "data_quality_statistics.json"))
+    assert not (tmp_path / "out").exists()

@@ -539,10 +539,12 @@ def test_coverage_counts_are_exact_when_captures_span_many_store_chunks(s3, tmp_
 
 
 def test_unmatched_examples_are_the_smallest_ids_in_python_string_order(s3, tmp_path):
+    seed_captures(s3)
     labels = "inference_id,is_fraud\nz-1,1\né-1,0\nZ-1,0\na-1,1\n\U0001f600-1,0\nb-1,0\n"
 
     code, out, _ = invoke(s3, tmp_path, "labels.csv", labels, "--dry-run", "--check-coverage",
-                          "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod")
+                          "--capture-s3-uri", f"s3://{BUCKET}/datacapture", "--endpoint-name", "fraud-detect-prod",
+                          "--window-hours", "2", "--window-end", "2026-11-27T10:59:00Z")
 
     assert code == 0
     assert "  unmatched label ids, e.g.:   Z-1, a-1, b-1\n" in out
@@ -693,3 +695,37 @@ def test_uploads_older_than_the_look_back_window_are_not_read(s3, tmp_path):
 
     assert (code, err) == (0, "")
     assert "conflicts with" not in out
+
+
+def test_a_coverage_check_that_finds_no_capture_file_is_an_error_not_zero_of_zero(s3, tmp_path):
+    code, out, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", "--check-coverage",
+                            "--capture-s3-uri", f"s3://{BUCKET}/wrong-prefix", "--endpoint-name", "fraud-detect-prod",
+                            "--window-hours", "2", "--window-end", "2026-11-27T10:59:00Z")
+
+    assert (code, err) == (2, f"error: no Data Capture files under s3://{BUCKET}/wrong-prefix/"
+                                               "fraud-detect-prod/ from 2026-11-27T09:00Z to 2026-11-27T11:00Z; check "
+                                               "--capture-s3-uri (the endpoint's DataCaptureConfig DestinationS3Uri) "
+                                               "and --window-end / --window-hours")
+    assert objects(s3, "") == {}
+
+
+@pytest.mark.parametrize(("labels", "extra", "message"), [
+    ("inference_id,is_fraud\n", (), "error: labels.csv has no label rows; nothing to upload"),
+    ("inference_id,is_fraud\ntx-1,maybe\n", ("--skip-invalid",),
+     "error: labels.csv has no valid label rows (1 invalid); nothing to upload"),
+])
+def test_a_file_with_no_valid_label_row_uploads_nothing_and_says_so(s3, tmp_path, labels, extra, message):
+    code, _, err = invoke(s3, tmp_path, "labels.csv", labels, *extra)
+
+    assert (code, err) == (2, message)
+    assert objects(s3, "") == {}
+
+
+def test_a_bucket_root_destination_is_refused(s3, tmp_path):
+    code, _, err = invoke(s3, tmp_path, "labels.csv", "inference_id,is_fraud\ntx-1,1\n", "--ground-truth-s3-uri",
+                          f"s3://{BUCKET}")
+
+    assert (code, err) == (2, f"error: ground truth destination 's3://{BUCKET}' names a bucket but "
+                                               "no object key; pass --ground-truth-s3-uri s3://<bucket>/<prefix>, the "
+                                               "stage's GroundTruthInput (e.g. s3://<bucket>/ground-truth/<endpoint>)")
+    assert objects(s3, "") == {}

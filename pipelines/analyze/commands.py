@@ -54,8 +54,8 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
-    statistics = reader.read_json(statistics_at, "baseline statistics")
-    constraints = reader.read_json(constraints_at, "baseline constraints")
+    statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
+    constraints = reader.read_json(constraints_at, "baseline constraints", "constraints")
     if not isinstance(constraints, dict) or not isinstance(constraints.get("features"), list):
         raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
                          "constraints.json")
@@ -107,7 +107,7 @@ def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any
 def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at: str, constraints_at: str | None,
                   threshold: float) -> Outcome:
     """Merge the window's predictions with ground truth; model quality statistics and violations."""
-    constraints = reader.read_json(constraints_at, "model quality constraints") if constraints_at else {}
+    constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
     labels = mq.ground_truth(reader, ground_truth_at, window, problems)
@@ -135,8 +135,8 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
 def estimate(reader: Reader, capture: str, window: Window, threshold: float, ground_truth_at: str | None,
              statistics_at: str | None, constraints_at: str | None) -> Outcome:
     """Estimated recall/precision/F1 from captured scores, with the calibration check."""
-    baseline = reader.read_json(statistics_at, "model quality baseline statistics") if statistics_at else None
-    constraints = reader.read_json(constraints_at, "model quality constraints") if constraints_at else {}
+    baseline = reader.read_json(statistics_at, "model quality baseline statistics", "model-quality-statistics") if statistics_at else None
+    constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
     if not predictions.scores:

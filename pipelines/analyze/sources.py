@@ -7,7 +7,6 @@ model-monitor-model-quality-merge). Both are listed here as (hour, location) pai
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any, Iterator
 
 from pipelines import aws
 from pipelines.errors import AwsError, UsageError
-from utils import S3UriError, parse_s3_uri
+from utils import S3UriError, json_loads, parse_s3_uri
 
 HOUR_RE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+\.jsonl$")
 
@@ -43,8 +42,12 @@ class Reader:
             self._s3 = aws.make_client(aws.make_session(), "s3")
         return self._s3
 
-    def read_json(self, location: str, what: str) -> Any:
-        """A JSON document; UsageError naming ``what`` and the location when it is missing or not JSON."""
+    def read_json(self, location: str, what: str, kind: str = "") -> Any:
+        """A JSON document; UsageError naming ``what`` and the location when it is missing, not JSON, or (with
+        ``kind``, a pipelines.baselines kind) not that kind of baseline: statistics passed as constraints would
+        otherwise check nothing and pass."""
+        from pipelines.baselines import KIND_TITLES, document_kinds
+
         try:
             body = self._read_bytes(location)
         except FileNotFoundError:
@@ -52,9 +55,15 @@ class Reader:
         except IsADirectoryError:
             raise UsageError(f"{what} {location} is a directory; pass the JSON file itself") from None
         try:
-            return json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            document = json_loads(body)
+        except (ValueError, UnicodeDecodeError):  # invalid JSON, not UTF-8, or nested too deep
             raise UsageError(f"{what} {location} is not JSON") from None
+        found = document_kinds(document)
+        if kind and kind not in found:
+            looks = " and ".join(KIND_TITLES[k] for k in found) or "no kind of baseline document"
+            raise UsageError(f"{what} {location} is not {KIND_TITLES[kind]} (it looks like {looks}); pass the "
+                             "baseline's own file")
+        return document
 
     def _read_bytes(self, location: str) -> bytes:
         if not location.startswith("s3://"):

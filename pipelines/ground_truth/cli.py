@@ -113,9 +113,10 @@ def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
                                   "off); set it in the stage config or pass --ground-truth-s3-uri")
         endpoint = endpoint or params.get("EndpointName") or None
     try:
-        parse_s3_uri(gt_uri, key_required=False)
+        parse_s3_uri(gt_uri)  # a bucket root is refused: the labels would land outside any GroundTruthInput prefix
     except S3UriError as exc:
-        raise UsageError(f"ground truth destination {exc}; pass --ground-truth-s3-uri s3://<bucket>/<prefix>") from exc
+        raise UsageError(f"ground truth destination {exc}; pass --ground-truth-s3-uri s3://<bucket>/<prefix>, the "
+                         "stage's GroundTruthInput (e.g. s3://<bucket>/ground-truth/<endpoint>)") from exc
     return gt_uri, endpoint
 
 
@@ -154,9 +155,16 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
         if args.check_coverage:
             cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.store, end=window_end,
                                    hours=args.window_hours)
+            if not cov.files:  # nothing to join: a wrong prefix or window must not read as "0 of 0 matched"
+                raise UsageError(f"no Data Capture files under {cov.capture_prefix} from {cov.window_start:%Y-%m-%dT%H:%MZ} "
+                                 f"to {cov.window_end:%Y-%m-%dT%H:%MZ}; check --capture-s3-uri (the endpoint's "
+                                 "DataCaptureConfig DestinationS3Uri) and --window-end / --window-hours")
             out.write(render_coverage(cov))
         if result.invalid and not args.skip_invalid:
             raise validation_error(spec, result)
+        if not result.valid:
+            raise UsageError(f"{spec.path.name} has no valid label rows ({result.invalid} invalid); nothing to upload"
+                             if result.invalid else f"{spec.path.name} has no label rows; nothing to upload")
         if result.invalid:
             print(f"warning: skipping {result.invalid} invalid rows of {spec.path.name} (--skip-invalid)",
                   file=sys.stderr)
