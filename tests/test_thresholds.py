@@ -93,29 +93,34 @@ def test_explicit_drift_thresholds_must_match_the_feature_count() -> None:
         "leave it out to derive them"], [])
 
 
-def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_when_that_is_lower() -> None:
-    statistics = seedmod.fixture("model_quality_statistics.json")
-    statistics["binary_classification_metrics"]["recall"] = {"value": 0.78, "standard_deviation": 0.02}
+def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_with_the_registry_fixture() -> None:
+    # generate_model_quality.py: constraints threshold = the baseline recall 0.8662420382165605 (as the real
+    # baselining job writes it), statistics sd 0.013694539662666625: 0.866242... - 3 x 0.013694... = 0.8251584...
+    recall = seedmod.fixture("model_quality_statistics.json")["binary_classification_metrics"]["recall"]
+    threshold = seedmod.fixture("model_quality_constraints.json")["binary_classification_constraints"]["recall"]
+    assert (recall, threshold["threshold"]) == ({"value": 0.8662420382165605,
+                                                 "standard_deviation": 0.013694539662666625}, 0.8662420382165605)
     params = {"EnableModelQualityMonitor": "yes"}
-    # constraints threshold 0.78 (= the baseline value, as the baselining job writes it); 0.78 - 3 x 0.02 = 0.72
-    assert model_quality_threshold(params, {}, SPECS, available(), documents(**{"ModelQuality.Statistics": statistics})) \
-        == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.72"
+    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [])
+    assert params["ModelQualityAlarmThreshold"] == "0.825158"
 
 
 def test_recall_alarm_keeps_a_constraints_threshold_already_below_the_margin() -> None:
-    params = {"EnableModelQualityMonitor": "yes"}  # seed: constraint 0.78; statistics 0.8167 - 3 x 0.004 = 0.8047
-    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.78"
+    constraints = seedmod.fixture("model_quality_constraints.json")
+    constraints["binary_classification_constraints"]["recall"]["threshold"] = 0.8  # a team's stricter-than-3-sd edit
+    params = {"EnableModelQualityMonitor": "yes"}  # fixture statistics: margin 0.825158 > 0.8, so 0.8 stays
+    assert model_quality_threshold(params, {}, SPECS, available(),
+                                   documents(**{"ModelQuality.Constraints": constraints})) == ([], [])
+    assert params["ModelQualityAlarmThreshold"] == "0.8"
 
 
 def test_without_model_quality_statistics_the_alarm_has_no_margin_and_the_plan_says_so() -> None:
     params = {"EnableModelQualityMonitor": "yes"}
     baselines = {k: v for k, v in available().items() if k != "ModelQuality.Statistics"}
     assert model_quality_threshold(params, {}, SPECS, baselines, documents()) == ([], [
-        "recall alarm at the constraints threshold 0.78 with no margin: the model quality statistics "
+        "recall alarm at the constraints threshold 0.866242 with no margin: the model quality statistics "
         "(ModelQuality.Statistics) give no recall value and standard deviation"])
-    assert params["ModelQualityAlarmThreshold"] == "0.78"
+    assert params["ModelQualityAlarmThreshold"] == "0.866242"
 
 
 def test_a_margin_at_or_below_zero_keeps_the_constraints_threshold_and_says_why() -> None:
@@ -124,9 +129,9 @@ def test_a_margin_at_or_below_zero_keeps_the_constraints_threshold_and_says_why(
     params = {"EnableModelQualityMonitor": "yes"}  # 0.30 - 3 x 0.12 = -0.06: an alarm there could never fire
     assert model_quality_threshold(params, {}, SPECS, available(),
                                    documents(**{"ModelQuality.Statistics": statistics})) == ([], [
-        "recall alarm at the constraints threshold 0.78: the baseline minus 3 standard deviations is -0.06, at or "
+        "recall alarm at the constraints threshold 0.866242: the baseline minus 3 standard deviations is -0.06, at or "
         "below 0"])
-    assert params["ModelQualityAlarmThreshold"] == "0.78"
+    assert params["ModelQualityAlarmThreshold"] == "0.866242"
 
 
 @pytest.mark.parametrize(("constraints", "why"), [
