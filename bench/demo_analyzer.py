@@ -95,7 +95,7 @@ def main(out: Path) -> int:
         if run([sys.executable, "-m", "pipelines.analyze", *step]) not in (0, 3):
             return 1
     compare(out, data)
-    explain_constraints(documents["ModelQuality.Statistics"][1]["binary_classification_metrics"]["recall"])
+    explain_constraints(documents["ModelQuality.Statistics"][1])
     return 0
 
 
@@ -123,14 +123,15 @@ def compare(out: Path, data: Any) -> None:
           "tests/test_analyze_estimate.py checks the coverage over 300 windows)")
 
 
-def explain_constraints(recall: dict[str, float]) -> None:
-    """Why a window of the same model reports violations, and where the recall alarm sits instead."""
-    from pipelines.thresholds import MARGIN_SIGMAS, number_text
+def explain_constraints(statistics: dict[str, Any]) -> None:
+    """Why a window of the same model reports violations, and where the recall alarm sits instead (the CLI's rule)."""
+    from pipelines.thresholds import MARGIN_SIGMAS, number_text, statistics_margin
 
-    margin = recall["value"] - MARGIN_SIGMAS * recall["standard_deviation"]
+    recall = statistics["binary_classification_metrics"]["recall"]["value"]
+    margin = statistics_margin(statistics, "binary_classification_metrics", "recall")
     print(f"  (the registry's constraints sit at the baseline values, as a real baselining job writes them: baseline "
-          f"recall {number_text(recall['value'])}, so a window just below average reports violations; the recall "
-          f"alarm pages below the baseline minus {MARGIN_SIGMAS} standard deviations, {number_text(margin)})")
+          f"recall {number_text(recall)}, so a window just below average reports violations; the recall alarm the "
+          f"CLI derives pages below the baseline minus {MARGIN_SIGMAS} standard deviations, {number_text(margin)})")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@
 - Model quality (``ModelQualityAlarmThreshold``): the lower of the constraints threshold and the baseline value minus
   ``MARGIN_SIGMAS`` standard deviations from the model quality statistics. The baseline job writes the constraint at
   the baseline value itself, so alarming there would page on every below-average day; at a 0.1-1 % fraud rate a
-  day holds tens to hundreds of positives, and recall on so few moves by several points from noise alone.
+  day holds tens to hundreds of positives, and recall on so few moves by several points from noise alone. For
+  recall (true positive rate) the standard deviation is at least the binomial standard error over the baseline's
+  frauds, sqrt(r (1 - r) / P) with P from its confusion matrix: Model Monitor's own figure resamples the one
+  baseline dataset (five 80 % samples) and comes out about half that, so a window of the unchanged model would page.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
     if threshold is None:
         return [f"no {metric} threshold in the model quality constraints {uri} ({constraints_section}); "
                 f"{not_created}"], []
-    margin = _statistics_margin(document(MQ_STATISTICS) if MQ_STATISTICS in available else None, statistics_section,
+    margin = statistics_margin(document(MQ_STATISTICS) if MQ_STATISTICS in available else None, statistics_section,
                                 metric)
     if margin is None:
         params["ModelQualityAlarmThreshold"] = number_text(threshold)
@@ -159,8 +162,9 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
     return [], []
 
 
-def _statistics_margin(statistics: Any, section: str, metric: str) -> float | None:
-    """Baseline value minus MARGIN_SIGMAS standard deviations (None without both numbers)."""
+def statistics_margin(statistics: Any, section: str, metric: str) -> float | None:
+    """Baseline value minus MARGIN_SIGMAS standard deviations (None without both numbers); see the module docstring
+    for the binomial floor on recall's standard deviation."""
     metrics = statistics.get(section) if isinstance(statistics, dict) else None
     entry = metrics.get(metric) if isinstance(metrics, dict) else None
     if not isinstance(entry, dict):
@@ -168,4 +172,15 @@ def _statistics_margin(statistics: Any, section: str, metric: str) -> float | No
     value, deviation = _number(entry.get("value")), _number(entry.get("standard_deviation"))
     if value is None or deviation is None:
         return None
+    if metric in ("recall", "true_positive_rate"):
+        deviation = max(deviation, _binomial_deviation(value, metrics.get("confusion_matrix")))
     return value - MARGIN_SIGMAS * deviation
+
+
+def _binomial_deviation(rate: float, matrix: Any) -> float:
+    """sqrt(r (1 - r) / P) over the P actual positives of a binary confusion matrix ({actual: {predicted: n}}); 0
+    when the matrix does not say."""
+    row = matrix.get("1") if isinstance(matrix, dict) else None
+    counts = [_number(n) for n in row.values()] if isinstance(row, dict) else []
+    positives = sum(n for n in counts if n is not None)
+    return math.sqrt(rate * (1 - rate) / positives) if positives > 0 and 0 <= rate <= 1 else 0.0

