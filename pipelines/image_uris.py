@@ -78,7 +78,15 @@ def resolve_image_uris(
         names = " or ".join(IMAGES[image][0] for image in missing)
         flags = " and ".join(IMAGES[image][1] for image in missing)
         what = "the image URIs for your region" if len(missing) > 1 else "the image URI for your region"
-        raise UsageError(f"no {names} image known for region '{region}'; pass {flags} ({what})")
+        import difflib  # only on this failure path
+        import re
+
+        # a well-formed name (us-east-1, us-gov-west-1, me-central-1) is a region we do not know; anything else is
+        # more likely a typo of one we do
+        well_formed = re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]+", region)
+        hint = [] if well_formed else difflib.get_close_matches(region, known_regions(), n=1, cutoff=0.85)
+        typo = f" (did you mean '{hint[0]}'? check AWS_REGION)" if hint else ""
+        raise UsageError(f"no {names} image known for region '{region}'{typo}; pass {flags} ({what})")
     return ImageUris(model_monitor=model_monitor, clarify=clarify)
 
 

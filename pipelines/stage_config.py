@@ -176,6 +176,8 @@ def load_stage_params(stage: str | None, params_file: str | None) -> tuple[dict[
                           "get_baselines_and_configs.py first or pass --params-file")
     try:
         data = read_json_file(path)
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory; pass the exported <stage>-config-export.json file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the file's permissions") from exc
     except NotUtf8 as exc:

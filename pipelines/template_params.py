@@ -20,9 +20,12 @@ PLAIN_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 INT_RE = re.compile(r"-?[0-9]+")
 # Number parameters that reach an *integer* SageMaker field (botocore data/sagemaker/2017-07-24/service-2.json:
 # ProcessingInstanceCount, ProcessingVolumeSizeInGB, MonitoringMaxRuntimeInSeconds are "type": "integer").
-INTEGER_PARAMETERS = {"InstanceCount": "MonitoringClusterConfig.InstanceCount",
-                      "VolumeSizeInGB": "MonitoringClusterConfig.VolumeSizeInGB",
-                      "MaxRuntimeInSeconds": "MonitoringStoppingCondition.MaxRuntimeInSeconds"}
+INTEGER_PARAMETERS = {"InstanceCount": "SageMaker's MonitoringClusterConfig.InstanceCount",
+                      "VolumeSizeInGB": "SageMaker's MonitoringClusterConfig.VolumeSizeInGB",
+                      "MaxRuntimeInSeconds": "SageMaker's MonitoringStoppingCondition.MaxRuntimeInSeconds",
+                      # the missed-run alarms' EvaluationPeriods / DatapointsToAlarm (CloudWatch PutMetricAlarm)
+                      **{f"{monitor}MissedRunAlarmHours": "CloudWatch's PutMetricAlarm EvaluationPeriods"
+                         for monitor in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")}}
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,11 @@ def check_value(spec: ParameterSpec, value: str) -> list[str]:
         except ValueError:
             return [f"{name} must be a number, got '{value}'"]
         if not PLAIN_NUMBER_RE.fullmatch(value):
+            example = "a whole number such as 1000" if name in INTEGER_PARAMETERS else "e.g. 0.5"
             return [f"{name} '{value}' must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation "
-                    "and SageMaker read it; write e.g. 1000 or 0.5, not 1e3, 1_000, nan, inf or spaces"]
+                    f"and SageMaker read it; write {example}, not 1e3, 1_000, nan, inf or spaces"]
         if name in INTEGER_PARAMETERS and not INT_RE.fullmatch(value):
-            return [f"{name} is {value}; SageMaker's {INTEGER_PARAMETERS[name]} is an integer, write a whole number"]
+            return [f"{name} is {value}; {INTEGER_PARAMETERS[name]} is an integer, write a whole number"]
         if spec.min_value is not None and number < spec.min_value:
             problems.append(f"{name} is {value}, below the minimum {_fmt(spec.min_value)}")
         if spec.max_value is not None and number > spec.max_value:

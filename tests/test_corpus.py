@@ -142,7 +142,9 @@ def _template_line(fragment: str) -> int:
 DQ_DEFAULT = 'Default: "yes"'
 TEMPLATE_COPY = "{ws}/configs/template.yml"
 PLAIN = ("must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation and SageMaker read it; "
-         "write e.g. 1000 or 0.5, not 1e3, 1_000, nan, inf or spaces")
+         "write e.g. 0.5, not 1e3, 1_000, nan, inf or spaces")
+PLAIN_INT = ("must be a plain decimal number (digits, optional '-' and '.'), as CloudFormation and SageMaker read it; "
+             "write a whole number such as 1000, not 1e3, 1_000, nan, inf or spaces")
 
 
 CASES = [
@@ -476,11 +478,11 @@ CASES = [
                "some\n"),
     # ---- issue 11, class 5: numbers as CloudFormation and the SageMaker API read them
     Case("instance-count-in-exponent-form", params={"InstanceCount": "1e3"},
-         error=f"error: staging: InstanceCount '1e3' {PLAIN}\n" + ONE_PROBLEM),
+         error=f"error: staging: InstanceCount '1e3' {PLAIN_INT}\n" + ONE_PROBLEM),
     Case("volume-size-with-underscore", params={"VolumeSizeInGB": "1_0"},
-         error=f"error: staging: VolumeSizeInGB '1_0' {PLAIN}\n" + ONE_PROBLEM),
+         error=f"error: staging: VolumeSizeInGB '1_0' {PLAIN_INT}\n" + ONE_PROBLEM),
     Case("max-runtime-with-spaces", params={"MaxRuntimeInSeconds": " 1800"},
-         error=f"error: staging: MaxRuntimeInSeconds ' 1800' {PLAIN}\n" + ONE_PROBLEM),
+         error=f"error: staging: MaxRuntimeInSeconds ' 1800' {PLAIN_INT}\n" + ONE_PROBLEM),
     Case("probability-threshold-nan", stage=PROD, params={"ProbabilityThresholdAttribute": "nan"},
          error=f"error: prod: ProbabilityThresholdAttribute 'nan' {PLAIN}\n" + ONE_PROBLEM),
     Case("probability-threshold-infinity", params={"ProbabilityThresholdAttribute": "inf"},
@@ -488,6 +490,9 @@ CASES = [
     Case("instance-count-not-whole", params={"InstanceCount": "1.5"},
          error="error: staging: InstanceCount is 1.5; SageMaker's MonitoringClusterConfig.InstanceCount is an integer, "
                "write a whole number\n" + ONE_PROBLEM),
+    Case("missed-run-hours-not-whole", params={"DataQualityMissedRunAlarmHours": "2.5"},
+         error="error: staging: DataQualityMissedRunAlarmHours is 2.5; CloudWatch's PutMetricAlarm EvaluationPeriods "
+               "is an integer, write a whole number\n" + ONE_PROBLEM),
     Case("max-runtime-with-decimal-zero", params={"MaxRuntimeInSeconds": "1800.0"},
          error="error: staging: MaxRuntimeInSeconds is 1800.0; SageMaker's MonitoringStoppingCondition."
                "MaxRuntimeInSeconds is an integer, write a whole number\n" + ONE_PROBLEM),

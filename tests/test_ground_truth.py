@@ -729,3 +729,18 @@ def test_a_bucket_root_destination_is_refused(s3, tmp_path):
                                                "no object key; pass --ground-truth-s3-uri s3://<bucket>/<prefix>, the "
                                                "stage's GroundTruthInput (e.g. s3://<bucket>/ground-truth/<endpoint>)")
     assert objects(s3, "") == {}
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("notes", "error: cannot read {tmp}/notes: No such file or directory; check the path"),
+    ("folder", "error: {tmp}/folder is a directory; pass the label file itself"),
+    ("s3://bucket/labels.csv", "error: s3://bucket/labels.csv is an S3 URI; the label file must be local: download it "
+                               "first (aws s3 cp <uri> .)"),
+])
+def test_a_label_path_that_is_no_local_file_is_named_before_its_format(s3, tmp_path, name, message):
+    (tmp_path / "folder").mkdir()
+    path = name if name.startswith("s3://") else str(tmp_path / name)
+    args = gt.parse_args([path, "--ground-truth-s3-uri", GT_URI])
+    with pytest.raises(MonitorError) as caught:
+        gt.run(args, s3=s3, now=NOW, out=io.StringIO())
+    assert (caught.value.exit_code, f"error: {caught.value}") == (2, message.format(tmp=tmp_path))

@@ -228,3 +228,11 @@ def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Pat
         "run with the SDK venv: .venv-sdk/bin/python -m pipelines.regenerate_image_uris\n",
     )
     assert not output.exists()
+
+
+def test_a_region_typo_is_named_with_the_region_it_most_likely_meant() -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_image_uris("us-east1")
+    assert str(caught.value) == ("no Model Monitor or Clarify image known for region 'us-east1' (did you mean "
+                                 "'us-east-1'? check AWS_REGION); pass --model-monitor-image-uri and "
+                                 "--clarify-image-uri (the image URIs for your region)")

@@ -406,3 +406,9 @@ def test_each_monitor_types_violations_file_is_summarised_by_what_it_names(fixtu
     entries = json.loads((FIXTURES / f"{fixture}.json").read_text())["violations"]
 
     assert sorted(report.violation_name(e) for e in entries) == names
+
+
+def test_a_params_file_that_is_a_directory_is_named_as_such(tmp_path, capsys):
+    assert report.main(["--stage", "prod", "--params-file", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (f"error: {tmp_path} is a directory; pass the exported "
+                                                        "<stage>-config-export.json file")

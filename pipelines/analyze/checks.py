@@ -25,8 +25,6 @@ from pipelines.analyze import kll
 from pipelines.analyze.stats import FeatureProfile, Profile
 from pipelines.errors import UsageError
 
-CHECK_TYPES = ("data_type_check", "completeness_check", "baseline_drift_check", "missing_column_check",
-               "extra_column_check", "categorical_values_check")
 DEFAULTS = {"datatype_check_threshold": 1.0, "domain_content_threshold": 1.0, "perform_comparison": "Enabled",
             "comparison_threshold": 0.1, "comparison_method": "Robust", "categorical_comparison_threshold": 0.1,
             "categorical_drift_method": "LInfinity", "evaluate_constraints": "Enabled", "emit_metrics": "Enabled"}

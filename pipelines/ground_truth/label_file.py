@@ -18,7 +18,15 @@ from utils import (
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
-    """csv or jsonl, from --format or the file extension."""
+    """csv or jsonl, from --format or the file extension; the file must be a local file (checked first, so the
+    message names the real problem rather than the extension)."""
+    if str(path).startswith("s3:/"):  # argparse's Path collapsed the '//' of an S3 URI
+        raise UsageError(f"{str(path).replace('s3:/', 's3://', 1)} is an S3 URI; the label file must be local: "
+                         "download it first (aws s3 cp <uri> .)")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; pass the label file itself")
+    if not path.exists():  # the same line iter_rows gives for a file it cannot open
+        raise UsageError(f"cannot read {path}: No such file or directory; check the path")
     if fmt:
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
