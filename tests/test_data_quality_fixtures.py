@@ -5,12 +5,12 @@ shifted."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
 import pytest
 
+from devtools.fixture_files import load_generator
 from devtools.seed import FIXTURES
 from devtools.seed_captures import FRAUD_FEATURES, fraud_rows, start_of_day, traffic, write_captures
 from pipelines.analyze import kll
@@ -22,10 +22,7 @@ STATISTICS, CONSTRAINTS = FIXTURES / "data_quality_statistics.json", FIXTURES / 
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("generate_data_quality", FIXTURES / "generate_data_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_generator(FIXTURES / "generate_data_quality.py")
 
 
 def test_regenerating_gives_byte_identical_files():

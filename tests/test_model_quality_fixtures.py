@@ -4,8 +4,8 @@ every threshold is the baseline value, so the baseline itself violates nothing."
 
 from __future__ import annotations
 
-import importlib.util
 
+from devtools.fixture_files import load_generator
 from devtools.seed import FIXTURES
 from pipelines.analyze.metrics import evaluate_constraints
 from tests.support.analyze import read
@@ -14,10 +14,7 @@ STATISTICS, CONSTRAINTS = FIXTURES / "model_quality_statistics.json", FIXTURES /
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("generate_model_quality", FIXTURES / "generate_model_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_generator(FIXTURES / "generate_model_quality.py")
 
 
 def test_regenerating_gives_byte_identical_files():
