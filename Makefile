@@ -5,15 +5,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
+BUILD_VENV := .venv-build
+FAST := -m "not e2e and not slow"
+# Only what CodeBuild installs (requirements-build.txt): the dev-only packages cannot be imported.
+BUILD_SET := -p tests.support.build_set -p no:hypothesispytest
+# How far ahead `make test` moves the clock (libfaketime) for its second run of the fast tests.
+FUTURE ?= +400 days
+# apt-get as root (CI, this workplace); through sudo otherwise.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv tools test test-fast lint demo bench clean
+.PHONY: help venv tools faketime test test-fast test-future test-build lint demo bench clean
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
-	@echo "make test   - all tests, cfn-lint and checkov"
+	@echo "make test   - all tests, cfn-lint and checkov; then the fast tests $(FUTURE) ahead (faketime) with only"
+	@echo "              what CodeBuild installs (requirements-build.txt)"
+	@echo "make test-build - the fast tests in a fresh venv of requirements-build.txt (as CodeBuild installs it)"
 	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt
+$(VENV)/.stamp: requirements.txt requirements-build.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -30,7 +40,12 @@ $(SDK_VENV)/.stamp: requirements-sdk.txt
 
 venv: $(VENV)/.stamp
 
-tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp
+tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp faketime
+
+# libfaketime (Debian package faketime): the suite must pass on any date, so make test runs it in the future too.
+faketime:
+	@command -v faketime >/dev/null || $(SUDO) apt-get install -y -qq faketime >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
 
 lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(VENV)/bin/ruff check .
@@ -40,9 +55,23 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 test: tools lint
 	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest -q -n 2
+	$(MAKE) --no-print-directory test-future
 
 test-fast: $(VENV)/.stamp
-	$(PY) -m pytest -q -n 2 -m "not e2e and not slow"
+	$(PY) -m pytest -q -n 2 $(FAST)
+
+# The fast tests with the clock moved $(FUTURE) (a time bomb fails CI on the day it is written) and with only the
+# build's packages importable (a fast test needing a dev-only package fails here, not in a user's CodeBuild run).
+# libfaketime also fakes the monotonic clock: FAKETIME_DONT_FAKE_MONOTONIC=1 makes time.sleep fail with EINVAL.
+test-future: $(VENV)/.stamp faketime
+	faketime '$(FUTURE)' $(PY) -m pytest -q -n 2 -p no:cacheprovider $(FAST) $(BUILD_SET)
+
+# The same check in a real fresh venv of requirements-build.txt (slower: an install).
+test-build:
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-build.txt
+	$(BUILD_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(FAST)
 
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py
@@ -52,4 +81,4 @@ bench: $(VENV)/.stamp
 	$(PY) bench/bench_analyzer.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) .pytest_cache out
