@@ -169,7 +169,8 @@ CASES = [
     Case("tags-a-string", document={"Parameters": {"StageName": "staging"}, "Tags": "team=fraud-ml"},
          error=f"error: staging config {CONFIG}: Tags must be an object of name -> string, got a string\n"),
     Case("config-missing", setup=lambda registry, ws, mp: ws.config(STAGING).unlink(),
-         error=f"error: staging config {CONFIG} does not exist; pass --import-staging-config with the right path\n"),
+         error=f"error: staging config {CONFIG} does not exist; create it (a copy of another stage's file with its "
+               "StageName) or pass --import-staging-config PATH\n"),
     Case("config-is-a-directory", setup=_config_is_a_directory,
          error=f"error: cannot read staging config {CONFIG}: Is a directory\n"),
     Case("duplicate-parameter", text='{"Parameters": {"StageName": "staging", "InstanceType": "ml.m5.large", '
