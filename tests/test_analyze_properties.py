@@ -7,7 +7,8 @@ import pytest
 
 # slow tests only; CodeBuild installs requirements-build.txt (no hypothesis) and runs the fast subset
 pytest.importorskip("hypothesis", reason="hypothesis is in requirements-dev.txt, not in the build's requirements-build.txt")
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.analyze import checks, kll
 from pipelines.analyze.capture import Problems

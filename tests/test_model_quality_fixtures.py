@@ -5,7 +5,6 @@ nothing."""
 
 from __future__ import annotations
 
-
 from devtools.fixture_files import load_generator
 from devtools.seed import FIXTURES
 from pipelines.analyze.metrics import evaluate_constraints

@@ -11,7 +11,7 @@ import pytest
 from devtools.seed import FIXTURES as SDK_FIXTURES
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
-from pipelines.baselines import document_kinds
+from pipelines.formats.baseline_kinds import document_kinds
 from tests.support.analyze import csv_capture, read, run_cli, structure
 from tests.support.shared_fixtures import sagemaker_sdk_file
 
