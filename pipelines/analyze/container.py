@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.core import clock
 from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
 from pipelines.formats.times import iso_z
 
@@ -84,7 +85,7 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
             for metric in outcome.metrics]
 
 
-def main() -> int:
+def main(now: datetime | None = None) -> int:
     """Always exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad
     input or runtime failure writes /opt/ml/output/failure and exits with its code (the job then Fails)."""
     from pipelines.analyze import commands
@@ -103,7 +104,7 @@ def main() -> int:
     from pipelines.formats.times import parse_time_flag as parse_time
 
     end = _env("end_time")
-    when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps
+    when = parse_time(end, "end_time") if end else now or clock.utc_now()  # the window's end, as MM stamps
     if (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled" and outcome.metrics:
         metrics_dir = output_dir / "metrics" / "cloudwatch"
         metrics_dir.mkdir(parents=True, exist_ok=True)
