@@ -1,0 +1,339 @@
+"""The processing engine (issue 19): the window rule, the template rendered with each engine, the state machines as
+Amazon States Language (asl-validator) and as executions (JSONata evaluated by the jsonata package), and every
+Processing job they start against botocore's CreateProcessingJob input shape."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from devtools import processing_engine_block
+from pipelines.formats.windows import analysis_window, capture_folders, iso, offset
+from tests.support.processing_engine import (
+    asl_problems,
+    node_missing,
+    processing_job_problems,
+    run,
+    state_machines,
+)
+from tests.support.template_render import (
+    BUCKET,
+    TEMPLATE_PATH,
+    TemplateRuleError,
+    alerting_problems,
+    cfn_lint,
+    render,
+    sample_parameters,
+)
+
+ANALYZER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-analyzer:1.0"
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:fraud-ml-alerts"
+PROCESSING = {"MonitoringEngine": "processing", "DataCaptureS3Uri": f"{BUCKET}/data-capture"}
+ESTIMATE = {"AnalyzerImageUri": ANALYZER_IMAGE, "AnalyzerEstimateOutputS3Uri": f"{BUCKET}/monitor-output/staging/estimate"}
+FRAUD_CADENCE = {
+    "DataQualityScheduleExpression": "cron(0 * ? * * *)",
+    "ModelQualityScheduleExpression": "cron(0 4 ? * * *)",
+    "ModelQualityMaxRuntimeInSeconds": "3600",
+}
+
+
+def processing_parameters(**overrides: str) -> dict[str, str]:
+    """sample_parameters on the processing engine with the analyzer image (bias and explainability off)."""
+    extra = {k: v for k, v in overrides.items() if k in ESTIMATE}  # the analyzer's parameters have no sample value
+    params = sample_parameters(**{**PROCESSING, "EnableModelBiasMonitor": "no", "EnableModelExplainabilityMonitor": "no",
+                                  **{k: v for k, v in overrides.items() if k not in ESTIMATE}})
+    return {**params, "AnalyzerImageUri": ANALYZER_IMAGE, **extra}
+
+
+@functools.cache
+def _rendered(key: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return render(dict(key))
+
+
+def rendered(params: dict[str, str]) -> dict[str, Any]:
+    return _rendered(tuple(sorted(params.items())))
+
+
+# ---- The window rule (pipelines/formats/windows.py) ----------------------------------------------------------------
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("scheduled", "start", "end"), [
+    (_utc(2026, 12, 3, 5), _utc(2026, 12, 3, 4), _utc(2026, 12, 3, 5)),
+    (_utc(2026, 12, 3, 5, 7, 41), _utc(2026, 12, 3, 4), _utc(2026, 12, 3, 5)),  # a late tick keeps its hour
+    (_utc(2026, 12, 4, 0), _utc(2026, 12, 3, 23), _utc(2026, 12, 4, 0)),  # day rollover
+    (_utc(2026, 3, 1, 0), _utc(2026, 2, 28, 23), _utc(2026, 3, 1, 0)),  # month rollover
+    (_utc(2027, 1, 1, 0), _utc(2026, 12, 31, 23), _utc(2027, 1, 1, 0)),  # year rollover
+])
+def test_a_cron_run_analyses_the_previous_full_hour(scheduled: datetime, start: datetime, end: datetime) -> None:
+    window = analysis_window(scheduled)
+    assert (window.start, window.end) == (start, end)
+
+
+def test_late_label_offsets_move_the_window_back_from_the_scheduled_hour() -> None:
+    window = analysis_window(_utc(2028, 3, 1, 4), "-P8D", "-P7D")  # 2028 is a leap year
+    assert (iso(window.start), iso(window.end), window.output_folder) == (
+        "2028-02-22T04:00:00Z", "2028-02-23T04:00:00Z", "2028/03/01/04")
+
+
+def test_offsets_of_days_hours_and_minutes_are_read_and_anything_else_is_refused() -> None:
+    assert [offset(text).total_seconds() for text in ("-P8D", "-PT1H", "-PT0H", "-P1DT2H30M", "PT2H")] == [
+        -691200.0, -3600.0, 0.0, -95400.0, 7200.0]
+    for text in ("-P1M", "-P", "-PT", "-P1DT", "8D", ""):
+        with pytest.raises(ValueError) as error:
+            offset(text)
+        assert str(error.value) == (f"offset '{text}' is not an ISO-8601 duration of days, hours and minutes like "
+                                    "-P8D or -PT1H")
+
+
+def test_a_window_whose_start_is_not_before_its_end_is_refused() -> None:
+    with pytest.raises(ValueError) as error:
+        analysis_window(_utc(2026, 12, 3, 5), "-P7D", "-P8D")
+    assert str(error.value) == "start offset -P7D is not before end offset -P8D"
+
+
+def test_an_hour_window_reads_one_hour_folder_and_a_day_window_the_day_folders_it_touches() -> None:
+    assert capture_folders(analysis_window(_utc(2027, 1, 1, 0))) == ["2026/12/31/23"]
+    assert capture_folders(analysis_window(_utc(2026, 3, 1, 4), "-P8D", "-P7D")) == ["2026/02/21", "2026/02/22"]
+    assert capture_folders(analysis_window(_utc(2026, 3, 1, 0), "-P8D", "-P7D")) == ["2026/02/21"]
+
+
+# ---- The template with each engine ----------------------------------------------------------------------------------
+
+MODEL_MONITOR_ONLY = {"DataQualityJobDefinition", "DataQualityMonitoringSchedule", "ModelQualityJobDefinition",
+                      "ModelQualityMonitoringSchedule", "MonitoringExecutionFailedRule"}
+LIVENESS = {"DataQualityExecutedRule", "DataQualityMissedRunAlarm", "ModelQualityExecutedRule",
+            "ModelQualityMissedRunAlarm"}
+PROCESSING_SHARED = {"ProcessingSchedulerRole", "ProcessingStateMachineRole", "ProcessingLogGroup"}
+
+
+def _two_monitors(**overrides: str) -> dict[str, str]:
+    return sample_parameters(EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no",
+                             NotificationTopicArn=TOPIC_ARN, **overrides)
+
+
+def test_the_model_monitor_engine_is_the_default_and_deploys_no_processing_resource() -> None:
+    assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"}
+
+
+def test_the_processing_engine_deploys_a_schedule_and_a_state_machine_per_monitor_and_no_monitoring_schedule() -> None:
+    params = {**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE}
+    resources = rendered(params)
+    assert set(resources) == LIVENESS | PROCESSING_SHARED | {
+        "ModelQualityAlarm", "ProcessingExecutionFailedRule", "DataQualityStateMachine",
+        "DataQualityProcessingSchedule", "ModelQualityStateMachine", "ModelQualityProcessingSchedule"}
+    assert not [r for r in resources.values() if r["Type"].startswith("AWS::SageMaker::")]
+    assert alerting_problems(resources) == []
+
+
+def test_the_estimate_runs_on_the_engine_of_the_stage() -> None:
+    on_model_monitor = rendered({**_two_monitors(), **ESTIMATE})
+    on_processing = rendered({**_two_monitors(**PROCESSING), **ESTIMATE})
+    assert "AnalyzerEstimateSchedule" in on_model_monitor and "AnalyzerEstimateStateMachine" not in on_model_monitor
+    assert {"AnalyzerEstimateStateMachine", "AnalyzerEstimateProcessingSchedule"} <= set(on_processing)
+    assert "AnalyzerEstimateSchedule" not in on_processing
+
+
+def test_the_scheduler_passes_its_scheduled_time_to_the_state_machine_on_the_monitors_own_cron() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING, **FRAUD_CADENCE), "AnalyzerImageUri": ANALYZER_IMAGE})
+    props = resources["ModelQualityProcessingSchedule"]["Properties"]
+    assert props == {
+        "Name": "fraud-detection-staging-model-quality",
+        "Description": "Starts the model quality state machine of fraud-detection-staging on its Model Monitor cron",
+        "ScheduleExpression": "cron(0 4 ? * * *)",
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "State": "ENABLED",
+        "Target": {"Arn": "ModelQualityStateMachine", "RoleArn": "ProcessingSchedulerRole.Arn",
+                   "Input": '{"scheduledTime": "<aws.scheduler.scheduled-time>"}',
+                   "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 5}},
+    }
+    assert resources["DataQualityProcessingSchedule"]["Properties"]["ScheduleExpression"] == "cron(0 * ? * * *)"
+
+
+def test_failed_timed_out_and_aborted_executions_page_the_alarm_topic() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    rule = resources["ProcessingExecutionFailedRule"]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                   "stateMachineArn": [{"prefix": "arn:aws:states:us-east-1:555555555555:stateMachine:"
+                                                  "fraud-detection-staging-"}]}}
+    assert rule["Targets"][0]["Arn"] == TOPIC_ARN
+
+
+def test_the_missed_run_alarms_count_the_state_machines_finished_executions_on_the_processing_engine() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    assert resources["DataQualityExecutedRule"]["Properties"]["EventPattern"] == {
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+                   "stateMachineArn": ["arn:aws:states:us-east-1:555555555555:stateMachine:"
+                                       "fraud-detection-staging-data-quality"]}}
+
+
+def test_the_roles_allow_only_this_stacks_state_machines_and_processing_jobs_and_pass_only_the_monitoring_role() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    scheduler = resources["ProcessingSchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert scheduler == [{"Effect": "Allow", "Action": "states:StartExecution",
+                          "Resource": "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-*"}]
+    statements = {s["Sid"]: s for s in resources["ProcessingStateMachineRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"]["Statement"]}
+    assert statements["ProcessingJobsOfThisStack"]["Resource"] == (
+        "arn:aws:sagemaker:us-east-1:555555555555:processing-job/fraud-detection-staging-*")
+    assert statements["PassTheMonitoringRoleToSageMakerOnly"] == {
+        "Sid": "PassTheMonitoringRoleToSageMakerOnly", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": "arn:aws:iam::123456789012:role/fraud-model-monitor",
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"AnalyzerImageUri": ""}, 'MonitoringEngine is "processing" but AnalyzerImageUri is empty; push '
+                               'docker/analyzer.Dockerfile to ECR and set it, or use MonitoringEngine "model-monitor".'),
+    ({"DataCaptureS3Uri": ""}, 'MonitoringEngine is "processing" but DataCaptureS3Uri is empty; set it to the '
+                               "endpoint's DataCaptureConfig DestinationS3Uri (get_baselines_and_configs.py does)."),
+    ({"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H"},
+     'MonitoringEngine "processing" has no NOW run; use a cron ScheduleExpression and start a state machine by hand '
+     "(aws stepfunctions start-execution) for a one-off run."),
+])
+def test_the_template_refuses_a_processing_stage_that_cannot_run(overrides: dict[str, str], message: str) -> None:
+    with pytest.raises(TemplateRuleError) as error:
+        render({**processing_parameters(), **overrides})
+    assert str(error.value) == message
+
+
+def test_the_generated_block_is_what_devtools_writes() -> None:
+    assert processing_engine_block.current_block(TEMPLATE_PATH.read_text()) == processing_engine_block.block()
+
+
+# ---- The state machines as Step Functions runs them (node) -------------------------------------------------------
+
+LONGEST_BASE = "a" * 41  # MonitoringScheduleBaseName's MaxLength: the longest job names
+PARAMETER_SETS = {
+    "processing": processing_parameters(**ESTIMATE),
+    "sharded, two variants, KMS, VPC": processing_parameters(
+        **ESTIMATE, InstanceCount="4", CaptureVariantNames="AllTraffic,Canary", KmsKeyId=KMS_KEY,
+        SubnetIds="subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788", SecurityGroupIds="sg-0123456789abcdef0"),
+    "fraud cadence, longest names": processing_parameters(**ESTIMATE, **FRAUD_CADENCE,
+                                                          MonitoringScheduleBaseName=LONGEST_BASE),
+}
+needs_node = pytest.mark.skipif(node_missing() is not None, reason=node_missing() or "")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("case", PARAMETER_SETS)
+def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
+    machines = state_machines(rendered(PARAMETER_SETS[case]))
+    assert sorted(machines) == ["AnalyzerEstimateStateMachine", "DataQualityStateMachine", "ModelQualityStateMachine"]
+    assert asl_problems(machines) == []
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("case", PARAMETER_SETS)
+def test_every_processing_job_a_state_machine_starts_is_a_valid_create_processing_job_request(case: str) -> None:
+    for logical_id, machine in state_machines(rendered(PARAMETER_SETS[case])).items():
+        tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
+        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id != "AnalyzerEstimateStateMachine"
+        assert [task["state"] for task in tasks] == (["Analyze", "Merge"] if sharded else ["Analyze"])
+        for task in tasks:
+            assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
+            assert processing_job_problems(task["arguments"]) == [], (logical_id, task["state"])
+
+
+# (scheduled time, monitor's state machine, its start and end offsets as the template passes them)
+AGREEMENT_CASES = [
+    ("2026-12-03T05:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-03T05:59:59Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-04T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-03-01T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2027-01-01T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-03T04:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2026-03-01T04:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2028-03-01T00:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2027-01-08T00:30:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2027-01-01T03:00:00Z", "ModelQualityStateMachine", "-P1DT2H", "-PT2H"),
+]
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("scheduled", "machine", "start_offset", "end_offset"), AGREEMENT_CASES)
+def test_the_state_machine_computes_the_window_exactly_as_the_python_rule(
+        scheduled: str, machine: str, start_offset: str, end_offset: str) -> None:
+    overrides = {"GroundTruthStartTimeOffset": start_offset, "GroundTruthEndTimeOffset": end_offset} \
+        if machine == "ModelQualityStateMachine" else {}
+    params = processing_parameters(CaptureVariantNames="AllTraffic,Canary", **overrides)
+    result = run(state_machines(rendered(params))[machine], scheduled)
+    window = analysis_window(datetime.fromisoformat(scheduled.replace("Z", "+00:00")), start_offset, end_offset)
+    folders = capture_folders(window)
+    assert result["variables"]["window"]["start"] == iso(window.start)
+    assert result["variables"]["window"]["end"] == iso(window.end)
+    assert result["variables"]["window"]["hour"] == window.output_folder
+    arguments = result["tasks"][0]["arguments"]
+    assert (arguments["Environment"]["start_time"], arguments["Environment"]["end_time"]) == (
+        iso(window.start), iso(window.end))
+    capture = f"{BUCKET}/data-capture/fraud-detection-staging"
+    assert [i["S3Input"]["S3Uri"] for i in arguments["ProcessingInputs"]] == [
+        f"{capture}/{variant}/{folder}/" for variant in ("AllTraffic", "Canary") for folder in folders]
+    schedule = "fraud-detection-staging-" + ("data-quality" if machine.startswith("Data") else "model-quality")
+    output = BUCKET + "/monitor-output/staging/" + schedule.removeprefix("fraud-detection-staging-")
+    assert arguments["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{output}/fraud-detection-staging/{schedule}/{window.output_folder}")
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_analyzer_job_gets_the_container_contract_and_publishes_model_monitors_metric_names_itself() -> None:
+    arguments = run(state_machines(rendered(processing_parameters()))["DataQualityStateMachine"],
+                    "2026-12-03T05:00:00Z")["tasks"][0]["arguments"]
+    baselines = f"{BUCKET}/baselines/fraud-detection-p-1a2b3c4d5e6f/7/data-quality"
+    assert arguments["Environment"] == {
+        "analyzer_command": "data-quality",
+        "dataset_source": "/opt/ml/processing/input/endpoint",
+        "output_path": "/opt/ml/processing/output",
+        "start_time": "2026-12-03T04:00:00Z",
+        "end_time": "2026-12-03T05:00:00Z",
+        "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "sagemaker_endpoint_name": "fraud-detection-staging",
+        "sagemaker_monitoring_schedule_name": "fraud-detection-staging-data-quality",
+        "shard_count": "1",
+        "baseline_statistics": f"{baselines}/statistics.json",
+        "baseline_constraints": f"{baselines}/constraints.json",
+    }
+    assert arguments["ProcessingJobName"] == "fraud-detection-staging-dq-2026120305-a1b2"
+    assert arguments["ProcessingInputs"][0]["S3Input"]["LocalPath"] == (
+        "/opt/ml/processing/input/endpoint/fraud-detection-staging/AllTraffic/2026/12/03/04")
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_sharded_job_splits_the_captures_by_key_and_a_merge_job_writes_the_final_files() -> None:
+    tasks = run(state_machines(rendered(processing_parameters(InstanceCount="3")))["DataQualityStateMachine"],
+                "2026-12-03T05:00:00Z")["tasks"]
+    analyze, merge = (task["arguments"] for task in tasks)
+    assert analyze["ProcessingInputs"][0]["S3Input"]["S3DataDistributionType"] == "ShardedByS3Key"
+    assert analyze["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 3
+    shards = (f"{BUCKET}/monitor-output/staging/data-quality-shards/fraud-detection-staging/"
+              "fraud-detection-staging-data-quality/2026/12/03/05")
+    assert analyze["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == shards
+    assert merge["ProcessingInputs"][0]["S3Input"]["S3Uri"] == shards + "/"
+    assert merge["AppSpecification"]["ContainerEntrypoint"] == [
+        "python", "-m", "pipelines.analyze", "merge-statistics",
+        *[f"/opt/ml/processing/input/shards/algo-{n}/statistics.json" for n in (1, 2, 3)],
+        "--output", "/opt/ml/processing/output"]
+    assert merge["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
+
+
+@pytest.mark.slow
+def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
+    findings = cfn_lint({name: params for name, params in PARAMETER_SETS.items()})
+    assert findings == {name: [] for name in [*PARAMETER_SETS, ""]}
