@@ -42,6 +42,12 @@ def deploy_command(stage: str, project_name: str, outputs: StageOutputs,
             f"--parameter-overrides file://{outputs.parameter_overrides} --tags file://{outputs.tags}")
 
 
+ENGINES = {  # MonitoringEngine -> what deploys (README "Monitoring engines")
+    "model-monitor": "SageMaker Model Monitor schedules",
+    "processing": "EventBridge Scheduler -> Step Functions -> SageMaker Processing jobs, no Model Monitor",
+}
+
+
 def render_plan(result: RunResult, project_name: str, bucket: str = "") -> str:
     """The human-readable plan: package, per stage and per monitor on/off and why, derived files, outputs."""
     lines: list[str] = []
@@ -60,6 +66,8 @@ def render_plan(result: RunResult, project_name: str, bucket: str = "") -> str:
         model = endpoint.model_name if endpoint and endpoint.model_name else "unknown"
         lines += ["", f"Stage {plan.stage}: endpoint {params['EndpointName']} (model {model}), "
                       f"baselines from version {plan.package.version}"]
+        engine = params.get("MonitoringEngine") or result.specs["MonitoringEngine"].default or ""
+        lines.append(f"  engine: {engine} ({ENGINES.get(engine, 'unknown engine')})")
         for status in plan.monitors:
             state = "enabled " if status.enabled else "disabled"
             lines.append(f"  {status.monitor.title:<21} {state}  {'' if status.enabled else status.reason}".rstrip())

@@ -16,7 +16,7 @@ from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_a
 from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, ground_truth_note, plan_stage
 from pipelines.registry import (ModelPackage, check_pinned_arn, choose_package, describe_package, endpoint_info,
                                 latest_approved, mixed_versions, model_gone, project_tags, with_packages)
-from pipelines.schedules import schedule_problems
+from pipelines.schedules import engine_problems, schedule_problems
 from pipelines.stage_config import load_stage_config, tag_problems
 from pipelines.template_params import ParameterSpec, load_template_parameters, validate
 
@@ -92,7 +92,8 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
-                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
+                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)
+                                 + engine_problems(plan.parameters, specs)]
     if tags:  # tags from the project (SageMaker allows empty values); the stage file's were checked on read
         problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)]
     if problems:

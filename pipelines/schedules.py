@@ -17,6 +17,8 @@ from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
 from pipelines.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
+PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
+STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
 MAX_RUNTIME = 86400  # StoppingCondition.MaxRuntimeInSeconds: 1..86400 (botocore service model)
 HOURLY_LABEL_JOB_MAX_RUNTIME = 1800  # hourly model quality / bias: the merge job shares the hour (facts.md)
@@ -185,5 +187,30 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
                      f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")
+    if _value(params, specs, "MonitoringEngine") == PROCESSING:
+        transitions = sum(cadence(params, specs, m).executions_per_month
+                          * (STATES_PER_RUN + (1 if count > 1 else 0)) for m in monitors)
+        lines.append(f"      processing engine: the same instance-hours (Processing jobs) plus {total_runs} "
+                     f"Scheduler invocations and {transitions} Step Functions state transitions/month "
+                     f"({STATES_PER_RUN} per run, one more with the merge step)")
     return lines
+
+
+def engine_problems(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[str]:
+    """What stops a stage's engine from running (the template's Rules would refuse the stack later)."""
+    if _value(params, specs, "MonitoringEngine") != PROCESSING or not enabled_monitors(params):
+        return []
+    problems = []
+    if not _value(params, specs, "AnalyzerImageUri"):
+        problems.append("MonitoringEngine is \"processing\" but AnalyzerImageUri is empty: the processing engine runs "
+                        "our analyzer image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri "
+                        "in the stage file, or set MonitoringEngine to \"model-monitor\"")
+    if not _value(params, specs, "DataCaptureS3Uri"):
+        problems.append("MonitoringEngine is \"processing\" but DataCaptureS3Uri is unknown (the endpoint's "
+                        "DataCaptureConfig has no DestinationS3Uri); set DataCaptureS3Uri in the stage file")
+    if _value(params, specs, "ScheduleExpression") == NOW:
+        problems.append("ScheduleExpression NOW is a Model Monitor feature; with MonitoringEngine \"processing\" use a "
+                        "cron expression and start a state machine by hand for a one-off run (aws stepfunctions "
+                        "start-execution --input '{\"scheduledTime\": \"2026-12-03T05:00:00Z\"}')")
+    return problems
 

@@ -5,6 +5,7 @@ Processing job they start against botocore's CreateProcessingJob input shape."""
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -337,3 +338,85 @@ def test_a_sharded_job_splits_the_captures_by_key_and_a_merge_job_writes_the_fin
 def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
     findings = cfn_lint({name: params for name, params in PARAMETER_SETS.items()})
     assert findings == {name: [] for name in [*PARAMETER_SETS, ""]}
+
+
+# ---- The CLI: the plan names the engine, costs it, and refuses a stage whose engine cannot run --------------------
+
+from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY  # noqa: E402
+from pipelines.schedules import cost_lines, engine_problems  # noqa: E402
+from pipelines.template_params import load_template_parameters  # noqa: E402
+
+SPECS = load_template_parameters(TEMPLATE_PATH)
+SHIPPED_STAGING = json.loads((TEMPLATE_PATH.parent / "staging-monitoring-schedule-config.json").read_text())
+
+
+def _stage_file(tmp_path: Any, stage: str, **overrides: str) -> Any:
+    path = tmp_path / f"{stage}-config.json"
+    document = json.loads((TEMPLATE_PATH.parent / f"{stage}-monitoring-schedule-config.json").read_text())
+    document["Parameters"].update(overrides)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_the_processing_engine_costs_the_same_instance_hours_plus_scheduler_and_state_transitions() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "InstanceCount": "2"}
+    assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-2:] == [
+        "      stage total                               750 executions/month  <= 780.0 instance-hours/month",
+        "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and 3750 "
+        "Step Functions state transitions/month (4 per run, one more with the merge step)",
+    ]
+
+
+def test_a_processing_stage_without_an_analyzer_image_or_capture_location_or_with_now_cannot_run() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "ScheduleExpression": "NOW",
+              "GroundTruthInput": f"{BUCKET}/ground-truth/x"}
+    assert engine_problems(values, SPECS) == [
+        'MonitoringEngine is "processing" but AnalyzerImageUri is empty: the processing engine runs our analyzer '
+        "image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri in the stage file, or set "
+        'MonitoringEngine to "model-monitor"',
+        'MonitoringEngine is "processing" but DataCaptureS3Uri is unknown (the endpoint\'s DataCaptureConfig has no '
+        "DestinationS3Uri); set DataCaptureS3Uri in the stage file",
+        'ScheduleExpression NOW is a Model Monitor feature; with MonitoringEngine "processing" use a cron expression '
+        "and start a state machine by hand for a one-off run (aws stepfunctions start-execution --input "
+        '\'{"scheduledTime": "2026-12-03T05:00:00Z"}\')',
+    ]
+    assert engine_problems({**values, "MonitoringEngine": "model-monitor"}, SPECS) == []
+
+
+def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                       EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no")
+    result = cli("--dry-run", "--import-prod-config", str(prod))
+    assert result.exit_code == 0, result.err
+    assert "  engine: model-monitor (SageMaker Model Monitor schedules)" in result.out.split("Stage prod")[0]
+    prod_plan = result.out.split("Stage prod")[1]
+    assert "  engine: processing (EventBridge Scheduler -> Step Functions -> SageMaker Processing jobs, no Model " \
+           "Monitor)" in prod_plan
+    assert "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and " \
+           "3000 Step Functions state transitions/month (4 per run, one more with the merge step)" in prod_plan
+    written = json.loads(cli.files()["prod.json"])["Parameters"]
+    assert (written["MonitoringEngine"], written["DataCaptureS3Uri"], written["CaptureVariantNames"]) == (
+        "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
+
+
+def test_strict_refuses_bias_and_explainability_on_the_processing_engine_and_names_them(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE)
+    result = cli("--strict", "--import-prod-config", str(prod))
+    assert result.exit_code == 2
+    assert result.err.count('is not on it yet') == 2
+    assert "prod: model bias monitor disabled: MonitoringEngine \"processing\" runs data quality, model quality and " \
+           "the estimate; model bias (SageMaker Clarify) is not on it yet: set EnableModelBiasMonitor to \"no\" or " \
+           "MonitoringEngine to \"model-monitor\"" in result.err
+    assert cli.files() == {}
+
+
+def test_a_processing_stage_without_the_analyzer_image_fails_validation_and_writes_nothing(cli, seeded, tmp_path):
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", EnableModelBiasMonitor="no",
+                       EnableModelExplainabilityMonitor="no")
+    result = cli("--import-prod-config", str(prod))
+    assert result.exit_code == 2
+    assert result.err.splitlines()[0] == (
+        'error: prod: MonitoringEngine is "processing" but AnalyzerImageUri is empty: the processing engine runs our '
+        "analyzer image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri in the stage file, "
+        'or set MonitoringEngine to "model-monitor"')
+    assert cli.files() == {}
