@@ -420,3 +420,39 @@ def test_a_processing_stage_without_the_analyzer_image_fails_validation_and_writ
         "analyzer image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri in the stage file, "
         'or set MonitoringEngine to "model-monitor"')
     assert cli.files() == {}
+
+
+# ---- The analyzer container publishes Model Monitor's metric names itself on the processing engine ----------------
+
+
+def test_the_container_publishes_the_drift_metrics_itself_when_the_processing_engine_names_a_namespace(
+        tmp_path, monkeypatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.analyze import container
+    from tests.support.analyze import make_case
+
+    case = make_case(tmp_path / "src", n=600, drift={0: 3.0})
+    environment = {
+        "ANALYZER_OPT_ML": str(tmp_path / "opt" / "ml"), "analyzer_command": "data-quality",
+        "dataset_source": str(case.capture), "output_path": str(tmp_path / "out"),
+        "start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T01:00:00Z",
+        "publish_cloudwatch_metrics": "Enabled", "cloudwatch_namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "sagemaker_endpoint_name": "fraud-detect-prod",
+        "sagemaker_monitoring_schedule_name": "fraud-detect-prod-data-quality",
+        "baseline_statistics": str(case.statistics), "baseline_constraints": str(case.constraints),
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        assert container.main() == 0
+        metrics = boto3.client("cloudwatch", region_name="us-east-1").list_metrics(
+            Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
+    names = sorted({m["MetricName"] for m in metrics})
+    assert names == [f"feature_{kind}_{feature}" for kind in ("baseline_drift", "data", "non_null")
+                     for feature in ("card_present", "customer_age_band", "merchant_category", "transaction_amount")]
+    assert {tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics} == {
+        (("Endpoint", "fraud-detect-prod"), ("MonitoringSchedule", "fraud-detect-prod-data-quality"))}
+    assert not (tmp_path / "opt" / "ml" / "output" / "metrics").exists()  # no file for a harness that is not there
+    assert (tmp_path / "opt" / "ml" / "output" / "message").read_text().startswith("CompletedWithViolations: ")
