@@ -342,9 +342,9 @@ def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
 
 # ---- The CLI: the plan names the engine, costs it, and refuses a stage whose engine cannot run --------------------
 
-from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY  # noqa: E402
-from pipelines.schedules import cost_lines, engine_problems  # noqa: E402
-from pipelines.template_params import load_template_parameters  # noqa: E402
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY  # noqa: E402
+from pipelines.deploy.schedules import cost_lines, engine_problems  # noqa: E402
+from pipelines.deploy.template_params import load_template_parameters  # noqa: E402
 
 SPECS = load_template_parameters(TEMPLATE_PATH)
 SHIPPED_STAGING = json.loads((TEMPLATE_PATH.parent / "staging-monitoring-schedule-config.json").read_text())

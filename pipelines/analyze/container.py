@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import EXIT_OK, MonitorError, UsageError
+from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
 
 COMMANDS = ("data-quality", "model-quality", "estimate")
 
@@ -97,7 +97,7 @@ def publish_metrics(records: list[str], namespace: str, cloudwatch: Any = None) 
     Raises:
         AwsError: CloudWatch refused or could not be reached (the job then fails and pages).
     """
-    from pipelines import aws
+    from pipelines.core import aws
     from pipelines.analyze.sources import parse_time
 
     client = cloudwatch or aws.make_client(aws.make_session(), "cloudwatch")

@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
-from pipelines.template_params import CRON_RE, ParameterSpec
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
+from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
 PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
