@@ -21,7 +21,7 @@ import logging
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines.core import aws
@@ -31,6 +31,7 @@ from pipelines.core.files import canonical_json, decode_utf8, json_loads, printa
 from pipelines.core.monitors import MONITORS, Monitor, schedule_name
 from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
+from pipelines.formats.times import iso_z
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client
@@ -122,8 +123,7 @@ def _server_side(exc: MonitorError) -> bool:
 
 def _iso(value: Any) -> str:
     if isinstance(value, datetime):
-        when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_z(value)
     return str(value or "")
 
 
@@ -189,12 +189,11 @@ def newest_violations_uri(s3: "S3Client", output_uri: str) -> str | None:
     bucket, prefix = parse_s3_uri(output_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
     best: tuple[Any, str] | None = None
-    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
-                candidate = (obj["LastModified"], obj["Key"])
-                if best is None or candidate > best:
-                    best = candidate
+    for obj in aws.list_objects(s3, bucket, prefix):
+        if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
+            candidate = (obj["LastModified"], obj["Key"])
+            if best is None or candidate > best:
+                best = candidate
     return s3_uri(bucket, best[1]) if best else None
 
 
