@@ -94,20 +94,20 @@ def publish_metrics(records: list[str], namespace: str, cloudwatch: Any = None) 
 
     The processing engine's jobs run without Model Monitor, which would otherwise publish the records file
     (model-monitor-byoc-cloudwatch); the metric names, dimensions and timestamps are the same, so the alarms and
-    ``--check-alarms`` see the same metrics with either engine. Goes through the one AWS boundary (pipelines.aws).
+    ``--check-alarms`` see the same metrics with either engine. Goes through the one AWS boundary (pipelines.core.aws).
 
     Raises:
         AwsError: CloudWatch refused or could not be reached (the job then fails and pages).
     """
     from pipelines.core import aws
-    from pipelines.analyze.sources import parse_time
+    from pipelines.formats.times import parse_iso8601
 
     client = cloudwatch or aws.make_client(aws.make_session(), "cloudwatch")
     data = []
     for line in records:
         record = json.loads(line)
         datum = {"MetricName": record["MetricName"], "Dimensions": record["Dimensions"],
-                 "Timestamp": parse_time(record["Timestamp"], "Timestamp")}
+                 "Timestamp": parse_iso8601(record["Timestamp"])}
         datum.update({key: record[key] for key in ("Value", "StatisticValues", "Unit") if key in record})
         data.append(datum)
     requests = 0

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from pipelines.formats.times import day_folder, hour_folder, hour_start, iso_z
 
 HOUR = timedelta(hours=1)
 # The default window of a cron run: the previous full hour.
@@ -30,8 +32,6 @@ DEFAULT_START_OFFSET = "-PT1H"
 DEFAULT_END_OFFSET = "-PT0H"
 # Sign, days, then T with hours and minutes; the same expression is written in the template's JSONata.
 OFFSET_RE = re.compile(r"^(-?)P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?)?$")
-FOLDER_HOUR = "%Y/%m/%d/%H"  # Data Capture's hour folders (model-monitor-data-capture-endpoint)
-FOLDER_DAY = "%Y/%m/%d"
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class AnalysisWindow:
     @property
     def output_folder(self) -> str:
         """The execution's folder under ``<OutputS3Uri>/<endpoint>/<schedule>/``: its scheduled hour."""
-        return self.scheduled_hour.strftime(FOLDER_HOUR)
+        return hour_folder(self.scheduled_hour)
 
 
 def offset(text: str) -> timedelta:
@@ -65,8 +65,7 @@ def analysis_window(scheduled: datetime, start_offset: str = DEFAULT_START_OFFSE
     Raises:
         ValueError: a malformed offset, or a start not before the end.
     """
-    when = scheduled.replace(tzinfo=timezone.utc) if scheduled.tzinfo is None else scheduled.astimezone(timezone.utc)
-    hour = when.replace(minute=0, second=0, microsecond=0)
+    hour = hour_start(scheduled)
     start, end = hour + offset(start_offset), hour + offset(end_offset)
     if start >= end:
         raise ValueError(f"start offset {start_offset} is not before end offset {end_offset}")
@@ -82,16 +81,14 @@ def capture_folders(window: AnalysisWindow) -> list[str]:
     start and end times", model-monitor-byoc-contract-inputs); the container keeps the window's records only.
     """
     last = window.end - timedelta(microseconds=1)
-    if window.start.replace(minute=0, second=0, microsecond=0) == last.replace(minute=0, second=0, microsecond=0):
-        return [window.start.strftime(FOLDER_HOUR)]
-    day = window.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    if hour_start(window.start) == hour_start(last):
+        return [hour_folder(window.start)]
+    day = hour_start(window.start).replace(hour=0)
     folders = []
     while day <= last:
-        folders.append(day.strftime(FOLDER_DAY))
+        folders.append(day_folder(day))
         day += timedelta(days=1)
     return folders
 
 
-def iso(when: datetime) -> str:
-    """``2026-12-03T05:00:00Z``: how the window reaches the container (``start_time`` / ``end_time``)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = iso_z  # how the window reaches the container (``start_time`` / ``end_time``)
