@@ -456,3 +456,60 @@ def test_the_container_publishes_the_drift_metrics_itself_when_the_processing_en
         (("Endpoint", "fraud-detect-prod"), ("MonitoringSchedule", "fraud-detect-prod-data-quality"))}
     assert not (tmp_path / "opt" / "ml" / "output" / "metrics").exists()  # no file for a harness that is not there
     assert (tmp_path / "opt" / "ml" / "output" / "message").read_text().startswith("CompletedWithViolations: ")
+
+
+# ---- The report reads the processing engine's state machines and outputs -------------------------------------------
+
+
+def test_the_report_lists_the_state_machine_executions_and_reads_the_violations_in_model_monitors_layout() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.report.cli import collect, render_text
+
+    output = "s3://fraud-outputs/monitor-output/prod/data-quality"
+    params = {"MonitoringEngine": "processing", "MonitoringScheduleBaseName": "fraud-detect-prod",
+              "EndpointName": "fraud-detect-prod", "EnableDataQualityMonitor": "yes",
+              "DataQualityOutputS3Uri": output, "EnableModelQualityMonitor": "no", "EnableModelBiasMonitor": "no",
+              "EnableModelExplainabilityMonitor": "no"}
+    violations = {"violations": [{"feature_name": "transaction_amount", "constraint_check_type": "baseline_drift_check",
+                                  "description": "Baseline drift distance: 0.79 exceeds threshold: 0.1"}]}
+    with mock_aws():
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        s3, sfn, sm = session.client("s3"), session.client("stepfunctions"), session.client("sagemaker")
+        s3.create_bucket(Bucket="fraud-outputs")
+        s3.put_object(Bucket="fraud-outputs", Body=json.dumps(violations).encode(),
+                      Key="monitor-output/prod/data-quality/fraud-detect-prod/fraud-detect-prod-data-quality/"
+                          "2026/11/27/02/constraint_violations.json")
+        machine = sfn.create_state_machine(name="fraud-detect-prod-data-quality", definition=json.dumps(
+            {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/monitoring-state-machines")["stateMachineArn"]
+        sfn.start_execution(stateMachineArn=machine, input='{"scheduledTime": "2026-11-27T02:00:00Z"}')
+        report = collect(params, sm, s3, stage="prod", sfn=sfn)
+    data_quality = report.monitors[0]
+    assert (data_quality.schedule_status, data_quality.schedule_error) == ("state machine (processing engine)", None)
+    assert [execution.status for execution in data_quality.executions] in (["RUNNING"], ["SUCCEEDED"])
+    assert data_quality.violations_source == (
+        f"{output}/fraud-detect-prod/fraud-detect-prod-data-quality/2026/11/27/02/constraint_violations.json")
+    assert [v.name for v in data_quality.violations] == ["transaction_amount"]
+    assert "transaction_amount" in render_text(report)
+
+
+def test_the_report_says_when_a_processing_stage_has_no_state_machine() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.report.cli import collect
+
+    params = {"MonitoringEngine": "processing", "MonitoringScheduleBaseName": "fraud-detect-prod",
+              "EnableDataQualityMonitor": "yes", "DataQualityOutputS3Uri": "s3://fraud-outputs/dq",
+              "EnableModelQualityMonitor": "no", "EnableModelBiasMonitor": "no", "EnableModelExplainabilityMonitor": "no"}
+    with mock_aws():
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        session.client("s3").create_bucket(Bucket="fraud-outputs")
+        report = collect(params, session.client("sagemaker"), session.client("s3"), stage="prod",
+                         sfn=session.client("stepfunctions"))
+    assert report.monitors[0].schedule_error == ("no state machine named fraud-detect-prod-data-quality "
+                                                 "(MonitoringEngine processing); deploy the stack, or check the region")
