@@ -329,3 +329,43 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---- The same job, run locally (bench/demo_processing.py; tests compare it with the state machines) ---------------
+
+_PARAMETER_OF_SUBSTITUTION = {  # a monitor's extra environment: the template parameter it takes its value from
+    "!Ref DataQualityBaselineStatistics": "DataQualityBaselineStatistics",
+    "!Ref DataQualityBaselineConstraints": "DataQualityBaselineConstraints",
+    "!Ref ModelQualityBaselineConstraints": "ModelQualityBaselineConstraints",
+    "!Ref GroundTruthInput": "GroundTruthInput",
+    "!Ref ProbabilityThresholdAttribute": "ProbabilityThresholdAttribute",
+    '!If [HasGroundTruth, !Ref GroundTruthInput, ""]': "GroundTruthInput",
+    "!Ref AnalyzerEstimateThreshold": "AnalyzerEstimateThreshold",
+}
+
+
+def monitor(key: str) -> ProcessingMonitor:
+    """The processing monitor with this schedule suffix (data-quality, model-quality, estimate)."""
+    return next(m for m in MONITORS if m.key == key)
+
+
+def job_environment(m: ProcessingMonitor, params: dict[str, str], start: str, end: str,
+                    dataset_source: str = "/opt/ml/processing/input/endpoint",
+                    output_path: str = "/opt/ml/processing/output") -> dict[str, str]:
+    """The container environment the monitor's state machine gives its Analyze job, from a stage's parameters."""
+    namespace = params.get("DataQualityMetricsNamespace", "aws/sagemaker/Endpoints/data-metrics") \
+        if m.namespace.startswith("!Ref") else m.namespace
+    count = "1" if m.instance_count == '"1"' else params.get("InstanceCount", "1")
+    environment = {
+        "analyzer_command": m.command, "dataset_source": dataset_source, "output_path": output_path,
+        "start_time": start, "end_time": end, "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": namespace, "sagemaker_endpoint_name": params["EndpointName"],
+        "sagemaker_monitoring_schedule_name": f"{params['MonitoringScheduleBaseName']}-{m.key}",
+        "shard_count": count}
+    from pipelines.deploy.template_params import load_template_parameters
+
+    specs = load_template_parameters(TEMPLATE)
+    for name, value in m.environment:
+        parameter = _PARAMETER_OF_SUBSTITUTION[value]
+        environment[name] = params.get(parameter, specs[parameter].default or "")
+    return environment

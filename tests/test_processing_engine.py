@@ -513,3 +513,16 @@ def test_the_report_says_when_a_processing_stage_has_no_state_machine() -> None:
                          sfn=session.client("stepfunctions"))
     assert report.monitors[0].schedule_error == ("no state machine named fraud-detect-prod-data-quality "
                                                  "(MonitoringEngine processing); deploy the stack, or check the region")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("key", ["data-quality", "model-quality", "estimate"])
+def test_the_local_run_of_the_demo_gives_the_container_the_state_machines_environment(key: str) -> None:
+    params = PARAMETER_SETS["processing"]
+    machine = {"data-quality": "DataQualityStateMachine", "model-quality": "ModelQualityStateMachine",
+               "estimate": "AnalyzerEstimateStateMachine"}[key]
+    arguments = run(state_machines(rendered(params))[machine], "2026-12-03T05:00:00Z")["tasks"][0]["arguments"]
+    environment = arguments["Environment"]
+    assert environment == processing_engine_block.job_environment(
+        processing_engine_block.monitor(key), params, environment["start_time"], environment["end_time"])
