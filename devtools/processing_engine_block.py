@@ -317,11 +317,18 @@ def current_block(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the block; with --check, exit 1 when the template's block differs from what this writes."""
     text = TEMPLATE.read_text()
     if current_block(text) is None:
         print(f"error: {TEMPLATE.name} has no '{BEGIN.strip()}' marker", file=sys.stderr)
         return 2
+    if "--check" in (sys.argv[1:] if argv is None else argv):
+        if current_block(text) != block():
+            print(f"error: the processing engine block of {TEMPLATE.name} was edited by hand or is stale; run "
+                  ".venv/bin/python -m devtools.processing_engine_block", file=sys.stderr)
+            return 1
+        return 0
     TEMPLATE.write_text(text.replace(current_block(text) or "", block()))
     print(f"wrote the processing engine block of {TEMPLATE.name}")
     return 0
