@@ -394,6 +394,9 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
            "Monitor)" in prod_plan
     assert "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and " \
            "3000 Step Functions state transitions/month (4 per run, one more with the merge step)" in prod_plan
+    assert result.out.splitlines()[-3].endswith("--tags file://" + str(cli.tmp / "prod.tags.json")
+                                                 + " --capabilities CAPABILITY_IAM")  # the stack creates IAM roles
+    assert not result.out.splitlines()[-4].endswith("CAPABILITY_IAM")
     written = json.loads(cli.files()["prod.json"])["Parameters"]
     assert (written["MonitoringEngine"], written["DataCaptureS3Uri"], written["CaptureVariantNames"]) == (
         "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
