@@ -18,6 +18,7 @@ from tests.support.processing_engine import (
     node_missing,
     processing_job_problems,
     run,
+    run_many,
     state_machines,
 )
 from tests.support.template_render import (
@@ -529,3 +530,28 @@ def test_the_local_run_of_the_demo_gives_the_container_the_state_machines_enviro
     environment = arguments["Environment"]
     assert environment == processing_engine_block.job_environment(
         processing_engine_block.monitor(key), params, environment["start_time"], environment["end_time"])
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("start_offset", "end_offset"), [("-P8D", "-P7D"), ("-P2DT5H", "-PT3H"), ("-PT1H", "-PT0H"),
+                                                          ("-P31D", "-P30D")])
+def test_the_state_machine_and_the_python_rule_agree_on_300_random_scheduled_times(start_offset: str,
+                                                                                     end_offset: str) -> None:
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(19)  # fixed: the same 300 times on every run (no test depends on today's date)
+    origin = _utc(1999, 12, 31, 22)
+    times = [origin + timedelta(seconds=rng.randrange(0, 101 * 366 * 86400)) for _ in range(300)]
+    times += [_utc(2028, 2, 29, 23, 59, 59), _utc(2100, 3, 1, 0), _utc(2000, 1, 1, 0)]  # leap days, century
+    params = processing_parameters(GroundTruthStartTimeOffset=start_offset, GroundTruthEndTimeOffset=end_offset)
+    machine = state_machines(rendered(params))["ModelQualityStateMachine"]
+    results = run_many(machine, [iso(t) for t in times])
+    for when, result in zip(times, results, strict=True):
+        window = analysis_window(when, start_offset, end_offset)
+        assert result["variables"]["window"]["start"] == iso(window.start), when
+        assert result["variables"]["window"]["end"] == iso(window.end), when
+        assert result["variables"]["window"]["hour"] == window.output_folder, when
+        assert [i["S3Input"]["LocalPath"].rsplit("/AllTraffic/", 1)[1] for i in
+                result["tasks"][0]["arguments"]["ProcessingInputs"]] == capture_folders(window), when

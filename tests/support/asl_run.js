@@ -3,6 +3,7 @@
 // JSONata query language is; https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
 // Only what our state machines use: Pass with Assign, Task (the call is not made; its result is {}), Choice, Succeed.
 // stdin: {"definition": {...}, "input": {...}, "context": {...}}; stdout: {"variables": {...}, "tasks": [...]}.
+// With "inputs": [...] instead of "input": one such result per input, as a list.
 const jsonata = require('jsonata');
 
 async function evaluate(value, bindings) {
@@ -29,10 +30,7 @@ async function evaluate(value, bindings) {
   return value;
 }
 
-async function main() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  const { definition, input, context } = JSON.parse(Buffer.concat(chunks).toString());
+async function execute(definition, input, context) {
   const variables = {};
   const tasks = [];
   let name = definition.StartAt;
@@ -55,7 +53,20 @@ async function main() {
     if (state.Type === 'Succeed' || state.Type === 'Fail' || state.End) break;
     name = state.Next;
   }
-  process.stdout.write(JSON.stringify({ variables, tasks }));
+  return { variables, tasks };
+}
+
+async function main() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const { definition, input, inputs, context } = JSON.parse(Buffer.concat(chunks).toString());
+  if (inputs) {  // many executions of one definition in one process
+    const results = [];
+    for (const item of inputs) results.push(await execute(definition, item, context));
+    process.stdout.write(JSON.stringify(results));
+  } else {
+    process.stdout.write(JSON.stringify(await execute(definition, input, context)));
+  }
 }
 
 main().catch((error) => { process.stderr.write(String(error && error.message || error) + '\n'); process.exit(1); });
