@@ -384,6 +384,17 @@ def test_a_processing_stage_without_an_analyzer_image_or_capture_location_or_wit
     assert engine_problems({**values, "MonitoringEngine": "model-monitor"}, SPECS) == []
 
 
+def test_a_window_whose_capture_folders_exceed_ten_processing_inputs_is_refused() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "AnalyzerImageUri": ANALYZER_IMAGE,
+              "DataCaptureS3Uri": f"{BUCKET}/data-capture", "GroundTruthInput": f"{BUCKET}/ground-truth/x",
+              "CaptureVariantNames": "a,b,c,d,e,f", "EnableModelBiasMonitor": "no",
+              "EnableModelExplainabilityMonitor": "no"}
+    assert engine_problems(values, SPECS) == [
+        "model quality on the processing engine reads up to 2 capture folder(s) per variant of its window, 6 variants "
+        "x 2 = 12 inputs, over the 10 a Processing job takes; shorten the window or list fewer CaptureVariantNames"]
+    assert engine_problems({**values, "CaptureVariantNames": "a,b,c,d,e"}, SPECS) == []
+
+
 def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
     prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
                        EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no")

@@ -18,6 +18,7 @@ from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
 PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
+MAX_PROCESSING_INPUTS = 10  # CreateProcessingJob ProcessingInputs: at most 10 (botocore service model)
 STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
 MAX_RUNTIME = 86400  # StoppingCondition.MaxRuntimeInSeconds: 1..86400 (botocore service model)
@@ -212,5 +213,34 @@ def engine_problems(params: dict[str, str], specs: dict[str, ParameterSpec]) -> 
         problems.append("ScheduleExpression NOW is a Model Monitor feature; with MonitoringEngine \"processing\" use a "
                         "cron expression and start a state machine by hand for a one-off run (aws stepfunctions "
                         "start-execution --input '{\"scheduledTime\": \"2026-12-03T05:00:00Z\"}')")
+    variants = [v for v in _value(params, specs, "CaptureVariantNames").split(",") if v]
+    for monitor in enabled_monitors(params):
+        folders = _most_capture_folders(params, specs, monitor)
+        if folders and variants and len(variants) * folders > MAX_PROCESSING_INPUTS:
+            problems.append(f"{monitor.title} on the processing engine reads up to {folders} capture folder(s) per "
+                            f"variant of its window, {len(variants)} variants x {folders} = {len(variants) * folders} "
+                            f"inputs, over the {MAX_PROCESSING_INPUTS} a Processing job takes; shorten the window or "
+                            "list fewer CaptureVariantNames")
     return problems
+
+
+def _most_capture_folders(params: dict[str, str], specs: dict[str, ParameterSpec], monitor: Monitor) -> int | None:
+    """The most capture folders one run of the monitor reads (pipelines/formats/windows.capture_folders): one for a
+    window of at most an hour on hour boundaries, else every UTC day it touches. None for a malformed offset (the
+    template's patterns report it)."""
+    from pipelines.formats.windows import DEFAULT_END_OFFSET, DEFAULT_START_OFFSET, offset
+
+    if monitor.needs_ground_truth:
+        names = ("GroundTruthStartTimeOffset", "GroundTruthEndTimeOffset")
+    else:
+        names = ("DataAnalysisStartTime", "DataAnalysisEndTime")
+    start_text = _value(params, specs, names[0]) or DEFAULT_START_OFFSET
+    end_text = _value(params, specs, names[1]) or DEFAULT_END_OFFSET
+    try:
+        seconds = (offset(end_text) - offset(start_text)).total_seconds()
+    except ValueError:
+        return None
+    if seconds <= 3600:
+        return 1
+    return math.ceil(seconds / 86400) + 1
 
