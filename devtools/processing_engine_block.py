@@ -99,7 +99,8 @@ MONITORS = (
         runtime="!If [HasDataQualityMaxRuntime, !Ref DataQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
         instance_type="!Ref InstanceType", instance_count="!Ref InstanceCount",
         environment=(("baseline_statistics", "!Ref DataQualityBaselineStatistics"),
-                     ("baseline_constraints", "!Ref DataQualityBaselineConstraints")),
+                     ("baseline_constraints", "!Ref DataQualityBaselineConstraints"),
+                     ("cloudwatch_endpoint_dimension", "!Ref DataQualityMetricsEndpointDimension")),
     ),
     ProcessingMonitor(
         prefix="ModelQuality", key="model-quality", code="mq", condition="ModelQualityOnProcessing",
@@ -348,6 +349,7 @@ _PARAMETER_OF_SUBSTITUTION = {  # a monitor's extra environment: the template pa
     "!Ref ProbabilityThresholdAttribute": "ProbabilityThresholdAttribute",
     '!If [HasGroundTruth, !Ref GroundTruthInput, ""]': "GroundTruthInput",
     "!Ref AnalyzerEstimateThreshold": "AnalyzerEstimateThreshold",
+    "!Ref DataQualityMetricsEndpointDimension": "DataQualityMetricsEndpointDimension",
 }
 
 

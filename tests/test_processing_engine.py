@@ -310,6 +310,7 @@ def test_the_analyzer_job_gets_the_container_contract_and_publishes_model_monito
         "shard_count": "1",
         "baseline_statistics": f"{baselines}/statistics.json",
         "baseline_constraints": f"{baselines}/constraints.json",
+        "cloudwatch_endpoint_dimension": "Endpoint",
     }
     assert arguments["ProcessingJobName"] == "fraud-detection-staging-dq-2026120305-a1b2"
     assert arguments["ProcessingInputs"][0]["S3Input"]["LocalPath"] == (
@@ -471,6 +472,20 @@ def test_the_container_publishes_the_drift_metrics_itself_when_the_processing_en
         (("Endpoint", "fraud-detect-prod"), ("MonitoringSchedule", "fraud-detect-prod-data-quality"))}
     assert not (tmp_path / "opt" / "ml" / "output" / "metrics").exists()  # no file for a harness that is not there
     assert (tmp_path / "opt" / "ml" / "output" / "message").read_text().startswith("CompletedWithViolations: ")
+
+
+def test_the_container_names_the_endpoint_dimension_the_drift_alarms_query(tmp_path, monkeypatch) -> None:
+    from pipelines.analyze import container
+    from pipelines.analyze.commands import Outcome
+
+    monkeypatch.setenv("sagemaker_endpoint_name", "fraud-detect-prod")
+    monkeypatch.setenv("sagemaker_monitoring_schedule_name", "fraud-detect-prod-data-quality")
+    monkeypatch.setenv("cloudwatch_endpoint_dimension", "EndpointName")
+    outcome = Outcome(files={}, violations=[], metrics=[{"MetricName": "feature_baseline_drift_amount", "Value": 0.2}])
+    assert [json.loads(line) for line in container.metric_records(outcome, _utc(2026, 12, 3, 5))] == [{
+        "MetricName": "feature_baseline_drift_amount", "Timestamp": "2026-12-03T05:00:00Z", "Value": 0.2,
+        "Dimensions": [{"Name": "EndpointName", "Value": "fraud-detect-prod"},
+                       {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-data-quality"}]}]
 
 
 # ---- The report reads the processing engine's state machines and outputs -------------------------------------------

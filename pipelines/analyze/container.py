@@ -77,8 +77,13 @@ def run() -> tuple[Any, str]:
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:
-    """CloudWatch records as the BYOC page shows them, one JSON object a line."""
-    dimensions = [{"Name": "Endpoint", "Value": os.environ.get("sagemaker_endpoint_name", "")},
+    """CloudWatch records as the BYOC page shows them, one JSON object a line.
+
+    ``cloudwatch_endpoint_dimension`` (processing engine, data quality): the endpoint dimension's name the drift
+    alarms query (the template's DataQualityMetricsEndpointDimension; AWS's pages disagree on it), "Endpoint" else.
+    """
+    endpoint_dimension = os.environ.get("cloudwatch_endpoint_dimension") or "Endpoint"
+    dimensions = [{"Name": endpoint_dimension, "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
     stamp = iso_z(when)
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
