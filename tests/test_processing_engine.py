@@ -135,6 +135,15 @@ def test_the_processing_engine_deploys_a_schedule_and_a_state_machine_per_monito
     assert alerting_problems(resources) == []
 
 
+def test_the_outputs_name_the_state_machines_for_a_one_off_run() -> None:
+    from tests.support.template_render import render_stack
+
+    outputs = render_stack({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})["Outputs"]
+    assert {name: output["Value"] for name, output in outputs.items() if name.endswith("StateMachineArn")} == {
+        "DataQualityStateMachineArn": "DataQualityStateMachine",
+        "ModelQualityStateMachineArn": "ModelQualityStateMachine"}
+
+
 def test_the_estimate_runs_on_the_engine_of_the_stage() -> None:
     on_model_monitor = rendered({**_two_monitors(), **ESTIMATE})
     on_processing = rendered({**_two_monitors(**PROCESSING), **ESTIMATE})
