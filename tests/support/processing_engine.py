@@ -33,12 +33,16 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def node_missing() -> str | None:
-    """Why the node-based judges cannot run here (None when they can)."""
+    """Why the node-based judges cannot run here: only a missing node skips them (None when it is installed)."""
     if shutil.which("node") is None:
-        return "node is not installed (apt-get install nodejs); the state machine checks need it"
-    if not ASL_VALIDATOR.exists() or not (NODE_MODULES / "jsonata").exists():
-        return "node_modules/ lacks asl-validator or jsonata: run `make node`"
+        return "node is not installed (apt-get install nodejs npm); the state machine checks need it"
     return None
+
+
+def _require_node_modules() -> None:
+    """With node installed, missing npm packages are a set-up error, not a reason to skip."""
+    if not ASL_VALIDATOR.exists() or not (NODE_MODULES / "jsonata").exists():
+        raise RuntimeError("node_modules/ lacks asl-validator or jsonata: run `make node` (npm ci)")
 
 
 def _substitute(value: Any, substitutions: dict[str, str], missing: set[str]) -> Any:
@@ -76,6 +80,7 @@ def state_machines(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def asl_problems(definitions: dict[str, dict[str, Any]]) -> list[str]:
     """asl-validator's findings, one line per problem, for all definitions at once."""
+    _require_node_modules()
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for name, definition in definitions.items():
@@ -90,6 +95,7 @@ def asl_problems(definitions: dict[str, dict[str, Any]]) -> list[str]:
 
 def run(definition: dict[str, Any], scheduled_time: str, execution_name: str = "a1b2c3d4-e5f6") -> dict[str, Any]:
     """One execution as the Scheduler starts it: {"variables": ..., "tasks": [{"state", "resource", "arguments"}]}."""
+    _require_node_modules()
     payload = {"definition": definition, "input": {"scheduledTime": scheduled_time},
                "context": {"Execution": {"Name": execution_name}}}
     result = subprocess.run(["node", str(RUNNER)], input=json.dumps(payload), capture_output=True, text=True,
@@ -102,6 +108,7 @@ def run(definition: dict[str, Any], scheduled_time: str, execution_name: str = "
 def run_many(definition: dict[str, Any], scheduled_times: list[str],
              execution_name: str = "a1b2c3d4-e5f6") -> list[dict[str, Any]]:
     """``run`` for many scheduled times in one node process (one result per time, in order)."""
+    _require_node_modules()
     payload = {"definition": definition, "inputs": [{"scheduledTime": t} for t in scheduled_times],
                "context": {"Execution": {"Name": execution_name}}}
     result = subprocess.run(["node", str(RUNNER)], input=json.dumps(payload), capture_output=True, text=True,
