@@ -48,8 +48,10 @@ def _features(statistics: dict[str, Any], location: str) -> list[tuple[str, str]
 
 
 def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
-                 constraints_at: str) -> Outcome:
-    """statistics.json + constraint_violations.json for the window against the baseline.
+                 constraints_at: str, output_columns_position: str = "START") -> Outcome:
+    """statistics.json + constraint_violations.json for the window against the baseline. Each CSV row is the
+    record's output columns and input columns, the output at ``output_columns_position`` (START, as Model Monitor's
+    analyzer does by default, or END).
 
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
@@ -60,7 +62,7 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
         raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
                          "constraints.json")
     checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
-    profile = Profile(_features(statistics, statistics_at))
+    profile = Profile(_features(statistics, statistics_at), output_columns_position)
     problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
     records = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems):
