@@ -19,13 +19,13 @@ and completeness is the share of values that must be present.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from pipelines.analyze import kll
+from pipelines.analyze.metrics import java_double
 from pipelines.analyze.stats import FeatureProfile, Profile
 from pipelines.errors import UsageError
 
@@ -114,21 +114,6 @@ def defaults_applied(monitoring_config: dict[str, Any] | None) -> list[str]:
             f"values must {what})" for key, what in (("datatype_check_threshold", "have the baseline type"),
                                                       ("domain_content_threshold", "lie in the baseline domain"))
             if key not in config]
-
-
-def java_double(value: float) -> str:
-    """A double as Java's Double.toString writes it (Model Monitor's Scala code formats its messages this way): the
-    shortest digits that read back (Python's repr), positional from 1e-3 to 1e7, else "1.0E-4", "1.5E7"."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    value = float(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        return repr(value)  # Python's repr is positional in this range too
-    number = Decimal(repr(value))
-    digits = "".join(map(str, number.as_tuple().digits)).rstrip("0") or "0"
-    return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:] or '0'}E{number.adjusted()}"
 
 
 def type_not_met(expected: str, threshold: float, ratio: float) -> str:

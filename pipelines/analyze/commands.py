@@ -121,9 +121,10 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
     statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
     block = statistics["binary_classification_metrics"]
-    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    notes: list[str] = []
+    violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records))
+                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records) + notes)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
@@ -141,12 +142,12 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    if not predictions.scores:
+    if not predictions.ids:
         detail = f"; {problems.lines()[0]}" if problems.total else ""
         raise UsageError(f"no captured fraud probability in {capture} for the window{detail}")
     import numpy as np
 
-    scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    scores = np.asarray(predictions.scores, dtype=np.float64)
     if ground_truth_at:
         merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
         calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \
