@@ -219,7 +219,7 @@ def test_labels_that_disagree_for_one_id_are_a_reported_conflict_never_settled_b
 
 def test_the_container_reads_output_columns_position_from_dataset_format(monkeypatch):
     from pipelines.analyze import container
-    from pipelines.errors import UsageError
+    from pipelines.core.errors import UsageError
 
     for raw, expected in (('{"csv": {"header": false, "output_columns_position": "END"}}', "END"),
                           ('{"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}', "START"),

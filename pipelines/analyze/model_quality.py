@@ -14,8 +14,6 @@ counted with their label (facts.md, "The merge joined every captured record"). T
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from dataclasses import dataclass
@@ -25,7 +23,8 @@ import numpy as np
 
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
+from pipelines.formats.ground_truth import binary_label, read_record
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
 
@@ -125,20 +124,11 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
 
 def _add_label(line: str, labels: dict[str, int], conflicts: dict[str, str], problems: Problems) -> None:
     try:
-        document = json.loads(line)
-        data = document["groundTruthData"]
-        event_id = str(document["eventMetadata"]["eventId"])
-        text = data.get("data")
-        encoding = data.get("encoding")
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        event_id, text = read_record(json.loads(line))
+    except ValueError:  # also json.JSONDecodeError
         problems.add("ground truth line without groundTruthData.data and eventMetadata.eventId", line)
         return
-    if isinstance(encoding, str) and encoding.upper() == "BASE64":
-        try:
-            text = base64.b64decode(text or "", validate=True).decode("utf-8")
-        except (binascii.Error, ValueError, TypeError):
-            text = None
-    label = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(text).strip().lower())
+    label = binary_label(text)
     if label is None:
         problems.add("ground truth label that is not 0/1", line)
         return
