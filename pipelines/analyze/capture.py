@@ -152,8 +152,8 @@ _OUTPUT_RE = re.compile(r'"endpointOutput":' + _PART.format(mode="OUTPUT"))
 # data quality's chunk regex: a CSV input and, when the record has one, its CSV output (Model Monitor profiles the
 # output columns with the inputs: see OUTPUT_POSITIONS)
 _CSV_RECORD_RE = re.compile(r'"endpointInput":\{"observedContentType":"([^"\\]*)","mode":"INPUT","data":"([^"\\]*)"'
-                            r',"encoding":"CSV"\}(,"endpointOutput":\{"observedContentType":"([^"\\]*)","mode":"OUTPUT",'
-                            r'"data":"([^"\\]*)","encoding":"CSV"\})?')
+                            r',"encoding":"CSV"\}(,"endpointOutput":\{"observedContentType":"([^"\\]*)",'
+                            r'"mode":"OUTPUT","data":"([^"\\]*)","encoding":"CSV"\})?')
 _META_RE = re.compile(r'"eventMetadata":\{"eventId":"([^"\\]*)"(?:,"inferenceId":"([^"\\]*)")?'
                       r',"inferenceTime":"([^"\\]*)"\}')
 

@@ -9,10 +9,11 @@ Value types follow Deequ's DataType analyzer (awslabs/deequ
 src/main/scala/com/amazon/deequ/analyzers/catalyst/StatefulDataType.scala, commit 0b8cea54):
 FRACTIONAL ``^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$``, INTEGRAL ``^(-|\+)? ?\d+$``,
 BOOLEAN ``^(true|false)$`` (Scala triple-quoted strings), tried in that order by a Scala pattern match
-(``Regex.unapplySeq``, i.e. Java's ``Matcher.matches()``: the whole string), anything else String, a null value null (an empty CSV field is null to
-Spark's CSV reader). Java's ``\d`` is ASCII [0-9] unless UNICODE_CHARACTER_CLASS is set, so ``.5``, ``3.``,
-``1_000``, ``5 `` and non-ASCII digits (Arabic-Indic U+0661.., fullwidth U+FF11..) are all String, although Python's float() and numpy read
-them as numbers: the type is decided by these regexes on every path (``value_type`` per token, ``deequ_numbers``
+(``Regex.unapplySeq``, i.e. Java's ``Matcher.matches()``: the whole string), anything else String, a null value
+null (an empty CSV field is null to Spark's CSV reader). Java's ``\d`` is ASCII [0-9] unless
+UNICODE_CHARACTER_CLASS is set, so ``.5``, ``3.``, ``1_000``, ``5 `` and non-ASCII digits (Arabic-Indic U+0661..,
+fullwidth U+FF11..) are all String, although Python's float() and numpy read them as numbers: the type is decided
+by these regexes on every path (``value_type`` per token, ``deequ_numbers``
 over a whole batch), never by whether a parser accepts the text. So "3" in a Fractional column is Integral, which
 is why real Model Monitor violations report data-type ratios like 0.4995 for fare amounts
 (aws/sagemaker-python-sdk tests/data/monitor/constraint_violations.json).
