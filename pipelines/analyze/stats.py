@@ -38,11 +38,9 @@ from pipelines.analyze.kll import KLL, buckets
 INTEGRAL_RE = re.compile(r"(-|\+)? ?[0-9]+")
 FRACTIONAL_RE = re.compile(r"(-|\+)? ?[0-9]+((\.[0-9]+)|((?:\.[0-9]+)?[Ee][-+]?[0-9]+))")
 BOOLEAN_RE = re.compile(r"(true|false)")
-# bytes of a batch that only Deequ numbers (and the separators) are made of, and the byte pairs no Deequ number holds
-# although numpy's parser takes them: ".5" (',.' '\n.' '-.' '+.'), "3." ('.,' '.\n' '.e' '.E'); a space is allowed by
-# Deequ only after the sign, so any space sends the batch to the per-token path
+# bytes of a batch that only Deequ numbers (and the separators) are made of; a space is allowed by Deequ only after
+# the sign, so any space sends the batch to the per-token path
 _NUMBER_BYTES = b"0123456789.eE+-,\n"
-_NOT_DEEQU_NUMBERS = (b",.", b"\n.", b"-.", b"+.", b".,", b".\n", b".e", b".E")
 NUMERIC_TYPES = ("Integral", "Fractional")
 
 
@@ -59,10 +57,17 @@ def value_type(token: str) -> str:
 
 def deequ_numbers(text: bytes) -> bool:
     """True if every field of ``text`` (',' and '\\n' between fields) that numpy reads as a number is also a number
-    to Deequ's regexes; False sends the batch to the per-token path, which decides each field by ``value_type``."""
-    if text.translate(None, _NUMBER_BYTES) or text[:1] == b"." or text[-1:] == b".":
+    to Deequ's regexes; False sends the batch to the per-token path, which decides each field by ``value_type``.
+    Beyond the bytes, the one thing numpy takes and Deequ does not is a '.' without a digit on both sides (".5",
+    "3.", "1.e5"): Deequ's numbers have ``\\d+`` before and ``\\.\\d+`` after a dot."""
+    if not text or text.translate(None, _NUMBER_BYTES):
         return False
-    return not any(pair in text for pair in _NOT_DEEQU_NUMBERS)
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    dots = buffer == 46
+    if dots[0] or dots[-1]:
+        return False
+    digits = (buffer - np.uint8(48)) < 10  # uint8 wraps: only '0'..'9' land below 10
+    return not bool((dots[1:-1] & ~(digits[:-2] & digits[2:])).any())
 
 
 def determine_type(types: Counter) -> str:
@@ -323,17 +328,20 @@ def _plain_csv(batch: Batch, position: str) -> tuple[list[str], str] | None:
                                    for content_type in set(batch.input_types) | set(batch.output_types)):
         return None
     outputs = batch.outputs or [None] * len(batch)
-    if any(output is not None for output in outputs):
-        if None in outputs:
-            return None
-        pairs = zip(outputs, batch.inputs, strict=True)
-        rows = [f"{out},{row}" for out, row in pairs] if position == "START" else \
-            [f"{row},{out}" for out, row in pairs]
+    missing = outputs.count(None)
+    if missing and missing != len(outputs):
+        return None
+    if not missing:
+        pairs = zip(outputs, batch.inputs, strict=True) if position == "START" else \
+            zip(batch.inputs, outputs, strict=True)
+        rows = list(map(",".join, pairs))  # type: ignore[arg-type]
     else:
         rows = batch.inputs  # type: ignore[assignment]
     joined = "\n".join(rows)  # type: ignore[arg-type]
-    if joined[:1] in ("{", "[", ",") or "\n{" in joined or "\n[" in joined or ",{" in joined or ",[" in joined or \
-            "\r" in joined or joined.count("\n") != len(batch.inputs) - 1:
+    # one-character scans (memchr): any brace or bracket anywhere sends the batch to the per-record path, which
+    # tells JSON-looking data from a String value that holds one
+    if joined[:1] == "," or "{" in joined or "[" in joined or "\r" in joined or \
+            joined.count("\n") != len(batch.inputs) - 1:
         return None
     return rows, joined  # type: ignore[return-value]
 
