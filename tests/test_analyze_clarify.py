@@ -208,3 +208,85 @@ def test_the_container_runs_both_steps_from_the_state_machines_environment(tmp_p
     assert sorted(path.name for path in (tmp_path / "final").iterdir()) == ["analysis.json",
                                                                            "constraint_violations.json"]
     assert (tmp_path / "opt" / "output" / "message").read_text() == "CompletedWithViolations: 1 violation(s)"
+
+
+# ---- Model explainability: shap-dataset / shap-check -------------------------------------------------------------
+
+def _derived_explainability_config(tmp_path) -> Path:
+    """The config the CLI derives from the registered one (pipelines/deploy/derived.py): names the deployed model."""
+    from pipelines.deploy.derived import explainability_config
+
+    registered = json.loads((SDK_FIXTURES / "explainability_monitoring_analysis_config.json").read_text())
+    path = tmp_path / "derived.json"
+    path.write_text(json.dumps(explainability_config([registered], "fraud-model-v7")[1]))
+    return path
+
+
+def _shap_args(tmp_path, config):
+    return ["shap-dataset", "--capture", str(tmp_path / "capture"), "--config", str(config), "--start",
+            "2026-11-27T00:00:00Z", "--end", "2026-11-27T01:00:00Z", "--output", str(tmp_path / "out")]
+
+
+def test_the_shap_dataset_is_the_captured_features_and_its_config_is_what_the_sdk_builds(tmp_path, capsys):
+    _captures(tmp_path, [("120.50,grocery,1,3,14,2", 0.91, "e1", None), ("8.00,fuel,0,5,2,7", 0.2, "e2", None),
+                         ("1,2", 0.2, "e3", None)])
+    code, out, err = run_cli(_shap_args(tmp_path, _derived_explainability_config(tmp_path)), capsys)
+    assert code == 0
+    assert err.splitlines()[0] == "warning: 1 of 3 records could not be read and were skipped:"
+    assert (tmp_path / "out" / "dataset" / "data.csv").read_text() == "120.50,grocery,1,3,14,2\n8.00,fuel,0,5,2,7\n"
+    assert (tmp_path / "out" / "config" / "analysis_config.json").read_text() == \
+        (SDK_FIXTURES / "clarify_shap_dataset_analysis_config.json").read_text()
+    assert out.splitlines()[0] == "shap-dataset: 2 of 3 captured records to explain with the model 'fraud-model-v7'"
+
+
+def test_the_registered_config_without_the_deployed_model_is_refused(tmp_path, capsys):
+    _captures(tmp_path, [("120.50,grocery,1,3,14,2", 0.91, "e1", None)])
+    registered = SDK_FIXTURES / "explainability_monitoring_analysis_config.json"
+    code, _, err = run_cli(_shap_args(tmp_path, registered), capsys)
+    assert code == 2
+    assert err == (f"error: explainability analysis config {registered} names no predictor.model_name, so Clarify "
+                   "cannot start its shadow endpoint; use the derived config get_baselines_and_configs.py writes (it "
+                   "adds the endpoint's model)\n")
+
+
+def _shap(values: dict[str, float]) -> dict:
+    return {"version": "1.0", "explanations": {"kernel_shap": {"label0": {"expected_value": 0.02,
+                                                                          "global_shap_values": values}}}}
+
+
+def test_a_reversed_ranking_is_a_feature_attribution_drift_violation_with_awss_ndcg(tmp_path, capsys):
+    """AWS's college admissions example: training SAT 0.70, GPA 0.50, rank 0.05; live 0.10, 0.20, 0.70."""
+    import math
+
+    (tmp_path / "analysis.json").write_text(json.dumps(_shap({"sat": 0.10, "gpa": 0.20, "rank": 0.70})))
+    (tmp_path / "constraints.json").write_text(json.dumps(_shap({"sat": 0.70, "gpa": 0.50, "rank": 0.05})))
+    code, out, _ = run_cli(["shap-check", "--analysis", str(tmp_path / "analysis.json"), "--constraints",
+                            str(tmp_path / "constraints.json"), "--output", str(tmp_path / "out")], capsys)
+    dcg = 0.05 / math.log2(2) + 0.50 / math.log2(3) + 0.70 / math.log2(4)  # live order: rank, gpa, sat
+    idcg = 0.70 / math.log2(2) + 0.50 / math.log2(3) + 0.05 / math.log2(4)
+    assert code == 3
+    assert read(tmp_path / "out" / "constraint_violations.json") == {"version": "1.0", "violations": [
+        {"label": "label0", "metric_name": "shap", "constraint_check_type": "feature_attribution_drift_check",
+         "description": f"Feature attribution drift {dcg / idcg!r} exceeds threshold 0.9"}]}
+    assert out.splitlines()[0] == f"shap-check: label0 nDCG {dcg / idcg:.4f}; 1 violation(s)"
+    assert round(dcg / idcg, 4) == 0.6876
+
+
+def test_the_same_ranking_passes_and_the_global_shap_values_are_published_under_model_monitors_names(
+        tmp_path, monkeypatch, capsys):
+    from pipelines.analyze import clarify, container
+    from pipelines.analyze.sources import Reader
+
+    (tmp_path / "analysis.json").write_text(json.dumps(_shap({"amount": 0.3, "hour": 0.1})))
+    (tmp_path / "constraints.json").write_text(json.dumps(_shap({"amount": 0.21, "hour": 0.05})))
+    outcome = clarify.shap_check(Reader(), str(tmp_path / "analysis.json"), str(tmp_path / "constraints.json"))
+    assert outcome.violations == [] and not outcome.failed_assumption
+    monkeypatch.setenv("sagemaker_endpoint_name", "fraud-prod")
+    monkeypatch.setenv("sagemaker_monitoring_schedule_name", "fraud-prod-model-explainability")
+    dims = [{"Name": "Endpoint", "Value": "fraud-prod"},
+            {"Name": "MonitoringSchedule", "Value": "fraud-prod-model-explainability"},
+            {"Name": "ExplainabilityMethod", "Value": "KernelShap"}, {"Name": "Label", "Value": "label0"},
+            {"Name": "ValueType", "Value": "GlobalShapValues"}]
+    assert [json.loads(line) for line in container.metric_records(outcome, WHEN)] == [
+        {"MetricName": "feature_amount", "Value": 0.3, "Dimensions": dims, "Timestamp": "2026-11-27T00:10:00Z"},
+        {"MetricName": "feature_hour", "Value": 0.1, "Dimensions": dims, "Timestamp": "2026-11-27T00:10:00Z"}]

@@ -1,4 +1,4 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate,clarify-dataset,clarify-check}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,model-quality,estimate,clarify-dataset,clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
 1 AWS/runtime failure.
@@ -49,6 +49,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
     cc.add_argument("--constraints", required=True, help="baseline bias constraints (path or s3:// URI)")
     cc.add_argument("--output", required=True, help="directory for analysis.json and constraint_violations.json")
+    sd = commands.add_parser("shap-dataset", parents=[common], help="model explainability, before Clarify: "
+                             "captured features as a Clarify dataset + its SHAP analysis config")
+    sd.add_argument("--config", required=True, help="the derived explainability analysis config (path or s3:// URI)")
+    sc = commands.add_parser("shap-check", help="model explainability, after Clarify: global SHAP values against "
+                             "the baseline (feature attribution drift, nDCG)")
+    sc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
+    sc.add_argument("--constraints", required=True, help="baseline explainability constraints (path or s3:// URI)")
+    sc.add_argument("--output", required=True, help="directory for analysis.json and constraint_violations.json")
     return parse_with_env(parser, argv)
 
 
@@ -64,10 +72,11 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.formats.times import parse_time_flag as parse_time
 
     reader = Reader()
-    if args.command == "clarify-check":
+    if args.command in ("clarify-check", "shap-check"):
         from pipelines.analyze import clarify
 
-        return _finish(clarify.clarify_check(reader, args.analysis, args.constraints), args.output)
+        check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        return _finish(check(reader, args.analysis, args.constraints), args.output)
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)
     if window.start and window.end and window.end <= window.start:
@@ -82,6 +91,10 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "estimate":
         outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
                                     args.statistics, args.constraints)
+    elif args.command == "shap-dataset":
+        from pipelines.analyze import clarify
+
+        outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
     else:
         from pipelines.analyze import clarify
 

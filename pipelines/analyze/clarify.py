@@ -196,3 +196,129 @@ def clarify_check(reader: Reader, analysis_at: str, constraints_at: str) -> Outc
     outcome.lines += [f"  {v['metric_name']} ({v['facet']}={v['facet_value']}): {v['description']}"
                       for v in violations]
     return outcome
+
+
+# ---- Model explainability: the same three steps with Clarify's SHAP (feature attribution drift) ------------------
+# The registered config is ClarifyCheckStep's ExplainabilityAnalysisConfig (headers = the features, methods.shap,
+# predictor without model_name); the CLI's derived config adds predictor.model_name = the endpoint's model
+# (pipelines/deploy/derived.py), from which Clarify starts its shadow endpoint. What Clarify runs on the prepared
+# dataset is what the SDK builds for it: _AnalysisConfigGenerator.explainability(DataConfig(headers=features,
+# dataset_type="text/csv"), ModelConfig(model_name=...), None, SHAPConfig) (tests/fixtures/sdk/
+# clarify_shap_dataset_analysis_config.json, generate.py). Rule (AWS docs "Model Feature Attribution Drift
+# Violations", clarify-model-monitor-model-attribution-drift-violations, and "Feature attribution drift for models in
+# production", clarify-model-monitor-feature-attribution-drift): per label, the nDCG of the current global SHAP
+# ranking against the baseline's: F = features by baseline attribution, F' = by current attribution, a(f) = the
+# baseline attribution; DCG = sum a(F'_i) / log2(i + 1), iDCG = sum a(F_i) / log2(i + 1); below 0.9 is a violation
+# ("Feature attribution drift <nDCG> exceeds threshold 0.9"). Metrics (clarify-feature-attribute-drift-cw):
+# feature_<name> = the global SHAP value in aws/sagemaker/Endpoints/explainability-metrics with Endpoint,
+# MonitoringSchedule, ExplainabilityMethod KernelShap, Label, ValueType GlobalShapValues.
+
+NDCG_THRESHOLD = 0.9
+
+
+def shap_analysis_config(config: Any, location: str) -> dict[str, Any]:
+    """The Clarify processing config for the prepared feature dataset, from the derived explainability config."""
+    methods = config.get("methods") if isinstance(config, dict) else None
+    predictor = config.get("predictor") if isinstance(config, dict) else None
+    if not isinstance(methods, dict) or not isinstance(methods.get("shap"), dict) \
+            or not isinstance(config.get("headers"), list) or not isinstance(predictor, dict):
+        raise UsageError(f"explainability analysis config {location} has no 'headers' list, 'methods.shap' and "
+                         "'predictor'; pass the derived explainability config (get_baselines_and_configs.py writes "
+                         "it)")
+    if not predictor.get("model_name"):
+        raise UsageError(f"explainability analysis config {location} names no predictor.model_name, so Clarify "
+                         "cannot start its shadow endpoint; use the derived config get_baselines_and_configs.py "
+                         "writes (it adds the endpoint's model)")
+    analysis = {key: value for key, value in config.items() if key not in ("methods", "label")}
+    analysis["headers"] = [str(header) for header in config["headers"] if header != config.get("label")]
+    analysis["dataset_type"] = "text/csv"
+    analysis["methods"] = {"report": {"name": "report", "title": "Analysis Report"}, "shap": methods["shap"]}
+    return analysis
+
+
+def shap_dataset(reader: Reader, capture: str, window: Window, config_at: str) -> Outcome:
+    """The window's captured feature rows as a Clarify CSV dataset, and the SHAP analysis config to run on it."""
+    analysis = shap_analysis_config(reader.read_json(config_at, "explainability analysis config"), config_at)
+    width = len(analysis["headers"])
+    problems = Problems()
+    rows: list[str] = []
+    total = 0
+    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
+        for text, content_type, line in zip(batch.inputs, batch.input_types, batch.lines, strict=True):
+            total += 1
+            if "csv" not in (content_type or "text/csv").lower() or text is None:
+                problems.add("endpointInput is not CSV", line)
+                continue
+            features = text.strip().split(",")
+            if len(features) != width:
+                problems.add(f"endpointInput has {len(features)} values, the explainability config names {width} "
+                             "features", line)
+                continue
+            rows.append(",".join(features))
+    if not rows:
+        raise UsageError(f"no captured CSV record with {width} features in {capture} for the window; nothing to "
+                         "explain")
+    outcome = Outcome(files={DATASET_FILE: "\n".join(rows) + "\n", CONFIG_FILE: analysis}, violations=[],
+                      warnings=_problem_warnings(problems, "records", total))
+    outcome.lines.append(f"shap-dataset: {len(rows)} of {total} captured records to explain with the model "
+                         f"'{analysis['predictor']['model_name']}'")
+    return outcome
+
+
+def _shap_labels(document: Any, location: str) -> dict[str, dict[str, float]]:
+    """label -> feature -> global SHAP value of an analysis.json-shaped document (explanations.kernel_shap)."""
+    kernel = (document.get("explanations") or {}).get("kernel_shap") if isinstance(document, dict) else None
+    if not isinstance(kernel, dict) or not kernel:
+        raise UsageError(f"{location} has no 'explanations.kernel_shap' labels; pass a SageMaker Clarify SHAP "
+                         "analysis.json")
+    labels: dict[str, dict[str, float]] = {}
+    for label, block in kernel.items():
+        values = block.get("global_shap_values") if isinstance(block, dict) else None
+        if isinstance(values, dict):
+            labels[str(label)] = {str(name): number for name, value in values.items()
+                                  if (number := _number(value)) is not None and not math.isnan(number)}
+    return labels
+
+
+def ndcg(baseline: dict[str, float], current: dict[str, float]) -> float:
+    """nDCG of the current attribution ranking against the baseline's (AWS's feature attribution drift score)."""
+    ideal = sorted(baseline, key=lambda name: (-baseline[name], name))
+    live = sorted(baseline, key=lambda name: (-current[name], name))
+    dcg = sum(baseline[name] / math.log2(position + 2) for position, name in enumerate(live))
+    idcg = sum(baseline[name] / math.log2(position + 2) for position, name in enumerate(ideal))
+    return dcg / idcg if idcg else 1.0
+
+
+def shap_check(reader: Reader, analysis_at: str, constraints_at: str) -> Outcome:
+    """Clarify's SHAP analysis.json against the baseline explainability constraints: violations and metrics."""
+    analysis = reader.read_json(analysis_at, "Clarify analysis")
+    baseline = _shap_labels(reader.read_json(constraints_at, "explainability baseline constraints"), constraints_at)
+    current = _shap_labels(analysis, analysis_at)
+    violations: list[dict[str, str]] = []
+    unread: list[str] = []
+    scores: list[str] = []
+    for label, expected in sorted(baseline.items()):
+        values = current.get(label, {})
+        missing = sorted(name for name in expected if name not in values)
+        if missing:
+            unread.append(f"{label} ({', '.join(missing)})")
+            continue
+        score = ndcg(expected, values)
+        scores.append(f"{label} nDCG {score:.4f}")
+        if score < NDCG_THRESHOLD:
+            violations.append({"label": label, "metric_name": "shap",
+                               "constraint_check_type": "feature_attribution_drift_check",
+                               "description": f"Feature attribution drift {score!r} exceeds threshold "
+                                              f"{NDCG_THRESHOLD}"})
+    metrics = [{"MetricName": f"feature_{name}", "Value": value, "Dimensions": [
+        {"Name": "ExplainabilityMethod", "Value": "KernelShap"}, {"Name": "Label", "Value": label},
+        {"Name": "ValueType", "Value": "GlobalShapValues"}]}
+        for label, values in sorted(current.items()) for name, value in sorted(values.items())]
+    outcome = Outcome(files={ANALYSIS_FILE: analysis,
+                             "constraint_violations.json": {"version": "1.0", "violations": violations}},
+                      violations=violations, metrics=metrics, failed_assumption=bool(unread))
+    if unread:
+        outcome.warnings.append("baseline features missing from the analysis, so not checked: " + "; ".join(unread))
+    outcome.lines.append(f"shap-check: {', '.join(scores) or 'no label checked'}; {len(violations)} violation(s)")
+    outcome.lines += [f"  {v['label']}: {v['description']}" for v in violations]
+    return outcome

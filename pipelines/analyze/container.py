@@ -14,7 +14,8 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
 estimate; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
-with ``analysis_config``: the registered bias config; ``dataset_source`` of clarify-check is the folder holding
+shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
+or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
 metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes).
@@ -33,7 +34,8 @@ from typing import Any
 from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
 from pipelines.formats.times import iso_z
 
-COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check")
+COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check", "shap-dataset",
+            "shap-check")
 
 
 def opt_ml() -> Path:
@@ -78,8 +80,11 @@ def run() -> tuple[Any, str]:
         if command == "clarify-dataset":
             return clarify.clarify_dataset(reader, source, window, _env("ground_truth", True),
                                            _env("analysis_config", True), threshold), output
-        return clarify.clarify_check(reader, f"{source.rstrip('/')}/{clarify.ANALYSIS_FILE}",
-                                     _env("baseline_constraints", True)), output
+        if command == "shap-dataset":
+            return clarify.shap_dataset(reader, source, window, _env("analysis_config", True)), output
+        check = clarify.clarify_check if command == "clarify-check" else clarify.shap_check
+        return check(reader, f"{source.rstrip('/')}/{clarify.ANALYSIS_FILE}", _env("baseline_constraints", True)), \
+            output
     constraints_at = _env("baseline_constraints")
     outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
         else {"version": 0.0}
@@ -175,8 +180,8 @@ def main() -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
     if outcome.exit_violations:
-        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").startswith(
-            "clarify") else "calibration assumption fails"
+        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").endswith(
+            "-check") else "calibration assumption fails"
         reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "")
         message = f"CompletedWithViolations: {reason}"
     else:
