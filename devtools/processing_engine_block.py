@@ -16,12 +16,12 @@ https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html):
    Model Monitor's layout ``<OutputS3Uri>/<endpoint>/<schedule>/yyyy/mm/dd/hh``.
 3. With InstanceCount > 1, ``Merge``: ``python -m pipelines.analyze merge-statistics`` over the shards' partial
    statistics (issue 19 section 2) writes the final files.
-Model bias (``bias_state_machine``) runs three jobs instead of ``Analyze`` (pipelines/analyze/clarify.py):
-``Prepare`` (our analyzer, ``clarify-dataset``: labelled captures -> a Clarify dataset + the SDK-shaped analysis
-config, under ``<OutputS3Uri>-clarify/...``), ``Clarify`` (the SageMaker Clarify image with the inputs
+Model bias and model explainability (``clarify_state_machine``) run three jobs instead of ``Analyze`` (pipelines/analyze/clarify.py):
+``Prepare`` (our analyzer, ``clarify-dataset`` / ``shap-dataset``: labelled captures or captured features -> a Clarify
+dataset + the SDK-shaped analysis config, under ``<OutputS3Uri>-clarify/...``), ``Clarify`` (the SageMaker Clarify image with the inputs
 SageMakerClarifyProcessor gives it: ``analysis_config`` at /opt/ml/processing/input/config, ``dataset`` at
 /opt/ml/processing/input/data, ``analysis_result`` from /opt/ml/processing/output; sagemaker-core
-``clarify/__init__.py`` ``_CLARIFY_*``), and ``Check`` (our analyzer, ``clarify-check``: analysis.json against the
+``clarify/__init__.py`` ``_CLARIFY_*``), and ``Check`` (our analyzer, ``clarify-check`` / ``shap-check``: analysis.json against the
 baseline constraints -> analysis.json + constraint_violations.json in Model Monitor's layout and the bias metrics).
 """
 
@@ -284,7 +284,8 @@ def state_machine(m: ProcessingMonitor) -> str:
 """
 
 
-# Model bias: window as for model quality (late labels), then Prepare -> Clarify -> Check (pipelines/analyze/clarify.py)
+# Model bias and model explainability: Window, then Prepare -> Clarify -> Check (pipelines/analyze/clarify.py).
+# environment: (container variable, CloudFormation value); prepare_env / check_env name which of them each job gets.
 BIAS = ProcessingMonitor(
     prefix="ModelBias", key="model-bias", code="mb", condition="ModelBiasOnProcessing", title="model bias",
     command="clarify-check", output_param="ModelBiasOutputS3Uri", namespace="aws/sagemaker/Endpoints/bias-metrics",
@@ -296,6 +297,41 @@ BIAS = ProcessingMonitor(
                  ("threshold", "!Ref ProbabilityThresholdAttribute"),
                  ("baseline_constraints", "!Ref ModelBiasBaselineConstraints")),
 )
+EXPLAINABILITY = ProcessingMonitor(
+    prefix="ModelExplainability", key="model-explainability", code="me", condition="ModelExplainabilityOnProcessing",
+    title="model explainability", command="shap-check", output_param="ModelExplainabilityOutputS3Uri",
+    namespace="aws/sagemaker/Endpoints/explainability-metrics", start_offset=DEFAULT_START, end_offset=DEFAULT_END,
+    schedule="!If [HasModelExplainabilitySchedule, !Ref ModelExplainabilityScheduleExpression, "
+             "!Ref ScheduleExpression]",
+    runtime="!If [HasModelExplainabilityMaxRuntime, !Ref ModelExplainabilityMaxRuntimeInSeconds, "
+            "!Ref MaxRuntimeInSeconds]",
+    instance_type="!Ref InstanceType", instance_count='"1"',
+    environment=(("analysis_config", "!Ref ModelExplainabilityConfigUri"),
+                 ("baseline_constraints", "!Ref ModelExplainabilityBaselineConstraints")),
+)
+
+
+@dataclass(frozen=True)
+class ClarifySteps:
+    """What differs between the bias and the explainability state machines."""
+
+    monitor: ProcessingMonitor
+    prepare_command: str
+    prepare_env: tuple[str, ...]  # names from monitor.environment
+    # Clarify's network isolation: bias reads only its inputs; SHAP calls the shadow endpoint Clarify starts
+    # (SageMaker API calls), so it is never isolated.
+    isolation: str
+
+
+CLARIFY_STEPS = (
+    ClarifySteps(BIAS, "clarify-dataset", ("ground_truth", "analysis_config", "threshold"),
+                 "${ClarifyNetworkIsolation}"),
+    ClarifySteps(EXPLAINABILITY, "shap-dataset", ("analysis_config",), "false"),
+)
+
+
+def _substitution(name: str) -> str:
+    return name.title().replace("_", "")
 
 
 def _output_config(s3_uri: str, name: str = "monitoring") -> str:
@@ -340,9 +376,12 @@ def _prefix_input(name: str, s3_uri: str, local_path: str) -> str:
                     S3DataDistributionType: FullyReplicated"""
 
 
-def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
-    """The model bias state machine: Window, then Prepare -> Clarify -> Check (three Processing jobs)."""
+def clarify_state_machine(steps: ClarifySteps) -> str:
+    """A Clarify monitor's state machine: Window, then Prepare -> Clarify -> Check (three Processing jobs)."""
+    m = steps.monitor
     window = "\n".join(" " * 16 + line.strip() for line in WINDOW.splitlines())
+    subs = "\n".join(f"        {_substitution(name)}: {value}" for name, value in m.environment)
+    prepare_env = "\n".join(f"                {name}: ${{{_substitution(name)}}}" for name in steps.prepare_env)
     return f"""  {m.prefix}StateMachine:
     Type: AWS::StepFunctions::StateMachine
     Condition: {m.condition}
@@ -383,10 +422,7 @@ def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
         ProjectName: !Ref SageMakerProjectName
         ProjectId: !Ref SageMakerProjectId
         Stage: !Ref StageName
-        GroundTruth: !Ref GroundTruthInput
-        AnalysisConfig: !Ref ModelBiasConfigUri
-        Threshold: !Ref ProbabilityThresholdAttribute
-        BaselineConstraints: !Ref ModelBiasBaselineConstraints
+{subs}
       Definition:
         Comment: {m.title} of one scheduled hour, as Model Monitor runs it (devtools/processing_engine_block.py)
         QueryLanguage: JSONata
@@ -407,7 +443,7 @@ def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
               AppSpecification:
                 ImageUri: ${{ImageUri}}
               Environment:
-                analyzer_command: clarify-dataset
+                analyzer_command: {steps.prepare_command}
                 dataset_source: /opt/ml/processing/input/endpoint
                 output_path: /opt/ml/processing/output
                 start_time: "{{% $window.start %}}"
@@ -415,9 +451,7 @@ def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
                 publish_cloudwatch_metrics: Disabled
                 sagemaker_endpoint_name: ${{EndpointName}}
                 sagemaker_monitoring_schedule_name: ${{ScheduleName}}
-                ground_truth: ${{GroundTruth}}
-                analysis_config: ${{AnalysisConfig}}
-                threshold: ${{Threshold}}
+{prepare_env}
               ProcessingInputs: "{{% $window.inputs %}}"
 {_output_config(_STAGING + " & '/input'", "clarify-input")}
 {_resources("1")}
@@ -437,7 +471,7 @@ def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
 {_prefix_input("dataset", _STAGING + " & '/input/dataset/'", "/opt/ml/processing/input/data")}
 {_output_config(_STAGING + " & '/analysis'", "analysis_result")}
 {_resources("${ClarifyInstanceCount}")}
-{_network("${ClarifyNetworkIsolation}")}
+{_network(steps.isolation)}
 {_JOB_TAIL}
             Next: Check
           Check:
@@ -449,7 +483,7 @@ def bias_state_machine(m: ProcessingMonitor = BIAS) -> str:
               AppSpecification:
                 ImageUri: ${{ImageUri}}
               Environment:
-                analyzer_command: clarify-check
+                analyzer_command: {m.command}
                 dataset_source: /opt/ml/processing/input/analysis
                 output_path: /opt/ml/processing/output
                 start_time: "{{% $window.start %}}"
@@ -506,10 +540,11 @@ def block() -> str:
         parts.append("")
         parts.append(schedule(monitor).rstrip("\n"))
         parts.append("")
-    parts.append(bias_state_machine().rstrip("\n"))
-    parts.append("")
-    parts.append(schedule(BIAS).rstrip("\n"))
-    parts.append("")
+    for steps in CLARIFY_STEPS:
+        parts.append(clarify_state_machine(steps).rstrip("\n"))
+        parts.append("")
+        parts.append(schedule(steps.monitor).rstrip("\n"))
+        parts.append("")
     parts.append(END)
     return "\n".join(parts)
 

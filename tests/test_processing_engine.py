@@ -354,35 +354,61 @@ def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
 
 # ---- Model bias: Prepare (our analyzer) -> Clarify (the Clarify image) -> Check (our analyzer) ---------------------
 
+CLARIFY_ON = {"EnableModelBiasMonitor": "yes", "EnableModelExplainabilityMonitor": "yes"}
 BIAS_SETS = {
-    "bias": processing_parameters(EnableModelBiasMonitor="yes"),
+    "bias": processing_parameters(**CLARIFY_ON),
     "bias sharded, KMS, VPC, isolated, longest names": processing_parameters(
-        EnableModelBiasMonitor="yes", InstanceCount="2", KmsKeyId=KMS_KEY, SubnetIds="subnet-0a1b2c3d4e5f60718",
+        **CLARIFY_ON, InstanceCount="2", KmsKeyId=KMS_KEY, SubnetIds="subnet-0a1b2c3d4e5f60718",
         SecurityGroupIds="sg-0123456789abcdef0", EnableClarifyNetworkIsolation="true",
         MonitoringScheduleBaseName=LONGEST_BASE),
 }
 
 
-def test_model_bias_on_the_processing_engine_is_a_state_machine_and_a_schedule_not_a_monitoring_schedule() -> None:
+@pytest.mark.parametrize("prefix", ["ModelBias", "ModelExplainability"])
+def test_bias_and_explainability_on_the_processing_engine_are_a_state_machine_and_a_schedule(prefix: str) -> None:
     resources = rendered(BIAS_SETS["bias"])
-    assert sorted(name for name in resources if name.startswith("ModelBias")) == [
-        "ModelBiasExecutedRule", "ModelBiasMissedRunAlarm", "ModelBiasProcessingSchedule", "ModelBiasStateMachine"]
-    assert resources["ModelBiasProcessingSchedule"]["Properties"]["Target"]["Arn"] == "ModelBiasStateMachine"
+    assert sorted(name for name in resources if name.startswith(prefix)) == [
+        f"{prefix}ExecutedRule", f"{prefix}MissedRunAlarm", f"{prefix}ProcessingSchedule", f"{prefix}StateMachine"]
+    assert resources[f"{prefix}ProcessingSchedule"]["Properties"]["Target"]["Arn"] == f"{prefix}StateMachine"
 
 
 @pytest.mark.slow
 @needs_node
 @pytest.mark.parametrize("case", BIAS_SETS)
-def test_the_bias_state_machine_is_valid_asl_and_its_three_jobs_are_valid_create_processing_job_requests(
+def test_the_clarify_state_machines_are_valid_asl_and_their_three_jobs_valid_create_processing_job_requests(
         case: str) -> None:
-    machine = state_machines(rendered(BIAS_SETS[case]))["ModelBiasStateMachine"]
-    assert asl_problems({"ModelBiasStateMachine": machine}) == []
-    tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
-    assert [task["state"] for task in tasks] == ["Prepare", "Clarify", "Check"]
-    for task in tasks:
-        assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
-        assert processing_job_problems(task["arguments"]) == [], task["state"]
-        assert len(task["arguments"]["ProcessingJobName"]) <= 63
+    machines = state_machines(rendered(BIAS_SETS[case]))
+    clarify = {name: machines[name] for name in ("ModelBiasStateMachine", "ModelExplainabilityStateMachine")}
+    assert asl_problems(clarify) == []
+    for name, machine in clarify.items():
+        tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
+        assert [task["state"] for task in tasks] == ["Prepare", "Clarify", "Check"]
+        for task in tasks:
+            assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
+            assert processing_job_problems(task["arguments"]) == [], (name, task["state"])
+            assert len(task["arguments"]["ProcessingJobName"]) <= 63
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_explainability_jobs_explain_the_scheduled_hours_captures_with_an_unisolated_clarify_job() -> None:
+    params = BIAS_SETS["bias sharded, KMS, VPC, isolated, longest names"]
+    tasks = {task["state"]: task["arguments"] for task in run(
+        state_machines(rendered(params))["ModelExplainabilityStateMachine"], "2026-12-31T23:00:00Z",
+        execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]}
+    endpoint, schedule = params["EndpointName"], f"{params['MonitoringScheduleBaseName']}-model-explainability"
+    assert {k: v for k, v in tasks["Prepare"]["Environment"].items() if k in (
+        "analyzer_command", "analysis_config", "start_time", "end_time")} == {
+        "analyzer_command": "shap-dataset", "analysis_config": params["ModelExplainabilityConfigUri"],
+        "start_time": "2026-12-31T22:00:00Z", "end_time": "2026-12-31T23:00:00Z"}
+    assert [i["S3Input"]["S3Uri"] for i in tasks["Prepare"]["ProcessingInputs"]] == [
+        f"{params['DataCaptureS3Uri']}/{endpoint}/AllTraffic/2026/12/31/22/"]
+    # SHAP calls the shadow endpoint Clarify starts from predictor.model_name: never network-isolated
+    assert tasks["Clarify"]["NetworkConfig"]["EnableNetworkIsolation"] is False
+    assert tasks["Check"]["Environment"]["analyzer_command"] == "shap-check"
+    assert tasks["Check"]["Environment"]["cloudwatch_namespace"] == "aws/sagemaker/Endpoints/explainability-metrics"
+    assert tasks["Check"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{params['ModelExplainabilityOutputS3Uri']}/{endpoint}/{schedule}/2026/12/31/23")
 
 
 @pytest.mark.slow
@@ -502,28 +528,18 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
         "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
 
 
-def test_strict_refuses_explainability_on_the_processing_engine_and_names_it_but_keeps_bias(cli, seeded,
-                                                                                             tmp_path) -> None:
+def test_a_processing_stage_deploys_all_four_monitors_under_strict(cli, seeded, tmp_path) -> None:
     prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE)
     result = cli("--strict", "--import-prod-config", str(prod))
-    assert result.exit_code == 2
-    assert result.err.count('is not on it yet') == 1
-    assert "prod: model explainability monitor disabled: MonitoringEngine \"processing\" runs data quality, model " \
-           "quality, model bias and the estimate; model explainability (SageMaker Clarify SHAP with a shadow " \
-           "endpoint) is not on it yet: set EnableModelExplainabilityMonitor to \"no\" or MonitoringEngine to " \
-           "\"model-monitor\"" in result.err
-    assert "model bias monitor disabled" not in result.err
-    assert cli.files() == {}
-
-
-def test_a_processing_stage_deploys_model_bias(cli, seeded, tmp_path) -> None:
-    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
-                       EnableModelExplainabilityMonitor="no")
-    result = cli("--strict", "--import-prod-config", str(prod))
     assert result.exit_code == 0, result.err
+    assert "monitor disabled" not in result.err
     written = json.loads(cli.files()["prod.json"])["Parameters"]
-    assert (written["EnableModelBiasMonitor"], written["MonitoringEngine"]) == ("yes", "processing")
-    assert written["ModelBiasConfigUri"].startswith("s3://") and written["ModelBiasBaselineConstraints"]
+    assert [written[name] for name in ("EnableDataQualityMonitor", "EnableModelQualityMonitor",
+                                       "EnableModelBiasMonitor", "EnableModelExplainabilityMonitor")] == ["yes"] * 4
+    assert written["MonitoringEngine"] == "processing"
+    # the derived explainability config (it names the deployed model, which Clarify's shadow endpoint runs)
+    assert "/derived-baselines/" in written["ModelExplainabilityConfigUri"]
+    assert "/model-explainability/analysis-config-" in written["ModelExplainabilityConfigUri"]
 
 
 def test_a_processing_stage_without_the_analyzer_image_fails_validation_and_writes_nothing(cli, seeded, tmp_path):

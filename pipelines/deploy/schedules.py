@@ -18,9 +18,9 @@ from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
 PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
-BIAS_KEY = "model-bias"
-BIAS_EXTRA_JOBS = 2  # devtools/processing_engine_block.py bias_state_machine: Prepare and Check around Clarify
-BIAS_STATES_PER_RUN = 5  # Window, Prepare, Clarify, Check, Done
+CLARIFY_KEYS = ("model-bias", "model-explainability")  # on the processing engine: Prepare -> Clarify -> Check
+CLARIFY_EXTRA_JOBS = 2  # devtools/processing_engine_block.py clarify_state_machine: Prepare and Check around Clarify
+CLARIFY_STATES_PER_RUN = 5  # Window, Prepare, Clarify, Check, Done
 MAX_PROCESSING_INPUTS = 10  # CreateProcessingJob ProcessingInputs: at most 10 (botocore service model)
 STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
@@ -185,8 +185,8 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     processing = _value(params, specs, "MonitoringEngine") == PROCESSING
     for monitor in monitors:
         run = cadence(params, specs, monitor)
-        # model bias on the processing engine: Prepare and Check (one instance each) around the Clarify job
-        jobs = count + BIAS_EXTRA_JOBS if processing and monitor.key == BIAS_KEY else count
+        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify
+        jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
         total_hours += hours
@@ -196,14 +196,16 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
                  f"  <= {total_hours:.1f} instance-hours/month")
     if processing:
         transitions = sum(cadence(params, specs, m).executions_per_month
-                          * (BIAS_STATES_PER_RUN if m.key == BIAS_KEY else STATES_PER_RUN + (1 if count > 1 else 0))
+                          * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
+                             else STATES_PER_RUN + (1 if count > 1 else 0))
                           for m in monitors)
         lines.append(f"      processing engine: the same instance-hours (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")
-        if any(m.key == BIAS_KEY for m in monitors):
-            lines.append(f"      model bias runs {BIAS_EXTRA_JOBS} more one-instance jobs a run (the dataset before "
-                         f"Clarify, the check after it; counted above) and {BIAS_STATES_PER_RUN} state transitions")
+        if any(m.key in CLARIFY_KEYS for m in monitors):
+            lines.append(f"      bias and explainability run {CLARIFY_EXTRA_JOBS} more one-instance jobs a run (the "
+                         "dataset before Clarify, the check after it; counted above) and "
+                         f"{CLARIFY_STATES_PER_RUN} state transitions")
     return lines
 
 
