@@ -70,6 +70,14 @@ def test_the_analysis_config_is_exactly_what_the_sagemaker_sdk_builds_for_a_data
         (SDK_FIXTURES / "clarify_bias_dataset_analysis_config.json").read_text()
 
 
+def test_every_captured_record_is_a_row_as_model_quality_joins_them(tmp_path, capsys):
+    _captures(tmp_path, [("120.50,grocery,1,3,14,2", 0.91, "e1", "txn-1"), ("120.50,grocery,1,3,14,2", 0.91, "e2",
+                                                                             "txn-1")])
+    _labels(tmp_path, [("txn-1", 1)])
+    assert run_cli(_dataset_args(tmp_path), capsys)[0] == 0
+    assert (tmp_path / "out" / "dataset" / "data.csv").read_text() == "1,120.50,grocery,1,3,14,2,1\n" * 2
+
+
 def test_a_record_with_the_wrong_number_of_features_is_skipped_and_named(tmp_path, capsys):
     _captures(tmp_path, [("120.50,grocery,1,3,14,2", 0.91, "e1", None), ("1,2,3", 0.2, "e2", None)])
     _labels(tmp_path, [("e1", 1), ("e2", 0)])

@@ -81,7 +81,8 @@ def clarify_dataset(reader: Reader, capture: str, window: Window, ground_truth_a
     label_at = headers.index(analysis["label"])
     width = len(headers) - 1
     problems = Problems()
-    records: dict[str, tuple[list[str], float]] = {}  # join id -> (features, score); the last capture of an id wins
+    # every captured record, as model quality joins them (an id captured twice is two rows; model_quality.merge)
+    records: list[tuple[str, list[str], float]] = []
     total = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems, outputs=True):
         for text, content_type, output, output_type, join_id, line in zip(
@@ -97,12 +98,12 @@ def clarify_dataset(reader: Reader, capture: str, window: Window, ground_truth_a
                              line)
                 continue
             try:
-                records[join_id] = (features, mq.parse_score(output, output_type))
+                records.append((join_id, features, mq.parse_score(output, output_type)))
             except ValueError as exc:  # also json.JSONDecodeError
                 problems.add(f"endpointOutput is not a fraud probability ({mq._reason(exc)})", line)
     labels = mq.ground_truth(reader, ground_truth_at, window, problems)
     rows = []
-    for join_id, (features, score) in records.items():
+    for join_id, features, score in records:
         if join_id in labels:
             row = [*features[:label_at], str(labels[join_id]), *features[label_at:]]
             rows.append(",".join([*row, "1" if score >= threshold else "0"]))
