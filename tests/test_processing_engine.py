@@ -698,3 +698,21 @@ def test_the_state_machine_and_the_python_rule_agree_on_300_random_scheduled_tim
         assert result["variables"]["window"]["hour"] == window.output_folder, when
         assert [i["S3Input"]["LocalPath"].rsplit("/AllTraffic/", 1)[1] for i in
                 result["tasks"][0]["arguments"]["ProcessingInputs"]] == capture_folders(window), when
+
+
+def test_bias_and_explainability_on_the_processing_engine_cost_their_prepare_and_check_jobs_too() -> None:
+    from pipelines.core.monitors import MODEL_BIAS, MODEL_EXPLAINABILITY
+
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing"}
+    assert cost_lines(values, SPECS, [MODEL_BIAS, MODEL_EXPLAINABILITY])[1:] == [
+        "      model bias            cron(0 5 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 90.0 "
+        "instance-hours/month",
+        "      model explainability  cron(0 6 ? * * *)    30 executions/month  MaxRuntime 7200s  <= 180.0 "
+        "instance-hours/month",
+        "      stage total                                60 executions/month  <= 270.0 instance-hours/month",
+        "      processing engine: the instance-hours above (Processing jobs) plus 60 Scheduler invocations and 300 "
+        "Step Functions state transitions/month (4 per run, one more with the merge step)",
+        "      bias and explainability run 2 more one-instance jobs a run (the dataset before Clarify, the check after "
+        "it; counted above) and 5 state transitions"]
+    assert cost_lines({**values, "MonitoringEngine": "model-monitor"}, SPECS, [MODEL_BIAS, MODEL_EXPLAINABILITY])[
+        3] == "      stage total                                60 executions/month  <= 90.0 instance-hours/month"

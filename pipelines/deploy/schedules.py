@@ -199,10 +199,12 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
                           * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
                              else STATES_PER_RUN + (1 if count > 1 else 0))
                           for m in monitors)
-        lines.append(f"      processing engine: the same instance-hours (Processing jobs) plus {total_runs} "
+        clarify = any(m.key in CLARIFY_KEYS for m in monitors)
+        hours_text = "the instance-hours above" if clarify else "the same instance-hours"
+        lines.append(f"      processing engine: {hours_text} (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")
-        if any(m.key in CLARIFY_KEYS for m in monitors):
+        if clarify:
             lines.append(f"      bias and explainability run {CLARIFY_EXTRA_JOBS} more one-instance jobs a run (the "
                          "dataset before Clarify, the check after it; counted above) and "
                          f"{CLARIFY_STATES_PER_RUN} state transitions")
