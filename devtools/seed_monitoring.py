@@ -57,20 +57,37 @@ def data_quality_outputs(hour: datetime, rows: int, shift: float, seed: int) -> 
     return outcome.files
 
 
-def model_quality_outputs(rows: int, miss: float, seed: int) -> dict[str, Any]:
-    """statistics.json + constraint_violations.json of one model quality execution: ``miss`` = share of the
-    frauds whose score the (degraded) model halves."""
-    from pipelines.analyze import metrics
-
+def _scored(rows: int, miss: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, scores): calibrated traffic, then ``miss`` of the frauds scored at 0.4x (a degraded model)."""
     rng = np.random.default_rng(seed)
     data = traffic(rows, seed=seed, high_risk=0.012)
     scores = data.scores.copy()
     missed = (data.labels == 1) & (rng.random(rows) < miss)
     scores[missed] = scores[missed] * 0.4
-    statistics = metrics.binary_statistics(data.labels, scores, THRESHOLD)
+    return data.labels, scores
+
+
+def model_quality_outputs(rows: int, miss: float, seed: int) -> dict[str, Any]:
+    """statistics.json + constraint_violations.json of one model quality execution (our analyzer's metrics)."""
+    from pipelines.analyze import metrics
+
+    labels, scores = _scored(rows, miss, seed)
+    statistics = metrics.binary_statistics(labels, scores, THRESHOLD)
     constraints = json.loads((SDK / "model_quality_constraints.json").read_text())
     violations = metrics.evaluate_constraints(statistics["binary_classification_metrics"], constraints)
     return {"statistics.json": statistics, "constraint_violations.json": {"violations": violations}}
+
+
+def estimate_outputs(rows: int, miss: float, seed: int, hour: datetime) -> dict[str, Any]:
+    """The estimate schedule's statistics.json for the hour's captures (no labels: calibration vs the baseline)."""
+    from pipelines.analyze import estimate
+
+    _, scores = _scored(rows, miss, seed)
+    baseline = json.loads((SDK / "model_quality_statistics.json").read_text())
+    statistics = estimate.estimate_statistics(scores, THRESHOLD, estimate.calibration_from_baseline(scores, baseline))
+    statistics["estimate"]["window"] = {"start": f"{hour:%Y-%m-%dT%H:%M:%SZ}",
+                                        "end": f"{hour + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"}
+    return {"statistics.json": statistics}
 
 
 def seed_monitoring(s3: Any, params: dict[str, str], *, end: datetime, hours: int = 12, drift_from: int = 8,
@@ -92,6 +109,10 @@ def seed_monitoring(s3: Any, params: dict[str, str], *, end: datetime, hours: in
             for name, document in files.items():
                 written.append(_put(s3, params["ModelQualityOutputS3Uri"], endpoint, f"{base}-model-quality", hour,
                                     name, json.dumps(document, sort_keys=True).encode()))
+        if params.get("AnalyzerEstimateOutputS3Uri"):
+            files = estimate_outputs(rows * 5, 0.5 if drifting else 0.0, seed=200 + index, hour=hour)
+            written.append(_put(s3, params["AnalyzerEstimateOutputS3Uri"], endpoint, f"{base}-estimate", hour,
+                                "statistics.json", json.dumps(files["statistics.json"], sort_keys=True).encode()))
         for monitor, param in (("model-bias", "ModelBiasOutputS3Uri"),
                                ("model-explainability", "ModelExplainabilityOutputS3Uri")):
             if params.get(param):

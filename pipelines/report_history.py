@@ -288,7 +288,10 @@ def monitor_verdict(rep: Any, history: History | None) -> dict[str, Any]:
         since = violating_since(history)
         names = sorted({v.name for v in rep.violations})
         count = len(rep.violations)
-        text = (f"{count} violation{'s' if count != 1 else ''}" + (f" since {since}" if since else "")
+        oldest = history is not None and history.executions and since == history.executions[0].hour \
+            and len(history.executions) > 1
+        text = (f"{count} violation{'s' if count != 1 else ''}"
+                + (f" since {'at least ' if oldest else ''}{since}" if since else "")
                 + f" ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})")
         reason = {"monitor": rep.monitor, "status": DEGRADED, "text": text}
         if since:

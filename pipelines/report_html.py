@@ -79,7 +79,8 @@ def _pyplot() -> Any:
 def _svg(fig: Any) -> str:
     plt = _pyplot()
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None, "Format": None,
+                                                                     "Type": None})
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inline SVG in HTML5 needs neither

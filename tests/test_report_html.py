@@ -1,0 +1,163 @@
+"""``python -m pipelines.report --html``: the page's content, then the page in a real browser (headless Chromium).
+
+The monitoring outputs are made by devtools/seed_monitoring.py: our analyzer's statistics.json and
+constraint_violations.json per hourly execution (the analyzer reproduces a real baselining job's statistics exactly,
+docs/analyzer.md), in Model Monitor's output layout, on moto's S3.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.support.report import BUCKET, PARAMS
+
+pytestmark = pytest.mark.slow  # matplotlib, the analyzer on seeded captures, a browser
+
+END = datetime(2026, 11, 27, 10, 30, tzinfo=timezone.utc)
+HTML_PARAMS = dict(PARAMS, DataQualityBaselineStatistics=f"s3://{BUCKET}/baselines/statistics.json",
+                   DataQualityBaselineConstraints=f"s3://{BUCKET}/baselines/constraints.json",
+                   AnalyzerEstimateOutputS3Uri=f"s3://{BUCKET}/monitoring/prod/estimate",
+                   ModelQualityAlarmThreshold="0.62", ModelQualityAlarmMetric="recall")
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def schedules_not_found():
+    """A SageMaker client whose DescribeMonitoringSchedule answers ResourceNotFound (moto has no schedules)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    stubber = Stubber(sm)
+    for _ in range(4):
+        stubber.add_client_error("describe_monitoring_schedule", "ResourceNotFound", "not found", 400)
+    stubber.activate()
+    return sm
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """(exit code, text report, html path) of one --html run over 6 seeded hourly executions (drift from hour 4)."""
+    import boto3
+    from moto import mock_aws
+
+    from devtools.seed_monitoring import SDK, seed_monitoring
+    from pipelines import report
+
+    folder = tmp_path_factory.mktemp("html")
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            patch.setenv(key, value)
+        patch.chdir(folder)
+        s3 = boto3.client("s3", region_name="us-east-1")
+        cw = boto3.client("cloudwatch", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        for name, key in (("data_quality_statistics.json", "statistics.json"),
+                          ("data_quality_constraints.json", "constraints.json")):
+            s3.put_object(Bucket=BUCKET, Key=f"baselines/{key}", Body=(SDK / name).read_bytes())
+        seed_monitoring(s3, HTML_PARAMS, end=END, hours=6, drift_from=4, rows=400)
+        cw.put_metric_alarm(AlarmName="fraud-detect-prod-model-quality-recall", MetricName="recall",
+                            Namespace="aws/sagemaker/Endpoints/model-metrics", Statistic="Average", Period=3600,
+                            EvaluationPeriods=1, Threshold=0.62, ComparisonOperator="LessThanThreshold")
+        cw.set_alarm_state(AlarmName="fraud-detect-prod-model-quality-recall", StateValue="ALARM",
+                           StateReason="recall 0.41 < 0.62")
+        (folder / "prod-config-export.json").write_text(json.dumps({"Parameters": HTML_PARAMS}))
+        out = io.StringIO()
+        target = folder / "report.html"
+        code = report.run(report.parse_args(["--stage", "prod", "--html", str(target)]),
+                          sm=schedules_not_found(), s3=s3, cw=cw, out=out)
+    return code, out.getvalue(), target
+
+
+def test_html_report_opens_with_the_verdict_and_the_same_exit_code_as_the_text(page):
+    code, text, target = page
+    document = target.read_text()
+
+    assert code == 3
+    assert text.splitlines()[0].startswith("verdict: prod DEGRADED: data-quality: 1 violation since "
+                                           "2026-11-27T09:00:00Z (transaction_amount); model-quality: ")
+    assert re.search(r'<div class="verdict" id="verdict" style="background:#cf222e">prod: DEGRADED<small>'
+                     r"data-quality DEGRADED: 1 violation since 2026-11-27T09:00:00Z \(transaction_amount\)</small>",
+                     document)
+    assert "alarms DEGRADED: fraud-detect-prod-model-quality-recall in ALARM since" in document
+
+
+def test_html_report_is_self_contained_no_script_no_link_no_remote_reference(page):
+    document = page[2].read_text()
+
+    assert "<script" not in document and "<link" not in document and "@import" not in document
+    assert "<img" not in document and "<iframe" not in document and "<object" not in document
+    # every reference a browser would follow stays in the page (SVG's "#id" links to its own definitions)
+    references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"|url\(([^)]*)\)', document)
+    assert references and all((a or b).lstrip("'").startswith("#") for a, b in references)
+
+
+def test_html_report_draws_every_chart_the_data_allows(page):
+    document = page[2].read_text()
+
+    charts = re.findall(r'<figure class="chart" data-chart="([^"]+)">', document)
+    assert charts == ["executions-data-quality", "drift-distance", "distribution-transaction_amount",
+                      "executions-model-quality", "recall", "executions-model-bias", "executions-model-explainability"]
+    # the drifted feature's numbers are printed as well as drawn
+    assert "<td>transaction_amount</td><td>baseline_drift_check</td>" in document
+    # estimate windows: the label-free estimate with its interval, realized still pending at the same hour
+    assert document.count("<td>labels pending</td>") == 6
+
+
+def _browser(user_data: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS + [f"--user-data-dir={user_data}", "--window-size=1200,2400"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+def test_html_report_loads_in_headless_chromium_without_console_errors_and_every_chart_drawn(page, tmp_path):
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (make test installs them with apt-get)")
+    pytest.importorskip("selenium", reason="selenium is in requirements-dev.txt")
+    from PIL import Image
+
+    target = page[2]
+    user_data = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    driver = _browser(user_data)
+    try:
+        driver.get(target.as_uri())
+        console = driver.get_log("browser")
+        drawn = driver.execute_script("""
+            return Array.from(document.querySelectorAll('figure.chart')).map(f => {
+              const svg = f.querySelector('svg'); const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+              return [f.dataset.chart, Math.round(box.width) > 100 && Math.round(box.height) > 50,
+                      svg ? svg.querySelectorAll('path, rect, use').length > 10 : false];
+            });""")
+        verdict = driver.execute_script("return document.getElementById('verdict').innerText.split('\\n')[0]")
+        shot = tmp_path / "report.png"
+        driver.save_screenshot(str(shot))
+    finally:
+        driver.quit()
+        shutil.rmtree(user_data, ignore_errors=True)
+
+    assert console == []
+    assert drawn == [[name, True, True] for name in (
+        "executions-data-quality", "drift-distance", "distribution-transaction_amount", "executions-model-quality",
+        "recall", "executions-model-bias", "executions-model-explainability")]
+    assert verdict == "prod: DEGRADED"
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert image.size == (1200, 2400) or image.size[0] == 1200
+    assert len(colours) > 50  # a blank page has one or two colours
+    assert image.getpixel((40, 60)) != (255, 255, 255) or any(c == (0xcf, 0x22, 0x2e) for _, c in colours)
