@@ -272,7 +272,7 @@ def test_fail_on_violations_exits_0_when_the_latest_executions_found_nothing(sm,
 
 
 DEGRADED_REPORT = """\
-verdict: prod DEGRADED: data-quality: 3 violations since 2026-11-27T09:00:00Z (merchant_category, transaction_amount, txn_count_24h); model-quality: 2 violations since 2026-11-27T09:00:00Z (f2, recall); model-bias: 2 violations since 2026-11-27T09:00:00Z (DI [customer_age_band=65+], DPPL [customer_age_band=65+]); model-explainability: 1 violation since 2026-11-27T09:00:00Z (label0 (shap))
+verdict: prod DEGRADED: data-quality: 3 violations since at least 2026-11-27T09:00:00Z (merchant_category, transaction_amount, txn_count_24h); model-quality: 2 violations since at least 2026-11-27T09:00:00Z (f2, recall); model-bias: 2 violations since at least 2026-11-27T09:00:00Z (DI [customer_age_band=65+], DPPL [customer_age_band=65+]); model-explainability: 1 violation since at least 2026-11-27T09:00:00Z (label0 (shap))
 monitoring report: stage prod, endpoint fraud-detect-prod
 
 data-quality: schedule fraud-detect-prod-data-quality
@@ -444,3 +444,51 @@ def test_a_params_file_that_is_a_directory_is_named_as_such(tmp_path, capsys):
     assert report.main(["--stage", "prod", "--params-file", str(tmp_path)]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (f"error: {tmp_path} is a directory; pass the exported "
                                                         "<stage>-config-export.json file")
+
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "report.schema.json").read_text())
+
+
+def _validate(document) -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+
+
+def test_report_json_follows_the_documented_schema_with_violations(sm, s3, tmp_path, monkeypatch):
+    stub_all_healthy(sm, s3)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+
+    _validate(json.loads(out))
+    assert code == 3
+
+
+def test_report_json_follows_the_documented_schema_when_nothing_could_be_read(sm, s3, tmp_path, monkeypatch,
+                                                                               capsys):
+    for _ in MONITORS:
+        sm.stubber.add_client_error("describe_monitoring_schedule", service_error_code="AccessDeniedException",
+                                    service_message="User is not authorized", http_status_code=400)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+
+    data = json.loads(out)
+    _validate(data)
+    assert (code, data["verdict"]["status"], data["total_violations"]) == (4, "UNKNOWN", 0)
+    assert [r["monitor"] for r in data["verdict"]["reasons"]] == ["data-quality", "model-quality", "model-bias",
+                                                                  "model-explainability"]
+    assert capsys.readouterr().err.startswith("error: could read nothing for stage prod: no schedule status and no "
+                                              "constraint_violations.json for data-quality, model-quality, ")
+
+
+def test_report_schema_rejects_a_threshold_given_as_text(sm, s3, tmp_path, monkeypatch):
+    import jsonschema
+
+    stub_all_healthy(sm, s3)
+    _, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+    data = json.loads(out)
+    data["monitors"][0]["violations"][0]["threshold"] = "0.1"
+
+    with pytest.raises(jsonschema.ValidationError) as exc:
+        _validate(data)
+    assert exc.value.message == "'0.1' is not of type 'number', 'null'"
