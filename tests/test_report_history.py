@@ -1,11 +1,13 @@
-"""pipelines.report_history: the numbers in violation descriptions, the verdict, the 'since' of a violation run."""
+"""pipelines.report.history: the numbers in violation descriptions, the verdict, the 'since' of a violation run."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
-from pipelines.report import Execution, MonitorReport, Violation
-from pipelines.report_history import (
+from pipelines.report.cli import Execution, MonitorReport, Violation
+from pipelines.report.history import (
     ExecutionOutput, Finding, History, constraint_thresholds, finding, verdict, violating_since,
 )
 
@@ -120,3 +122,37 @@ def test_verdict_is_ok_only_when_every_deployed_monitor_was_read_clean():
                 for name in ("data-quality", "model-quality")]
 
     assert verdict(monitors, {}, []).line("staging") == "verdict: staging OK: 2 monitors read, no violations"
+
+
+def _stats(path):
+    import json
+    from pathlib import Path
+
+    return {f["name"]: f for f in json.loads((Path(__file__).parent / "fixtures" / path).read_text())["features"]}
+
+
+@pytest.mark.parametrize("method", ["Robust", "Simple"])
+def test_the_reports_drift_distance_is_the_analyzers_to_the_last_bit(method):
+    """formats/statistics.py (stdlib, for --html) against pipelines/analyze/kll.py (numpy, the analyzer's checks):
+    the registry's baseline against a window the analyzer profiled with transaction_amount shifted."""
+    np = pytest.importorskip("numpy")
+    from devtools.seed_monitoring import data_quality_outputs
+    from pipelines.analyze import kll
+    from pipelines.formats import statistics
+
+    baseline = _stats("sdk/data_quality_statistics.json")
+    hour = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
+    window = {f["name"]: f for f in data_quality_outputs(hour, 300, 40.0, seed=7)["statistics.json"]["features"]}
+
+    ours, theirs = {}, {}
+    for name, feature in baseline.items():
+        ours[name] = statistics.distance(feature, window[name], method)
+        if feature.get("numerical_statistics"):
+            tables = [kll.KLL.from_json(side["numerical_statistics"]["distribution"]["kll"]["sketch"]).rank_table()
+                      for side in (feature, window[name])]
+            theirs[name] = kll.select_metric(*kll.linf_simple_numerical(*tables), method)
+        else:
+            theirs[name] = kll.select_metric(*kll.linf_simple_categorical(
+                statistics.categorical_counts(feature), statistics.categorical_counts(window[name])), method)
+    assert ours == theirs
+    assert ours["transaction_amount"] > 0.1 and np.isfinite(ours["transaction_amount"])

@@ -51,7 +51,7 @@ def page(tmp_path_factory):
     from moto import mock_aws
 
     from devtools.seed_monitoring import SDK, seed_monitoring
-    from pipelines import report
+    from pipelines.report import cli as report
 
     folder = tmp_path_factory.mktemp("html")
     with pytest.MonkeyPatch.context() as patch, mock_aws():
