@@ -11,6 +11,7 @@ SDK_VENV := .venv-sdk
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
 	@echo "make test   - all tests, cfn-lint and checkov"
+	@echo "make try    - moto_server on 127.0.0.1, seeded and left running; prints export lines (make try-stop ends it)"
 	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-report.txt
@@ -53,6 +54,13 @@ test-fast: $(VENV)/.stamp
 
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py
+
+# A seeded emulator left running, so the README's usage commands run as written: prints the export lines
+try: $(VENV)/.stamp
+	$(PY) -m devtools.try_env start
+
+try-stop: $(VENV)/.stamp
+	$(PY) -m devtools.try_env stop
 
 bench: $(VENV)/.stamp
 	$(PY) bench/bench.py
