@@ -39,6 +39,14 @@ class Progress:
         except (AttributeError, ValueError):
             return False
 
+    def start(self) -> "Progress":
+        """Start timing (the same as entering the ``with`` block)."""
+        return self.__enter__()
+
+    def stop(self) -> None:
+        """Stop (the same as leaving the ``with`` block); idempotent."""
+        self.__exit__(None, None, None)
+
     def __enter__(self) -> "Progress":
         self.started = time.monotonic()
         if self.enabled:
@@ -53,6 +61,7 @@ class Progress:
         with self._lock:
             if self.shown:
                 self._write(f"{self.title}: done")
+                self.shown = False
 
     def _write(self, text: str) -> None:
         self.stream.write(f"{text} ({time.monotonic() - self.started:.0f} s)\n")
