@@ -161,3 +161,37 @@ def test_html_report_loads_in_headless_chromium_without_console_errors_and_every
     assert image.size == (1200, 2400) or image.size[0] == 1200
     assert len(colours) > 50  # a blank page has one or two colours
     assert image.getpixel((40, 60)) != (255, 255, 255) or any(c == (0xcf, 0x22, 0x2e) for _, c in colours)
+
+
+def test_the_label_maturity_section_draws_the_windows_and_the_label_development_curve():
+    """The section's data as issue 18's report collects it (branch issue-18a, pipelines/report/label_maturity.py
+    ``collect``, with ``Curve.as_dict``); the page draws what that producer hands over."""
+    from pipelines.report.html import label_maturity_html
+
+    section = {
+        "label_maturity_days": 90, "expected_daily_frauds": 40.0, "curve_error": None,
+        "curve_uri": "s3://fraud-monitor-outputs-123456789012/ground-truth/fraud-detect-prod/label-development.json",
+        "curve": {"label_maturity_days": 90, "matured_days": 30, "frauds": 1200, "caught": 1000, "enough_history": True,
+                  "missing_history": "", "min_history_days": 14, "min_history_frauds": 200,
+                  "share_labelled_by_day": [round(min(1.0, 0.1 + age / 60), 6) for age in range(91)],
+                  "recall_at_label_age": [round(0.95 - age / 300, 6) for age in range(91)],
+                  "matured_recall": 0.65},
+        "windows": [
+            {"window": "early", "start_offset": "-P8D", "end_offset": "-P7D", "label_age_days": 7,
+             "schedule": "fraud-detect-prod-model-quality", "alarm_threshold": 0.71, "paged": True,
+             "not_paged_reason": None, "share_labelled": 0.216667, "recall_at_label_age": 0.926667,
+             "expected_labelled_frauds": 8.6667},
+            {"window": "matured", "start_offset": "-P90DT24H", "end_offset": "-P90D", "label_age_days": 90,
+             "schedule": "fraud-detect-prod-model-quality-matured", "alarm_threshold": 0.6, "paged": True,
+             "not_paged_reason": None, "share_labelled": 1.0, "recall_at_label_age": 0.65,
+             "expected_labelled_frauds": 40.0}]}
+
+    parts = label_maturity_html(section)
+
+    assert parts[0] == "<h3>labels and recall windows (LabelMaturityDays 90)</h3>"
+    assert "<td>early</td><td>-P8D to -P7D</td><td>7</td><td>fraud-detect-prod-model-quality</td>" in parts[1]
+    assert parts[2].startswith('<figure class="chart" data-chart="label-development"><svg')
+    assert label_maturity_html(None) == []
+    assert label_maturity_html(dict(section, curve_error="not JSON"))[2] == (
+        '<p class="unk">label development curve s3://fraud-monitor-outputs-123456789012/ground-truth/fraud-detect-prod/'
+        "label-development.json: cannot be read (not JSON)</p>")

@@ -300,6 +300,53 @@ def recall_chart(points: list[tuple[str, float]], lines: dict[str, float], recal
     return _figure("recall", _svg(fig), "recall per model quality execution and per estimated capture window")
 
 
+def label_curve_chart(section: dict[str, Any]) -> str | None:
+    """The label development curve (issue 18's report section, ``Report.label_maturity``): by label age, the share
+    of a matured day's frauds already labelled and the recall measured on those labels; the two windows marked."""
+    curve = section.get("curve") or {}
+    shares, recalls = curve.get("share_labelled_by_day") or [], curve.get("recall_at_label_age") or []
+    if not any(v is not None for v in shares + recalls):
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    for values, label, color in ((shares, "share of frauds labelled", "#0969da"),
+                                 (recalls, "recall on the labels in by then", "#8250df")):
+        points = [(age, v) for age, v in enumerate(values) if v is not None]
+        if points:
+            ax.plot([a for a, _ in points], [v for _, v in points], label=label, color=color)
+    for window in section.get("windows") or []:
+        ax.axvline(window["label_age_days"], linestyle=":", color="#59636e")
+        ax.annotate(f"{window['window']} ({window['label_age_days']} d)", (window["label_age_days"], 1.0),
+                    xytext=(3, -10), textcoords="offset points", fontsize=7, color="#59636e")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("label age (days)")
+    ax.set_title("label development curve: how fraud labels arrive, and what early recall means", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    return _figure("label-development", _svg(fig), f"measured over {curve.get('matured_days')} matured days, "
+                                                   f"{curve.get('frauds')} frauds ({section.get('curve_uri')})")
+
+
+def label_maturity_html(section: dict[str, Any] | None) -> list[str]:
+    """Early and matured recall windows with their alarms, and the curve (nothing when the section is absent)."""
+    if not isinstance(section, dict):
+        return []
+    out = [f"<h3>labels and recall windows (LabelMaturityDays {html.escape(str(section.get('label_maturity_days')))}"
+           ")</h3>"]
+    out.append(_table(["window", "captures", "label age (days)", "schedule", "alarm below", "share labelled",
+                       "recall at label age", "not paged because"],
+                      [[w["window"], f"{w['start_offset']} to {w['end_offset']}", w["label_age_days"], w["schedule"],
+                        w["alarm_threshold"], w["share_labelled"], w["recall_at_label_age"],
+                        w["not_paged_reason"] or ""] for w in section.get("windows") or []]))
+    if section.get("curve_error"):
+        out.append(f'<p class="unk">label development curve {html.escape(str(section.get("curve_uri")))}: cannot be '
+                   f"read ({html.escape(section['curve_error'])})</p>")
+    else:
+        chart = label_curve_chart(section)
+        out.append(chart or f'<p class="note">no label development curve yet at '
+                            f"{html.escape(str(section.get('curve_uri')))}</p>")
+    return out
+
+
 # ---- page ---------------------------------------------------------------------------------------------------------
 
 
@@ -400,6 +447,7 @@ def render(report: Any, recall: list[Any] | None) -> str:
             elif recall is None:
                 body.append('<p class="note">label-free estimate: not configured (AnalyzerEstimateOutputS3Uri or '
                             "--estimate-output)</p>")
+            body += label_maturity_html(getattr(report, "label_maturity", None))
     body.append("<h2 id=\"alarms\">alarms</h2>")
     if report.alarms_error:
         body.append(f'<p class="unk">{html.escape(report.alarms_error)}</p>')
