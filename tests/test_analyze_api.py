@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the analyzer on 1,500 captures, three times (~7 s)
+
 pytest.importorskip("numpy")
 
 from devtools.seed_captures import fraud_rows, traffic, write_captures, write_ground_truth  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -491,3 +492,24 @@ def test_report_schema_rejects_a_threshold_given_as_text(sm, s3, tmp_path, monke
     with pytest.raises(jsonschema.ValidationError) as exc:
         _validate(data)
     assert exc.value.message == "'0.1' is not of type 'number', 'null'"
+
+
+def test_html_without_the_report_extra_is_one_usage_line_before_any_aws_call(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if `pip install .[report]` was not run
+
+    code = report.main(["--stage", "prod", "--html", str(tmp_path / "r.html")])
+
+    assert (code, capsys.readouterr().err) == (2, "error: --html needs matplotlib (the 'report' extra): pip install "
+                                                  "'.[report]' or pip install -r requirements-report.txt\n")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_html_into_a_folder_that_does_not_exist_is_one_usage_line(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+
+    code = report.main(["--stage", "prod", "--html", "missing/r.html"])
+
+    assert (code, capsys.readouterr().err) == (2, "error: --html missing/r.html: folder missing does not exist; "
+                                                  "create it or pass another path\n")
