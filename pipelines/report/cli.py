@@ -227,7 +227,7 @@ def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, st
             history_limit: int = history.DEFAULT_HISTORY, statistics: bool = False) -> Report:
     """Ask SageMaker and S3 about each monitor of the stage; failures are recorded per monitor, not raised.
 
-    ``statistics``: also read every kept execution's statistics.json and the baselines (for --html and --json).
+    ``statistics``: also read every kept execution's statistics.json and the baseline statistics (for --html).
     ``cw``: a CloudWatch client to read the stack's alarm states (None: alarms not read)."""
     base = params.get("MonitoringScheduleBaseName", "")
     if not base:
@@ -511,7 +511,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
     with progress.Progress(f"report {stage}") as steps:
         steps.step("reading schedules, executions and monitor outputs")
         report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, cw=cw,
-                         history_limit=args.history, statistics=bool(args.html or args.json))
+                         history_limit=args.history, statistics=bool(args.html))
         recall = None
         estimate_uri = args.estimate_output or params.get("AnalyzerEstimateOutputS3Uri", "")
         if estimate_uri and (args.estimate_output or args.html or args.json):
