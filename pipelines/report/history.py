@@ -274,7 +274,8 @@ class Verdict:
 def monitor_verdict(rep: Any, history: History | None) -> dict[str, Any]:
     """OK, DEGRADED or UNKNOWN for one deployed monitor (``rep`` is a report.MonitorReport)."""
     latest = rep.executions[0] if rep.executions else None
-    if latest is not None and latest.status == "Failed":
+    # Model Monitor's failed status, and Step Functions' for the processing engine (issue 19: FAILED, TIMED_OUT)
+    if latest is not None and latest.status in ("Failed", "FAILED", "TIMED_OUT"):
         reason = f": {latest.failure_reason}" if latest.failure_reason else ""
         return {"monitor": rep.monitor, "status": UNKNOWN,
                 "text": f"the latest execution ({latest.scheduled_time}) failed{reason}"}
