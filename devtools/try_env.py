@@ -4,7 +4,8 @@
     make try-stop   # stops it
 
 What it seeds, all in SageMaker's and Model Monitor's layouts (devtools/seed*.py say where each shape comes from):
-- the fraud model registry and both endpoints with data capture (devtools/seed.py, as `make demo`);
+- the fraud model registry and the staging, prod and dev endpoints with data capture (devtools/seed.py, as
+  `make demo`; dev for the README's "More stages" example);
 - profile ``ml-dev`` in its own AWS config file (the README's dry run exports AWS_PROFILE=ml-dev);
 - ``labels.csv`` in the current folder (inference_id,is_fraud,source) and captures of 950 of those ids in the
   current hour (the README's ground-truth coverage check);
@@ -145,7 +146,7 @@ def _alarms(cw: Any, params: dict[str, str], s3: Any, now: datetime) -> None:
 def start(folder: Path) -> int:
     """Start and seed; print the export lines. ``folder``: where labels.csv goes (the README's commands' folder)."""
     from bench.bench_ground_truth import write_capture_files, write_label_csv
-    from devtools.seed import OUTPUTS_BUCKET, seed
+    from devtools.seed import OUTPUTS_BUCKET, create_endpoint, seed
     from devtools.seed_monitoring import seed_monitoring
 
     STATE.mkdir(parents=True, exist_ok=True)
@@ -159,7 +160,8 @@ def start(folder: Path) -> int:
         env = _aws_files(STATE, url)
         sm, s3, cw = _client("sagemaker", url), _client("s3", url), _client("cloudwatch", url)
         print(f"moto_server on {url} (pid {pid}); seeding ...", file=sys.stderr, flush=True)
-        seed(sm, s3)
+        seeded = seed(sm, s3)
+        create_endpoint(sm, "dev", seeded.latest_approved_arn)  # the README's "More stages" example adds dev
         params = _stage_params(STATE, env)
         for stage in ("staging", "prod"):  # what the README's dry run writes, so its commands run in any order
             name = f"{stage}-config-export.json"

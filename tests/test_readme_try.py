@@ -40,6 +40,8 @@ def test_the_readme_has_the_commands_this_test_runs():
         ".venv/bin/python -m pipelines.report",
         "export AWS_PROFILE=ml-dev AWS_REGION=us-east-1",
         ".venv/bin/python get_baselines_and_configs.py",
+        "sed 's/\"staging\"/\"dev\"/g' staging-monitoring-schedule-config.json > dev-monitoring-schedule-config.json",
+        ".venv/bin/python get_baselines_and_configs.py",
         ".venv/bin/python -m pipelines.report",
         ".venv/bin/python -m pipelines.ground_truth labels.csv",
         ".venv/bin/python -m pipelines.report",
@@ -81,6 +83,9 @@ def test_make_try_then_every_readme_usage_command_runs_as_written(tmp_path):
         assert [(name, code) for name, code, _ in results] == [
             (".venv/bin/python -m pipelines.report", 3),  # the seeded stage is DEGRADED: the exit code says so
             (".venv/bin/python get_baselines_and_configs.py", 0),
+            ("sed 's/\"staging\"/\"dev\"/g' staging-monitoring-schedule-config.json > dev-monitoring-schedule-config.json",
+             0),
+            (".venv/bin/python get_baselines_and_configs.py", 0),  # --stages staging,prod,dev
             (".venv/bin/python -m pipelines.report", 0),  # --check-alarms: the recall alarm sees data
             (".venv/bin/python -m pipelines.ground_truth labels.csv", 0),
             (".venv/bin/python -m pipelines.report", 3),
