@@ -74,6 +74,7 @@ try-stop: $(VENV)/.stamp
 bench: $(VENV)/.stamp
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
+	$(PY) bench/bench_report_html.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) node_modules .pytest_cache out
