@@ -156,3 +156,17 @@ def test_the_reports_drift_distance_is_the_analyzers_to_the_last_bit(method):
                 statistics.categorical_counts(feature), statistics.categorical_counts(window[name])), method)
     assert ours == theirs
     assert ours["transaction_amount"] > 0.1 and np.isfinite(ours["transaction_amount"])
+
+
+def test_the_latest_violations_keep_their_numbers_when_their_file_is_outside_the_executions_read():
+    from pipelines.report.cli import _latest_findings
+
+    entry = {"feature_name": "amount", "constraint_check_type": "baseline_drift_check",
+             "description": "Baseline drift distance: 0.3 exceeds threshold: 0.1"}
+    rep = _monitor("data-quality", violations_source="s3://b/elsewhere/constraint_violations.json",
+                   violations=[Violation("amount", "baseline_drift_check", entry["description"])], entries=[entry])
+
+    found = _latest_findings(rep, History("data-quality", "s3://b/p", [_execution(10, 0)]))
+
+    assert [(f.feature, f.check, f.observed, f.comparison, f.threshold) for f in found] == [
+        ("amount", "baseline_drift_check", 0.3, ">", 0.1)]

@@ -80,6 +80,7 @@ class MonitorReport:
     violations_note: str | None = None
     violations_error: str | None = None
     violations: list[Violation] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the file's entries, for --json numbers
 
 
 @dataclass
@@ -180,8 +181,8 @@ def violation_name(entry: dict[str, Any]) -> str:
     return str(entry.get("metric_name") or entry.get("feature") or "?")
 
 
-def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
-    """Parse one constraint_violations.json; sorted for stable output."""
+def read_violations(s3: "S3Client", uri: str) -> tuple[list[Violation], list[dict[str, Any]]]:
+    """Parse one constraint_violations.json: its violations sorted for stable output, and its entries as written."""
     bucket, key = parse_s3_uri(uri)
     body = aws.read_object(s3, bucket, key)
     text = decode_utf8(body, uri, MonitorError, bom=True)
@@ -191,7 +192,7 @@ def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
         if not isinstance(entries, list):
             raise TypeError("violations is not a list")
         return sorted(Violation(name=violation_name(e), constraint_check_type=str(e.get("constraint_check_type", "")),
-                                description=str(e.get("description", "")).strip()) for e in entries)
+                                description=str(e.get("description", "")).strip()) for e in entries), entries
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MonitorError(f"{uri} is not a constraint violations file ({exc}); check what wrote it") from exc
 
@@ -332,7 +333,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
         if exact_uri:
             rep.violations_source = exact_uri
             try:
-                rep.violations = read_violations(s3, exact_uri)
+                rep.violations, rep.entries = read_violations(s3, exact_uri)
             except NotFoundError:
                 rep.violations_source = None
                 rep.violations_note = f"no {VIOLATIONS_FILE} in the latest completed execution's output"
@@ -343,7 +344,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
             return
         rep.violations_source = newest
         rep.violations_note = f"newest under {param}"
-        rep.violations = read_violations(s3, newest)
+        rep.violations, rep.entries = read_violations(s3, newest)
     except (MonitorError, S3UriError) as exc:
         log.debug("violations", exc_info=True)
         rep.violations_error = str(exc)
@@ -421,6 +422,7 @@ def report_dict(report: Report, recall: list[Any] | None = None) -> dict[str, An
     monitors = []
     for rep in report.monitors:
         entry = asdict(rep)
+        del entry["entries"]  # shown as "violations" below, with their numbers
         past = report.histories.get(rep.monitor)
         latest = _latest_findings(rep, past)
         entry["violations"] = [asdict(f) for f in latest]
@@ -457,12 +459,8 @@ def _latest_findings(rep: MonitorReport, past: "History | None") -> list["histor
         for execution in past.executions:
             if execution.prefix + history.VIOLATIONS == rep.violations_source and execution.violations is not None:
                 return execution.violations
-    return [history.finding({"constraint_check_type": v.constraint_check_type, "description": v.description,
-                             **_name_fields(v.name)}, v.name) for v in rep.violations]
-
-
-def _name_fields(name: str) -> dict[str, str]:
-    return {}  # the name is kept in Finding.name; which field it came from is not known here
+    return sorted((history.finding(e, violation_name(e)) for e in rep.entries if isinstance(e, dict)),
+                  key=lambda f: (f.name, f.check))
 
 
 def render_json(report: Report, recall: list[Any] | None = None) -> str:
