@@ -91,14 +91,15 @@ def _result(command: str, outcome: Any) -> Result:
 
 
 def data_quality(capture: str, *, statistics: str, constraints: str, start: str | datetime | None = None,
-                 end: str | datetime | None = None, s3: Any = None) -> Result:
-    """Model Monitor's six data quality checks on the window's captures against the baseline.
+                 end: str | datetime | None = None, output_columns_position: str = "START", s3: Any = None) -> Result:
+    """Model Monitor's six data quality checks on the window's captures against the baseline
+    (``output_columns_position``: where the captured output columns go in each row, as the CLI's flag).
 
     Raises:
         UsageError: a missing or malformed baseline, no captures, or no readable record in the window.
     """
     return _result("data-quality", commands.data_quality(Reader(s3), capture, _window(start, end), statistics,
-                                                         constraints))
+                                                         constraints, output_columns_position))
 
 
 def model_quality(capture: str, *, ground_truth: str, constraints: str | None = None, threshold: float = 0.5,
