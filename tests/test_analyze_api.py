@@ -41,11 +41,12 @@ def test_data_quality_returns_model_monitors_violations_and_the_windows_statisti
                               start="2026-11-27T10:00:00Z", end=HOUR + timedelta(hours=1))
 
     assert result.command == "data-quality" and not result.ok
+    # is_fraud: the baseline's first column is the label and real jobs put the captured score there (facts.md)
     assert [(v["feature_name"], v["constraint_check_type"]) for v in result.violations] == [
-        ("transaction_amount", "baseline_drift_check")]
-    assert result.violations[0]["description"].startswith("Baseline drift distance: ")
+        ("is_fraud", "data_type_check"), ("transaction_amount", "baseline_drift_check")]
+    assert result.violations[1]["description"].startswith("Baseline drift distance: ")
     assert [f["name"] for f in result.statistics["features"]] == [
-        "transaction_amount", "merchant_category", "card_present", "customer_age_band", "hour_of_day", "txn_count_24h"]
+        "is_fraud", "transaction_amount", "merchant_category", "card_present", "customer_age_band", "hour_of_day", "txn_count_24h"]
     assert result.feature("card_present")["numerical_statistics"]["common"]["num_present"] == 1500
     written = result.write(tmp_path / "dq")
     assert [p.name for p in written] == ["constraint_violations.json", "statistics.json"]

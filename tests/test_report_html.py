@@ -84,11 +84,14 @@ def test_html_report_opens_with_the_verdict_and_the_same_exit_code_as_the_text(p
     document = target.read_text()
 
     assert code == 3
-    assert text.splitlines()[0].startswith("verdict: prod DEGRADED: data-quality: 1 violation since "
-                                           "2026-11-27T09:00:00Z (transaction_amount); model-quality: ")
+    # is_fraud: the registry's baseline has the label first (AWS's XGBoost layout) and real jobs put the captured
+    # score there and type-check it (facts.md); transaction_amount drifts from the 5th hour on, as seeded
+    assert text.splitlines()[0].startswith(
+        "verdict: prod DEGRADED: data-quality: 2 violations since at least 2026-11-27T05:00:00Z (is_fraud, "
+        "transaction_amount since 2026-11-27T09:00:00Z); model-quality: ")
     assert re.search(r'<div class="verdict" id="verdict" style="background:#cf222e">prod: DEGRADED<small>'
-                     r"data-quality DEGRADED: 1 violation since 2026-11-27T09:00:00Z \(transaction_amount\)</small>",
-                     document)
+                     r"data-quality DEGRADED: 2 violations since at least 2026-11-27T05:00:00Z \(is_fraud, "
+                     r"transaction_amount since 2026-11-27T09:00:00Z\)</small>", document)
     assert "alarms DEGRADED: fraud-detect-prod-model-quality-recall in ALARM since" in document
 
 

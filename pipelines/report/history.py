@@ -241,18 +241,27 @@ def read_optional(s3: Any, uri: str) -> tuple[Any, str | None]:
         return None, str(exc)
 
 
-def violating_since(history: History | None) -> str | None:
-    """The scheduled hour of the first execution of the newest unbroken run of executions with violations."""
+def violating_since(history: History | None, name: str | None = None) -> str | None:
+    """The scheduled hour of the first execution of the newest unbroken run of executions with violations (with a
+    violation of ``name``, when given)."""
     if history is None:
         return None
     since = None
     for execution in reversed(history.executions):
         if execution.violations is None and execution.error is None:
             continue  # a folder with statistics only says nothing about violations
-        if not execution.violations:
+        if not execution.violations or (name is not None and name not in {f.name for f in execution.violations}):
             break
         since = execution.hour
     return since
+
+
+def _since_text(history: History | None, since: str | None) -> str:
+    """'since T', or 'since at least T' when every execution read has the violations (the run may be older)."""
+    if not since:
+        return ""
+    oldest = history is not None and len(history.executions) > 1 and since == history.executions[0].hour
+    return f"since {'at least ' if oldest else ''}{since}"
 
 
 @dataclass(frozen=True)
@@ -290,11 +299,12 @@ def monitor_verdict(rep: Any, history: History | None) -> dict[str, Any]:
         since = violating_since(history)
         names = sorted({v.name for v in rep.violations})
         count = len(rep.violations)
-        oldest = history is not None and history.executions and since == history.executions[0].hour \
-            and len(history.executions) > 1
-        text = (f"{count} violation{'s' if count != 1 else ''}"
-                + (f" since {'at least ' if oldest else ''}{since}" if since else "")
-                + f" ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})")
+        shown = []
+        for name in names[:3]:  # a name whose run started at another hour says when
+            own = violating_since(history, name)
+            shown.append(name if own == since or own is None else f"{name} {_since_text(history, own)}")
+        text = (f"{count} violation{'s' if count != 1 else ''}" + (f" {_since_text(history, since)}" if since else "")
+                + f" ({', '.join(shown)}{', ...' if len(names) > 3 else ''})")
         reason = {"monitor": rep.monitor, "status": DEGRADED, "text": text}
         if since:
             reason["since"] = since

@@ -143,8 +143,11 @@ def drift_series(report: Any) -> tuple[dict[str, list[tuple[str, float]]], dict[
     skipped = set()
     for execution in past.executions:
         current = {f.get("name"): f for f in (execution.statistics or {}).get("features") or [] if isinstance(f, dict)}
+        # as real jobs do: a column that failed its data_type_check gets no drift check (facts: "What real Model
+        # Monitor jobs wrote"), so no distance is drawn for it either
+        type_failed = {f.feature for f in execution.violations or [] if f.check == "data_type_check"}
         for name, feature in base.items():
-            if name not in current:
+            if name not in current or name in type_failed:
                 continue
             method, numerical, categorical, categorical_method = stats.drift_settings(constraints, name)
             if feature.get("numerical_statistics") is None and categorical_method != "LInfinity":
