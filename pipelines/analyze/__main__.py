@@ -72,6 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader
+    from pipelines.core.progress import Progress
     from pipelines.formats.times import parse_time_flag as parse_time
 
     reader = Reader()
@@ -79,38 +80,44 @@ def _run(args: argparse.Namespace) -> int:
         from pipelines.analyze import clarify
 
         check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
-        return _finish(check(reader, args.analysis, args.constraints), args.output)
+        with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+            progress.step(f"reading {args.analysis}")
+            outcome = check(reader, args.analysis, args.constraints)
+            progress.step(f"writing {args.output}")
+            paths = commands.write_outputs(outcome, args.output)
+        return _report(outcome, paths)
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)
     if window.start and window.end and window.end <= window.start:
         raise UsageError(f"--end {args.end} is not after --start {args.start}")
     if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
         raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
-    if args.command == "data-quality":
-        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
-                                        args.output_columns_position)
-    elif args.command == "model-quality":
-        outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
-                                         args.threshold)
-    elif args.command == "estimate":
-        outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
-                                    args.statistics, args.constraints)
-    elif args.command == "shap-dataset":
-        from pipelines.analyze import clarify
+    with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+        progress.step(f"reading captures under {args.capture}")
+        if args.command == "data-quality":
+            outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                            args.output_columns_position)
+        elif args.command == "model-quality":
+            outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
+                                             args.threshold)
+        elif args.command == "estimate":
+            outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
+                                        args.statistics, args.constraints)
+        else:
+            from pipelines.analyze import clarify
 
-        outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
-    else:
-        from pipelines.analyze import clarify
+            if args.command == "shap-dataset":
+                outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
+            else:
+                outcome = clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config,
+                                                  args.threshold)
+        progress.step(f"writing {args.output}")
+        paths = commands.write_outputs(outcome, args.output)
+    return _report(outcome, paths)
 
-        outcome = clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config,
-                                          args.threshold)
-    return _finish(outcome, args.output)
 
-
-def _finish(outcome: Any, output: str) -> int:
-    from pipelines.analyze import commands
-
-    paths = commands.write_outputs(outcome, output)
+def _report(outcome: Any, paths: list[Any]) -> int:
+    """Warnings to stderr, the summary lines and the written files to stdout; the exit code."""
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in outcome.lines:
