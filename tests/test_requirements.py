@@ -33,7 +33,9 @@ def test_each_file_adds_its_own_pins_to_the_one_before():
         "pytest-xdist": "==3.8.0", "numpy": "==2.4.6"}
     assert {k: v for k, v in dev.items() if k not in build} == {
         "awscli": "==1.45.11", "hypothesis": "==6.155.2", "pyinstrument": "==5.1.3", "ruff": "==0.17.5",
-        "pandas": "==3.0.3"}
+        "selenium": "==4.51.0", "jsonschema": "==4.26.0", "pandas": "==3.0.3",
+        **{k: v for k, v in pins("requirements-report.txt").items() if k not in build}}
+    assert "matplotlib" in dev
     assert [str(r) for r in requirements(REPO / "requirements-dev.txt") if r.name == "moto"] == [
         "moto==5.2.1", "moto[server]==5.2.1"]  # the build's in-process moto, then the e2e tests' server extra
     assert pins("requirements-analyzer.txt")["numpy"] == build["numpy"]
@@ -50,6 +52,8 @@ def test_the_build_set_check_blocks_the_dev_tools_and_nothing_the_fast_tests_use
     except metadata.PackageNotFoundError:
         pytest.skip("requirements-dev.txt is not installed in this venv (a venv of requirements-build.txt)")
     blocked = dev_only_modules()
-    assert {"hypothesis", "pandas", "awscli", "pyinstrument", "ruff", "flask", "flask_cors"} <= blocked
+    assert {"hypothesis", "pandas", "awscli", "pyinstrument", "ruff", "flask", "flask_cors", "matplotlib",
+            "selenium"} <= blocked
     assert blocked.isdisjoint({"boto3", "botocore", "moto", "numpy", "yaml", "cfnlint", "cloud_radar", "pytest",
-                               "xdist", "requests", "werkzeug", "responses", "setuptools", "pip"})
+                               "xdist", "requests", "werkzeug", "responses", "setuptools", "pip",
+                               "jsonschema"})  # cfn-lint brings jsonschema: the build has it
