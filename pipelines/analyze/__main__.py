@@ -1,4 +1,5 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate}``: Model Monitor's checks,
+anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
 1 AWS/runtime failure.
@@ -28,7 +29,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "constraint_violations.json")
     dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
     dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
-    dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    dq.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); required without --partial")
+    dq.add_argument("--partial", action="store_true", help="one shard of the window: write partial_statistics.json "
+                    "(no checks) for merge-statistics")
+    merge = commands.add_parser("merge-statistics", help="merge shards' partial statistics; the data quality checks")
+    merge.add_argument("partials", nargs="+", metavar="PARTIAL_STATISTICS",
+                       help="partial_statistics*.json files, or folders / s3:// prefixes holding them")
+    merge.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
+    merge.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    merge.add_argument("--output", required=True, help="directory for statistics.json and "
+                       "constraint_violations.json")
     mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
@@ -51,14 +61,20 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader, parse_time
 
+    reader = Reader()
+    if args.command == "merge-statistics":
+        return _finish(commands.merge_statistics(reader, args.partials, args.statistics, args.constraints), args)
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)
     if window.start and window.end and window.end <= window.start:
         raise UsageError(f"--end {args.end} is not after --start {args.start}")
     if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
         raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
-    reader = Reader()
-    if args.command == "data-quality":
+    if args.command == "data-quality" and args.partial:
+        outcome = commands.data_quality_partial(reader, args.capture, window, args.statistics)
+    elif args.command == "data-quality":
+        if not args.constraints:
+            raise UsageError("data-quality needs --constraints (only a --partial shard runs without them)")
         outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
     elif args.command == "model-quality":
         outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
@@ -66,6 +82,12 @@ def _run(args: argparse.Namespace) -> int:
     else:
         outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
                                     args.statistics, args.constraints)
+    return _finish(outcome, args)
+
+
+def _finish(outcome: object, args: argparse.Namespace) -> int:
+    from pipelines.analyze import commands
+
     paths = commands.write_outputs(outcome, args.output)
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipelines.analyze import checks, estimate as cbpe, metrics, model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
-from pipelines.analyze.sources import Reader
+from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
 from pipelines.errors import OutputError, UsageError
 from utils import atomic_write_many, canonical_json
@@ -54,23 +54,56 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
+    statistics, constraints = baseline_documents(reader, statistics_at, constraints_at)
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at))
+    return evaluate_window(window_profile, statistics, constraints, capture)
+
+
+def baseline_documents(reader: Reader, statistics_at: str, constraints_at: str) -> tuple[dict, dict]:
+    """The baseline statistics and constraints, checked before any capture is read."""
     statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
     constraints = reader.read_json(constraints_at, "baseline constraints", "constraints")
     if not isinstance(constraints, dict) or not isinstance(constraints.get("features"), list):
         raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
                          "constraints.json")
     checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
-    profile = Profile(_features(statistics, statistics_at))
-    problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
-    records = 0
-    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
-        records += len(batch)
-        profile.add_batch(batch, row_problems)
+    _features(statistics, statistics_at)
+    return statistics, constraints
+
+
+@dataclass
+class WindowProfile:
+    """A window's (or a shard's) profile and what reading it found: records read, lines that could not be read,
+    records read but not profiled. Partial statistics files carry exactly this (pipelines/analyze/partial.py)."""
+
+    profile: Profile
+    records: int = 0
+    unreadable: Problems = field(default_factory=Problems)
+    unprofiled: Problems = field(default_factory=Problems)
+
+
+def profile_window(reader: Reader, files: list[HourFile], window: Window,
+                   features: list[tuple[str, str]]) -> WindowProfile:
+    """Read the window's capture files into a profile of the baseline's features."""
+    result = WindowProfile(Profile(features))
+    for batch in batches(reader, files, window, result.unreadable):
+        result.records += len(batch)
+        result.profile.add_batch(batch, result.unprofiled)
+    return result
+
+
+def evaluate_window(window_profile: WindowProfile, statistics: dict[str, Any], constraints: dict[str, Any],
+                    source: str) -> Outcome:
+    """The checks on a window's profile: the files, violations, lines and metrics of data-quality."""
+    profile, records = window_profile.profile, window_profile.records
+    problems = Problems()
+    problems.merge(window_profile.unreadable)
     total = records + problems.total
-    problems.merge(row_problems)
+    problems.merge(window_profile.unprofiled)
     if not profile.items:
         detail = f"; {problems.lines()[0]}" if problems.total else ""
-        raise UsageError(f"no readable captured record in {capture} for the window{detail}")
+        raise UsageError(f"no readable captured record in {source} for the window{detail}")
     result = checks.evaluate(profile, statistics, constraints)
     outcome = Outcome(files={"statistics.json": profile.to_json(),
                              "constraint_violations.json": {"violations": result.violations}},
@@ -81,6 +114,44 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
                       for v in result.violations]
     outcome.warnings += result.notes
     outcome.metrics = _data_metrics(profile, result)
+    return outcome
+
+
+def data_quality_partial(reader: Reader, capture: str, window: Window, statistics_at: str,
+                         host: str | None = None) -> Outcome:
+    """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations."""
+    from pipelines.analyze import partial
+
+    statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at))
+    shard = {"host": host, "capture": capture, "files": len(files),
+             "first_capture": files[0].location if files else None}
+    name = partial.file_name(host)
+    outcome = Outcome(files={name: partial.to_document(window_profile, window, shard)}, violations=[])
+    problems = Problems()
+    problems.merge(window_profile.unreadable)
+    outcome.warnings = _problem_warnings(problems, "captured records", window_profile.records + problems.total)
+    outcome.lines.append(f"data-quality --partial: {window_profile.profile.items} rows from "
+                         f"{window_profile.records} captured records in {len(files)} file(s); merge the shards "
+                         "with merge-statistics")
+    return outcome
+
+
+def merge_statistics(reader: Reader, locations: list[str], statistics_at: str, constraints_at: str) -> Outcome:
+    """Merge shards' partial statistics; then the same checks, files and metrics as data-quality."""
+    from pipelines.analyze import partial
+
+    statistics, constraints = baseline_documents(reader, statistics_at, constraints_at)
+    partials = [partial.read_partial(reader, location) for location in partial.partial_locations(reader, locations)]
+    features = _features(statistics, statistics_at)
+    for item in partials:
+        theirs = [(f.name, f.baseline_type) for f in item.window_profile.profile.features]
+        if theirs != features:
+            raise UsageError(f"partial statistics {item.location} was profiled against other features than "
+                             f"{statistics_at}; merge with the baseline the shards used")
+    outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
+    outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
     return outcome
 
 
@@ -194,7 +265,8 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
         # than reading a million captures); the small files stay indented for people
         paths = {target / name: (json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-                                 if name == "statistics.json" else canonical_json(document))
+                                 if name == "statistics.json" or name.startswith("partial_statistics")
+                                 else canonical_json(document))
                  for name, document in outcome.files.items()}
         atomic_write_many(paths)
     except OSError as exc:

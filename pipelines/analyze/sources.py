@@ -91,6 +91,10 @@ class Reader:
                 found.append(HourFile(location, when, location[:match.start()].rstrip("/")))
         return sorted(found, key=lambda item: (item.hour, item.location))
 
+    def list_objects(self, root: str) -> list[str]:
+        """Every object under an s3:// prefix, as s3:// URIs."""
+        return self._list_s3(root)
+
     def _list_local(self, root: str) -> list[str]:
         if not os.path.isdir(root):
             raise UsageError(f"{root} is not a directory; pass the Data Capture or ground truth folder (or s3:// "

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.analyze import exact
 from pipelines.analyze.capture import Batch, Problems
 from pipelines.analyze.kll import KLL, buckets
 
@@ -63,9 +64,10 @@ class FeatureProfile:
     missing: int = 0
     types: Counter = field(default_factory=Counter)  # non-null values by Deequ type
     count: int = 0  # numeric values in the moments and the sketch
-    mean: float = 0.0
+    mean: float = 0.0  # running mean for m2 (Chan); the mean written is exact_mean
     m2: float = 0.0
-    total: float = 0.0
+    exact: int = 0  # exact sum of the finite values, in units of 2^-1074 (pipelines/analyze/exact.py)
+    special: float = 0.0  # sum of the non-finite values (inf, nan), kept apart from the exact sum
     low: float = math.inf
     high: float = -math.inf
     sketch: KLL = field(default_factory=KLL)
@@ -79,6 +81,16 @@ class FeatureProfile:
     def present(self) -> int:
         return sum(self.types.values())
 
+    @property
+    def total(self) -> float:
+        """The sum, correctly rounded from the exact sum: the same however the values were batched or sharded."""
+        return exact.to_float(self.exact) + self.special
+
+    @property
+    def exact_mean(self) -> float:
+        """The mean, correctly rounded from the exact sum (same for one pass and for merged shards)."""
+        return exact.to_float(self.exact, self.count) + self.special if self.count else 0.0
+
     def add_numbers(self, values: np.ndarray) -> None:
         """Merge a batch of finite numbers (Chan et al. parallel variance, so one pass and stable)."""
         if not len(values):
@@ -90,7 +102,12 @@ class FeatureProfile:
         self.m2 += m2 + delta * delta * self.count * n / total
         self.mean += delta * n / total
         self.count = total
-        self.total += float(values.sum())
+        finite = np.isfinite(values)
+        if finite.all():
+            self.exact += exact.exact_sum(values)
+        else:
+            self.exact += exact.exact_sum(values[finite])
+            self.special += float(values[~finite].sum())
         self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
         self.sketch.update(values)
 
@@ -122,7 +139,7 @@ class FeatureProfile:
         numbers: dict[str, Any] = {"common": common}
         if self.count:
             # Deequ StandardDeviation is the population standard deviation (stddev_pop)
-            numbers.update(mean=self.mean, sum=self.total, std_dev=math.sqrt(self.m2 / self.count), min=self.low,
+            numbers.update(mean=self.exact_mean, sum=self.total, std_dev=math.sqrt(self.m2 / self.count), min=self.low,
                            max=self.high, distribution={"kll": {
                                "buckets": buckets(self.sketch.rank_table(), self.low, self.high),
                                "sketch": self.sketch.to_json()}})
