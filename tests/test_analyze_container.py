@@ -132,3 +132,57 @@ def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibr
     assert [record["MetricName"] for record in records] == ["estimated_recall", "estimated_precision",
                                                             "estimated_f1"]
     assert records[0]["Dimensions"][1] == {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-estimate"}
+
+
+def _entrypoint(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **env}
+    return subprocess.run([sys.executable, "-m", "pipelines.analyze.container"], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(tmp_path):
+    """InstanceCount 2 with ShardedByS3Key: each instance gets some hour files and writes partial_statistics-<host>
+    .json (host from /opt/ml/config/resourceconfig.json); the merge step reads the shared prefix and writes the
+    three files, the message and the metrics, as the unsharded container run on all files does."""
+    case = make_case(tmp_path / "src", n=25_000, drift={2: 1.0})  # 3 hour files
+    files = sorted(case.capture.rglob("*.jsonl"))
+    shared_prefix = tmp_path / "s3" / "partials"  # what both instances' outputs become in S3
+    baseline = {"baseline_statistics": str(case.statistics), "baseline_constraints": str(case.constraints)}
+    for host, owned in (("algo-1", files[:1]), ("algo-2", files[1:])):
+        opt_ml = tmp_path / host / "opt" / "ml"
+        endpoint = opt_ml / "processing" / "input" / "endpoint"
+        for path in owned:
+            target = endpoint / path.relative_to(case.capture)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        (opt_ml / "config").mkdir(parents=True)
+        (opt_ml / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": host,
+                                                                          "hosts": ["algo-1", "algo-2"]}))
+        done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "dataset_source": str(endpoint),
+                            "output_path": str(shared_prefix), "partial_statistics": "Enabled", **baseline}, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (opt_ml / "output" / "message").read_text() == "Completed: partial statistics"
+    assert sorted(p.name for p in shared_prefix.iterdir()) == ["partial_statistics-algo-1.json",
+                                                              "partial_statistics-algo-2.json"]
+    merge_ml = tmp_path / "merge" / "opt" / "ml"
+    done = _entrypoint({"ANALYZER_OPT_ML": str(merge_ml), "analyzer_command": "merge-statistics",
+                        "dataset_source": str(shared_prefix), "output_path": str(merge_ml / "result"),
+                        "publish_cloudwatch_metrics": "Enabled", "end_time": "2026-11-27T03:00:00Z", **baseline},
+                       tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (merge_ml / "output" / "message").read_text() == "CompletedWithViolations: 1 violation(s)"
+    result = merge_ml / "result"
+    assert sorted(p.name for p in result.iterdir()) == ["constraint_violations.json", "constraints.json",
+                                                       "statistics.json"]
+    assert [v["feature_name"] for v in read(result / "constraint_violations.json")["violations"]] == ["card_present"]
+    assert read(result / "statistics.json")["dataset"] == {"item_count": 25000}
+    assert len((merge_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()) == 12
+
+
+def test_partial_statistics_for_another_command_is_refused_with_the_failure_file(tmp_path):
+    opt_ml = tmp_path / "opt" / "ml"
+    done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "analyzer_command": "estimate", "partial_statistics":
+                        "Enabled", "dataset_source": str(tmp_path), "output_path": str(tmp_path / "out")}, tmp_path)
+    assert done.returncode == 2
+    assert (opt_ml / "output" / "failure").read_text() == "partial_statistics=Enabled is for analyzer_command " \
+                                                          "data-quality, not estimate"

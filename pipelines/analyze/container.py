@@ -13,8 +13,17 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
-container), ``threshold`` (0.5). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+estimate; merge-statistics), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a
+custom container), ``threshold`` (0.5). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+
+Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md):
+- each instance: ``analyzer_command=data-quality`` and ``partial_statistics=Enabled``; it writes only
+  ``partial_statistics-<current_host>.json`` to ``output_path`` (the host from ``/opt/ml/config/resourceconfig.json``,
+  which SageMaker Processing writes into every instance: all instances upload to the same S3 prefix, so the names
+  must differ), and the message ``Completed: partial statistics``;
+- then one instance: ``analyzer_command=merge-statistics``, ``dataset_source`` = the folder holding the shards'
+  partial files (a ProcessingInput of their S3 prefix), ``baseline_statistics``, ``baseline_constraints``,
+  ``output_path``: the same files, message and metrics as an unsharded data-quality run.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from typing import Any
 
 from pipelines.errors import EXIT_OK, MonitorError, UsageError
 
-COMMANDS = ("data-quality", "model-quality", "estimate")
+COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics")
 
 
 def opt_ml() -> Path:
@@ -57,7 +66,16 @@ def run() -> tuple[Any, str]:
     window = Window(parse_time(start, "start_time") if start else None, parse_time(end, "end_time") if end else None)
     threshold = float(_env("threshold") or 0.5)
     reader = Reader()
-    if command == "data-quality":
+    partial = (_env("partial_statistics") or "Disabled") == "Enabled"
+    if partial and command != "data-quality":
+        raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
+    if partial:
+        return commands.data_quality_partial(reader, source, window, _env("baseline_statistics", True),
+                                             current_host()), output
+    if command == "merge-statistics":
+        outcome = commands.merge_statistics(reader, [source], _env("baseline_statistics", True),
+                                            _env("baseline_constraints", True))
+    elif command == "data-quality":
         outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
                                         _env("baseline_constraints", True))
     elif command == "model-quality":
@@ -70,6 +88,21 @@ def run() -> tuple[Any, str]:
     outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
         else {"version": 0.0}
     return outcome, output
+
+
+def current_host() -> str:
+    """This instance's name in a Processing job (``current_host`` of /opt/ml/config/resourceconfig.json, e.g.
+    ``algo-2``; AWS docs, build-your-own-processing-container); ``algo-1`` when the file is absent (one instance)."""
+    path = opt_ml() / "config" / "resourceconfig.json"
+    try:
+        host = json.loads(path.read_text()).get("current_host")
+    except FileNotFoundError:
+        return "algo-1"
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{path} is not the JSON SageMaker Processing writes (current_host, hosts)") from None
+    if not isinstance(host, str) or not host or not all(ch.isalnum() or ch in "._-" for ch in host):
+        raise UsageError(f"{path} has no usable current_host ({host!r})")
+    return host
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:
@@ -108,7 +141,9 @@ def main() -> int:
         (metrics_dir / "metrics.jsonl").write_text("\n".join(metric_records(outcome, when)) + "\n")
     output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
-    if outcome.exit_violations:
+    if not any(name.endswith(".json") and name.startswith("statistics") for name in outcome.files):
+        message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
+    elif outcome.exit_violations:
         reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "")
         message = f"CompletedWithViolations: {reason}"
     else:
