@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines import aws
-from pipelines.errors import MonitorError, NotFoundError
-from utils import JsonTooDeep, S3UriError, decode_utf8, json_loads, parse_s3_uri, sha256_hex
+from pipelines.core import aws
+from pipelines.core.errors import MonitorError, NotFoundError
+from pipelines.core.files import JsonTooDeep, decode_utf8, json_loads, sha256_hex
+from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
 KIND_TITLES = {
     "statistics": "data quality statistics",
@@ -116,24 +117,21 @@ class S3Objects:
             try:
                 self._bodies[uri] = aws.read_object(self.s3, bucket, key)
             except NotFoundError as exc:
-                if exc.code not in ("NoSuchKey", "404", "NoSuchBucket"):
+                if exc.missing not in ("object", "bucket"):
                     raise
-                self._missing[uri] = BaselineProblem(f"{uri} does not exist" if exc.code != "NoSuchBucket"
+                self._missing[uri] = BaselineProblem(f"{uri} does not exist" if exc.missing == "object"
                                                      else f"{uri}: bucket '{bucket}' does not exist")
                 raise self._missing[uri] from None
         return self._bodies[uri]
 
     def list_uris(self, bucket: str, prefix: str) -> set[str]:
         """The s3:// URIs of every object under ``prefix`` (ListObjectsV2, all pages)."""
-        found: set[str] = set()
-        for page in aws.paginate(self.s3, "ListObjectsV2", f"s3://{bucket}/{prefix}", Bucket=bucket, Prefix=prefix):
-            found.update(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
-        return found
+        return {f"s3://{bucket}/{item['Key']}" for item in aws.list_objects(self.s3, bucket, prefix)}
 
     def put(self, uri: str, body: bytes, content_type: str = "application/json") -> None:
         """One PutObject (atomic per object: S3 never shows a partial object)."""
         bucket, key = parse_s3_uri(uri)
-        aws.call(self.s3, "PutObject", uri, Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        aws.put_object(self.s3, bucket, key, body, content_type)
         self._bodies[uri] = body
 
 
@@ -169,7 +167,7 @@ def load_baseline(objects: S3Objects, baseline: Baseline, kind: str,
 
 def _wrong_kind(baseline: Baseline, kind: str, found: list[str], registry: dict[str, Baseline]) -> str:
     """One line: what the path should hold, what the object looks like, and where that kind is registered."""
-    from pipelines.monitors import SOURCE_KINDS
+    from pipelines.core.monitors import SOURCE_KINDS
 
     head = f"{baseline.path} {baseline.uri} should be {KIND_TITLES[kind]}"
     if not found:
