@@ -35,7 +35,7 @@ from pipelines.analyze import exact
 from pipelines.analyze.capture import Problems, Window
 from pipelines.analyze.kll import KLL
 from pipelines.analyze.stats import FeatureProfile, Profile
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 FORMAT = "fraud-monitor/partial-statistics"  # the document's "kind"; VERSION changes when the fields do
 VERSION = 1
