@@ -39,6 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     merge.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
     merge.add_argument("--output", required=True, help="directory for statistics.json and "
                        "constraint_violations.json")
+    dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
+                    help="where the endpoint's output columns go in each CSV row: before (START, Model Monitor's "
+                         "default) or after (END) the input columns; the baseline's columns are in that order")
     mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
@@ -72,11 +75,13 @@ def _run(args: argparse.Namespace) -> int:
     if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
         raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
     if args.command == "data-quality" and args.partial:
-        outcome = commands.data_quality_partial(reader, args.capture, window, args.statistics)
+        outcome = commands.data_quality_partial(reader, args.capture, window, args.statistics, None,
+                                                args.output_columns_position)
     elif args.command == "data-quality":
         if not args.constraints:
             raise UsageError("data-quality needs --constraints (only a --partial shard runs without them)")
-        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
+        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                        args.output_columns_position)
     elif args.command == "model-quality":
         outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
                                          args.threshold)

@@ -51,15 +51,18 @@ def _features(statistics: dict[str, Any], location: str) -> list[tuple[str, str]
 
 
 def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
-                 constraints_at: str) -> Outcome:
-    """statistics.json + constraint_violations.json for the window against the baseline.
+                 constraints_at: str, output_columns_position: str = "START") -> Outcome:
+    """statistics.json + constraint_violations.json for the window against the baseline. Each CSV row is the
+    record's output columns and input columns, the output at ``output_columns_position`` (START, as Model Monitor's
+    analyzer does by default, or END).
 
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
     statistics, constraints = baseline_documents(reader, statistics_at, constraints_at)
     files = capture_files(reader, capture, window)
-    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at))
+    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at),
+                                    output_columns_position)
     return evaluate_window(window_profile, statistics, constraints, capture)
 
 
@@ -86,10 +89,10 @@ class WindowProfile:
     unprofiled: Problems = field(default_factory=Problems)
 
 
-def profile_window(reader: Reader, files: list[HourFile], window: Window,
-                   features: list[tuple[str, str]]) -> WindowProfile:
+def profile_window(reader: Reader, files: list[HourFile], window: Window, features: list[tuple[str, str]],
+                   output_columns_position: str = "START") -> WindowProfile:
     """Read the window's capture files into a profile of the baseline's features."""
-    result = WindowProfile(Profile(features))
+    result = WindowProfile(Profile(features, output_columns_position))
     for batch in batches(reader, files, window, result.unreadable):
         result.records += len(batch)
         result.profile.add_batch(batch, result.unprofiled)
@@ -121,13 +124,14 @@ def evaluate_window(window_profile: WindowProfile, statistics: dict[str, Any], c
 
 
 def data_quality_partial(reader: Reader, capture: str, window: Window, statistics_at: str,
-                         host: str | None = None) -> Outcome:
+                         host: str | None = None, output_columns_position: str = "START") -> Outcome:
     """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations."""
     from pipelines.analyze import partial
 
     statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
     files = capture_files(reader, capture, window)
-    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at))
+    window_profile = profile_window(reader, files, window, _features(statistics, statistics_at),
+                                    output_columns_position)
     shard = {"host": host, "capture": capture, "files": len(files),
              "first_capture": files[0].location if files else None}
     name = partial.file_name(host)
@@ -193,9 +197,10 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
     statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
     block = statistics["binary_classification_metrics"]
-    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    notes: list[str] = []
+    violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records))
+                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records) + notes)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
@@ -213,12 +218,12 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    if not predictions.scores:
+    if not predictions.ids:
         detail = f"; {problems.lines()[0]}" if problems.total else ""
         raise UsageError(f"no captured fraud probability in {capture} for the window{detail}")
     import numpy as np
 
-    scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    scores = np.asarray(predictions.scores, dtype=np.float64)
     if ground_truth_at:
         merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
         calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \

@@ -73,13 +73,13 @@ def run() -> tuple[Any, str]:
         raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
     if partial:
         return commands.data_quality_partial(reader, source, window, _env("baseline_statistics", True),
-                                             current_host()), output
+                                             current_host(), output_columns_position()), output
     if command == "merge-statistics":
         outcome = commands.merge_statistics(reader, [source], _env("baseline_statistics", True),
                                             _env("baseline_constraints", True))
     elif command == "data-quality":
         outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
-                                        _env("baseline_constraints", True))
+                                        _env("baseline_constraints", True), output_columns_position())
     elif command == "model-quality":
         outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
                                          _env("baseline_constraints"), threshold)
@@ -105,6 +105,28 @@ def current_host() -> str:
     if not isinstance(host, str) or not host or not all(ch.isalnum() or ch in "._-" for ch in host):
         raise UsageError(f"{path} has no usable current_host ({host!r})")
     return host
+
+
+def output_columns_position() -> str:
+    """``output_columns_position`` from the ``dataset_format`` environment variable, as Model Monitor's analyzer
+    takes it: the SDK writes ``{"csv": {"header": false, "output_columns_position": "START"}}``
+    (``DatasetFormat.csv``, aws/sagemaker-python-sdk src/sagemaker/model_monitor/dataset_format.py); START when
+    the format does not say (a schedule's ``{"sagemakerCaptureJson": {...}}``), as the real jobs' logs print."""
+    raw = _env("dataset_format")
+    if not raw:
+        return "START"
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError:
+        raise UsageError(f"environment variable dataset_format is not JSON ({raw[:80]!r}); use e.g. "
+                         '{"csv": {"header": false, "output_columns_position": "START"}}') from None
+    formats = document.values() if isinstance(document, dict) else []
+    found = [item["output_columns_position"] for item in formats
+             if isinstance(item, dict) and "output_columns_position" in item]
+    position = found[0] if found else "START"
+    if position not in ("START", "END"):
+        raise UsageError(f"dataset_format output_columns_position {position!r} is not START or END")
+    return position
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:

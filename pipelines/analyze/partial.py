@@ -95,7 +95,7 @@ def to_document(window_profile: Any, window: Window, shard: dict[str, Any]) -> d
         if feature.numeric:
             entry["sketch"] = feature.sketch.state()
         features.append(entry)
-    return {"kind": FORMAT, "version": VERSION, "shard": shard,
+    return {"kind": FORMAT, "version": VERSION, "shard": shard, "output_columns_position": profile.position,
             "window": {"start": _iso(window.start), "end": _iso(window.end)},
             "records": window_profile.records, "items": profile.items,
             "column_counts": {str(width): count for width, count in sorted(profile.column_counts.items())},
@@ -117,7 +117,10 @@ class Partial:
         self.shard = document.get("shard") or {}
         self.window = document.get("window") or {}
         features = [(item["name"], item["baseline_type"]) for item in document["features"]]
-        profile = Profile(features)
+        self.position = document["output_columns_position"]
+        if self.position not in ("START", "END"):
+            raise ValueError(f"output_columns_position {self.position!r} is not START or END")
+        profile = Profile(features, self.position)
         profile.items = int(document["items"])
         profile.column_counts = Counter({int(width): int(count) for width, count in
                                          document["column_counts"].items()})
@@ -171,6 +174,10 @@ def merge(partials: list[Partial]) -> Any:
         if theirs != names:
             raise UsageError(f"partial statistics {other.location} has other features than {first.location} "
                              f"({_diff(names, theirs)}); every shard must profile against the same baseline")
+        if other.position != first.position:
+            raise UsageError(f"partial statistics {other.location} has the output columns at {other.position}, "
+                             f"{first.location} at {first.position}; run every shard with the same "
+                             "output_columns_position")
         if other.window != first.window:
             raise UsageError(f"partial statistics {other.location} covers window {_window(other.window)}, "
                              f"{first.location} covers {_window(first.window)}; merge shards of one window")
