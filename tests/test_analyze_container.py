@@ -176,7 +176,18 @@ def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(
                                                        "statistics.json"]
     assert [v["feature_name"] for v in read(result / "constraint_violations.json")["violations"]] == ["card_present"]
     assert read(result / "statistics.json")["dataset"] == {"item_count": 25000}
-    assert len((merge_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()) == 12
+    single_ml = tmp_path / "single" / "opt" / "ml"  # the same window unsharded: one instance, all files
+    done = _entrypoint({"ANALYZER_OPT_ML": str(single_ml), "dataset_source": str(case.capture), "output_path":
+                        str(single_ml / "result"), "publish_cloudwatch_metrics": "Enabled",
+                        "end_time": "2026-11-27T03:00:00Z", **baseline}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    merged, single = ([json.loads(line) for line in (ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl")
+                       .read_text().splitlines()] for ml in (merge_ml, single_ml))
+    assert [m["MetricName"] for m in merged] == [m["MetricName"] for m in single]
+    # counts, sums, extremes and completeness exactly; drift distances within the sketches' error
+    assert [m.get("StatisticValues") for m in merged] == [m.get("StatisticValues") for m in single]
+    for mine, theirs in zip(merged, single, strict=True):
+        assert mine.get("Value", 0.0) == pytest.approx(theirs.get("Value", 0.0), abs=0.02)
 
 
 def test_partial_statistics_for_another_command_is_refused_with_the_failure_file(tmp_path):
