@@ -84,6 +84,7 @@ def to_document(window_profile: Any, window: Window, shard: dict[str, Any]) -> d
     profile = window_profile.profile
     features = []
     for feature in profile.features:
+        feature.flush()
         entry: dict[str, Any] = {
             "name": feature.name, "baseline_type": feature.baseline_type, "missing": feature.missing,
             "types": dict(sorted(feature.types.items())), "count": feature.count,
@@ -141,6 +142,7 @@ def _load_feature(feature: FeatureProfile, item: dict[str, Any]) -> None:
     feature.exact = exact.from_text(str(item["sum_exact"]))
     feature.special = _float(item["sum_special"])
     feature.mean, feature.m2 = _float(item["running_mean"]), _float(item["m2"])
+    feature.moment_count = feature.count
     if feature.count:
         feature.low, feature.high = _float(item["min"]), _float(item["max"])
     feature.categories = Counter({str(value): int(count) for value, count in item["categories"].items()})
@@ -209,12 +211,14 @@ def _merge_into(target: Any, source: Any) -> None:
         mine.missing += theirs.missing
         mine.types.update(theirs.types)
         mine.categories.update(theirs.categories)
+        mine.flush()
+        theirs.flush()
         if theirs.count:
             total = mine.count + theirs.count
             delta = theirs.mean - mine.mean  # Chan et al.: M2 of the union from both parts' (count, mean, M2)
             mine.m2 += theirs.m2 + delta * delta * mine.count * theirs.count / total
             mine.mean += delta * theirs.count / total
-            mine.count = total
+            mine.count = mine.moment_count = total
             mine.low, mine.high = min(mine.low, theirs.low), max(mine.high, theirs.high)
         mine.exact += theirs.exact
         mine.special += theirs.special
