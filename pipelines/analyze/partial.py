@@ -190,7 +190,7 @@ def merge(partials: list[Partial]) -> Any:
 
 
 def _diff(ours: list[tuple[str, str]], theirs: list[tuple[str, str]]) -> str:
-    for index, (mine, other) in enumerate(zip(ours, theirs)):
+    for index, (mine, other) in enumerate(zip(ours, theirs, strict=False)):
         if mine != other:
             return f"feature {index + 1} is {other[0]} ({other[1]}) instead of {mine[0]} ({mine[1]})"
     return f"{len(theirs)} features instead of {len(ours)}"
