@@ -45,7 +45,7 @@ class Reader:
         """A JSON document; UsageError naming ``what`` and the location when it is missing, not JSON, or (with
         ``kind``, a pipelines.deploy.baselines kind) not that kind of baseline: statistics passed as constraints would
         otherwise check nothing and pass."""
-        from pipelines.deploy.baselines import KIND_TITLES, document_kinds
+        from pipelines.formats.baseline_kinds import KIND_TITLES, document_kinds
 
         try:
             body = self._read_bytes(location)

@@ -11,6 +11,7 @@ from typing import Any
 from pipelines.core import aws
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import ConfigError, UsageError
+from pipelines.core.monitors import stage
 from pipelines.core.s3uri import S3UriError, parse_s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
 from pipelines.formats.times import parse_time_flag
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Validate a label file and upload it as SageMaker Model Monitor ground truth.")
     add = parser.add_argument
     add("labels", type=Path, help="CSV or JSON-lines label file")
-    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"),
+    env_argument(parser, "--stage", "STAGE", type=stage, metavar="STAGE",
                  help="stage whose GroundTruthInput receives the labels (env STAGE)")
     env_argument(parser, "--params-file", "PARAMS_FILE",
                  help="template configuration of the stage (env PARAMS_FILE; default "

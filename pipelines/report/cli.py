@@ -28,7 +28,7 @@ from pipelines.core import aws
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError
 from pipelines.core.files import canonical_json, decode_utf8, json_loads, printable
-from pipelines.core.monitors import MONITORS, Monitor, schedule_name
+from pipelines.core.monitors import MONITORS, Monitor, schedule_name, stage
 from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
 from pipelines.formats.times import iso_z
@@ -349,7 +349,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipelines.report",
                                      description="Show what the stage's Model Monitor schedules found.",
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"), help="(env STAGE)")
+    env_argument(parser, "--stage", "STAGE", type=stage, metavar="STAGE", help="(env STAGE)")
     env_argument(parser, "--params-file", "PARAMS_FILE",
                  help="template configuration of the stage (env PARAMS_FILE; default "
                       "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
