@@ -31,6 +31,8 @@ FEATURE_NAMES = ["transaction_amount", "merchant_category", "card_present", "cus
 # window without drift matches the baseline and a shifted amount is the only difference.
 FRAUD_FEATURES = [("transaction_amount", "Fractional"), ("merchant_category", "String"), ("card_present", "Integral"),
                   ("customer_age_band", "Integral"), ("hour_of_day", "Integral"), ("txn_count_24h", "Integral")]
+# The registry's data quality baseline: the label first (AWS's layout; Model Monitor puts the endpoint's output there)
+BASELINE_COLUMNS = [("is_fraud", "Integral"), *FRAUD_FEATURES]
 MERCHANT_CATEGORIES = {"grocery": 0.42, "online": 0.30, "travel": 0.18, "fuel": 0.10}
 AGE_BANDS = [0.12, 0.24, 0.22, 0.18, 0.14, 0.10]  # bands 1..6
 HOURS = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 6, 6, 6, 7, 7, 6, 5, 4, 3, 2], dtype=float)  # daily profile

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.analyze import checks, metrics
 from pipelines.analyze.capture import split_fields
@@ -230,3 +232,15 @@ def test_the_container_reads_output_columns_position_from_dataset_format(monkeyp
     with pytest.raises(UsageError, match="^dataset_format output_columns_position 'MIDDLE' is not START or END$"):
         container.output_columns_position()
 
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.eE+- ", min_size=1, max_size=6), min_size=1, max_size=8))
+def test_every_path_types_numeric_looking_tokens_exactly_as_deequs_regexes(tokens):
+    """Tokens made of the bytes numbers are made of: the batch path never calls a value a number that Deequ's
+    regexes call String, nor the reverse."""
+    expected = Counter(value_type(token) for token in tokens)
+    profile = Profile([("x", "Fractional")])
+    profile.add_csv(tokens)
+    assert +profile.features[0].types == +expected

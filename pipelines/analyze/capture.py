@@ -149,11 +149,11 @@ def _endpoint_of(owner: str) -> str:
 _PART = r'\{{"observedContentType":"([^"\\]*)","mode":"{mode}","data":"([^"\\]*)","encoding":"([A-Z0-9]*)"\}}'
 _INPUT_RE = re.compile(r'"endpointInput":' + _PART.format(mode="INPUT"))
 _OUTPUT_RE = re.compile(r'"endpointOutput":' + _PART.format(mode="OUTPUT"))
-# data quality's chunk regex: a CSV input and, when the record has one, its CSV output (Model Monitor profiles the
-# output columns with the inputs: see OUTPUT_POSITIONS)
+# data quality's chunk regex: a CSV input and its CSV output (Model Monitor profiles the output columns with the
+# inputs: see OUTPUT_POSITIONS); a record without a CSV output does not match, so its chunk takes the per-line path
 _CSV_RECORD_RE = re.compile(r'"endpointInput":\{"observedContentType":"([^"\\]*)","mode":"INPUT","data":"([^"\\]*)"'
-                            r',"encoding":"CSV"\}(,"endpointOutput":\{"observedContentType":"([^"\\]*)","mode":"OUTPUT",'
-                            r'"data":"([^"\\]*)","encoding":"CSV"\})?')
+                            r',"encoding":"CSV"\},"endpointOutput":\{"observedContentType":"([^"\\]*)",'
+                            r'"mode":"OUTPUT","data":"([^"\\]*)","encoding":"CSV"\}')
 _META_RE = re.compile(r'"eventMetadata":\{"eventId":"([^"\\]*)"(?:,"inferenceId":"([^"\\]*)")?'
                       r',"inferenceTime":"([^"\\]*)"\}')
 
@@ -195,21 +195,21 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
 
 
 def _whole_chunk(chunk: list[str], batch: Batch) -> bool:
-    """data-quality's hot path: every line of the chunk in SageMaker's compact form with a CSV input (and a CSV
-    output or none), read by one regex pass over the joined chunk. False (nothing added) if any line is not, so the
-    per-line path takes it."""
+    """data-quality's hot path: every line of the chunk in SageMaker's compact form with a CSV input and a CSV output,
+    read by one regex pass over the joined chunk. False (nothing added) if any line is not, so the per-line path
+    takes it."""
+    if not chunk:
+        return True
     text = "".join(chunk)
     found = _CSV_RECORD_RE.findall(text)
-    # one endpointInput key per line and one match per key: matches and lines line up one to one; every
-    # endpointOutput key was read by a match (none is a JSON or BASE64 output the regex skipped)
-    if len(found) != len(chunk) or text.count('"endpointInput"') != len(chunk) or \
-            text.count('"endpointOutput"') != sum(1 for item in found if item[2]):
+    # one endpointInput key per line and one match per key: matches and lines line up one to one
+    if len(found) != len(chunk) or text.count('"endpointInput"') != len(chunk):
         return False
-    for in_type, in_data, has_output, out_type, out_data in found:
-        batch.input_types.append(in_type)
-        batch.inputs.append(in_data)
-        batch.output_types.append(out_type)
-        batch.outputs.append(out_data if has_output else None)
+    in_types, inputs, out_types, outputs = zip(*found, strict=True)
+    batch.input_types.extend(in_types)
+    batch.inputs.extend(inputs)
+    batch.output_types.extend(out_types)
+    batch.outputs.extend(outputs)
     batch.lines.extend(chunk)
     return True
 

@@ -232,7 +232,8 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     notes: list[str] = []
     violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records) + notes)
+                      violations=violations,
+                      warnings=_problem_warnings(problems, "records", predictions.records) + notes)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "

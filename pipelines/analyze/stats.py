@@ -9,10 +9,11 @@ Value types follow Deequ's DataType analyzer (awslabs/deequ
 src/main/scala/com/amazon/deequ/analyzers/catalyst/StatefulDataType.scala, commit 0b8cea54):
 FRACTIONAL ``^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$``, INTEGRAL ``^(-|\+)? ?\d+$``,
 BOOLEAN ``^(true|false)$`` (Scala triple-quoted strings), tried in that order by a Scala pattern match
-(``Regex.unapplySeq``, i.e. Java's ``Matcher.matches()``: the whole string), anything else String, a null value null (an empty CSV field is null to
-Spark's CSV reader). Java's ``\d`` is ASCII [0-9] unless UNICODE_CHARACTER_CLASS is set, so ``.5``, ``3.``,
-``1_000``, ``5 `` and non-ASCII digits (Arabic-Indic U+0661.., fullwidth U+FF11..) are all String, although Python's float() and numpy read
-them as numbers: the type is decided by these regexes on every path (``value_type`` per token, ``deequ_numbers``
+(``Regex.unapplySeq``, i.e. Java's ``Matcher.matches()``: the whole string), anything else String, a null value
+null (an empty CSV field is null to Spark's CSV reader). Java's ``\d`` is ASCII [0-9] unless
+UNICODE_CHARACTER_CLASS is set, so ``.5``, ``3.``, ``1_000``, ``5 `` and non-ASCII digits (Arabic-Indic U+0661..,
+fullwidth U+FF11..) are all String, although Python's float() and numpy read them as numbers: the type is decided
+by these regexes on every path (``value_type`` per token, ``deequ_numbers``
 over a whole batch), never by whether a parser accepts the text. So "3" in a Fractional column is Integral, which
 is why real Model Monitor violations report data-type ratios like 0.4995 for fare amounts
 (aws/sagemaker-python-sdk tests/data/monitor/constraint_violations.json).
@@ -38,11 +39,9 @@ from pipelines.analyze.kll import KLL, buckets
 INTEGRAL_RE = re.compile(r"(-|\+)? ?[0-9]+")
 FRACTIONAL_RE = re.compile(r"(-|\+)? ?[0-9]+((\.[0-9]+)|((?:\.[0-9]+)?[Ee][-+]?[0-9]+))")
 BOOLEAN_RE = re.compile(r"(true|false)")
-# bytes of a batch that only Deequ numbers (and the separators) are made of, and the byte pairs no Deequ number holds
-# although numpy's parser takes them: ".5" (',.' '\n.' '-.' '+.'), "3." ('.,' '.\n' '.e' '.E'); a space is allowed by
-# Deequ only after the sign, so any space sends the batch to the per-token path
+# bytes of a batch that only Deequ numbers (and the separators) are made of; a space is allowed by Deequ only after
+# the sign, so any space sends the batch to the per-token path
 _NUMBER_BYTES = b"0123456789.eE+-,\n"
-_NOT_DEEQU_NUMBERS = (b",.", b"\n.", b"-.", b"+.", b".,", b".\n", b".e", b".E")
 NUMERIC_TYPES = ("Integral", "Fractional")
 MOMENT_BLOCK = 4096  # values per mean/M2 block (FeatureProfile.add_numbers)
 
@@ -60,10 +59,17 @@ def value_type(token: str) -> str:
 
 def deequ_numbers(text: bytes) -> bool:
     """True if every field of ``text`` (',' and '\\n' between fields) that numpy reads as a number is also a number
-    to Deequ's regexes; False sends the batch to the per-token path, which decides each field by ``value_type``."""
-    if text.translate(None, _NUMBER_BYTES) or text[:1] == b"." or text[-1:] == b".":
+    to Deequ's regexes; False sends the batch to the per-token path, which decides each field by ``value_type``.
+    Beyond the bytes, the one thing numpy takes and Deequ does not is a '.' without a digit on both sides (".5",
+    "3.", "1.e5"): Deequ's numbers have ``\\d+`` before and ``\\.\\d+`` after a dot."""
+    if not text or text.translate(None, _NUMBER_BYTES):
         return False
-    return not any(pair in text for pair in _NOT_DEEQU_NUMBERS)
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    dots = buffer == 46
+    if dots[0] or dots[-1]:
+        return False
+    digits = (buffer - np.uint8(48)) < 10  # uint8 wraps: only '0'..'9' land below 10
+    return not bool((dots[1:-1] & ~(digits[:-2] & digits[2:])).any())
 
 
 def determine_type(types: Counter) -> str:
@@ -232,9 +238,18 @@ class Profile:
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""
-        plain = _plain_csv(batch, self.position)
+        plain = _plain_csv(batch)
         if plain is not None:
-            self.add_csv(plain[0], problems, plain[1])
+            inputs, outputs = plain
+            parts = [inputs] if outputs is None else [outputs, inputs] if self.position == "START" else \
+                [inputs, outputs]
+            if self._all_numeric and self._add_numeric_fast(parts):  # no joined rows needed
+                self.items += len(inputs[0])
+                self.column_counts[self.width] += len(inputs[0])
+                return
+            rows = inputs[0] if outputs is None else list(map(",".join, zip(*(part[0] for part in parts),
+                                                                              strict=True)))
+            self.add_csv(rows, problems, fast=False)
             return
         rows: list[str] = []
         for record in zip(batch.inputs, batch.input_types, batch.outputs or [None] * len(batch),
@@ -287,13 +302,15 @@ class Profile:
             return [row for row in text.replace("\r", "").split("\n") if row]
         return [text]
 
-    def add_csv(self, rows: list[str], problems: Problems | None = None, text: str | None = None) -> None:
+    def add_csv(self, rows: list[str], problems: Problems | None = None, text: str | None = None, *,
+                fast: bool = True) -> None:
         """CSV rows, each in the baseline's column order. ``text``: the rows already joined by newlines, when the
-        caller has it. ``problems`` is kept for callers; every row is profiled (Spark PERMISSIVE, see the class)."""
+        caller has it; ``fast``: try the all-numeric path first. ``problems`` is kept for callers; every row is
+        profiled (Spark PERMISSIVE, see the class)."""
         if not rows:
             return
         self.items += len(rows)
-        if self._all_numeric and self._add_numeric_fast(rows, text):  # checks every row's width
+        if fast and self._all_numeric and self._add_numeric_fast([(rows, text)]):  # checks every row's width
             self.column_counts[self.width] += len(rows)
             return
         split = [split_fields(row) for row in rows]
@@ -306,22 +323,30 @@ class Profile:
         for feature, column in zip(self.features, columns, strict=True):
             self._add_column(feature, list(column))
 
-    def _add_numeric_fast(self, rows: list[str], joined: str | None = None) -> bool:
-        """All-numeric rows in one C call; False (nothing added) if any field is empty, not a number to numpy, or a
-        number to numpy that Deequ's regexes call String (``deequ_numbers``)."""
-        try:
-            text = ("\n".join(rows) if joined is None else joined).encode("ascii")
-        except UnicodeEncodeError:
+    def _add_numeric_fast(self, parts: list[tuple[list[str], str | None]]) -> bool:
+        """All-numeric rows in one C call per part (the output columns and the input columns of the same records,
+        side by side; (rows, rows joined by newlines or None)); False (nothing added) if any field is empty, not a
+        number to numpy, or a number to numpy that Deequ's regexes call String (``deequ_numbers``)."""
+        blocks, fractions = [], []
+        for rows, joined in parts:
+            try:
+                text = ("\n".join(rows) if joined is None else joined).encode("ascii")
+            except UnicodeEncodeError:
+                return False
+            if not deequ_numbers(text):
+                return False
+            try:
+                values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+            except ValueError:
+                return False
+            if values.shape[0] != len(rows):  # blank rows loadtxt skipped
+                return False
+            blocks.append(values)
+            fractions.append(fractional_fields(text, values.shape[1]))
+        values = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+        if values.shape[1] != self.width:  # another width throughout
             return False
-        if not deequ_numbers(text):
-            return False
-        try:
-            values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-        except ValueError:
-            return False
-        if values.shape != (len(rows), self.width):  # another width throughout, or blank rows loadtxt skipped
-            return False
-        fractional = fractional_fields(text, self.width)
+        fractional = fractions[0] if len(fractions) == 1 else np.concatenate(fractions)
         finite = np.isfinite(values)
         for index, feature in enumerate(self.features):
             column = values[:, index]
@@ -375,26 +400,27 @@ class Profile:
         return self.column_counts.most_common(1)[0][0] if self.column_counts else 0
 
 
-def _plain_csv(batch: Batch, position: str) -> tuple[list[str], str] | None:
-    """Every record's row joined by newlines, output columns at ``position``, if every input and output is one plain
-    CSV row (no JSON content type, no JSON-looking data, no multi-row request, no input missing); else None."""
+def _plain_csv(batch: Batch) -> tuple[tuple[list[str], str], tuple[list[str], str] | None] | None:
+    """(inputs, outputs), each as (one row per record, those rows joined by newlines), outputs None when no record
+    has one, if every input and output is one plain CSV row (no JSON content type, no JSON-looking data, no
+    multi-row request, no input missing, outputs in all records or none); else None."""
     if None in batch.inputs or any("json" in content_type.lower()
                                    for content_type in set(batch.input_types) | set(batch.output_types)):
         return None
     outputs = batch.outputs or [None] * len(batch)
-    if any(output is not None for output in outputs):
-        if None in outputs:
-            return None
-        pairs = zip(outputs, batch.inputs, strict=True)
-        rows = [f"{out},{row}" for out, row in pairs] if position == "START" else \
-            [f"{row},{out}" for out, row in pairs]
-    else:
-        rows = batch.inputs  # type: ignore[assignment]
-    joined = "\n".join(rows)  # type: ignore[arg-type]
-    if joined[:1] in ("{", "[", ",") or "\n{" in joined or "\n[" in joined or ",{" in joined or ",[" in joined or \
-            "\r" in joined or joined.count("\n") != len(batch.inputs) - 1:
+    missing = outputs.count(None)
+    if missing and missing != len(outputs):
         return None
-    return rows, joined  # type: ignore[return-value]
+    parts = []
+    for rows in (batch.inputs,) if missing else (batch.inputs, outputs):
+        joined = "\n".join(rows)  # type: ignore[arg-type]
+        # one-character scans (memchr): any brace or bracket anywhere sends the batch to the per-record path, which
+        # tells JSON-looking data from a String value that holds one
+        if joined[:1] == "," or "{" in joined or "[" in joined or "\r" in joined or \
+                joined.count("\n") != len(rows) - 1:
+            return None
+        parts.append((rows, joined))
+    return parts[0], (parts[1] if len(parts) > 1 else None)  # type: ignore[return-value]
 
 
 def fractional_fields(text: bytes, width: int) -> np.ndarray:
