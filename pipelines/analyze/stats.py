@@ -14,7 +14,6 @@ data-type ratios like 0.4995 for fare amounts (aws/sagemaker-python-sdk tests/da
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -25,6 +24,7 @@ import numpy as np
 
 from pipelines.analyze.capture import Batch, Problems
 from pipelines.analyze.kll import KLL, buckets
+from utils import json_loads
 
 INTEGRAL_RE = re.compile(r"^(-|\+)? ?\d+$")
 FRACTIONAL_RE = re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$")
@@ -153,8 +153,7 @@ class Profile:
             elif "json" in content_type.lower():
                 self._add_json(text, line, problems)
             elif text[:1] in ("{", "["):
-                problems.add(f"JSON data where CSV is expected (observedContentType {content_type or 'none'})",
-                             line)
+                problems.add("JSON data where CSV is expected (observedContentType is not JSON)", line)
             elif "\n" in text:
                 rows.extend(row for row in text.replace("\r", "").split("\n") if row)
             else:
@@ -223,11 +222,18 @@ class Profile:
     def _add_json(self, text: str, line: str, problems: Problems) -> None:
         """JSON inputs: a row, a list of rows, {"instances": [...]} or an object keyed by feature name."""
         try:
-            rows = json_rows(json.loads(text), [item.name for item in self.features])
-        except (json.JSONDecodeError, ValueError) as exc:
-            problems.add(f"JSON input that is not a row of features ({exc})", line)
+            document = json_loads(text)
+        except ValueError:  # not JSON, or nested too deep
+            problems.add("JSON input that is not valid JSON", line)
             return
-        self.add_csv([",".join(_token(value) for value in row) for row in rows], problems)
+        try:
+            rows = json_rows(document, [item.name for item in self.features])
+            tokens = [",".join(_token(value) for value in row) for row in rows]
+        except (ValueError, TypeError):
+            problems.add("JSON input that is not a row of features (expected [..], [[..]], {\"instances\": ..}, "
+                         "{\"features\": [..]} or an object keyed by feature name)", line)
+            return
+        self.add_csv(tokens, problems)
 
     def to_json(self) -> dict[str, Any]:
         """statistics.json for the window."""
