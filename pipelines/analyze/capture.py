@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from pipelines.analyze.sources import HourFile, Reader
-from pipelines.errors import UsageError
-from utils import json_loads, printable
+from pipelines.core.errors import UsageError
+from pipelines.core.files import json_loads, printable
 
 BATCH = 20_000
 # A batch ends at BATCH records or BATCH_BYTES of capture lines, whichever comes first: memory follows the bytes

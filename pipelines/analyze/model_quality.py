@@ -20,8 +20,8 @@ import numpy as np
 
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
-from pipelines.errors import UsageError
-from utils import json_loads
+from pipelines.core.errors import UsageError
+from pipelines.core.files import json_loads
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipelines.analyze.capture import Batch, Problems
 from pipelines.analyze.kll import KLL, buckets
-from utils import json_loads
+from pipelines.core.files import json_loads
 
 INTEGRAL_RE = re.compile(r"^(-|\+)? ?\d+$")
 FRACTIONAL_RE = re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$")
