@@ -41,6 +41,7 @@ class Problems:
 
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
+    seen: int = 0  # records looked at (batches(): the window's non-blank lines), the whole the counts are part of
 
     def add(self, reason: str, example: str, count: int = 1) -> None:
         self.counts[reason] += count
@@ -153,6 +154,7 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
         check_time = window.hour_overlap(item.hour) == "partial"
         for chunk in reader.line_chunks(item.location):
             if not (outputs or check_time) and _whole_chunk(chunk, batch):
+                problems.seen += len(chunk)
                 if batch.full(size):
                     yield batch
                     batch = Batch()
@@ -164,10 +166,12 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
                         continue
                     record = _slow_fields(line)
                     if isinstance(record, str):
+                        problems.seen += 1
                         problems.add(record, line)
                         continue
                 if check_time and not _in_window(record[6], window):
                     continue
+                problems.seen += 1
                 _append(batch, record, line, problems)
                 if batch.full(size):
                     yield batch

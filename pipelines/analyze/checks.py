@@ -194,13 +194,20 @@ def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Sett
         threshold = config.categorical_threshold
         if config.categorical_method == "ChiSquared":
             p_value = kll.chi_squared_p_value(dict(feature.categories), counts)
+            if math.isnan(p_value):  # never a silent pass: the run says the check could not be made
+                result.notes.append(f"{feature.name}: ChiSquared drift not checked (fewer than 2 categories left "
+                                    "after regrouping, or a baseline that counts nothing)")
+                return
             result.distances[feature.name] = p_value
-            if not math.isnan(p_value) and p_value < threshold:  # our reading: a small p-value means drift
+            if p_value < threshold:  # our reading: a small p-value means drift
                 result.add(feature.name, "baseline_drift_check",
                            f"Baseline drift p-value: {p_value!r} is below threshold: {threshold!r}")
             return
         simple, n, m = kll.linf_simple_categorical(counts, dict(feature.categories))
         distance = kll.select_metric(simple, n, m, config.method)
+    if math.isnan(distance):
+        result.notes.append(f"{feature.name}: drift not checked (the baseline's distribution counts nothing)")
+        return
     result.distances[feature.name] = distance
     if distance > threshold:
         # Model Monitor's wording for this check, as its violations files show it
