@@ -61,7 +61,7 @@ class Problems:
         <example>' (without ``total``: '<count> record(s): ...'); at most MAX_REASONS lines, the rest summed."""
         ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
         head = (lambda count: f"{count} of {total} {what} skipped") if total is not None else \
-            (lambda count: f"{count} record(s)")
+            (lambda count: f"{count} {what} skipped") if what != "records" else (lambda count: f"{count} record(s)")
         found = [f"{head(count)}: {reason}; first: {self.examples[reason]}" for reason, count in ranked[:MAX_REASONS]]
         rest = ranked[MAX_REASONS:]
         if rest:

@@ -176,7 +176,8 @@ def _domain_check(feature: FeatureProfile, constraint: dict[str, Any], config: S
 def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Settings, result: Result) -> None:
     """baseline_drift_check: Deequ's distance between the baseline's profile and the window's."""
     if feature.numeric:
-        sketch = ((baseline.get("numerical_statistics") or {}).get("distribution") or {}).get("kll", {}).get("sketch")
+        sketch = (((baseline.get("numerical_statistics") or {}).get("distribution") or {}).get("kll") or {}).get(
+            "sketch")
         baseline_table = kll.KLL.from_json(sketch).rank_table() if sketch else (np.empty(0), np.empty(0))
         if not len(baseline_table[0]):
             result.unsketched.append(feature.name)
@@ -186,8 +187,8 @@ def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Sett
         simple, n, m = kll.linf_simple_numerical(baseline_table, feature.sketch.rank_table())
         distance, threshold = kll.select_metric(simple, n, m, config.method), config.threshold
     else:
-        counts = {str(item["value"]): float(item["count"]) for item in ((baseline.get("string_statistics") or {})
-                  .get("distribution") or {}).get("categorical", {}).get("buckets", [])}
+        counts = {str(item["value"]): float(item["count"]) for item in ((((baseline.get("string_statistics") or {})
+                  .get("distribution") or {}).get("categorical") or {}).get("buckets") or [])}
         if not counts or not feature.categories:
             result.notes.append(f"{feature.name}: no categorical distribution to compare; drift not checked")
             return

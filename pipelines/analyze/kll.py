@@ -128,7 +128,8 @@ def buckets(table: tuple[np.ndarray, np.ndarray], low: float, high: float) -> li
     """KLLSketch.computeMetricFrom: 10 equal-width buckets [low, high], counts from ranks ([lo, hi), last [lo, hi])."""
     items, cumulative = table
     result = []
-    wide = not math.isfinite(high - low)  # e.g. -1e308 to 1e308: Deequ's formula gives inf - inf = NaN bounds
+    # near the double's limits Deequ's formula overflows ((high - low) * i is inf, then NaN bounds): scale first
+    wide = not math.isfinite((high - low) * BUCKETS)
     for i in range(BUCKETS):
         lower = low + (high - low) * i / BUCKETS if not wide else low + (high / BUCKETS - low / BUCKETS) * i
         upper = low + (high - low) * (i + 1) / BUCKETS if not wide else \

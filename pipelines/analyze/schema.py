@@ -161,7 +161,7 @@ def _config(doc: _Doc, config: Any, path: str) -> None:
     distribution = doc.mapping(config.get("distribution_constraints"), f"{path}.distribution_constraints")
     for holder, at in ((config, path), (distribution, f"{path}.distribution_constraints")):
         for key in THRESHOLDS:
-            if holder.get(key) is not None:
+            if key in holder:
                 doc.number(holder[key], f"{at}.{key}")
 
 

@@ -83,6 +83,12 @@ class FeatureProfile:
         """Merge a batch of finite numbers (Chan et al. parallel variance, so one pass and stable)."""
         if not len(values):
             return
+        with np.errstate(over="ignore", invalid="ignore"):  # sums past 1.8e308 are inf: written as "Infinity"
+            self._add_moments(values)
+        self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
+        self.sketch.update(values)
+
+    def _add_moments(self, values: np.ndarray) -> None:
         n, mean = len(values), float(values.mean())
         m2 = float(((values - mean) ** 2).sum())
         total = self.count + n
@@ -91,8 +97,6 @@ class FeatureProfile:
         self.mean += delta * n / total
         self.count = total
         self.total += float(values.sum())
-        self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
-        self.sketch.update(values)
 
     def add_tokens(self, tokens: list[str]) -> None:
         """Slow path: one column of raw CSV tokens ('' is null)."""
