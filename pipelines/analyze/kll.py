@@ -131,14 +131,18 @@ def buckets(table: tuple[np.ndarray, np.ndarray], low: float, high: float) -> li
     # near the double's limits Deequ's formula overflows ((high - low) * i is inf, then NaN bounds): scale first
     wide = not math.isfinite((high - low) * BUCKETS)
     for i in range(BUCKETS):
-        lower = low + (high - low) * i / BUCKETS if not wide else low + (high / BUCKETS - low / BUCKETS) * i
-        upper = low + (high - low) * (i + 1) / BUCKETS if not wide else \
-            (low + (high / BUCKETS - low / BUCKETS) * (i + 1) if i < BUCKETS - 1 else high)
+        lower = low + (high - low) * i / BUCKETS if not wide else _between(low, high, i)
+        upper = low + (high - low) * (i + 1) / BUCKETS if not wide else _between(low, high, i + 1)
         below_lower = _rank_exclusive(items, cumulative, lower)
         upper_rank = ranks_at(table, np.array([upper]))[0] if i == BUCKETS - 1 else \
             _rank_exclusive(items, cumulative, upper)
         result.append({"lower_bound": lower, "upper_bound": upper, "count": float(upper_rank - below_lower)})
     return result
+
+
+def _between(low: float, high: float, i: int) -> float:
+    """The i-th of BUCKETS equal steps from low to high without overflow (a weighted mean of the two ends)."""
+    return high if i == BUCKETS else low * ((BUCKETS - i) / BUCKETS) + high * (i / BUCKETS)
 
 
 def _rank_exclusive(items: np.ndarray, cumulative: np.ndarray, key: float) -> float:
