@@ -575,3 +575,23 @@ def test_a_thousand_bad_records_give_one_line_per_reason_with_counts_that_add_up
         "warning: 250 of 520 rows skipped: JSON data where CSV is expected (observedContentType is not JSON); first: "
         + json.dumps(bad[2])[:300],
         "warning: 250 of 520 rows skipped: JSON input that is not valid JSON; first: " + json.dumps(bad[1])[:300]]
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(document=JSON_VALUES, content_type=st.sampled_from(["application/json", "text/csv"]))
+def test_any_json_payload_is_a_row_a_counted_problem_or_a_score_never_an_exception(document, content_type):
+    """endpointInput / endpointOutput data that parses as JSON but has any shape at all."""
+    from pipelines.analyze.model_quality import parse_score
+
+    text = json.dumps(document)
+    problems = Problems()
+    profile = Profile([("a", "Fractional"), ("b", "String")])
+    profile._add_json(text, text, problems)
+    assert profile.items + problems.total >= 1
+    try:
+        score = parse_score(text, content_type)
+    except ValueError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert 0.0 <= score <= 1.0
