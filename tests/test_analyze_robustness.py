@@ -27,7 +27,7 @@ from pipelines.analyze.capture import Problems, Window, batches
 from pipelines.analyze.commands import finite_json
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
-from tests.support.analyze import read, run_cli
+from tests.support.analyze import run_cli
 
 SDK = Path(__file__).resolve().parent / "fixtures" / "sdk"
 REPO = Path(__file__).resolve().parents[1]

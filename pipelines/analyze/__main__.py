@@ -64,7 +64,7 @@ def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[A
     """
     from pipelines.analyze.capture import Window
     from pipelines.analyze.commands import check_output
-    from pipelines.analyze.sources import parse_time
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     start = parse_time(args.start, names["start"]) if args.start else None
     end = parse_time(args.end, names["end"]) if args.end else None

@@ -24,6 +24,8 @@ from typing import Iterator
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.core.errors import UsageError
 from pipelines.core.files import json_loads, printable
+from pipelines.formats.capture import join_key
+from pipelines.formats.times import parse_iso8601
 
 BATCH = 20_000
 # A batch ends at BATCH records or BATCH_BYTES of capture lines, whichever comes first: memory follows the bytes
@@ -250,7 +252,7 @@ def _in_window(inference_time: str | None, window: Window) -> bool:
     if not inference_time:
         return True  # no time: the hour folder already placed it
     try:
-        when = datetime.fromisoformat(inference_time.replace("Z", "+00:00"))
+        when = parse_iso8601(inference_time)
     except ValueError:
         return True
     return window.contains(when)
@@ -270,7 +272,7 @@ def _slow_fields(line: str) -> Fields | str:
         metadata = {}
     if not isinstance(metadata, dict):
         return "eventMetadata is not an object"
-    join_id = metadata.get("inferenceId") or metadata.get("eventId")
+    join_id = join_key(metadata)
     if not join_id:
         return "capture without eventMetadata.eventId"
     if not isinstance(join_id, (str, int)) or isinstance(join_id, bool):

@@ -17,6 +17,7 @@ from pipelines.analyze.sources import Reader
 from pipelines.analyze.stats import Profile
 from pipelines.core.errors import OutputError, UsageError
 from pipelines.core.files import atomic_write_many, canonical_json
+from pipelines.formats.times import iso_z
 
 
 @dataclass
@@ -238,7 +239,7 @@ def _mq_warnings(reader: Reader, problems: Problems, label_problems: Problems) -
 
 
 def _iso(when: Any) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+    return iso_z(when) if when else None
 
 
 def _value(entry: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
 from pipelines.core.files import printable
+from pipelines.formats.times import iso_z
 
 COMMANDS = ("data-quality", "model-quality", "estimate")
 # The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
@@ -89,7 +90,7 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
     """CloudWatch records as the BYOC page shows them, one JSON object a line."""
     dimensions = [{"Name": "Endpoint", "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = iso_z(when)
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
                         **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True,
                        allow_nan=False)
@@ -128,7 +129,7 @@ def main() -> int:
         print(f"warning: {printable(line)}")
     for line in outcome.lines:
         print(line)
-    from pipelines.analyze.sources import parse_time
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     when = parse_time(args.end, "end_time") if args.end else datetime.now(timezone.utc)  # the window's end, as MM stamps
     output_dir = opt_ml() / "output"

@@ -10,8 +10,6 @@ hour folder from the window's start on is read.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
 from pipelines.core.errors import UsageError
 from pipelines.core.files import json_loads
+from pipelines.formats.ground_truth import binary_label, read_record
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
 
@@ -113,40 +112,35 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
 
 
 def _add_label(line: str, labels: dict[str, int], problems: Problems) -> None:
-    reason, data, event_id = _label_fields(line)
+    reason, document = _label_fields(line)
     if reason:
         problems.add(reason, line)
         return
-    text = data.get("data")
-    if (data.get("encoding") or "").upper() == "BASE64":
-        try:
-            text = base64.b64decode(str(text or ""), validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            text = None
-    label = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(text).strip().lower())
+    event_id, text = read_record(document)  # every field it reads was type-checked above
+    label = binary_label(text)
     if label is None:
         problems.add("ground truth label that is not 0/1", line)
         return
     labels[event_id] = label
 
 
-def _label_fields(line: str) -> tuple[str, dict[str, Any], str]:
-    """(reason it is not a label, groundTruthData, eventId): each field's type checked before it is used."""
+def _label_fields(line: str) -> tuple[str, Any]:
+    """(reason it is not a label, or "", the parsed line): each field's type checked before it is used."""
     try:
         document = json_loads(line)
     except ValueError:
-        return "ground truth line that is not JSON", {}, ""
+        return "ground truth line that is not JSON", None
     data = document.get("groundTruthData") if isinstance(document, dict) else None
     metadata = document.get("eventMetadata") if isinstance(document, dict) else None
     if not isinstance(data, dict) or not isinstance(metadata, dict) or metadata.get("eventId") in (None, ""):
-        return "ground truth line without groundTruthData.data and eventMetadata.eventId", {}, ""
+        return "ground truth line without groundTruthData.data and eventMetadata.eventId", None
     event_id = metadata["eventId"]
     if isinstance(event_id, bool) or not isinstance(event_id, (str, int)):
-        return "ground truth eventMetadata.eventId is not a string", {}, ""
+        return "ground truth eventMetadata.eventId is not a string", None
     if not isinstance(data.get("data"), (str, int, float, type(None))) or \
             not isinstance(data.get("encoding"), (str, type(None))):
-        return "ground truth groundTruthData.data or .encoding is not a string", {}, ""
-    return "", data, str(event_id)
+        return "ground truth groundTruthData.data or .encoding is not a string", None
+    return "", document
 
 
 @dataclass
