@@ -80,9 +80,8 @@ def test_a_missing_baseline_fails_the_job_with_a_one_line_reason(tmp_path):
     assert done.returncode == 2
     reason = ("environment variable baseline_statistics is not set; Model Monitor sets it for a monitoring execution "
               "(see docs/analyzer.md to run the container by hand)")
-    assert (opt_ml / "output" / "failure").read_text() == reason
+    assert (opt_ml / "output" / "message").read_text() == reason  # the job's ExitMessage (AWS byoc-metadata)
     assert done.stderr == f"error: {reason}\n"
-    assert not (opt_ml / "output" / "message").exists()
     assert not (opt_ml / "processing" / "resultdata").exists()
 
 
@@ -195,5 +194,5 @@ def test_partial_statistics_for_another_command_is_refused_with_the_failure_file
     done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "analyzer_command": "estimate", "partial_statistics":
                         "Enabled", "dataset_source": str(tmp_path), "output_path": str(tmp_path / "out")}, tmp_path)
     assert done.returncode == 2
-    assert (opt_ml / "output" / "failure").read_text() == "partial_statistics=Enabled is for analyzer_command " \
+    assert (opt_ml / "output" / "message").read_text() == "partial_statistics=Enabled is for analyzer_command " \
                                                           "data-quality, not estimate"

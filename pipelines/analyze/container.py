@@ -7,8 +7,8 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``baseline_statistics`` / ``baseline_constraints`` (local paths, only when the schedule has a baseline);
 - outputs, model-monitor-byoc-contract-outputs: ``statistics.json``, ``constraints.json`` and
   ``constraint_violations.json`` in ``output_path`` (uploaded to S3 by the platform); the execution status from
-  ``/opt/ml/output/message`` ("CompletedWithViolations: ..." vs "Completed: ..."); a failure's reason in
-  ``/opt/ml/output/failure`` (the Processing job contract);
+  ``/opt/ml/output/message`` ("CompletedWithViolations: ..." vs "Completed: ..."); a failure's reason in the same
+  file (the Processing job contract, byoc-metadata: its first 1 KB is the job's ExitMessage);
 - metrics, model-monitor-byoc-cloudwatch: with ``publish_cloudwatch_metrics=Enabled``, one JSON record a line in
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
@@ -28,6 +28,7 @@ Sharded data quality (a Processing job with InstanceCount N, capture input Shard
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -35,10 +36,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
+from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
+from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
 
 COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics")
+# The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
+ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
+             "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
+             "ground_truth": "ground_truth"}
+SWITCHES = ("Enabled", "Disabled")
+MESSAGE_BYTES = 1024  # DescribeProcessingJob's ExitMessage holds the first 1 KB of /opt/ml/output/message
 
 
 def opt_ml() -> Path:
@@ -53,43 +61,48 @@ def _env(name: str, required: bool = False) -> str | None:
     return value
 
 
-def run() -> tuple[Any, str]:
-    """Run the analysis the environment asks for; (outcome, output_path)."""
-    from pipelines.analyze import commands
-    from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader
-    from pipelines.formats.times import parse_time_flag as parse_time
-
+def request() -> argparse.Namespace:
+    """The environment as the CLI's arguments, each checked as the CLI checks its flag (``__main__.validate``)."""
     command = _env("analyzer_command") or "data-quality"
     if command not in COMMANDS:
         raise UsageError(f"analyzer_command '{command}' is not one of {', '.join(COMMANDS)}")
-    source, output = _env("dataset_source", True), _env("output_path", True)
-    start, end = _env("start_time"), _env("end_time")
-    window = Window(parse_time(start, "start_time") if start else None, parse_time(end, "end_time") if end else None)
-    threshold = float(_env("threshold") or 0.5)
-    reader = Reader()
-    partial = (_env("partial_statistics") or "Disabled") == "Enabled"
+    dataset_format = _env("dataset_format")
+    if dataset_format and "sagemakerCaptureJson" not in dataset_format:
+        raise UsageError(f"dataset_format {dataset_format[:200]} is not Data Capture (sagemakerCaptureJson); this "
+                         "container reads a real-time endpoint's captures, not batch transform output")
+    publish = _env("publish_cloudwatch_metrics") or "Disabled"
+    if publish not in SWITCHES:
+        raise UsageError(f"publish_cloudwatch_metrics '{publish}' is not Enabled or Disabled")
+    partial = _env("partial_statistics") or "Disabled"
+    if partial not in SWITCHES:
+        raise UsageError(f"partial_statistics '{partial}' is not Enabled or Disabled")
+    partial = partial == "Enabled"
     if partial and command != "data-quality":
         raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
-    if partial:
-        return commands.data_quality_partial(reader, source, window, _env("baseline_statistics", True),
-                                             current_host(), output_columns_position()), output
-    if command == "merge-statistics":
-        outcome = commands.merge_statistics(reader, [source], _env("baseline_statistics", True),
-                                            _env("baseline_constraints", True))
-    elif command == "data-quality":
-        outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
-                                        _env("baseline_constraints", True), output_columns_position())
-    elif command == "model-quality":
-        outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
-                                         _env("baseline_constraints"), threshold)
-    else:
-        outcome = commands.estimate(reader, source, window, threshold, _env("ground_truth"),
-                                    _env("baseline_statistics"), _env("baseline_constraints"))
-    constraints_at = _env("baseline_constraints")
-    outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
-        else {"version": 0.0}
-    return outcome, output
+    checks = command in ("data-quality", "merge-statistics")
+    capture = _env("dataset_source", True)
+    return argparse.Namespace(
+        command=command, capture=capture, partials=[capture], output=_env("output_path", True),
+        start=_env("start_time"), end=_env("end_time"), threshold=_env("threshold"),
+        statistics=_env("baseline_statistics", checks), constraints=_env("baseline_constraints", checks and not partial),
+        ground_truth=_env("ground_truth", command == "model-quality"), publish=publish == "Enabled",
+        partial=partial, host=current_host() if partial else None,
+        output_columns_position=output_columns_position())
+
+
+def run() -> tuple[Any, argparse.Namespace]:
+    """Run the analysis the environment asks for; (outcome, request)."""
+    from pipelines.analyze.__main__ import analyze, validate
+    from pipelines.analyze.sources import Reader
+
+    args = request()
+    window, threshold = validate(args, ENV_NAMES)
+    reader = Reader()
+    outcome = analyze(args, window, threshold, reader)
+    if not args.partial:  # a shard writes its partial statistics only
+        outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
+            if args.constraints else {"version": 0.0}
+    return outcome, args
 
 
 def current_host() -> str:
@@ -135,35 +148,51 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
     stamp = iso_z(when)
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
-                        **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True)
+                        **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True,
+                       allow_nan=False)
             for metric in outcome.metrics]
 
 
+def write_message(text: str) -> None:
+    """/opt/ml/output/message: the execution's status line, or a failure's reason (its first 1 KB, UTF-8, becomes
+    DescribeProcessingJob's ExitMessage; AWS docs byoc-metadata)."""
+    output_dir = opt_ml() / "output"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "message").write_bytes(text.encode("utf-8")[:MESSAGE_BYTES].decode("utf-8", "ignore").encode())
+
+
 def main() -> int:
-    """Always exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad
-    input or runtime failure writes /opt/ml/output/failure and exits with its code (the job then Fails)."""
+    """Exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad input or
+    runtime failure writes its one-line reason to /opt/ml/output/message and exits with its code (the job then
+    Fails). An unexpected error (a bug) is written there too, with its traceback on stderr for the job's log."""
     from pipelines.analyze import commands
 
-    output_dir = opt_ml() / "output"
     try:
-        outcome, output_path = run()
-        commands.write_outputs(outcome, output_path)
+        outcome, args = run()
+        commands.write_outputs(outcome, args.output)
     except MonitorError as exc:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "failure").write_text(str(exc)[:1024])
-        print(f"error: {exc}", file=sys.stderr)
+        reason = printable(str(exc))
+        write_message(reason)
+        print(f"error: {reason}", file=sys.stderr)
         return exc.exit_code
-    for line in outcome.warnings + outcome.lines:
+    except Exception as exc:  # noqa: BLE001 - the job must fail with a reason, not an empty ExitMessage
+        import traceback
+
+        traceback.print_exc()
+        write_message(f"internal error: {type(exc).__name__}: {exc}; please report it with the job's log")
+        return EXIT_RUNTIME
+    for line in outcome.warnings:
+        print(f"warning: {printable(line)}")
+    for line in outcome.lines:
         print(line)
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    end = _env("end_time")
-    when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps
-    if (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled" and outcome.metrics:
+    when = parse_time(args.end, "end_time") if args.end else datetime.now(timezone.utc)  # the window's end, as MM stamps
+    output_dir = opt_ml() / "output"
+    if args.publish and outcome.metrics:
         metrics_dir = output_dir / "metrics" / "cloudwatch"
         metrics_dir.mkdir(parents=True, exist_ok=True)
         (metrics_dir / "metrics.jsonl").write_text("\n".join(metric_records(outcome, when)) + "\n")
-    output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
     if not any(name.endswith(".json") and name.startswith("statistics") for name in outcome.files):
         message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
@@ -172,7 +201,9 @@ def main() -> int:
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"
-    (output_dir / "message").write_text(message)
+    if outcome.skipped:  # never "fine" on less data than was there without saying so
+        message += f"; {outcome.skipped} unreadable file(s), record(s) or row(s) skipped (see the job's log)"
+    write_message(message)
     print(message)
     return EXIT_OK
 

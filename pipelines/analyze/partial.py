@@ -67,15 +67,16 @@ def _float(value: Any) -> float:
     return float(value)
 
 
-def _problems_json(problems: Problems) -> list[dict[str, Any]]:
-    return [{"reason": reason, "count": count, "example": problems.examples[reason]}
-            for reason, count in sorted(problems.counts.items())]
+def _problems_json(problems: Problems) -> dict[str, Any]:
+    return {"seen": problems.seen, "reasons": [{"reason": reason, "count": count, "example": problems.examples[reason]}
+                                               for reason, count in sorted(problems.counts.items())]}
 
 
-def _problems_from(items: Any) -> Problems:
+def _problems_from(document: Any) -> Problems:
     problems = Problems()
-    for item in items:
+    for item in document["reasons"]:
         problems.add(str(item["reason"]), str(item["example"]), int(item["count"]))
+    problems.seen = int(document["seen"])
     return problems
 
 
@@ -101,7 +102,8 @@ def to_document(window_profile: Any, window: Window, shard: dict[str, Any]) -> d
             "records": window_profile.records, "items": profile.items,
             "column_counts": {str(width): count for width, count in sorted(profile.column_counts.items())},
             "unreadable": _problems_json(window_profile.unreadable),
-            "unprofiled": _problems_json(window_profile.unprofiled), "features": features}
+            "unprofiled": _problems_json(window_profile.unprofiled),
+            "skipped": [[location, reason] for location, reason in window_profile.skipped], "features": features}
 
 
 def _iso(when: Any) -> str | None:
@@ -128,7 +130,8 @@ class Partial:
         for feature, item in zip(profile.features, document["features"], strict=True):
             _load_feature(feature, item)
         self.window_profile = WindowProfile(profile, int(document["records"]), _problems_from(document["unreadable"]),
-                                            _problems_from(document["unprofiled"]))
+                                            _problems_from(document["unprofiled"]),
+                                            [(str(location), str(reason)) for location, reason in document["skipped"]])
 
     @property
     def order(self) -> tuple[str, str]:
@@ -204,6 +207,9 @@ def _merge_into(target: Any, source: Any) -> None:
     target.records += source.records
     target.unreadable.merge(source.unreadable)
     target.unprofiled.merge(source.unprofiled)
+    target.unreadable.seen += source.unreadable.seen
+    target.unprofiled.seen += source.unprofiled.seen
+    target.skipped += source.skipped
     profile, other = target.profile, source.profile
     profile.items += other.items
     profile.column_counts.update(other.column_counts)

@@ -21,7 +21,6 @@ is why real Model Monitor violations report data-type ratios like 0.4995 for far
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -33,6 +32,7 @@ import numpy as np
 from pipelines.analyze import exact
 from pipelines.analyze.capture import Batch, Problems, join_output, split_fields
 from pipelines.analyze.kll import KLL, buckets
+from pipelines.core.files import json_loads
 
 # Deequ's regexes with Java's meaning: \d is [0-9], and fullmatch stands for Matcher.matches() (Python's $ would also
 # match before a final newline)
@@ -150,8 +150,9 @@ class FeatureProfile:
 
     def _fold(self, values: np.ndarray) -> None:
         """Chan et al.'s parallel update of (moment_count, mean, M2) with one block."""
-        n, mean = len(values), float(values.mean())
-        m2 = float(((values - mean) ** 2).sum())
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1.8e308: inf, written as "Infinity"
+            n, mean = len(values), float(values.mean())
+            m2 = float(((values - mean) ** 2).sum())
         total = self.moment_count + n
         delta = mean - self.mean
         self.m2 += m2 + delta * delta * self.moment_count * n / total
@@ -286,7 +287,7 @@ class Profile:
         """CSV rows of one capture part (a JSON part's values become CSV fields)."""
         if "json" in content_type.lower():
             try:
-                document = json.loads(text)
+                document = json_loads(text)  # JsonTooDeep (a ValueError) for hostile nesting
                 rows = [[document]] if _scalar(document) else \
                     [list(document.values())] if part == "endpointOutput" and isinstance(document, dict) and \
                     all(_scalar(value) for value in document.values()) else json_rows(document, names)

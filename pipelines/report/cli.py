@@ -397,9 +397,12 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows
 
-        out.write(recall_windows.render(recall_windows.collect(
+        skipped: list[tuple[str, str]] = []
+        rows = recall_windows.collect(
             s3, args.estimate_output, params.get("ModelQualityOutputS3Uri", ""),
-            params.get("GroundTruthStartTimeOffset") or "-P8D", params.get("GroundTruthEndTimeOffset") or "-P7D")))
+            params.get("GroundTruthStartTimeOffset") or "-P8D", params.get("GroundTruthEndTimeOffset") or "-P7D",
+            skipped=skipped)
+        out.write(recall_windows.render(rows, skipped))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:
