@@ -79,8 +79,8 @@ def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[A
     from pipelines.analyze.commands import check_output
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    start = parse_time(args.start, names["start"]) if args.start else None
-    end = parse_time(args.end, names["end"]) if args.end else None
+    start = parse_time(args.start, names["start"]) if getattr(args, "start", None) else None
+    end = parse_time(args.end, names["end"]) if getattr(args, "end", None) else None
     if start and end and end <= start:
         raise UsageError(f"{names['end']} {args.end} is not after {names['start']} {args.start}; pass a window "
                          "that ends after it starts")

@@ -81,24 +81,23 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
-    statistics, constraints = baseline_documents(reader, statistics_at, constraints_at)
+    statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
     files = capture_files(reader, capture, window)
-    window_profile = profile_window(reader, files, window, schema.data_quality_statistics(statistics, statistics_at),
-                                    output_columns_position)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
     return evaluate_window(window_profile, statistics, constraints, capture)
 
 
-def baseline_documents(reader: Reader, statistics_at: str, constraints_at: str) -> tuple[dict, dict]:
-    """The baseline statistics and constraints, checked before any capture is read."""
+def baseline_documents(reader: Reader, statistics_at: str, constraints_at: str) -> tuple[dict, dict, list]:
+    """The baseline statistics and constraints, checked before any capture is read, and the features."""
     statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
     constraints = reader.read_json(constraints_at, "baseline constraints", "constraints")
-    schema.data_quality_statistics(statistics, statistics_at)
+    features = schema.data_quality_statistics(statistics, statistics_at)
     schema.data_quality_constraints(constraints, constraints_at)
     for constraint in constraints["features"]:  # bad monitoring_config or overrides fail before any reading
         checks.settings(constraints.get("monitoring_config"), checks._overrides(constraint))
     checks.settings(constraints.get("monitoring_config"))
     _sketches_as_arrays(statistics)
-    return statistics, constraints
+    return statistics, constraints, features
 
 
 @dataclass
@@ -218,9 +217,8 @@ def merge_statistics(reader: Reader, locations: list[str], statistics_at: str, c
     """Merge shards' partial statistics; then the same checks, files and metrics as data-quality."""
     from pipelines.analyze import partial
 
-    statistics, constraints = baseline_documents(reader, statistics_at, constraints_at)
+    statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
     partials = [partial.read_partial(reader, location) for location in partial.partial_locations(reader, locations)]
-    features = schema.data_quality_statistics(statistics, statistics_at)
     for item in partials:
         theirs = [(f.name, f.baseline_type) for f in item.window_profile.profile.features]
         if theirs != features:

@@ -14,6 +14,7 @@ counted with their label (facts.md, "The merge joined every captured record"). T
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
