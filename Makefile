@@ -5,13 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
+BENCH_VENV := .venv-bench
 
 .PHONY: help venv tools test test-fast lint demo bench clean
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
 	@echo "make test   - all tests, cfn-lint and checkov"
-	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
+	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures; data quality"
+	@echo "              at 1M and 10M records beside Evidently and the JSON-decoding floor (.venv-bench)"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,11 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 $(CHECKOV_VENV)/.stamp: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(BENCH_VENV)/.stamp: requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
 $(SDK_VENV)/.stamp: requirements-sdk.txt
@@ -47,9 +54,10 @@ test-fast: $(VENV)/.stamp
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py
 
-bench: $(VENV)/.stamp
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
+	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BENCH_VENV) .pytest_cache out
