@@ -42,6 +42,14 @@ def exact_sum(values: np.ndarray) -> int:
     return total
 
 
+def from_bins(high: np.ndarray, low: np.ndarray) -> int:
+    """The exact sum from per-exponent mantissa sums (high and low 26 bits), as exact_sum adds them up."""
+    total = 0
+    for index in np.flatnonzero((high != 0) | (low != 0)).tolist():
+        total += ((int(high[index]) << _LOW_BITS) + int(low[index])) << (max(index, 1) - 1)
+    return total
+
+
 def to_float(numerator: int, count: int = 1) -> float:
     """``numerator * 2^-1074 / count``, correctly rounded (inf beyond the float range)."""
     try:

@@ -122,7 +122,7 @@ class FeatureProfile:
         """The mean, correctly rounded from the exact sum (same for one pass and for merged shards)."""
         return exact.to_float(self.exact, self.count) + self.special if self.count else 0.0
 
-    def add_numbers(self, values: np.ndarray) -> None:
+    def add_numbers(self, values: np.ndarray, exact_total: int | None = None) -> None:
         """Add a batch of numbers. Every statistic is independent of how the values were batched: count, min, max,
         the exact sum and the KLL sketch (its updates equal item-by-item ones) trivially; mean/M2 for std_dev are
         folded in blocks of MOMENT_BLOCK values (Chan et al.), whatever the batches were, so the fast reader and the
@@ -130,8 +130,9 @@ class FeatureProfile:
         if not len(values):
             return
         self.count += len(values)
-        finite = np.isfinite(values)
-        if finite.all():
+        if exact_total is not None:  # the fast reader summed these finite values already (exact.from_bins)
+            self.exact += exact_total
+        elif (finite := np.isfinite(values)).all():
             self.exact += exact.exact_sum(values)
         else:
             self.exact += exact.exact_sum(values[finite])
@@ -232,10 +233,13 @@ class Profile:
         self.items += rows
         self.column_counts[self.width] += rows
         counts = fractional.sum(axis=0)
+        from pipelines.analyze._fastcsv_kernel import exact_bins  # only the fast reader calls this: numba is there
+
+        high, low = exact_bins(values)
         for index, feature in enumerate(self.features):
             feature.types["Fractional"] += int(counts[index])
             feature.types["Integral"] += rows - int(counts[index])
-            feature.add_numbers(np.ascontiguousarray(values[:, index]))
+            feature.add_numbers(np.ascontiguousarray(values[:, index]), exact.from_bins(high[index], low[index]))
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""
