@@ -78,7 +78,7 @@ for path in paths:
 current = pd.concat(frames, ignore_index=True)
 current.columns = reference.columns
 result = Report([DataDriftPreset()]).run(reference_data=reference, current_data=current)
-drifted = [m for m in result.dict()["metrics"] if "DriftedColumnsCount" in str(m.get("metric_id", ""))]
+drifted = [m["value"] for m in result.dict()["metrics"] if "DriftedColumnsCount" in str(m.get("metric_name"))]
 print(len(current), json.dumps(drifted[:1], default=str)[:200])
 """
 
