@@ -140,12 +140,13 @@ def _entrypoint(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(tmp_path):
-    """InstanceCount 2 with ShardedByS3Key: each instance gets some hour files and writes partial_statistics-<host>
-    .json (host from /opt/ml/config/resourceconfig.json); the merge step reads the shared prefix and writes the
-    three files, the message and the metrics, as the unsharded container run on all files does."""
+    """InstanceCount 2 with ShardedByS3Key (shard_count 2): each instance gets some hour files and writes
+    <host>/statistics.json (host from /opt/ml/config/resourceconfig.json); the merge step, run as the processing
+    engine runs it (merge-statistics <shards' files> --output, no other input), writes the violations of an
+    unsharded run; the container's own merge command also writes the metric records an unsharded run publishes."""
     case = make_case(tmp_path / "src", n=25_000, drift={2: 1.0})  # 3 hour files
     files = sorted(case.capture.rglob("*.jsonl"))
-    shared_prefix = tmp_path / "s3" / "partials"  # what both instances' outputs become in S3
+    shared_prefix = tmp_path / "s3" / "shards"  # what both instances' outputs become in S3
     baseline = {"baseline_statistics": str(case.statistics), "baseline_constraints": str(case.constraints)}
     for host, owned in (("algo-1", files[:1]), ("algo-2", files[1:])):
         opt_ml = tmp_path / host / "opt" / "ml"
@@ -157,12 +158,20 @@ def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(
         (opt_ml / "config").mkdir(parents=True)
         (opt_ml / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": host,
                                                                           "hosts": ["algo-1", "algo-2"]}))
-        done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "dataset_source": str(endpoint),
-                            "output_path": str(shared_prefix), "partial_statistics": "Enabled", **baseline}, tmp_path)
+        done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "dataset_source": str(endpoint), "shard_count": "2",
+                            "output_path": str(shared_prefix), **baseline}, tmp_path)
         assert done.returncode == 0, done.stderr
         assert (opt_ml / "output" / "message").read_text() == "Completed: partial statistics"
-    assert sorted(p.name for p in shared_prefix.iterdir()) == ["partial_statistics-algo-1.json",
-                                                              "partial_statistics-algo-2.json"]
+    assert sorted(str(p.relative_to(shared_prefix)) for p in shared_prefix.rglob("*.json")) == [
+        "algo-1/statistics.json", "algo-2/statistics.json"]
+    engine = subprocess.run([sys.executable, "-m", "pipelines.analyze", "merge-statistics",
+                             str(shared_prefix / "algo-1" / "statistics.json"),
+                             str(shared_prefix / "algo-2" / "statistics.json"), "--output", str(tmp_path / "engine")],
+                            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert engine.returncode == 3, engine.stderr
+    assert [v["feature_name"] for v in read(tmp_path / "engine" / "constraint_violations.json")["violations"]] == \
+        ["card_present"]
     merge_ml = tmp_path / "merge" / "opt" / "ml"
     done = _entrypoint({"ANALYZER_OPT_ML": str(merge_ml), "analyzer_command": "merge-statistics",
                         "dataset_source": str(shared_prefix), "output_path": str(merge_ml / "result"),
@@ -173,7 +182,7 @@ def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(
     result = merge_ml / "result"
     assert sorted(p.name for p in result.iterdir()) == ["constraint_violations.json", "constraints.json",
                                                        "statistics.json"]
-    assert [v["feature_name"] for v in read(result / "constraint_violations.json")["violations"]] == ["card_present"]
+    assert (result / "statistics.json").read_bytes() == (tmp_path / "engine" / "statistics.json").read_bytes()
     assert read(result / "statistics.json")["dataset"] == {"item_count": 25000}
     single_ml = tmp_path / "single" / "opt" / "ml"  # the same window unsharded: one instance, all files
     done = _entrypoint({"ANALYZER_OPT_ML": str(single_ml), "dataset_source": str(case.capture), "output_path":

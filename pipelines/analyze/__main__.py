@@ -38,8 +38,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     merge = commands.add_parser("merge-statistics", help="merge shards' partial statistics; the data quality checks")
     merge.add_argument("partials", nargs="+", metavar="PARTIAL_STATISTICS",
                        help="partial_statistics*.json files, or folders / s3:// prefixes holding them")
-    merge.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
-    merge.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    merge.add_argument("--statistics", help="baseline statistics.json (path or s3:// URI); default: the baseline the "
+                       "shards carry")
+    merge.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); default: the baseline "
+                       "the shards carry")
     merge.add_argument("--output", required=True, help="directory for statistics.json and "
                        "constraint_violations.json")
     dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
@@ -114,7 +116,7 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
         return commands.merge_statistics(reader, args.partials, args.statistics, args.constraints)
     if args.command == "data-quality" and getattr(args, "partial", False):
         return commands.data_quality_partial(reader, args.capture, window, args.statistics, getattr(args, "host", None),
-                                             position)
+                                             position, args.constraints, getattr(args, "partial_file", None))
     if args.command == "data-quality":
         if not args.constraints:
             raise UsageError(f"data-quality needs {FLAGS['constraints']} (only a --partial shard runs without them)")

@@ -190,40 +190,63 @@ def evaluate_window(window_profile: WindowProfile, statistics: dict[str, Any], c
 
 
 def data_quality_partial(reader: Reader, capture: str, window: Window, statistics_at: str,
-                         host: str | None = None, output_columns_position: str = "START") -> Outcome:
-    """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations."""
+                         host: str | None = None, output_columns_position: str = "START",
+                         constraints_at: str | None = None, file_name: str | None = None) -> Outcome:
+    """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations. The baseline
+    documents ride along in the file, so the merge step needs no other input (it may run network-isolated)."""
     from pipelines.analyze import partial
 
-    statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
+    if constraints_at:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), \
+            reader.read_json(constraints_at, "baseline constraints", "constraints")  # as written, not as arrays
+    else:
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), None
+        features = schema.data_quality_statistics(statistics, statistics_at)
     files = capture_files(reader, capture, window)
-    window_profile = profile_window(reader, files, window, schema.data_quality_statistics(statistics, statistics_at),
-                                    output_columns_position)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
     shard = {"host": host, "capture": capture, "files": len(files),
              "first_capture": files[0].location if files else None}
-    name = partial.file_name(host)
-    outcome = Outcome(files={name: partial.to_document(window_profile, window, shard)}, violations=[],
+    document = partial.to_document(window_profile, window, shard)
+    document["baseline"] = {"statistics": statistics, "constraints": constraints}
+    outcome = Outcome(files={file_name or partial.file_name(host): document}, violations=[],
                       skipped=len(window_profile.skipped) + window_profile.unreadable.total +
                       window_profile.unprofiled.total)
-    problems = Problems()
-    problems.merge(window_profile.unreadable)
-    outcome.warnings = _problem_warnings(problems, "captured records", window_profile.records + problems.total)
+    outcome.warnings = _problem_warnings(window_profile.unreadable, "captured records",
+                                         window_profile.unreadable.seen)
     outcome.lines.append(f"data-quality --partial: {window_profile.profile.items} rows from "
                          f"{window_profile.records} captured records in {len(files)} file(s); merge the shards "
                          "with merge-statistics")
     return outcome
 
 
-def merge_statistics(reader: Reader, locations: list[str], statistics_at: str, constraints_at: str) -> Outcome:
-    """Merge shards' partial statistics; then the same checks, files and metrics as data-quality."""
+def merge_statistics(reader: Reader, locations: list[str], statistics_at: str | None,
+                     constraints_at: str | None) -> Outcome:
+    """Merge shards' partial statistics; then the same checks, files and metrics as data-quality. Without
+    ``--statistics``/``--constraints`` the baseline the shards carried is used (every shard must carry the same)."""
+    import tempfile
+
     from pipelines.analyze import partial
 
-    statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
     partials = [partial.read_partial(reader, location) for location in partial.partial_locations(reader, locations)]
+    if not (statistics_at and constraints_at):
+        carried = partial.carried_baseline(partials)
+        with tempfile.TemporaryDirectory() as folder:  # the same checks as files passed by flag
+            paths = {}
+            for kind, document in (("statistics", carried[0]), ("constraints", carried[1])):
+                paths[kind] = os.path.join(folder, f"{kind}.json")
+                with open(paths[kind], "w", encoding="utf-8") as handle:
+                    json.dump(document, handle)
+            statistics, constraints, features = baseline_documents(
+                reader, statistics_at or paths["statistics"], constraints_at or paths["constraints"])
+    else:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
     for item in partials:
         theirs = [(f.name, f.baseline_type) for f in item.window_profile.profile.features]
         if theirs != features:
             raise UsageError(f"partial statistics {item.location} was profiled against other features than "
-                             f"{statistics_at}; merge with the baseline the shards used")
+                             f"{statistics_at or 'the baseline the shards carry'}; merge with the baseline the "
+                             "shards used")
     outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
     outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
     return outcome
@@ -383,11 +406,12 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         outcome.metrics = kept
     try:
         target.mkdir(parents=True, exist_ok=True)
+        for name in files:  # a shard's file sits in its host's folder (<host>/statistics.json)
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
         # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
         # than reading a million captures); the small files stay indented for people
         paths = {target / name: (json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
-                                 .encode() + b"\n" if name == "statistics.json" or name.startswith("partial_statistics")
-                                 else canonical_json(document))
+                                 .encode() + b"\n" if name.endswith("statistics.json") else canonical_json(document))
                  for name, document in files.items()}
         atomic_write_many(paths)
     except OSError as exc:

@@ -16,14 +16,17 @@ Ours, set in the job definition's Environment: ``analyzer_command`` (data-qualit
 estimate; merge-statistics), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a
 custom container), ``threshold`` (0.5). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
 
-Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md):
-- each instance: ``analyzer_command=data-quality`` and ``partial_statistics=Enabled``; it writes only
-  ``partial_statistics-<current_host>.json`` to ``output_path`` (the host from ``/opt/ml/config/resourceconfig.json``,
-  which SageMaker Processing writes into every instance: all instances upload to the same S3 prefix, so the names
-  must differ), and the message ``Completed: partial statistics``;
-- then one instance: ``analyzer_command=merge-statistics``, ``dataset_source`` = the folder holding the shards'
-  partial files (a ProcessingInput of their S3 prefix), ``baseline_statistics``, ``baseline_constraints``,
-  ``output_path``: the same files, message and metrics as an unsharded data-quality run.
+Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md and
+docs/processing-engine.md):
+- each instance: ``analyzer_command=data-quality`` with ``shard_count`` N > 1 (or ``partial_statistics=Enabled``);
+  it writes only its partial statistics, ``<output_path>/<current_host>/statistics.json`` (the host from
+  ``/opt/ml/config/resourceconfig.json``, which SageMaker Processing writes into every instance: all instances
+  upload to one S3 prefix, so each writes under its own folder), with the baseline statistics and constraints inside,
+  and the message ``Completed: partial statistics``;
+- then one instance: ``python -m pipelines.analyze merge-statistics <the shards' files or folder> --output ...``
+  (the processing engine's entrypoint: it needs no other input, the shards carry the baseline), or this entrypoint
+  with ``analyzer_command=merge-statistics`` and ``dataset_source`` = the shards' folder, which also writes the
+  message and the metric records as an unsharded data-quality run.
 """
 
 from __future__ import annotations
@@ -76,7 +79,10 @@ def request() -> argparse.Namespace:
     partial = _env("partial_statistics") or "Disabled"
     if partial not in SWITCHES:
         raise UsageError(f"partial_statistics '{partial}' is not Enabled or Disabled")
-    partial = partial == "Enabled"
+    shards = _env("shard_count") or "1"
+    if not shards.isdigit() or int(shards) < 1:
+        raise UsageError(f"shard_count '{shards}' is not a whole number of at least 1 (the job's InstanceCount)")
+    partial = partial == "Enabled" or int(shards) > 1
     if partial and command != "data-quality":
         raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
     checks = command in ("data-quality", "merge-statistics")
@@ -87,6 +93,7 @@ def request() -> argparse.Namespace:
         statistics=_env("baseline_statistics", checks), constraints=_env("baseline_constraints", checks and not partial),
         ground_truth=_env("ground_truth", command == "model-quality"), publish=publish == "Enabled",
         partial=partial, host=current_host() if partial else None,
+        partial_file=f"{current_host()}/statistics.json" if partial else None,
         output_columns_position=output_columns_position())
 
 
@@ -194,7 +201,7 @@ def main() -> int:
         metrics_dir.mkdir(parents=True, exist_ok=True)
         (metrics_dir / "metrics.jsonl").write_text("\n".join(metric_records(outcome, when)) + "\n")
     count = len(outcome.violations)
-    if not any(name.endswith(".json") and name.startswith("statistics") for name in outcome.files):
+    if args.partial:
         message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
     elif outcome.exit_violations:
         reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "")

@@ -48,6 +48,13 @@ def is_partial_name(name: str) -> bool:
     return bool(_NAME_RE.match(name))
 
 
+def _is_host_file(path: str) -> bool:
+    """``<host>/statistics.json``: where the container writes a shard's file (the processing engine's merge step
+    names ``/opt/ml/processing/input/shards/algo-<n>/statistics.json``, docs/processing-engine.md)."""
+    folder, name = os.path.split(path)
+    return name == "statistics.json" and bool(re.match(r"^algo-[0-9]+$", os.path.basename(folder)))
+
+
 def file_name(host: str | None = None) -> str:
     """``partial_statistics.json``, or ``partial_statistics-<host>.json`` when several instances write to one prefix
     (Processing uploads every instance's output folder to the same S3 prefix: names must differ per instance)."""
@@ -117,6 +124,7 @@ class Partial:
         from pipelines.analyze.commands import WindowProfile
 
         self.location = location
+        self.baseline = document.get("baseline") or {}
         self.shard = document.get("shard") or {}
         self.window = document.get("window") or {}
         features = [(item["name"], item["baseline_type"]) for item in document["features"]]
@@ -232,15 +240,31 @@ def _merge_into(target: Any, source: Any) -> None:
             mine.sketch.merge(theirs.sketch)
 
 
+def carried_baseline(partials: list[Partial]) -> tuple[Any, Any]:
+    """The baseline statistics and constraints the shards carry (data-quality --partial puts them in the file);
+    UsageError when a shard carries none or another one than the first."""
+    first = partials[0]
+    for item in partials:
+        if not isinstance(item.baseline.get("statistics"), dict) or not isinstance(item.baseline.get("constraints"),
+                                                                                   dict):
+            raise UsageError(f"partial statistics {item.location} carries no baseline constraints (the shard ran "
+                             "without them); pass --statistics and --constraints to merge-statistics")
+        if item.baseline != first.baseline:
+            raise UsageError(f"partial statistics {item.location} carries another baseline than {first.location}; "
+                             "every shard must run against the same baseline")
+    return first.baseline["statistics"], first.baseline["constraints"]
+
+
 def partial_locations(reader: Any, locations: list[str]) -> list[str]:
     """Files as given; a folder or ``s3://`` prefix stands for every ``partial_statistics*.json`` under it."""
     found: list[str] = []
     for location in locations:
         if location.startswith("s3://") and not location.endswith(".json"):
-            matches = [key for key in reader.list_objects(location) if is_partial_name(key.rsplit("/", 1)[-1])]
+            matches = [key for key in reader.list_objects(location) if is_partial_name(key.rsplit("/", 1)[-1]) or
+                       _is_host_file(key)]
         elif os.path.isdir(location):
             matches = sorted(os.path.join(folder, name) for folder, _, names in os.walk(location) for name in names
-                             if is_partial_name(name))
+                             if is_partial_name(name) or _is_host_file(os.path.join(folder, name)))
         else:
             matches = [location]
         if not matches:
