@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
     dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
     dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
+                    help="where the endpoint's output columns go in each CSV row: before (START, Model Monitor's "
+                         "default) or after (END) the input columns; the baseline's columns are in that order")
     mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
@@ -97,7 +100,8 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
 
     reader = reader or Reader()
     if args.command == "data-quality":
-        return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
+        return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                     getattr(args, "output_columns_position", "START"))
     if args.command == "model-quality":
         return commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints, threshold)
     return commands.estimate(reader, args.capture, window, threshold, args.ground_truth, args.statistics,

@@ -73,8 +73,10 @@ def check_output(directory: str, name: str = "--output") -> None:
 
 
 def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
-                 constraints_at: str) -> Outcome:
-    """statistics.json + constraint_violations.json for the window against the baseline.
+                 constraints_at: str, output_columns_position: str = "START") -> Outcome:
+    """statistics.json + constraint_violations.json for the window against the baseline. Each CSV row is the
+    record's output columns and input columns, the output at ``output_columns_position`` (START, as Model Monitor's
+    analyzer does by default, or END).
 
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
@@ -87,7 +89,7 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
         checks.settings(constraints.get("monitoring_config"), checks._overrides(constraint))
     checks.settings(constraints.get("monitoring_config"))
     _sketches_as_arrays(statistics)
-    profile = Profile(features)
+    profile = Profile(features, output_columns_position)
     problems, row_problems = Problems(), Problems()  # lines the reader could not use; rows it read but not profiled
     records = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems):
@@ -168,9 +170,10 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
     statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
     block = statistics["binary_classification_metrics"]
-    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    notes: list[str] = []
+    violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_mq_warnings(reader, problems, label_problems),
+                      violations=violations, warnings=_mq_warnings(reader, problems, label_problems) + notes,
                       skipped=len(reader.skipped) + problems.total + label_problems.total)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
@@ -191,12 +194,12 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     constraints = _mq_constraints(reader, constraints_at)
     problems, label_problems = Problems(), Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    if not predictions.scores:
+    if not predictions.ids:
         raise UsageError(f"no captured fraud probability in {capture} for the window"
                          f"{_nothing_read(reader, problems)}; endpointOutput must hold the fraud probability")
     import numpy as np
 
-    scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    scores = np.asarray(predictions.scores, dtype=np.float64)
     if ground_truth_at:
         merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, label_problems))
         calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \

@@ -57,10 +57,6 @@ def request() -> argparse.Namespace:
     command = _env("analyzer_command") or "data-quality"
     if command not in COMMANDS:
         raise UsageError(f"analyzer_command '{command}' is not one of {', '.join(COMMANDS)}")
-    dataset_format = _env("dataset_format")
-    if dataset_format and "sagemakerCaptureJson" not in dataset_format:
-        raise UsageError(f"dataset_format {dataset_format[:200]} is not Data Capture (sagemakerCaptureJson); this "
-                         "container reads a real-time endpoint's captures, not batch transform output")
     publish = _env("publish_cloudwatch_metrics") or "Disabled"
     if publish not in SWITCHES:
         raise UsageError(f"publish_cloudwatch_metrics '{publish}' is not Enabled or Disabled")
@@ -69,7 +65,8 @@ def request() -> argparse.Namespace:
         start=_env("start_time"), end=_env("end_time"), threshold=_env("threshold"),
         statistics=_env("baseline_statistics", command == "data-quality"),
         constraints=_env("baseline_constraints", command == "data-quality"),
-        ground_truth=_env("ground_truth", command == "model-quality"), publish=publish == "Enabled")
+        ground_truth=_env("ground_truth", command == "model-quality"), publish=publish == "Enabled",
+        output_columns_position=output_columns_position())
 
 
 def run() -> tuple[Any, argparse.Namespace]:
@@ -84,6 +81,28 @@ def run() -> tuple[Any, argparse.Namespace]:
     outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
         if args.constraints else {"version": 0.0}
     return outcome, args
+
+
+def output_columns_position() -> str:
+    """``output_columns_position`` from the ``dataset_format`` environment variable, as Model Monitor's analyzer
+    takes it: the SDK writes ``{"csv": {"header": false, "output_columns_position": "START"}}``
+    (``DatasetFormat.csv``, aws/sagemaker-python-sdk src/sagemaker/model_monitor/dataset_format.py); START when
+    the format does not say (a schedule's ``{"sagemakerCaptureJson": {...}}``), as the real jobs' logs print."""
+    raw = _env("dataset_format")
+    if not raw:
+        return "START"
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError:
+        raise UsageError(f"environment variable dataset_format is not JSON ({raw[:80]!r}); use e.g. "
+                         '{"csv": {"header": false, "output_columns_position": "START"}}') from None
+    formats = document.values() if isinstance(document, dict) else []
+    found = [item["output_columns_position"] for item in formats
+             if isinstance(item, dict) and "output_columns_position" in item]
+    position = found[0] if found else "START"
+    if position not in ("START", "END"):
+        raise UsageError(f"dataset_format output_columns_position {position!r} is not START or END")
+    return position
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:
