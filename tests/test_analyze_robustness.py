@@ -197,6 +197,10 @@ FIX = "fix the file or regenerate it with a baselining job"
         comparison_threshold="abc"),
      "baseline constraints {p}: monitoring_config.distribution_constraints.comparison_threshold is 'abc', not a "
      "number"),
+    ("data_quality_constraints.json", lambda d: d["monitoring_config"]["distribution_constraints"].update(
+        comparison_method=["Robust"]),
+     "baseline constraints {p}: monitoring_config.distribution_constraints.comparison_method is a list, not a "
+     "string"),
     ("data_quality_constraints.json", lambda d: d["features"][2]["string_constraints"].update(domains=-1),
      "baseline constraints {p}: features[2].string_constraints.domains is -1, not a list"),
     ("data_quality_statistics.json",
