@@ -168,7 +168,7 @@ def test_a_bad_label_is_one_counted_reason_and_the_run_goes_on(tmp_path, capsys,
     _layout(tmp_path, _records(12), [label] + [_label(index) for index in range(1, 12)])
     code, _, err = run_cli(_mq(tmp_path), capsys)
     assert code == 0, err
-    assert err == f"warning: 1 ground truth lines skipped: {reason}; first: {json.dumps(label)}\n"
+    assert err == f"warning: 1 ground truth label(s) skipped: {reason}; first: {json.dumps(label)}\n"
 
 
 # --- schema before access: baselines ----------------------------------------------------------------------------
