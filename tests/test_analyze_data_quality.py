@@ -251,8 +251,8 @@ def test_unparseable_captures_are_counted_with_an_example_never_a_traceback(tmp_
         "warning: 1 of 24 captured records skipped: JSON without captureData (not a Data Capture record); first: "
         '{"eventVersion": "0"}',
         "warning: 1 of 24 captured records skipped: not a JSON line; first: this is not json",
-        "warning: 2 of 22 rows skipped: JSON data where CSV is expected (observedContentType is not JSON); first: "
-        + json_input[:300]]
+        "warning: 2 of 22 rows skipped: JSON data where CSV is expected (endpointInput observedContentType is not "
+        "JSON); first: " + json_input[:300]]
     assert "Traceback" not in out + err
 
 
@@ -447,8 +447,7 @@ def test_problem_counts_stay_right_across_batches(tmp_path, capsys, monkeypatch)
     # 6 short rows of 26 do not make the window's column count 4; read as Spark reads them, their missing last
     # field is null: customer_age_band is 20/26 complete
     assert code == 3
-    assert err.splitlines() == [
-        "warning: 1 of 27 captured records skipped: not a JSON line; first: not json"]
+    assert err.splitlines() == ["warning: 1 of 27 captured records skipped: not a JSON line; first: not json"]
     assert read(case.output / "constraint_violations.json")["violations"][0] == {
         "feature_name": "customer_age_band", "constraint_check_type": "completeness_check",
         "description": f"Value: {20 / 26!r} does not meet the constraint requirement! "}

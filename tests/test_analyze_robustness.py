@@ -168,7 +168,7 @@ def test_a_bad_label_is_one_counted_reason_and_the_run_goes_on(tmp_path, capsys,
     _layout(tmp_path, _records(12), [label] + [_label(index) for index in range(1, 12)])
     code, _, err = run_cli(_mq(tmp_path), capsys)
     assert code == 0, err
-    assert err == f"warning: 1 ground truth lines skipped: {reason}; first: {json.dumps(label)}\n"
+    assert err == f"warning: 1 ground truth label(s) skipped: {reason}; first: {json.dumps(label)}\n"
 
 
 # --- schema before access: baselines ----------------------------------------------------------------------------
@@ -185,8 +185,8 @@ FIX = "fix the file or regenerate it with a baselining job"
 
 
 @pytest.mark.parametrize(("name", "edit", "message"), [
-    ("data_quality_constraints.json", lambda d: d["features"][0].update(completeness="high"),
-     "baseline constraints {p}: features[0].completeness is 'high', not a number"),
+    ("data_quality_constraints.json", lambda d: d["features"][1].update(completeness="high"),
+     "baseline constraints {p}: features[1].completeness is 'high', not a number"),
     ("data_quality_constraints.json", lambda d: d.update(monitoring_config=[1]),
      "baseline constraints {p}: monitoring_config is a list, not an object"),
     ("data_quality_constraints.json", lambda d: d["monitoring_config"]["distribution_constraints"].update(
@@ -197,23 +197,27 @@ FIX = "fix the file or regenerate it with a baselining job"
         comparison_threshold="abc"),
      "baseline constraints {p}: monitoring_config.distribution_constraints.comparison_threshold is 'abc', not a "
      "number"),
-    ("data_quality_constraints.json", lambda d: d["features"][1]["string_constraints"].update(domains=-1),
-     "baseline constraints {p}: features[1].string_constraints.domains is -1, not a list"),
+    ("data_quality_constraints.json", lambda d: d["monitoring_config"]["distribution_constraints"].update(
+        comparison_method=["Robust"]),
+     "baseline constraints {p}: monitoring_config.distribution_constraints.comparison_method is a list, not a "
+     "string"),
+    ("data_quality_constraints.json", lambda d: d["features"][2]["string_constraints"].update(domains=-1),
+     "baseline constraints {p}: features[2].string_constraints.domains is -1, not a list"),
     ("data_quality_statistics.json",
-     lambda d: d["features"][0]["numerical_statistics"]["distribution"]["kll"]["sketch"].update(data=[["a", 1]]),
-     "baseline statistics {p}: features[0].numerical_statistics.distribution.kll.sketch.data[0][0] is 'a', not a "
+     lambda d: d["features"][1]["numerical_statistics"]["distribution"]["kll"]["sketch"].update(data=[["a", 1]]),
+     "baseline statistics {p}: features[1].numerical_statistics.distribution.kll.sketch.data[0][0] is 'a', not a "
      "number"),
     ("data_quality_statistics.json",
-     lambda d: d["features"][0]["numerical_statistics"]["distribution"]["kll"]["sketch"]["parameters"].update(
+     lambda d: d["features"][1]["numerical_statistics"]["distribution"]["kll"]["sketch"]["parameters"].update(
          k=math.inf),
-     "baseline statistics {p}: features[0].numerical_statistics.distribution.kll.sketch.parameters.k is inf, not a "
+     "baseline statistics {p}: features[1].numerical_statistics.distribution.kll.sketch.parameters.k is inf, not a "
      "number"),
-    ("data_quality_statistics.json", lambda d: d["features"][1]["string_statistics"]["distribution"]["categorical"][
+    ("data_quality_statistics.json", lambda d: d["features"][2]["string_statistics"]["distribution"]["categorical"][
         "buckets"][0].update(count="many"),
-     "baseline statistics {p}: features[1].string_statistics.distribution.categorical.buckets[0].count is 'many', "
+     "baseline statistics {p}: features[2].string_statistics.distribution.categorical.buckets[0].count is 'many', "
      "not a number"),
-    ("data_quality_statistics.json", lambda d: d["features"][2].update(name=d["features"][0]["name"]),
-     "baseline statistics {p}: features[2].name 'transaction_amount' appears twice (each feature once)"),
+    ("data_quality_statistics.json", lambda d: d["features"][3].update(name=d["features"][1]["name"]),
+     "baseline statistics {p}: features[3].name 'transaction_amount' appears twice (each feature once)"),
 ])
 def test_a_bad_data_quality_baseline_is_one_line_and_exit_2(tmp_path, capsys, name, edit, message):
     _layout(tmp_path, _records(12))
@@ -335,14 +339,14 @@ def test_a_sum_that_overflows_is_written_as_a_string_and_said(tmp_path, capsys):
     rows = ["1e308,grocery,1,2,3,4", "1e308,grocery,1,2,3,4"] + fraud_rows(10, seed=1)
     _layout(tmp_path, [capture_line(row, 0.1, f"e-{i}", when) for i, row in enumerate(rows)])
     code, _, err = run_cli(_dq(tmp_path), capsys)
-    assert code == 0, err
+    assert code == 3, err  # the is_fraud column (the 0.1 output, START layout) fails its Integral type check
     statistics = strict_loads((tmp_path / "out" / "statistics.json").read_text())
-    amount = statistics["features"][0]["numerical_statistics"]
+    amount = statistics["features"][1]["numerical_statistics"]
     assert (amount["sum"], amount["mean"], amount["std_dev"], amount["max"]) == ("Infinity", "Infinity", "NaN", 1e308)
     assert [bucket["count"] for bucket in amount["distribution"]["kll"]["buckets"]] == [10.0] + [0.0] * 8 + [2.0]
     assert err.splitlines() == [
         'warning: 3 value(s) that are not finite numbers written as strings ("NaN", "Infinity"); first: '
-        "statistics.json.features[0].numerical_statistics.mean",
+        "statistics.json.features[1].numerical_statistics.mean",
         "warning: 1 CloudWatch metric(s) without a finite value not published (CloudWatch takes numbers only); "
         "first: feature_data_transaction_amount"]
 
@@ -352,7 +356,7 @@ def test_chi_squared_with_one_category_left_is_said_not_passed(tmp_path, capsys)
         "distribution_constraints"].update(categorical_drift_method="ChiSquared"))
     when = start_of_day() + timedelta(minutes=5)
     rows = [row.replace(row.split(",")[1], "grocery") for row in fraud_rows(12, seed=1)]
-    statistics = _edited(tmp_path, "data_quality_statistics.json", lambda d: d["features"][1]["string_statistics"][
+    statistics = _edited(tmp_path, "data_quality_statistics.json", lambda d: d["features"][2]["string_statistics"][
         "distribution"]["categorical"].update(buckets=[{"value": "grocery", "count": 100.0}]))
     _layout(tmp_path, [capture_line(row, 0.1, f"e-{i}", when) for i, row in enumerate(rows)])
     code, _, err = run_cli(_dq(tmp_path, statistics=statistics, constraints=constraints), capsys)
@@ -518,9 +522,8 @@ def test_the_container_refuses_what_the_cli_refuses_and_writes_the_reason_for_th
 
 @pytest.mark.parametrize(("overrides", "reason"), [
     ({"publish_cloudwatch_metrics": "yes"}, "publish_cloudwatch_metrics 'yes' is not Enabled or Disabled"),
-    ({"dataset_format": '{"csv": {"header": true}}'},
-     'dataset_format {"csv": {"header": true}} is not Data Capture (sagemakerCaptureJson); this container reads a '
-     "real-time endpoint's captures, not batch transform output"),
+    ({"dataset_format": "{csv"}, "environment variable dataset_format is not JSON ('{csv'); use e.g. "
+                                 '{"csv": {"header": false, "output_columns_position": "START"}}'),
     ({"analyzer_command": "drift"}, "analyzer_command 'drift' is not one of data-quality, model-quality, estimate"),
 ])
 def test_container_only_settings_are_checked_too(tmp_path, monkeypatch, capsys, overrides, reason):
@@ -572,9 +575,9 @@ def test_a_thousand_bad_records_give_one_line_per_reason_with_counts_that_add_up
         "warning: 250 of 1020 captured records skipped: eventMetadata is not an object; first: "
         + json.dumps(bad[3])[:300],
         "warning: 250 of 1020 captured records skipped: not a JSON line; first: " + bad[0],
-        "warning: 250 of 520 rows skipped: JSON data where CSV is expected (observedContentType is not JSON); first: "
+        "warning: 250 of 520 rows skipped: JSON data where CSV is expected (endpointInput observedContentType is not JSON); first: "
         + json.dumps(bad[2])[:300],
-        "warning: 250 of 520 rows skipped: JSON input that is not valid JSON; first: " + json.dumps(bad[1])[:300]]
+        "warning: 250 of 520 rows skipped: endpointInput JSON that is not valid JSON; first: " + json.dumps(bad[1])[:300]]
 
 
 @pytest.mark.slow
@@ -585,10 +588,11 @@ def test_any_json_payload_is_a_row_a_counted_problem_or_a_score_never_an_excepti
     from pipelines.analyze.model_quality import parse_score
 
     text = json.dumps(document)
-    problems = Problems()
-    profile = Profile([("a", "Fractional"), ("b", "String")])
-    profile._add_json(text, text, problems)
-    assert profile.items + problems.total >= 1
+    for part in ("endpointInput", "endpointOutput"):
+        problems = Problems()
+        rows = Profile._rows(text, content_type, ["a", "b"], text, problems, part)
+        assert (rows is None) == (problems.total == 1)
+        assert rows is None or all(isinstance(row, str) for row in rows)
     try:
         score = parse_score(text, content_type)
     except ValueError as exc:

@@ -375,7 +375,7 @@ def _mq_warnings(reader: Reader, problems: Problems, label_problems: Problems) -
     ground truth lines that are not labels."""
     return (_reader_warnings(reader, "capture or ground truth") +
             _problem_warnings(problems, "captured records", problems.seen) +
-            _problem_warnings(label_problems, "ground truth lines"))
+            _problem_warnings(label_problems, "ground truth label(s)"))
 
 
 def _iso(when: Any) -> str | None:

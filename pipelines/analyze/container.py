@@ -71,10 +71,6 @@ def request() -> argparse.Namespace:
     command = _env("analyzer_command") or "data-quality"
     if command not in COMMANDS:
         raise UsageError(f"analyzer_command '{command}' is not one of {', '.join(COMMANDS)}")
-    dataset_format = _env("dataset_format")
-    if dataset_format and "sagemakerCaptureJson" not in dataset_format:
-        raise UsageError(f"dataset_format {dataset_format[:200]} is not Data Capture (sagemakerCaptureJson); this "
-                         "container reads a real-time endpoint's captures, not batch transform output")
     publish = _env("publish_cloudwatch_metrics") or "Disabled"
     if publish not in SWITCHES:
         raise UsageError(f"publish_cloudwatch_metrics '{publish}' is not Enabled or Disabled")

@@ -154,6 +154,9 @@ def data_quality_constraints(document: Any, location: str) -> dict[str, Any]:
 THRESHOLDS = ("datatype_check_threshold", "domain_content_threshold", "comparison_threshold",
               "categorical_comparison_threshold")
 
+SWITCHES = ("comparison_method", "categorical_drift_method", "perform_comparison", "evaluate_constraints",
+            "emit_metrics")
+
 
 def _config(doc: _Doc, config: Any, path: str) -> None:
     """monitoring_config or a feature's overrides: objects where objects go, numbers where thresholds go."""
@@ -163,6 +166,9 @@ def _config(doc: _Doc, config: Any, path: str) -> None:
         for key in THRESHOLDS:
             if key in holder:
                 doc.number(holder[key], f"{at}.{key}")
+        for key in SWITCHES:  # which values each may take is checks.settings' business; here only the type
+            if key in holder and not isinstance(holder[key], str):
+                doc.fail(f"{at}.{key}", f"is {_shown(holder[key])}, not a string")
 
 
 def model_quality_constraints(document: Any, location: str) -> dict[str, Any]:

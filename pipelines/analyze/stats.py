@@ -291,16 +291,21 @@ class Profile:
         """CSV rows of one capture part (a JSON part's values become CSV fields)."""
         if "json" in content_type.lower():
             try:
-                document = json_loads(text)  # JsonTooDeep (a ValueError) for hostile nesting
+                document = json_loads(text)
+            except ValueError:  # not JSON, or nested too deep
+                problems.add(f"{part} JSON that is not valid JSON", line)
+                return None
+            try:
                 rows = [[document]] if _scalar(document) else \
                     [list(document.values())] if part == "endpointOutput" and isinstance(document, dict) and \
                     all(_scalar(value) for value in document.values()) else json_rows(document, names)
-            except ValueError as exc:  # json.JSONDecodeError, JsonTooDeep
-                problems.add(f"{part} JSON that is not a row of values ({exc})", line)
+                return [",".join(_token(value) for value in row) for row in rows]
+            except (ValueError, TypeError):  # fixed reasons: 1,000 bad records are one line, not one each
+                problems.add(f"{part} JSON that is not a row of values (expected [..], [[..]], {{\"instances\": ..}}, "
+                             "{\"features\": [..]} or an object keyed by feature name)", line)
                 return None
-            return [",".join(_token(value) for value in row) for row in rows]
         if text[:1] in ("{", "["):
-            problems.add("JSON data where CSV is expected (observedContentType is not JSON)", line)  # a fixed reason
+            problems.add(f"JSON data where CSV is expected ({part} observedContentType is not JSON)", line)
             return None
         if "\n" in text or "\r" in text:
             return [row for row in text.replace("\r", "").split("\n") if row]
