@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             for who in args.only:
                 if who == "evidently" and size not in args.evidently_sizes:
                     continue
-                repeat = 1 if (who in ("reference", "evidently") and size == "10m") else args.repeat
+                repeat = 1 if who == "evidently" or (who == "reference" and size == "10m") else args.repeat
                 runs = []
                 for _ in range(repeat):
                     load = os.getloadavg()[0]
