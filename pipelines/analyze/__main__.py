@@ -129,10 +129,15 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
 
 def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
+    from pipelines.core.progress import Progress
 
     window, threshold = validate(args)
-    outcome = analyze(args, window, threshold)
-    paths = commands.write_outputs(outcome, args.output)
+    with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+        source = args.capture if args.command != "merge-statistics" else ", ".join(args.partials)
+        progress.step(f"reading {source}")
+        outcome = analyze(args, window, threshold)
+        progress.step(f"writing {args.output}")
+        paths = commands.write_outputs(outcome, args.output)
     for line in outcome.warnings:
         print(f"warning: {printable(line)}", file=sys.stderr)
     for line in outcome.lines:
