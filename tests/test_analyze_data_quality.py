@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +151,19 @@ def test_a_window_of_another_width_is_a_column_violation_not_refused_rows(tmp_pa
     names = [item["name"] for item in read(case.output / "statistics.json")["features"]]
     assert names == ["score", "transaction_amount", "merchant_category", "card_present", "customer_age_band"][
         :4 if check == "missing_column_check" else 5]
+
+
+def test_a_column_the_window_does_not_have_gets_no_metric(tmp_path):
+    from pipelines.analyze import commands
+    from pipelines.analyze.capture import Window
+    from pipelines.analyze.sources import Reader
+
+    case = make_case(tmp_path, n=50)
+    _edit_inputs(case, lambda row: row.rsplit(",", 1)[0])
+    outcome = commands.data_quality(Reader(), str(case.capture), Window(), str(case.statistics), str(case.constraints))
+    named = {re.sub(r"^feature_(data|non_null|baseline_drift)_", "", metric["MetricName"])
+             for metric in outcome.metrics}
+    assert named == {"score", "transaction_amount", "merchant_category", "card_present"}
 
 
 def test_quoted_csv_fields_are_one_field_as_sparks_reader_reads_them(tmp_path, capsys):

@@ -243,3 +243,13 @@ def test_every_path_types_numeric_looking_tokens_exactly_as_deequs_regexes(token
     profile = Profile([("x", "Fractional")])
     profile.add_csv(tokens)
     assert +profile.features[0].types == +expected
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (100.0, "100.0"), (99.63446475195823, "99.63446475195823"), (0.0, "0.0"), (0.001, "0.001"),
+    (9999999.0, "9999999.0"), (1e-4, "1.0E-4"), (2.684187234734373e-4, "2.684187234734373E-4"), (1.5e7, "1.5E7"),
+    (-2.5e-7, "-2.5E-7"), (float("nan"), "NaN"),
+])
+def test_numbers_in_descriptions_are_written_as_javas_double_to_string(value, text):
+    """Java switches to computerized scientific notation below 1e-3 and from 1e7 on (Double.toString)."""
+    assert metrics.java_double(value) == text

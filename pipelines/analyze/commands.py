@@ -132,8 +132,9 @@ def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any
     """Model Monitor's data metrics (model-monitor-interpreting-cloudwatch): feature_data_<f> (statistic set),
     feature_non_null_<f> (completeness), feature_baseline_drift_<f> (distance); only where emit_metrics is on."""
     found: list[dict[str, Any]] = []
+    absent = {feature.name for feature in profile.absent}  # columns the window does not have: no metric
     for feature in profile.features:
-        if not result.emit.get(feature.name, True):
+        if feature.name in absent or not result.emit.get(feature.name, True):
             continue
         if feature.numeric and feature.count:
             found.append({"MetricName": f"feature_data_{feature.name}", "StatisticValues": {

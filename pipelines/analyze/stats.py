@@ -182,9 +182,18 @@ class Profile:
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""
-        plain = _plain_csv(batch, self.position)
+        plain = _plain_csv(batch)
         if plain is not None:
-            self.add_csv(plain[0], problems, plain[1])
+            inputs, outputs = plain
+            parts = [inputs] if outputs is None else [outputs, inputs] if self.position == "START" else \
+                [inputs, outputs]
+            if self._all_numeric and self._add_numeric_fast(parts):  # no joined rows needed
+                self.items += len(inputs[0])
+                self.column_counts[self.width] += len(inputs[0])
+                return
+            rows = inputs[0] if outputs is None else list(map(",".join, zip(*(part[0] for part in parts),
+                                                                              strict=True)))
+            self.add_csv(rows, problems, fast=False)
             return
         rows: list[str] = []
         for record in zip(batch.inputs, batch.input_types, batch.outputs or [None] * len(batch),
@@ -241,13 +250,15 @@ class Profile:
             return [row for row in text.replace("\r", "").split("\n") if row]
         return [text]
 
-    def add_csv(self, rows: list[str], problems: Problems | None = None, text: str | None = None) -> None:
+    def add_csv(self, rows: list[str], problems: Problems | None = None, text: str | None = None, *,
+                fast: bool = True) -> None:
         """CSV rows, each in the baseline's column order. ``text``: the rows already joined by newlines, when the
-        caller has it. ``problems`` is kept for callers; every row is profiled (Spark PERMISSIVE, see the class)."""
+        caller has it; ``fast``: try the all-numeric path first. ``problems`` is kept for callers; every row is
+        profiled (Spark PERMISSIVE, see the class)."""
         if not rows:
             return
         self.items += len(rows)
-        if self._all_numeric and self._add_numeric_fast(rows, text):  # checks every row's width
+        if fast and self._all_numeric and self._add_numeric_fast([(rows, text)]):  # checks every row's width
             self.column_counts[self.width] += len(rows)
             return
         split = [split_fields(row) for row in rows]
@@ -260,22 +271,30 @@ class Profile:
         for feature, column in zip(self.features, columns, strict=True):
             self._add_column(feature, list(column))
 
-    def _add_numeric_fast(self, rows: list[str], joined: str | None = None) -> bool:
-        """All-numeric rows in one C call; False (nothing added) if any field is empty, not a number to numpy, or a
-        number to numpy that Deequ's regexes call String (``deequ_numbers``)."""
-        try:
-            text = ("\n".join(rows) if joined is None else joined).encode("ascii")
-        except UnicodeEncodeError:
+    def _add_numeric_fast(self, parts: list[tuple[list[str], str | None]]) -> bool:
+        """All-numeric rows in one C call per part (the output columns and the input columns of the same records,
+        side by side; (rows, rows joined by newlines or None)); False (nothing added) if any field is empty, not a
+        number to numpy, or a number to numpy that Deequ's regexes call String (``deequ_numbers``)."""
+        blocks, fractions = [], []
+        for rows, joined in parts:
+            try:
+                text = ("\n".join(rows) if joined is None else joined).encode("ascii")
+            except UnicodeEncodeError:
+                return False
+            if not deequ_numbers(text):
+                return False
+            try:
+                values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+            except ValueError:
+                return False
+            if values.shape[0] != len(rows):  # blank rows loadtxt skipped
+                return False
+            blocks.append(values)
+            fractions.append(fractional_fields(text, values.shape[1]))
+        values = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+        if values.shape[1] != self.width:  # another width throughout
             return False
-        if not deequ_numbers(text):
-            return False
-        try:
-            values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-        except ValueError:
-            return False
-        if values.shape != (len(rows), self.width):  # another width throughout, or blank rows loadtxt skipped
-            return False
-        fractional = fractional_fields(text, self.width)
+        fractional = fractions[0] if len(fractions) == 1 else np.concatenate(fractions)
         finite = np.isfinite(values)
         for index, feature in enumerate(self.features):
             column = values[:, index]
@@ -329,9 +348,10 @@ class Profile:
         return self.column_counts.most_common(1)[0][0] if self.column_counts else 0
 
 
-def _plain_csv(batch: Batch, position: str) -> tuple[list[str], str] | None:
-    """Every record's row joined by newlines, output columns at ``position``, if every input and output is one plain
-    CSV row (no JSON content type, no JSON-looking data, no multi-row request, no input missing); else None."""
+def _plain_csv(batch: Batch) -> tuple[tuple[list[str], str], tuple[list[str], str] | None] | None:
+    """(inputs, outputs), each as (one row per record, those rows joined by newlines), outputs None when no record
+    has one, if every input and output is one plain CSV row (no JSON content type, no JSON-looking data, no
+    multi-row request, no input missing, outputs in all records or none); else None."""
     if None in batch.inputs or any("json" in content_type.lower()
                                    for content_type in set(batch.input_types) | set(batch.output_types)):
         return None
@@ -339,19 +359,16 @@ def _plain_csv(batch: Batch, position: str) -> tuple[list[str], str] | None:
     missing = outputs.count(None)
     if missing and missing != len(outputs):
         return None
-    if not missing:
-        pairs = zip(outputs, batch.inputs, strict=True) if position == "START" else \
-            zip(batch.inputs, outputs, strict=True)
-        rows = list(map(",".join, pairs))  # type: ignore[arg-type]
-    else:
-        rows = batch.inputs  # type: ignore[assignment]
-    joined = "\n".join(rows)  # type: ignore[arg-type]
-    # one-character scans (memchr): any brace or bracket anywhere sends the batch to the per-record path, which
-    # tells JSON-looking data from a String value that holds one
-    if joined[:1] == "," or "{" in joined or "[" in joined or "\r" in joined or \
-            joined.count("\n") != len(batch.inputs) - 1:
-        return None
-    return rows, joined  # type: ignore[return-value]
+    parts = []
+    for rows in (batch.inputs,) if missing else (batch.inputs, outputs):
+        joined = "\n".join(rows)  # type: ignore[arg-type]
+        # one-character scans (memchr): any brace or bracket anywhere sends the batch to the per-record path, which
+        # tells JSON-looking data from a String value that holds one
+        if joined[:1] == "," or "{" in joined or "[" in joined or "\r" in joined or \
+                joined.count("\n") != len(rows) - 1:
+            return None
+        parts.append((rows, joined))
+    return parts[0], (parts[1] if len(parts) > 1 else None)  # type: ignore[return-value]
 
 
 def fractional_fields(text: bytes, width: int) -> np.ndarray:
