@@ -603,3 +603,19 @@ def test_any_json_payload_is_a_row_a_counted_problem_or_a_score_never_an_excepti
         assert "\n" not in str(exc)
     else:
         assert 0.0 <= score <= 1.0
+
+
+def test_an_empty_capture_or_label_folder_gets_advice_that_is_not_the_input_again(tmp_path, capsys):
+    (tmp_path / "capture").mkdir()
+    code, _, err = run_cli(_dq(tmp_path), capsys)
+    assert (code, err) == (2, f"error: no Data Capture files under {tmp_path / 'capture'} (expected <endpoint>/<variant>/"
+                              "yyyy/mm/dd/hh/*.jsonl); check that it is the endpoint's DataCaptureConfig "
+                              "DestinationS3Uri (or one endpoint's folder in it) and that capture is enabled and the "
+                              "endpoint had traffic\n")
+    _layout(tmp_path, _records(3))
+    shutil.rmtree(tmp_path / "gt")
+    (tmp_path / "gt").mkdir()
+    code, _, err = run_cli(_mq(tmp_path), capsys)
+    assert (code, err) == (2, f"error: no ground truth files under {tmp_path / 'gt'} (expected yyyy/mm/dd/hh/*.jsonl); "
+                              "check that it is the stage's GroundTruthInput and that labels were uploaded (python -m "
+                              "pipelines.ground_truth)\n")

@@ -149,7 +149,8 @@ def capture_files(reader: Reader, root: str, window: Window) -> list[HourFile]:
     files = reader.hour_files(root)
     if not files:
         raise UsageError(f"no Data Capture files under {root} (expected <endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl); "
-                         "pass the capture destination or one endpoint's folder")
+                         "check that it is the endpoint's DataCaptureConfig DestinationS3Uri (or one endpoint's folder "
+                         "in it) and that capture is enabled and the endpoint had traffic")
     endpoints = sorted({_endpoint_of(item.owner) for item in files})
     if len(endpoints) > 1:
         raise UsageError(f"{root} holds captures of {len(endpoints)} endpoints ({', '.join(endpoints)}); pass one "

@@ -112,8 +112,8 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
     that disagree is left out and counted in ``problems`` once (CONFLICT)."""
     files = reader.hour_files(root)
     if not files:
-        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); pass the "
-                         "GroundTruthInput folder or s3:// prefix")
+        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); check that it is the "
+                         "stage's GroundTruthInput and that labels were uploaded (python -m pipelines.ground_truth)")
     labels: dict[str, int] = {}
     conflicts: dict[str, str] = {}  # id -> the first line that disagreed
     for item in files:
