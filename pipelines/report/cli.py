@@ -542,6 +542,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, cw=cw,
                          history_limit=args.history, statistics=bool(args.html), sfn=sfn)
         recall = None
+        skipped: list[tuple[str, str]] = []  # estimate statistics.json files of another shape, said in the section
         estimate_uri = args.estimate_output or params.get("AnalyzerEstimateOutputS3Uri", "")
         if estimate_uri and (args.estimate_output or args.html or args.json):
             from pipelines.report import recall_windows
@@ -551,7 +552,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
                 recall = recall_windows.collect(
                     s3, estimate_uri, params.get("ModelQualityOutputS3Uri", ""),
                     params.get("GroundTruthStartTimeOffset") or "-P8D",
-                    params.get("GroundTruthEndTimeOffset") or "-P7D", limit=args.history)
+                    params.get("GroundTruthEndTimeOffset") or "-P7D", limit=args.history, skipped=skipped)
             except (MonitorError, S3UriError, ValueError) as exc:
                 if args.estimate_output:  # asked for by name: its failure is the run's
                     raise
@@ -563,7 +564,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows
 
-        out.write(recall_windows.render(recall or []))
+        out.write(recall_windows.render(recall or [], skipped))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:
