@@ -13,7 +13,10 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
+estimate; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
+shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
+or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
+Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
 metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes).
 ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
@@ -33,7 +36,8 @@ from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageErro
 from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
 
-COMMANDS = ("data-quality", "model-quality", "estimate")
+COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check", "shap-dataset",
+            "shap-check")
 # The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
 ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
              "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
@@ -66,9 +70,10 @@ def request() -> argparse.Namespace:
         command=command, capture=_env("dataset_source", True), output=_env("output_path", True),
         start=_env("start_time"), end=_env("end_time"), threshold=_env("threshold"),
         statistics=_env("baseline_statistics", command == "data-quality"),
-        constraints=_env("baseline_constraints", command == "data-quality"),
-        ground_truth=_env("ground_truth", command == "model-quality"), publish=publish == "Enabled",
-        output_columns_position=output_columns_position())
+        constraints=_env("baseline_constraints", command == "data-quality" or command.endswith("-check")),
+        ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
+        analysis_config=_env("analysis_config", command in ("clarify-dataset", "shap-dataset")),
+        publish=publish == "Enabled", output_columns_position=output_columns_position())
 
 
 def run() -> tuple[Any, argparse.Namespace]:
@@ -79,7 +84,18 @@ def run() -> tuple[Any, argparse.Namespace]:
     args = request()
     window, threshold = validate(args, ENV_NAMES)
     reader = Reader()
-    outcome = analyze(args, window, threshold, reader)
+    if args.command in COMMANDS[:3]:
+        outcome = analyze(args, window, threshold, reader)
+    else:  # model bias / explainability on the processing engine (pipelines/analyze/clarify.py)
+        from pipelines.analyze import clarify
+
+        if args.command == "clarify-dataset":
+            return clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.analysis_config,
+                                           threshold), args
+        if args.command == "shap-dataset":
+            return clarify.shap_dataset(reader, args.capture, window, args.analysis_config), args
+        check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        return check(reader, f"{args.capture.rstrip('/')}/{clarify.ANALYSIS_FILE}", args.constraints), args
     outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
         if args.constraints else {"version": 0.0}
     return outcome, args
@@ -117,9 +133,11 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
     dimensions = [{"Name": endpoint_dimension, "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
     stamp = iso_z(when)
-    return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
-                        **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True,
-                       allow_nan=False)
+    # a metric's own Dimensions follow the two (bias: BiasStage, Label, LabelValue, Facet, FacetValue)
+    return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp,
+                        "Dimensions": dimensions + metric.get("Dimensions", []),
+                        **{key: value for key, value in metric.items() if key not in ("MetricName", "Dimensions")}},
+                       sort_keys=True, allow_nan=False)
             for metric in outcome.metrics]
 
 
@@ -208,7 +226,9 @@ def main() -> int:
             (metrics_dir / "metrics.jsonl").write_text("\n".join(records) + "\n")
     count = len(outcome.violations)
     if outcome.exit_violations:
-        reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "")
+        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").endswith(
+            "-check") else "calibration assumption fails"
+        reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "")
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"
