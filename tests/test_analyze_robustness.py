@@ -8,6 +8,8 @@ CLI and the container, messages with the right counts. Baselines are the SageMak
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import json
 import math
 import os
@@ -334,7 +336,8 @@ def test_profile_statistics_are_strict_json_and_bucket_counts_never_negative(val
 
 
 def test_a_sum_that_overflows_is_written_as_a_string_and_said(tmp_path, capsys):
-    """Two captures of 1e308 in a numeric column: the sum and mean overflow a double; strict JSON has no Infinity."""
+    """Two captures of 1e308 in a numeric column: the sum overflows a double; strict JSON has no Infinity. The mean
+    is the exact sum divided by the count, rounded once (pipelines/analyze/exact.py): finite."""
     when = start_of_day() + timedelta(minutes=5)
     rows = ["1e308,grocery,1,2,3,4", "1e308,grocery,1,2,3,4"] + fraud_rows(10, seed=1)
     _layout(tmp_path, [capture_line(row, 0.1, f"e-{i}", when) for i, row in enumerate(rows)])
@@ -342,11 +345,12 @@ def test_a_sum_that_overflows_is_written_as_a_string_and_said(tmp_path, capsys):
     assert code == 3, err  # the is_fraud column (the 0.1 output, START layout) fails its Integral type check
     statistics = strict_loads((tmp_path / "out" / "statistics.json").read_text())
     amount = statistics["features"][1]["numerical_statistics"]
-    assert (amount["sum"], amount["mean"], amount["std_dev"], amount["max"]) == ("Infinity", "Infinity", "NaN", 1e308)
+    exact_mean = float((2 * Fraction(1e308) + sum(Fraction(float(row.split(",")[0])) for row in rows[2:])) / 12)
+    assert (amount["sum"], amount["mean"], amount["std_dev"], amount["max"]) == ("Infinity", exact_mean, "NaN", 1e308)
     assert [bucket["count"] for bucket in amount["distribution"]["kll"]["buckets"]] == [10.0] + [0.0] * 8 + [2.0]
     assert err.splitlines() == [
-        'warning: 3 value(s) that are not finite numbers written as strings ("NaN", "Infinity"); first: '
-        "statistics.json.features[1].numerical_statistics.mean",
+        'warning: 2 value(s) that are not finite numbers written as strings ("NaN", "Infinity"); first: '
+        "statistics.json.features[1].numerical_statistics.sum",
         "warning: 1 CloudWatch metric(s) without a finite value not published (CloudWatch takes numbers only); "
         "first: feature_data_transaction_amount"]
 
@@ -525,7 +529,7 @@ def test_the_container_refuses_what_the_cli_refuses_and_writes_the_reason_for_th
     ({"dataset_format": "{csv"}, "environment variable dataset_format is not JSON ('{csv'); use e.g. "
                                  '{"csv": {"header": false, "output_columns_position": "START"}}'),
     ({"analyzer_command": "drift"}, "analyzer_command 'drift' is not one of data-quality, model-quality, estimate, "
-                                    "clarify-dataset, clarify-check, shap-dataset, shap-check"),
+                                    "merge-statistics, clarify-dataset, clarify-check, shap-dataset, shap-check"),
 ])
 def test_container_only_settings_are_checked_too(tmp_path, monkeypatch, capsys, overrides, reason):
     from pipelines.analyze import container

@@ -1,4 +1,5 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate,clarify-dataset,clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate,clarify-dataset,clarify-check,
+shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
 1 AWS/runtime failure.
@@ -31,7 +32,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "constraint_violations.json")
     dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
     dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
-    dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    dq.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); required without --partial")
+    dq.add_argument("--partial", action="store_true", help="one shard of the window: write partial_statistics.json "
+                    "(no checks) for merge-statistics")
+    merge = commands.add_parser("merge-statistics", help="merge shards' partial statistics; the data quality checks")
+    merge.add_argument("partials", nargs="+", metavar="PARTIAL_STATISTICS",
+                       help="partial_statistics*.json files, or folders / s3:// prefixes holding them")
+    merge.add_argument("--statistics", help="baseline statistics.json (path or s3:// URI); default: the baseline the "
+                       "shards carry")
+    merge.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); default: the baseline "
+                       "the shards carry")
+    merge.add_argument("--output", required=True, help="directory for statistics.json and "
+                       "constraint_violations.json")
     dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
                     help="where the endpoint's output columns go in each CSV row: before (START, Model Monitor's "
                          "default) or after (END) the input columns; the baseline's columns are in that order")
@@ -87,8 +99,8 @@ def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[A
     from pipelines.analyze.commands import check_output
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    start = parse_time(args.start, names["start"]) if args.start else None
-    end = parse_time(args.end, names["end"]) if args.end else None
+    start = parse_time(args.start, names["start"]) if getattr(args, "start", None) else None
+    end = parse_time(args.end, names["end"]) if getattr(args, "end", None) else None
     if start and end and end <= start:
         raise UsageError(f"{names['end']} {args.end} is not after {names['start']} {args.start}; pass a window "
                          "that ends after it starts")
@@ -117,11 +129,24 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
     from pipelines.analyze.sources import Reader
 
     reader = reader or Reader()
+    position = getattr(args, "output_columns_position", "START")
+    if args.command == "merge-statistics":
+        return commands.merge_statistics(reader, args.partials, args.statistics, args.constraints)
+    if args.command == "data-quality" and getattr(args, "partial", False):
+        return commands.data_quality_partial(reader, args.capture, window, args.statistics, getattr(args, "host", None),
+                                             position, args.constraints, getattr(args, "partial_file", None))
     if args.command == "data-quality":
-        return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
-                                     getattr(args, "output_columns_position", "START"))
+        if not args.constraints:
+            raise UsageError(f"data-quality needs {FLAGS['constraints']} (only a --partial shard runs without them)")
+        return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints, position)
     if args.command == "model-quality":
         return commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints, threshold)
+    if args.command in ("clarify-dataset", "shap-dataset"):  # the data Clarify reads (processing engine)
+        from pipelines.analyze import clarify
+
+        if args.command == "shap-dataset":
+            return clarify.shap_dataset(reader, args.capture, window, args.config)
+        return clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config, threshold)
     return commands.estimate(reader, args.capture, window, threshold, args.ground_truth, args.statistics,
                              args.constraints)
 
@@ -130,34 +155,23 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
     from pipelines.core.progress import Progress
 
-    from pipelines.analyze.commands import check_output
-    from pipelines.analyze.sources import Reader
-
-    reader = Reader()
-    if args.command in ("clarify-check", "shap-check"):
+    if args.command in ("clarify-check", "shap-check"):  # read Clarify's analysis.json, no capture window
         from pipelines.analyze import clarify
+        from pipelines.analyze.sources import Reader
 
-        check_output(args.output)
         check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        commands.check_output(args.output, FLAGS["output"])
         with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
             progress.step(f"reading {args.analysis}")
-            outcome = check(reader, args.analysis, args.constraints)
+            outcome = check(Reader(), args.analysis, args.constraints)
             progress.step(f"writing {args.output}")
             paths = commands.write_outputs(outcome, args.output)
         return _report(outcome, paths)
     window, threshold = validate(args)
     with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
-        progress.step(f"reading captures under {args.capture}")
-        if args.command in ("data-quality", "model-quality", "estimate"):
-            outcome = analyze(args, window, threshold, reader)
-        else:
-            from pipelines.analyze import clarify
-
-            if args.command == "shap-dataset":
-                outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
-            else:
-                outcome = clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config,
-                                                  threshold)
+        source = args.capture if args.command != "merge-statistics" else ", ".join(args.partials)
+        progress.step(f"reading {source}")
+        outcome = analyze(args, window, threshold)
         progress.step(f"writing {args.output}")
         paths = commands.write_outputs(outcome, args.output)
     return _report(outcome, paths)

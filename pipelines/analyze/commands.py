@@ -13,7 +13,7 @@ from pipelines.analyze import checks, metrics, schema
 from pipelines.analyze import estimate as cbpe
 from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
-from pipelines.analyze.sources import Reader
+from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
 from pipelines.core.errors import OutputError, UsageError
 from pipelines.core.files import atomic_write_many, canonical_json
@@ -81,6 +81,14 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
+    statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
+    return evaluate_window(window_profile, statistics, constraints, capture)
+
+
+def baseline_documents(reader: Reader, statistics_at: str, constraints_at: str) -> tuple[dict, dict, list]:
+    """The baseline statistics and constraints, checked before any capture is read, and the features."""
     statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
     constraints = reader.read_json(constraints_at, "baseline constraints", "constraints")
     features = schema.data_quality_statistics(statistics, statistics_at)
@@ -89,30 +97,158 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
         checks.settings(constraints.get("monitoring_config"), checks._overrides(constraint))
     checks.settings(constraints.get("monitoring_config"))
     _sketches_as_arrays(statistics)
-    profile = Profile(features, output_columns_position)
-    problems, row_problems = Problems(), Problems()  # lines the reader could not use; rows it read but not profiled
-    records = 0
-    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
-        records += len(batch)
-        profile.add_batch(batch, row_problems)
+    return statistics, constraints, features
+
+
+@dataclass
+class WindowProfile:
+    """A window's (or a shard's) profile and what reading it found: records read, lines that could not be read,
+    records read but not profiled. Partial statistics files carry exactly this (pipelines/analyze/partial.py)."""
+
+    profile: Profile
+    records: int = 0
+    unreadable: Problems = field(default_factory=Problems)
+    unprofiled: Problems = field(default_factory=Problems)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files or folders that could not be read
+
+
+def profile_window(reader: Reader, files: list[HourFile], window: Window, features: list[tuple[str, str]],
+                   output_columns_position: str = "START") -> WindowProfile:
+    """Read the window's capture files into a profile of the baseline's features: all-numeric CSV captures of
+    whole hours on local disk through the fast reader (pipelines/analyze/fastcsv.py), chunk by chunk, any chunk it
+    does not take and everything else through the reference reader; the profile does not depend on which."""
+    from pipelines.analyze import fastcsv
+
+    result = WindowProfile(Profile(features, output_columns_position))
+    fast = result.profile.all_numeric and fastcsv.enabled()
+    for item in files:
+        if not (fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"):
+            _reference_read(reader, [item], window, result)
+            continue
+        try:
+            for chunk in fastcsv.chunks(item.location):
+                parsed = fastcsv.parse(chunk, result.profile.width, output_columns_position == "START")
+                if parsed is None:
+                    _reference_read(_ChunkReader(chunk), [item], window, result)
+                else:
+                    result.records += len(parsed[0])
+                    result.unreadable.seen += len(parsed[0])
+                    result.profile.add_values(*parsed)
+        except OSError as exc:  # as Reader.line_chunks: the lines read before an I/O error count
+            reader.skip(item.location, f"cannot be read ({exc.strerror or exc})")
+    result.skipped = list(getattr(reader, "skipped", []))
+    return result
+
+
+def _reference_read(reader: Any, files: list[HourFile], window: Window, result: WindowProfile) -> None:
+    for batch in batches(reader, files, window, result.unreadable):
+        result.records += len(batch)
+        result.profile.add_batch(batch, result.unprofiled)
+
+
+class _ChunkReader:
+    """One chunk of a capture file, read by the reference reader as Reader.line_chunks reads a file (text mode:
+    UTF-8 with replacement characters, universal newlines)."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk = chunk
+
+    def line_chunks(self, location: str) -> Any:
+        import io
+
+        yield io.TextIOWrapper(io.BytesIO(self._chunk), encoding="utf-8", errors="replace").readlines()
+
+
+def evaluate_window(window_profile: WindowProfile, statistics: dict[str, Any], constraints: dict[str, Any],
+                    source: str) -> Outcome:
+    """The checks on a window's profile: the files, violations, lines and metrics of data-quality."""
+    profile, records = window_profile.profile, window_profile.records
+    unreadable, unprofiled = window_profile.unreadable, window_profile.unprofiled
+    skipped = Reader()  # the files and folders that could not be read, worded as the reader words them
+    skipped.skipped = list(window_profile.skipped)
     if not profile.items:
-        problems.merge(row_problems)
-        raise UsageError(f"no readable captured record in {capture} for the window{_nothing_read(reader, problems)}"
+        problems = Problems()
+        problems.merge(unreadable)
+        problems.merge(unprofiled)
+        raise UsageError(f"no readable captured record in {source} for the window{_nothing_read(skipped, problems)}"
                          "; captures must be Data Capture JSON lines with CSV or JSON endpointInput data")
     result = checks.evaluate(profile, statistics, constraints)
     outcome = Outcome(files={"statistics.json": profile.to_json(),
                              "constraint_violations.json": {"violations": result.violations}},
                       violations=result.violations,
-                      warnings=_reader_warnings(reader, "capture") +
-                      _problem_warnings(problems, "captured records", problems.seen) +
-                      _problem_warnings(row_problems, "rows", profile.items + row_problems.total),
-                      skipped=len(reader.skipped) + problems.total + row_problems.total)
+                      warnings=_reader_warnings(skipped, "capture") +
+                      _problem_warnings(unreadable, "captured records", unreadable.seen) +
+                      _problem_warnings(unprofiled, "rows", profile.items + unprofiled.total),
+                      skipped=len(skipped.skipped) + unreadable.total + unprofiled.total)
     outcome.lines.append(f"data-quality: {profile.items} rows from {records} captured records; "
                          f"{len(result.violations)} violation(s)")
     outcome.lines += [f"  {v['constraint_check_type']} {v['feature_name']}: {v['description'].strip()}"
                       for v in result.violations]
     outcome.warnings += result.notes
     outcome.metrics = _data_metrics(profile, result)
+    return outcome
+
+
+def data_quality_partial(reader: Reader, capture: str, window: Window, statistics_at: str,
+                         host: str | None = None, output_columns_position: str = "START",
+                         constraints_at: str | None = None, file_name: str | None = None) -> Outcome:
+    """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations. The baseline
+    documents ride along in the file, so the merge step needs no other input (it may run network-isolated)."""
+    from pipelines.analyze import partial
+
+    if constraints_at:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), \
+            reader.read_json(constraints_at, "baseline constraints", "constraints")  # as written, not as arrays
+    else:
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), None
+        features = schema.data_quality_statistics(statistics, statistics_at)
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
+    shard = {"host": host, "capture": capture, "files": len(files),
+             "first_capture": files[0].location if files else None}
+    document = partial.to_document(window_profile, window, shard)
+    document["baseline"] = {"statistics": statistics, "constraints": constraints}
+    outcome = Outcome(files={file_name or partial.file_name(host): document}, violations=[],
+                      skipped=len(window_profile.skipped) + window_profile.unreadable.total +
+                      window_profile.unprofiled.total)
+    outcome.warnings = _problem_warnings(window_profile.unreadable, "captured records",
+                                         window_profile.unreadable.seen)
+    outcome.lines.append(f"data-quality --partial: {window_profile.profile.items} rows from "
+                         f"{window_profile.records} captured records in {len(files)} file(s); merge the shards "
+                         "with merge-statistics")
+    return outcome
+
+
+def merge_statistics(reader: Reader, locations: list[str], statistics_at: str | None,
+                     constraints_at: str | None) -> Outcome:
+    """Merge shards' partial statistics; then the same checks, files and metrics as data-quality. Without
+    ``--statistics``/``--constraints`` the baseline the shards carried is used (every shard must carry the same)."""
+    import tempfile
+
+    from pipelines.analyze import partial
+
+    partials = [partial.read_partial(reader, location) for location in partial.partial_locations(reader, locations)]
+    if not (statistics_at and constraints_at):
+        carried = partial.carried_baseline(partials)
+        with tempfile.TemporaryDirectory() as folder:  # the same checks as files passed by flag
+            paths = {}
+            for kind, document in (("statistics", carried[0]), ("constraints", carried[1])):
+                paths[kind] = os.path.join(folder, f"{kind}.json")
+                with open(paths[kind], "w", encoding="utf-8") as handle:
+                    json.dump(document, handle)
+            statistics, constraints, features = baseline_documents(
+                reader, statistics_at or paths["statistics"], constraints_at or paths["constraints"])
+    else:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+    for item in partials:
+        theirs = [(f.name, f.baseline_type) for f in item.window_profile.profile.features]
+        if theirs != features:
+            raise UsageError(f"partial statistics {item.location} was profiled against other features than "
+                             f"{statistics_at or 'the baseline the shards carry'}; merge with the baseline the "
+                             "shards used")
+    outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
+    outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
     return outcome
 
 
@@ -271,14 +407,14 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         outcome.metrics = kept
     try:
         target.mkdir(parents=True, exist_ok=True)
+        for name in files:  # a shard's file sits in its host's folder (<host>/statistics.json)
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
         # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
         # than reading a million captures); the small files stay indented for people
         paths = {target / name: (document.encode() if isinstance(document, str)  # a CSV (clarify-dataset)
                                  else json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
-                                 .encode() + b"\n" if name == "statistics.json" else canonical_json(document))
+                                 .encode() + b"\n" if name.endswith("statistics.json") else canonical_json(document))
                  for name, document in files.items()}
-        for path in paths:  # clarify-dataset writes dataset/ and config/, the two inputs of the Clarify job
-            path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_many(paths)
     except OSError as exc:
         raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "

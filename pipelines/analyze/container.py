@@ -13,13 +13,26 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
+estimate; merge-statistics; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
 shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
 or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
-metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes).
+metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes), ``shard_count``
+(below).
 ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+
+Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md and
+docs/processing-engine.md):
+- each instance: ``analyzer_command=data-quality`` with ``shard_count`` N > 1 (or ``partial_statistics=Enabled``);
+  it writes only its partial statistics, ``<output_path>/<current_host>/statistics.json`` (the host from
+  ``/opt/ml/config/resourceconfig.json``, which SageMaker Processing writes into every instance: all instances
+  upload to one S3 prefix, so each writes under its own folder), with the baseline statistics and constraints inside,
+  and the message ``Completed: partial statistics``;
+- then one instance: ``python -m pipelines.analyze merge-statistics <the shards' files or folder> --output ...``
+  (the processing engine's entrypoint: it needs no other input, the shards carry the baseline), or this entrypoint
+  with ``analyzer_command=merge-statistics`` and ``dataset_source`` = the shards' folder, which also writes the
+  message and the metric records as an unsharded data-quality run.
 """
 
 from __future__ import annotations
@@ -36,8 +49,9 @@ from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageErro
 from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
 
-COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check", "shap-dataset",
-            "shap-check")
+COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics", "clarify-dataset", "clarify-check",
+            "shap-dataset", "shap-check")
+CLARIFY_CHECKS = ("clarify-check", "shap-check")  # read Clarify's analysis.json from dataset_source
 # The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
 ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
              "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
@@ -66,14 +80,28 @@ def request() -> argparse.Namespace:
     publish = _env("publish_cloudwatch_metrics") or "Disabled"
     if publish not in SWITCHES:
         raise UsageError(f"publish_cloudwatch_metrics '{publish}' is not Enabled or Disabled")
+    partial = _env("partial_statistics") or "Disabled"
+    if partial not in SWITCHES:
+        raise UsageError(f"partial_statistics '{partial}' is not Enabled or Disabled")
+    shards = _env("shard_count") or "1"
+    if not shards.isdigit() or int(shards) < 1:
+        raise UsageError(f"shard_count '{shards}' is not a whole number of at least 1 (the job's InstanceCount)")
+    partial = partial == "Enabled" or int(shards) > 1
+    if partial and command != "data-quality":
+        raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
+    checks = command in ("data-quality", "merge-statistics")
+    capture = _env("dataset_source", True)
+    clarify_input = command in ("clarify-dataset", "shap-dataset")
     return argparse.Namespace(
-        command=command, capture=_env("dataset_source", True), output=_env("output_path", True),
+        command=command, capture=capture, partials=[capture], output=_env("output_path", True),
         start=_env("start_time"), end=_env("end_time"), threshold=_env("threshold"),
-        statistics=_env("baseline_statistics", command == "data-quality"),
-        constraints=_env("baseline_constraints", command == "data-quality" or command.endswith("-check")),
+        statistics=_env("baseline_statistics", checks),
+        constraints=_env("baseline_constraints", (checks and not partial) or command in CLARIFY_CHECKS),
         ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
-        analysis_config=_env("analysis_config", command in ("clarify-dataset", "shap-dataset")),
-        publish=publish == "Enabled", output_columns_position=output_columns_position())
+        config=_env("analysis_config", clarify_input), publish=publish == "Enabled",
+        partial=partial, host=current_host() if partial else None,
+        partial_file=f"{current_host()}/statistics.json" if partial else None,
+        output_columns_position=output_columns_position())
 
 
 def run() -> tuple[Any, argparse.Namespace]:
@@ -84,21 +112,33 @@ def run() -> tuple[Any, argparse.Namespace]:
     args = request()
     window, threshold = validate(args, ENV_NAMES)
     reader = Reader()
-    if args.command in COMMANDS[:3]:
-        outcome = analyze(args, window, threshold, reader)
-    else:  # model bias / explainability on the processing engine (pipelines/analyze/clarify.py)
+    if args.command in CLARIFY_CHECKS:  # after the Clarify job of bias / explainability (processing engine)
         from pipelines.analyze import clarify
 
-        if args.command == "clarify-dataset":
-            return clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.analysis_config,
-                                           threshold), args
-        if args.command == "shap-dataset":
-            return clarify.shap_dataset(reader, args.capture, window, args.analysis_config), args
         check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
         return check(reader, f"{args.capture.rstrip('/')}/{clarify.ANALYSIS_FILE}", args.constraints), args
-    outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
-        if args.constraints else {"version": 0.0}
+    outcome = analyze(args, window, threshold, reader)
+    if args.command in ("clarify-dataset", "shap-dataset"):  # the Clarify job's inputs, no Model Monitor files
+        return outcome, args
+    if not args.partial:  # a shard writes its partial statistics only
+        outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
+            if args.constraints else {"version": 0.0}
     return outcome, args
+
+
+def current_host() -> str:
+    """This instance's name in a Processing job (``current_host`` of /opt/ml/config/resourceconfig.json, e.g.
+    ``algo-2``; AWS docs, build-your-own-processing-container); ``algo-1`` when the file is absent (one instance)."""
+    path = opt_ml() / "config" / "resourceconfig.json"
+    try:
+        host = json.loads(path.read_text()).get("current_host")
+    except FileNotFoundError:
+        return "algo-1"
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{path} is not the JSON SageMaker Processing writes (current_host, hosts)") from None
+    if not isinstance(host, str) or not host or not all(ch.isalnum() or ch in "._-" for ch in host):
+        raise UsageError(f"{path} has no usable current_host ({host!r})")
+    return host
 
 
 def output_columns_position() -> str:
@@ -216,7 +256,7 @@ def main() -> int:
             try:
                 publish_metrics(records, namespace)
             except MonitorError as exc:
-                reason = f"the analysis was written, but its CloudWatch metrics were not: {exc}"
+                reason = printable(f"the analysis was written, but its CloudWatch metrics were not: {exc}")
                 write_message(reason)
                 print(f"error: {reason}", file=sys.stderr)
                 return exc.exit_code
@@ -225,9 +265,11 @@ def main() -> int:
             metrics_dir.mkdir(parents=True, exist_ok=True)
             (metrics_dir / "metrics.jsonl").write_text("\n".join(records) + "\n")
     count = len(outcome.violations)
-    if outcome.exit_violations:
-        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").endswith(
-            "-check") else "calibration assumption fails"
+    if args.partial:
+        message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
+    elif outcome.exit_violations:
+        unchecked = "baseline metrics missing from the analysis" if args.command in CLARIFY_CHECKS \
+            else "calibration assumption fails"
         reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "")
         message = f"CompletedWithViolations: {reason}"
     else:

@@ -1,7 +1,7 @@
 """The KLL quantile sketch Model Monitor stores in statistics.json, and Deequ's distances between two profiles.
 
 Sources (read in awslabs/deequ):
-- src/main/scala/com/amazon/deequ/analyzers/QuantileNonSample.scala: compactor capacities, condense, rank map.
+- src/main/scala/com/amazon/deequ/analyzers/QuantileNonSample.scala: compactor capacities, condense, rank map, merge.
 - src/main/scala/com/amazon/deequ/analyzers/NonSampleCompactor.scala: compact (sort, keep every other item with
   an offset that alternates every second compaction, carry an odd last item).
 - src/main/scala/com/amazon/deequ/analyzers/KLLSketch.scala: defaults k=2048, c=0.64; the 10 equal-width buckets.
@@ -103,6 +103,43 @@ class KLL:
         self._offsets = [0] * len(self.levels)
         self._capacities = []
         return self
+
+    def state(self) -> dict[str, Any]:
+        """The whole sketch state, for partial statistics: the items of each level and each compactor's compression
+        count and offset (Deequ's KLLSketchSerializer keeps the same fields, so a merge continues exactly)."""
+        return {"k": self.k, "c": self.c, "data": [level.tolist() for level in self.levels],
+                "compressions": list(self._compressions), "offsets": list(self._offsets)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "KLL":
+        """Inverse of ``state``; ValueError when the state is malformed."""
+        self = cls(int(state["k"]), float(state["c"]))
+        levels, compressions, offsets = state["data"], state["compressions"], state["offsets"]
+        if not (isinstance(levels, list) and levels and len(levels) == len(compressions) == len(offsets)):
+            raise ValueError("sketch levels, compressions and offsets do not line up")
+        self.levels = [np.asarray(level, dtype=np.float64).reshape(-1) for level in levels]
+        self._compressions = [int(value) for value in compressions]
+        self._offsets = [int(value) for value in offsets]
+        if any(value not in (0, 1) for value in self._offsets) or not all(np.isfinite(level).all()
+                                                                         for level in self.levels):
+            raise ValueError("sketch offsets must be 0 or 1 and items finite numbers")
+        return self
+
+    def merge(self, other: "KLL") -> None:
+        """Add ``other`` into this sketch as Deequ does (QuantileNonSample.merge): grow to as many compactors, append
+        ``other``'s items level by level after ours, then condense while the items fill the total capacity (``>=``,
+        where an update condenses only past it). Compactor states (compressions, offsets) stay ours."""
+        if (self.k, self.c) != (other.k, other.c):
+            raise ValueError(f"cannot merge a sketch with k={other.k}, c={other.c} into one with k={self.k}, "
+                             f"c={self.c}")
+        while len(self.levels) < len(other.levels):
+            self.levels.append(np.empty(0))
+            self._compressions.append(0)
+            self._offsets.append(0)
+        for height, level in enumerate(other.levels):
+            self.levels[height] = np.concatenate((self.levels[height], level))
+        while self._size() >= self._total_capacity():
+            self._condense()
 
 
 def rank_table(levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -99,6 +99,10 @@ class Reader:
                 found.append(HourFile(location, when, HOUR_PATH_RE.split(location)[0].rstrip("/")))
         return sorted(found, key=lambda item: (item.hour, item.location))
 
+    def list_objects(self, root: str) -> list[str]:
+        """Every object under an s3:// prefix, as s3:// URIs."""
+        return self._list_s3(root)
+
     def _list_local(self, root: str) -> list[str]:
         """Regular files under ``root``; symlinked folders are followed (once each: a link cycle is not walked
         twice). A folder that cannot be listed, or a ``.jsonl`` that is a dangling symlink or not a regular file,
