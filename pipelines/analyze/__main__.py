@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "captures as a Clarify dataset + its analysis config")
     cd.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     cd.add_argument("--config", required=True, help="the model package's bias analysis config (path or s3:// URI)")
-    cd.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    cd.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
     cc = commands.add_parser("clarify-check", help="model bias, after Clarify: analysis.json against the "
                              "baseline constraints (bias drift)")
     cc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
