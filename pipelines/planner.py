@@ -7,7 +7,7 @@ from typing import Any
 
 from pipelines import aws
 from pipelines.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
-from pipelines.derived import DerivedFile, derive
+from pipelines.derived import DerivedFile, derive, derive_document
 from pipelines.errors import MonitorError
 from pipelines.image_uris import ImageUris
 from pipelines.monitors import MONITORS, SOURCE_KINDS, Monitor
@@ -16,7 +16,19 @@ from pipelines.registry import EndpointInfo, ModelPackage
 from pipelines.schedules import fill_missed_run_hours
 from pipelines.stage_config import StageConfig
 from pipelines.template_params import ParameterSpec
-from pipelines.thresholds import drift_problems_and_thresholds, model_quality_threshold
+from pipelines.label_development import Curve, CurveError, curve_uri, summarize
+from pipelines.thresholds import (
+    EARLY_PARAM,
+    MATURED_PARAM,
+    MQ_CONSTRAINTS,
+    MQ_STATISTICS,
+    RecallAlarm,
+    derived_constraints,
+    drift_problems_and_thresholds,
+    expected_daily_frauds,
+    model_quality_threshold,
+)
+from utils import json_loads
 
 
 @dataclass
@@ -203,7 +215,10 @@ def plan_stage(
     for status in plan.monitors:
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
             params[status.monitor.enable_param] = "yes" if status.enabled else "no"
-    _alarm_thresholds(plan, explicit, specs, available, document)
+    curve = _label_curve(plan, objects, specs)
+    sized: dict[str, RecallAlarm] = {}
+    _alarm_thresholds(plan, explicit, specs, available, document, curve, sized)
+    _matured_evaluation(plan, explicit, specs, available, document, sized, options)
     fill_missed_run_hours(params, explicit, specs)
     return plan
 
@@ -231,10 +246,11 @@ def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[s
 
 
 def _alarm_thresholds(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
-                      available: dict[str, Baseline], document: Any) -> None:
+                      available: dict[str, Baseline], document: Any, curve: Curve | None = None,
+                      sized: dict[str, RecallAlarm] | None = None) -> None:
     """Fill the drift and model quality alarm thresholds from the baselines (thresholds.py); record problems."""
     problems, notes = drift_problems_and_thresholds(plan.parameters, explicit, available, document)
-    warnings, more_notes = model_quality_threshold(plan.parameters, explicit, specs, available, document)
+    warnings, more_notes = model_quality_threshold(plan.parameters, explicit, specs, available, document, curve, sized)
     plan.problems += problems
     plan.warnings += [f"{plan.stage}: {warning}" for warning in warnings]
     plan.notes += [f"{plan.stage}: {note}" for note in notes + more_notes]
@@ -259,3 +275,91 @@ def ground_truth_note(plan: StagePlan, s3: Any) -> None:
     if not response.get("KeyCount"):
         plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
                           "merge until labels arrive (python -m pipelines.ground_truth uploads them)")
+
+
+# ---- matured labels (issue 18) -------------------------------------------------------------------------------------
+
+
+def _model_quality_on(plan: StagePlan) -> bool:
+    return any(s.enabled and s.monitor.key == "model-quality" for s in plan.monitors)
+
+
+def _label_curve(plan: StagePlan, objects: S3Objects, specs: dict[str, ParameterSpec]) -> Curve | None:
+    """The stage's label development curve (label_development.py), None before the first matured day.
+
+    One GetObject per stage. A curve that exists but cannot be read is a warning (``--strict`` fails): early recall
+    would silently go unjudged.
+    """
+    params = plan.parameters
+    if not _model_quality_on(plan) or not params.get("GroundTruthInput"):
+        return None
+    try:
+        uri = curve_uri(params["GroundTruthInput"], params["EndpointName"])
+    except ValueError:
+        return None  # a malformed GroundTruthInput: validation reports it
+    try:
+        body = objects.read(uri)
+    except BaselineProblem:
+        return None  # no curve yet: the threshold notes say so
+    try:
+        curve = summarize(json_loads(body))
+    except (ValueError, CurveError) as exc:
+        plan.warnings.append(f"{plan.stage}: the label development curve {uri} cannot be read ({exc}); early recall "
+                             "is not judged until it is fixed: rerun python -m pipelines.ground_truth "
+                             "--matured-negatives, or delete the file to start the history again")
+        return None
+    maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or ""
+    if str(curve.maturity_days) != maturity:
+        plan.warnings.append(f"{plan.stage}: the label development curve {uri} was measured with a "
+                             f"{curve.maturity_days}-day maturity but LabelMaturityDays is {maturity}; early "
+                             "thresholds are not derived from it: start a new history or set LabelMaturityDays back")
+        return None
+    return curve
+
+
+def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
+                        available: dict[str, Baseline], document: Any, sized: dict[str, RecallAlarm],
+                        options: RunOptions) -> None:
+    """The matured model quality schedule's constraints, and the early one's when its alarm is sized: derived files
+    with the alarm thresholds, so Model Monitor's own verdict agrees with the alarm."""
+    params = plan.parameters
+    if not _model_quality_on(plan):
+        return
+    maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
+    plan.notes.append(f"{plan.stage}: label maturity {maturity} days (LabelMaturityDays): each day of transactions is "
+                      f"evaluated again {maturity} days later (schedule {params['MonitoringScheduleBaseName']}-model-"
+                      f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "
+                      "false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written its "
+                      "negatives")
+    registry_constraints = available[MQ_CONSTRAINTS].uri if MQ_CONSTRAINTS in available else ""
+    if "ModelQualityBaselineConstraints" in explicit or MQ_STATISTICS not in available or not registry_constraints:
+        if "ModelQualityMaturedBaselineConstraints" not in explicit:
+            params["ModelQualityMaturedBaselineConstraints"] = params.get("ModelQualityBaselineConstraints", "")
+            plan.notes.append(f"{plan.stage}: the matured model quality job uses ModelQualityBaselineConstraints as "
+                              "is (no registry statistics to size its thresholds)")
+        return
+    package = plan.package
+    daily = expected_daily_frauds(params)
+    windows = [("matured", "ModelQualityMaturedBaselineConstraints", MATURED_PARAM),
+               ("early", "ModelQualityBaselineConstraints", EARLY_PARAM)]
+    for window, param, alarm_param in windows:
+        if param in explicit and window == "matured":
+            continue
+        threshold = params.get(alarm_param, "")
+        alarm = sized.get(window)
+        frauds = alarm.expected_frauds if alarm else daily
+        derived = derived_constraints(document(MQ_CONSTRAINTS), document(MQ_STATISTICS), frauds or 0.0,
+                                      params.get("ModelQualityAlarmMetric", "recall"), threshold,
+                                      early=window == "early") if threshold and frauds else None
+        if derived is None:
+            if window == "matured":
+                params[param] = registry_constraints
+                plan.notes.append(f"{plan.stage}: the matured model quality job uses the registry constraints as is "
+                                  "(no derived thresholds: see the alarm notes)")
+            continue
+        file = derive_document(derived, bucket=options.bucket, group=package.group, version=package.version,
+                               monitor_key="model-quality", name=f"constraints-{window}", param=param)
+        plan.derived.append(file)
+        params[param] = file.uri
+        status = next(s for s in plan.monitors if s.monitor.key == "model-quality")
+        status.baselines[param] = file.uri
