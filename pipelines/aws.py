@@ -31,6 +31,7 @@ _S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
     "HeadBucket": "s3:ListBucket",
     "DeleteObject": "s3:DeleteObject",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 }
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound", "ResourceNotFound"}
 _CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",

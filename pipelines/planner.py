@@ -363,3 +363,20 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
         params[param] = file.uri
         status = next(s for s in plan.monitors if s.monitor.key == "model-quality")
         status.baselines[param] = file.uri
+
+
+def capture_retention_check(plan: StagePlan, s3: Any, specs: dict[str, ParameterSpec]) -> None:
+    """Warn (``--strict``: fail) when the capture bucket's lifecycle rules expire or archive captures before the
+    matured evaluation reads them (capture_retention.py)."""
+    from pipelines.capture_retention import capture_retention_warning
+
+    endpoint = plan.endpoint
+    destination = (endpoint.capture or {}).get("DestinationS3Uri") if endpoint and endpoint.exists else None
+    if not _model_quality_on(plan) or not destination:
+        return
+    maturity = plan.parameters.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
+    if not maturity.isdigit():
+        return  # validation names the bad value
+    warning = capture_retention_warning(s3, destination, endpoint.name, int(maturity))
+    if warning:
+        plan.warnings.append(f"{plan.stage}: {warning}")
