@@ -27,6 +27,7 @@ early_recall(d) = sum(caught_labelled_by_day[d]) / sum(labelled_by_day[d]).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,3 +173,12 @@ def day_counts(ages: list[tuple[int, bool]], maturity: int) -> dict[str, Any]:
 def label_age_days(label_hour_start_seconds: float, event_seconds: float) -> int:
     """Whole days from the transaction to the start of the hour folder its label was uploaded under (0 if earlier)."""
     return max(0, math.floor((label_hour_start_seconds - event_seconds) / 86400))
+
+
+def offset_days(text: str) -> int | None:
+    """Whole days of a -P<n>D / -P<n>DT<h>H / -PT<h>H monitoring offset: the label age of an evaluation window's
+    youngest transactions (None when not such an offset)."""
+    match = re.match(r"^-P(?:([0-9]+)D)?(?:T([0-9]+)H)?$", text or "")
+    if not match or not any(match.groups()):
+        return None
+    return int(match.group(1) or 0) + int(match.group(2) or 0) // 24

@@ -24,12 +24,11 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from pipelines.baselines import Baseline
-from pipelines.label_development import Curve
+from pipelines.label_development import Curve, offset_days
 from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY
 from pipelines.template_params import ParameterSpec, closest
 
@@ -258,14 +257,6 @@ def expected_daily_frauds(params: dict[str, str]) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and value > 0 else None
-
-
-def offset_days(text: str) -> int | None:
-    """Whole days of a -P<n>D / -P<n>DT<h>H / -PT<h>H offset (None when not one)."""
-    match = re.match(r"^-P(?:([0-9]+)D)?(?:T([0-9]+)H)?$", text or "")
-    if not match or not any(match.groups()):
-        return None
-    return int(match.group(1) or 0) + int(match.group(2) or 0) // 24
 
 
 def _recall_alarms(params: dict[str, str], explicit: dict[str, str], constraint: float, statistics: Any, metric: str,
