@@ -326,6 +326,7 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
     if not _model_quality_on(plan):
         return
     maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
+    params.setdefault("LabelMaturityDays", maturity)  # in every export: the day-2 tools read it
     plan.notes.append(f"{plan.stage}: label maturity {maturity} days (LabelMaturityDays): each day of transactions is "
                       f"evaluated again {maturity} days later (schedule {params['MonitoringScheduleBaseName']}-model-"
                       f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "

@@ -89,6 +89,7 @@ class Report:
     stage: str
     endpoint: str
     monitors: list[MonitorReport]
+    label_maturity: dict[str, Any] | None = None  # label_report.collect: windows and the label development curve
 
     @property
     def total(self) -> int:
@@ -337,6 +338,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "endpoint": report.endpoint,
         "total_violations": report.total,
         "monitors": [asdict(m) for m in report.monitors],
+        "label_maturity": report.label_maturity,
     }
 
 
@@ -397,7 +399,10 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         sm = sm or aws.make_client(session, "sagemaker")
         s3 = s3 or aws.make_client(session, "s3")
     report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source)
-    out.write(render_json(report) if args.json else render_text(report))
+    from pipelines import label_report
+
+    report.label_maturity = label_report.collect(params, s3)
+    out.write(render_json(report) if args.json else render_text(report) + label_report.render(report.label_maturity))
     if args.estimate_output and not args.json:
         from pipelines import recall_windows
 
