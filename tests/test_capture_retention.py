@@ -3,7 +3,7 @@
 Lifecycle rules are written with PutBucketLifecycleConfiguration in moto, whose input botocore validates against
 the S3 service model (the shapes of AWS's own "PutBucketLifecycleConfiguration" examples: Filter.Prefix,
 Filter.And, Filter.Tag, Expiration.Days/Date, Transitions); the CLI reads them back with
-GetBucketLifecycleConfiguration through pipelines.aws."""
+GetBucketLifecycleConfiguration through pipelines.core.aws."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from devtools.seed import OUTPUTS_BUCKET, PROJECT_NAME
-from pipelines.capture_retention import capture_retention_warning, retention_problems
+from pipelines.deploy.capture_retention import capture_retention_warning, retention_problems
 from tests.support.reliability import Fault
 from tests.support.plan import strict_error, warnings
 

@@ -8,7 +8,7 @@ import pytest
 
 from devtools import seed as seedmod
 from devtools.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, ROLE_ARN
-from pipelines.thresholds import derived_constraints
+from pipelines.deploy.thresholds import derived_constraints
 
 PKG = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}"
 BASE = f"s3://{ARTIFACTS_BUCKET}/model-build/v3/baselines"
@@ -194,7 +194,7 @@ def test_a_missing_endpoint_disables_the_stage_monitors_with_warnings(cli, clien
     assert result.err.splitlines()[0] == ("warning: staging: data quality monitor disabled: endpoint "
                                           "'fraud-detect-staging' does not exist")
     assert len(result.err.splitlines()) == 8
-    assert {params_of(cli, "prod")[m.enable_param] for m in __import__("pipelines.monitors").monitors.MONITORS} == {"no"}
+    assert {params_of(cli, "prod")[m.enable_param] for m in __import__("pipelines.core.monitors").core.monitors.MONITORS} == {"no"}
 
 
 def test_dry_run_writes_no_s3_object_but_writes_the_local_files(cli, seeded, clients):
@@ -288,7 +288,7 @@ def test_a_value_set_in_the_stage_file_wins_over_the_derived_one(cli, seeded, tm
     params = params_of(cli, "staging")
     assert (params["GroundTruthInput"], params["InstanceType"]) == ("s3://labels-bucket/fraud/staging", "ml.c5.xlarge")
     assert "ScheduleExpression" not in params  # the template default (hourly) applies
-    assert ("  note: cannot check the ground truth prefix: s3:ListObjectsV2 on s3://labels-bucket/fraud/staging "
+    assert ("  note: cannot check the ground truth prefix: s3:ListObjectsV2 on s3://labels-bucket/fraud/staging/ "
             "failed: NoSuchBucket (The specified bucket does not exist); check that it exists and that the run's "
             "region is right (IAM action s3:ListBucket)") in result.out.splitlines()
 

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from devtools.seed_captures import capture_line
 from pipelines import ground_truth as gt
-from pipelines.errors import MonitorError
+from pipelines.core.errors import MonitorError
 from pipelines.ground_truth.matured import latest_matured_day
-from pipelines.label_development import summarize
+from pipelines.formats.label_development import summarize
 
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"
 CAPTURE_URI = f"s3://{BUCKET}/data-capture"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
-from pipelines import label_report
-from pipelines.label_development import day_counts
-from pipelines.report import Report, report_dict
+from pipelines.formats.label_development import day_counts
+from pipelines.report import label_maturity as label_report
+from pipelines.report.cli import Report, report_dict
 
 CURVE_KEY = "label-development/fraud-detect-prod/curve.json"
 PARAMS = {"EndpointName": "fraud-detect-prod", "MonitoringScheduleBaseName": "fraud-detect-prod",

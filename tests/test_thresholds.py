@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from devtools import seed as seedmod
-from pipelines.baselines import Baseline
-from pipelines.template_params import load_template_parameters
-from pipelines.label_development import Curve, day_counts, summarize
-from pipelines.thresholds import (
+from pipelines.deploy.baselines import Baseline
+from pipelines.deploy.template_params import load_template_parameters
+from pipelines.formats.label_development import Curve, day_counts, summarize
+from pipelines.deploy.thresholds import (
     binomial_below,
     derived_constraints,
     drift_problems_and_thresholds,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_command
-from utils import env_argument, parse_with_env
+from pipelines.core.command import env_argument, parse_with_env, run_command
+from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader, parse_time
+    from pipelines.analyze.sources import Reader
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)

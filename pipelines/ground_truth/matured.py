@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pipelines import aws
-from pipelines.errors import ConfigError, NotFoundError, UsageError
-from pipelines.ground_truth.coverage import window_hours
+from pipelines.core import aws
+from pipelines.core.errors import ConfigError, NotFoundError, UsageError
+from pipelines.core.files import canonical_json, json_loads, sha256_hex
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
+from pipelines.formats.capture import join_key
+from pipelines.formats.ground_truth import read_record, record_line
+from pipelines.formats.label_development import CurveError, curve_uri, day_counts, label_age_days, summarize
+from pipelines.formats.times import days_between, hour_folder, hour_of_path, hours_ending, parse_hour_folder, parse_iso8601
 from pipelines.ground_truth.s3_labels import hour_prefix, iter_s3_json_lines, list_keys
-from pipelines.ground_truth.shapes import _HOUR_RE, _RECORD
-from pipelines.label_development import CurveError, curve_uri, day_counts, label_age_days, summarize
-from utils import canonical_json, json_loads, parse_s3_uri, s3_uri, sha256_hex
 
 NEGATIVES = "matured-negatives-"
 CHUNK = 20_000
@@ -68,7 +70,7 @@ def latest_matured_day(now: datetime, maturity_days: int) -> date:
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return parse_iso8601(text).date()
     except ValueError as exc:
         raise UsageError(f"--day '{text}' is not a date; use yyyy-mm-dd, e.g. 2026-09-01") from exc
 
@@ -113,12 +115,10 @@ def score_reader(probability_attribute: str, inference_attribute: str, threshold
 
 
 def _seconds(text: Any, fallback: float) -> float:
-    if isinstance(text, str) and text:
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    return fallback
+    try:
+        return parse_iso8601(text).timestamp()
+    except ValueError:
+        return fallback
 
 
 def read_day_captures(s3: Any, capture_uri: str, endpoint: str, day: date, db: sqlite3.Connection,
@@ -133,21 +133,21 @@ def read_day_captures(s3: Any, capture_uri: str, endpoint: str, day: date, db: s
     files = 0
     rows: list[tuple[str, float, int]] = []
     for variant in [p["Prefix"] for p in list_keys(s3, bucket, prefix, delimiter="/")]:
-        for hour in window_hours(end, 24):
-            hour_start = datetime.strptime(hour, "%Y/%m/%d/%H").replace(tzinfo=timezone.utc).timestamp()
+        for hour in hours_ending(end, 24):
+            hour_start = parse_hour_folder(hour).timestamp()
             for obj in list_keys(s3, bucket, f"{variant}{hour}/"):
                 files += 1
                 for record in iter_s3_json_lines(s3, bucket, obj["Key"]):
                     meta = record.get("eventMetadata") if isinstance(record, dict) else None
-                    if not isinstance(meta, dict) or not (meta.get("inferenceId") or meta.get("eventId")):
+                    ident = join_key(meta)
+                    if ident is None:
                         continue
                     hit = caught(((record.get("captureData") or {}).get("endpointOutput")))
                     if hit is None:
-                        raise UsageError(f"cannot read the model's output in s3://{bucket}/{obj['Key']} (id "
-                                         f"{meta.get('inferenceId') or meta.get('eventId')}) with the stage's "
-                                         "ProbabilityAttribute / InferenceAttribute; fix them in the stage config")
-                    rows.append((str(meta.get("inferenceId") or meta["eventId"]),
-                                 _seconds(meta.get("inferenceTime"), hour_start), int(hit)))
+                        raise UsageError(f"cannot read the model's output in s3://{bucket}/{obj['Key']} (id {ident}) "
+                                         "with the stage's ProbabilityAttribute / InferenceAttribute; fix them in the "
+                                         "stage config")
+                    rows.append((ident, _seconds(meta.get("inferenceTime"), hour_start), int(hit)))
                     if len(rows) >= CHUNK:
                         db.executemany("INSERT OR IGNORE INTO captured VALUES (?, ?, ?)", rows)
                         rows.clear()
@@ -160,21 +160,21 @@ def read_labels(s3: Any, gt_uri: str, day: date, now: datetime, db: sqlite3.Conn
     bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
     base = key_prefix.strip("/")
     ours = f"{NEGATIVES}{day.isoformat()}-"
-    for offset in range((now.astimezone(timezone.utc).date() - day).days + 1):
-        folder = (day + timedelta(days=offset)).strftime("%Y/%m/%d")
+    first = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    for folder in days_between(first, now):
         for obj in list_keys(s3, bucket, f"{base}/{folder}/" if base else f"{folder}/"):
-            match = _HOUR_RE.search(obj["Key"])
+            when = hour_of_path(obj["Key"])
             name = obj["Key"].rsplit("/", 1)[-1]
-            if not match or (name.startswith(NEGATIVES) and not name.startswith(ours)):
+            if when is None or (name.startswith(NEGATIVES) and not name.startswith(ours)):
                 continue  # another day's negatives hold none of this day's ids
-            hour = datetime.strptime(match.group(1), "%Y/%m/%d/%H").replace(tzinfo=timezone.utc).timestamp()
+            hour = when.timestamp()
             rows = []
             for record in iter_s3_json_lines(s3, bucket, obj["Key"]):
                 try:
-                    ident, data = str(record["eventMetadata"]["eventId"]), str(record["groundTruthData"]["data"])
-                except (TypeError, KeyError):
+                    ident, data = read_record(record)
+                except ValueError:
                     continue
-                rows.append((ident, data, hour, int(name.startswith(ours))))
+                rows.append((ident, str(data), hour, int(name.startswith(ours))))
             db.executemany("INSERT INTO labels SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM captured WHERE id = ?)",
                            [(*row, row[0]) for row in rows])
 
@@ -229,15 +229,14 @@ def run_matured(s3: Any, *, gt_uri: str, capture_uri: str, endpoint: str, day: d
 def _write_negatives(s3: Any, gt_uri: str, day: date, now: datetime, ids: list[str], batch_size: int,
                      dry_run: bool) -> list[tuple[str, int]]:
     bucket, key_prefix = parse_s3_uri(gt_uri, key_required=False)
-    folder = hour_prefix(key_prefix, now.astimezone(timezone.utc).strftime("%Y/%m/%d/%H"))
+    folder = hour_prefix(key_prefix, hour_folder(now))
     written = []
     for start in range(0, len(ids), batch_size):
         batch = ids[start:start + batch_size]
-        body = "".join(_RECORD % ("0", json.dumps(ident, ensure_ascii=False)) for ident in batch).encode("utf-8")
+        body = "".join(record_line(ident, "0") for ident in batch).encode("utf-8")
         key = f"{folder}{NEGATIVES}{day.isoformat()}-{sha256_hex(body)[:20]}.jsonl"
         if not dry_run:
-            aws.call(s3, "PutObject", s3_uri(bucket, key), Bucket=bucket, Key=key, Body=body,
-                     ContentType="application/jsonlines")
+            aws.put_object(s3, bucket, key, body, "application/jsonlines")
         written.append((s3_uri(bucket, key), len(batch)))
     return written
 
@@ -261,8 +260,7 @@ def _update_curve(s3: Any, uri: str, day: date, entry: dict[str, Any], maturity_
         return False
     document["days"][day.isoformat()] = entry
     if not dry_run:
-        aws.call(s3, "PutObject", uri, Bucket=bucket, Key=key, Body=canonical_json(document),
-                 ContentType="application/json")
+        aws.put_object(s3, bucket, key, canonical_json(document))
     return True
 
 

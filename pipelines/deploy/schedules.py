@@ -1,0 +1,189 @@
+"""Per-monitor cadence: the schedule and runtime each monitor really gets, the rules SageMaker does not check up
+front, the missed-run alarm window, and what a stage costs in executions and instance-hours.
+
+A monitor's own ``<Monitor>ScheduleExpression`` / ``<Monitor>MaxRuntimeInSeconds`` wins over the shared
+``ScheduleExpression`` / ``MaxRuntimeInSeconds``; an empty value means "use the shared one", so stage files written
+before per-monitor values existed keep working. ``ScheduleExpression: NOW`` runs every monitor once (the template's
+IsNow condition), whatever its own cron.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
+from pipelines.deploy.template_params import CRON_RE, ParameterSpec
+
+NOW = "NOW"
+DAYS_PER_MONTH = 30  # cost lines count a 30-day month
+MAX_RUNTIME = 86400  # StoppingCondition.MaxRuntimeInSeconds: 1..86400 (botocore service model)
+HOURLY_LABEL_JOB_MAX_RUNTIME = 1800  # hourly model quality / bias: the merge job shares the hour (facts.md)
+INSIGHTS_ALARM_HOURS = 3  # Metrics Insights alarms evaluate the last 3 hours only (CloudWatch "alarm limits")
+_OFFSET_RE = re.compile(r"^-P(?:([0-9]+)D)?(?:T([0-9]+)H)?$")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """The schedule one monitor gets in one stage."""
+
+    monitor: Monitor
+    expression: str
+    runtime: int | None  # None when the value is not a number (template validation reports it)
+    runs_per_day: int | None  # None for NOW (one run) or an expression validation rejects
+    interval_hours: int | None  # longest gap between two runs, in hours
+
+    @property
+    def executions_per_month(self) -> int:
+        return 1 if self.expression == NOW else (self.runs_per_day or 0) * DAYS_PER_MONTH
+
+
+def param_prefix(monitor: Monitor) -> str:
+    """'ModelQuality' for model quality: the prefix of its per-monitor template parameters."""
+    return monitor.enable_param.removeprefix("Enable").removesuffix("Monitor")
+
+
+def run_hours(expression: str) -> list[int] | None:
+    """Hours of the day a Model Monitor cron expression runs at (None for NOW or an unsupported form)."""
+    match = CRON_RE.match(expression)
+    if not match:
+        return None
+    field = match.group(1)
+    if field == "*":
+        return list(range(24))
+    start, _, step = field.partition("/")
+    if step and int(step) == 0:
+        return None  # "every 0 hours": the cron pattern lets it through, SageMaker would not
+    return list(range(int(start), 24, int(step))) if step else [int(start)]
+
+
+def _longest_gap(hours: list[int]) -> int:
+    gaps = [b - a for a, b in zip(hours, hours[1:], strict=False)] + [24 - hours[-1] + hours[0]]
+    return max(gaps)
+
+
+def _value(params: dict[str, str], specs: dict[str, ParameterSpec], name: str) -> str:
+    return params.get(name, specs[name].default or "") if name in specs else params.get(name, "")
+
+
+def cadence(params: dict[str, str], specs: dict[str, ParameterSpec], monitor: Monitor) -> Cadence:
+    """The schedule expression and runtime a monitor really gets (its own value, else the shared one)."""
+    prefix = param_prefix(monitor)
+    shared = _value(params, specs, "ScheduleExpression")
+    expression = shared if shared == NOW else (_value(params, specs, f"{prefix}ScheduleExpression") or shared)
+    runtime_text = _value(params, specs, f"{prefix}MaxRuntimeInSeconds") or _value(params, specs, "MaxRuntimeInSeconds")
+    runtime = int(runtime_text) if runtime_text.isdigit() else None
+    hours = run_hours(expression)
+    return Cadence(monitor=monitor, expression=expression, runtime=runtime,
+                   runs_per_day=len(hours) if hours else None, interval_hours=_longest_gap(hours) if hours else None)
+
+
+def offset_hours(offset: str) -> int | None:
+    """-P8D -> 192, -P7DT1H -> 169, -PT1H -> 1 (None when not of that form)."""
+    match = _OFFSET_RE.match(offset)
+    if not match or not any(match.groups()):
+        return None
+    return int(match.group(1) or 0) * 24 + int(match.group(2) or 0)
+
+
+def enabled_monitors(params: dict[str, str]) -> list[Monitor]:
+    """Monitors the template would deploy with these parameters (model quality and bias also need ground truth)."""
+    return [m for m in MONITORS if params.get(m.enable_param) == "yes"
+            and (not m.needs_ground_truth or params.get("GroundTruthInput"))]
+
+
+def schedule_problems(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[str]:
+    """Cadence rules SageMaker enforces only at run time (or not at all), for the monitors that deploy."""
+    problems: list[str] = []
+    enabled = enabled_monitors(params)
+    names = ["ScheduleExpression"] + [f"{param_prefix(m)}ScheduleExpression" for m in MONITORS]
+    for name in names:
+        expression = _value(params, specs, name)
+        if not expression or expression == NOW and name == "ScheduleExpression" or run_hours(expression):
+            continue
+        if name == "ScheduleExpression" and not CRON_RE.match(expression):
+            continue  # template_params.product_rules reports a shared expression of the wrong form
+        problems.append(f"{name} '{expression}' is not a Model Monitor schedule; use hourly cron(0 * ? * * *), "
+                        "daily cron(0 H ? * * *) or every N hours cron(0 H/N ? * * *)")
+    for monitor in enabled:
+        problems += _runtime_problems(cadence(params, specs, monitor))
+    labelled = [cadence(params, specs, m) for m in enabled if m.needs_ground_truth]
+    if labelled:
+        problems += _label_window_problems(params, specs, labelled)
+    if MODEL_QUALITY in enabled and not (_value(params, specs, "InferenceAttribute")
+                                         or _value(params, specs, "ProbabilityAttribute")):
+        problems.append("model quality needs InferenceAttribute or ProbabilityAttribute (where the prediction is in "
+                        "the endpoint output); set ProbabilityAttribute to the fraud probability's index, e.g. \"0\"")
+    drift = cadence(params, specs, DATA_QUALITY)
+    if (DATA_QUALITY in enabled and _value(params, specs, "DriftAlarmFeatures") and drift.interval_hours
+            and drift.interval_hours > 1):
+        problems.append(f"DriftAlarmFeatures needs an hourly data quality schedule, not '{drift.expression}': drift "
+                        f"alarms are Metrics Insights alarms, which see only the last {INSIGHTS_ALARM_HOURS} hours; "
+                        "set DataQualityScheduleExpression to cron(0 * ? * * *) or clear DriftAlarmFeatures")
+    return problems
+
+
+def _runtime_problems(run: Cadence) -> list[str]:
+    name = f"{param_prefix(run.monitor)}MaxRuntimeInSeconds"
+    if run.runtime is None:
+        return []
+    if run.runtime > MAX_RUNTIME:
+        return [f"{run.monitor.title} MaxRuntimeInSeconds is {run.runtime}, over SageMaker's {MAX_RUNTIME}; "
+                f"lower {name}"]
+    if run.monitor.needs_ground_truth and run.interval_hours == 1 and run.runtime > HOURLY_LABEL_JOB_MAX_RUNTIME:
+        return [f"hourly {run.monitor.title} needs MaxRuntimeInSeconds <= {HOURLY_LABEL_JOB_MAX_RUNTIME} (its "
+                f"ground-truth merge job shares the hour), got {run.runtime}; lower {name} or run it daily"]
+    return []
+
+
+def _label_window_problems(params: dict[str, str], specs: dict[str, ParameterSpec], runs: list[Cadence]) -> list[str]:
+    start_text = _value(params, specs, "GroundTruthStartTimeOffset")
+    end_text = _value(params, specs, "GroundTruthEndTimeOffset")
+    start, end = offset_hours(start_text), offset_hours(end_text)
+    if start is None or end is None:
+        return []  # the template's AllowedPattern check names the malformed offset
+    if start <= end:
+        return [f"GroundTruthStartTimeOffset {start_text} must be earlier than GroundTruthEndTimeOffset {end_text} "
+                "(e.g. -P8D and -P7D)"]
+    window = start - end
+    return [f"the late-label window {start_text} to {end_text} covers {window} hour(s) but the {run.monitor.title} "
+            f"schedule '{run.expression}' runs every {run.interval_hours} hours, so predictions between runs are never "
+            f"compared with labels; widen the window to at least {run.interval_hours} hours or run more often"
+            for run in runs if run.interval_hours and window < run.interval_hours]
+
+
+def missed_run_hours(run: Cadence) -> int | None:
+    """Hours without a finished execution before the missed-run alarm fires: the longest gap between runs, plus the
+    runtime (a slow run after a fast one), plus one hour for SageMaker's start delay. None for NOW."""
+    if run.interval_hours is None or run.runtime is None:
+        return None
+    return run.interval_hours + math.ceil(run.runtime / 3600) + 1
+
+
+def fill_missed_run_hours(params: dict[str, str], explicit: dict[str, str], specs: dict[str, ParameterSpec]) -> None:
+    """Set <Monitor>MissedRunAlarmHours of each deployed monitor from its cadence unless the stage file sets it."""
+    for monitor in enabled_monitors(params):
+        name = f"{param_prefix(monitor)}MissedRunAlarmHours"
+        hours = missed_run_hours(cadence(params, specs, monitor))
+        if name in specs and name not in explicit and hours is not None:
+            params[name] = str(hours)
+
+
+def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors: list[Monitor]) -> list[str]:
+    """Plan lines: per deployed monitor its schedule, executions per month and the instance-hours upper bound."""
+    count_text = _value(params, specs, "InstanceCount")
+    count = int(count_text) if count_text.isdigit() else 0
+    lines = [f"  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount {count}):"]
+    total_runs, total_hours = 0, 0.0
+    for monitor in monitors:
+        run = cadence(params, specs, monitor)
+        hours = run.executions_per_month * (run.runtime or 0) / 3600 * count
+        total_runs += run.executions_per_month
+        total_hours += hours
+        lines.append(f"      {monitor.title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
+                     f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
+    lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
+                 f"  <= {total_hours:.1f} instance-hours/month")
+    return lines
+
