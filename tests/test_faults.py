@@ -255,6 +255,12 @@ def test_a_failure_at_any_aws_call_leaves_outputs_byte_identical_and_no_partial_
                     "fraud-monitor-outputs-123456789012/ground-truth/fraud-detect-") in result.out
             _restore(s3, pristine)
             continue
+        if name == "s3.GetBucketLifecycleConfiguration":  # capture retention unknown: a warning (--strict fails)
+            assert result.code == 0
+            assert "cannot read the lifecycle rules of the capture bucket fraud-monitor-outputs-123456789012 (access " \
+                   "denied: s3:GetBucketLifecycleConfiguration" in result.err
+            _restore(s3, pristine)
+            continue
         assert (result.code, result.out) == (1, ""), (index, name, result)
         assert result.err.startswith("error: access denied: ") and result.err.count("\n") == 1, (index, name)
         assert calls.calls[-1] == name, (index, calls.calls)
