@@ -176,12 +176,16 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     count = int(count_text) if count_text.isdigit() else 0
     lines = [f"  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount {count}):"]
     total_runs, total_hours = 0, 0.0
-    for monitor in monitors:
-        run = cadence(params, specs, monitor)
+    runs = [(monitor.title, cadence(params, specs, monitor)) for monitor in monitors]
+    if MODEL_QUALITY in monitors and runs and runs[0][1].expression != NOW:
+        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later
+        runs.insert([m for m in monitors].index(MODEL_QUALITY) + 1,
+                    ("model quality matured", cadence(params, specs, MODEL_QUALITY)))
+    for title, run in runs:
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * count
         total_runs += run.executions_per_month
         total_hours += hours
-        lines.append(f"      {monitor.title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
+        lines.append(f"      {title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
                      f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")
