@@ -7,9 +7,13 @@ and the seed's real-format baselines (devtools/seed.py)."""
 from __future__ import annotations
 
 import json
+import math
+from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devtools import seed as seedmod
 from pipelines.deploy.baselines import Baseline
@@ -342,3 +346,14 @@ def test_the_cli_refuses_a_misspelt_drift_feature_and_writes_nothing(cli, seeded
         "error: 1 problem(s) in the generated parameters; nothing was written",
     ]
     assert cli.files() == {}
+
+
+@pytest.mark.slow
+@given(trials=st.integers(1, 60), rate=st.fractions(0, 1).filter(lambda r: 0 < r < 1),
+       threshold=st.fractions(0, 1))
+@settings(max_examples=200, deadline=None)
+def test_the_false_page_chance_is_the_exact_binomial_tail(trials: int, rate: Fraction, threshold: Fraction) -> None:
+    """P(X / n < t) against exact rational arithmetic: the count k with k / n < t exactly, summed with math.comb."""
+    exact = sum(Fraction(math.comb(trials, k)) * rate ** k * (1 - rate) ** (trials - k)
+                for k in range(trials + 1) if Fraction(k, trials) < threshold)
+    assert binomial_below(float(threshold), trials, float(rate)) == pytest.approx(float(exact), abs=1e-9)

@@ -301,6 +301,10 @@ def _label_curve(plan: StagePlan, objects: S3Objects, specs: dict[str, Parameter
         body = objects.read(uri)
     except BaselineProblem:
         return None  # no curve yet: the threshold notes say so
+    except MonitorError as exc:  # e.g. no s3:GetObject on it: the early alarm would silently not be sized
+        plan.warnings.append(f"{plan.stage}: cannot read the label development curve {uri} ({exc}); early recall is "
+                             "not judged until it can be read")
+        return None
     try:
         curve = summarize(json_loads(body))
     except (ValueError, CurveError) as exc:
