@@ -140,6 +140,17 @@ def test_thirty_labelled_frauds_a_day_paged_three_times_a_month_at_the_old_margi
     assert round(false_pages_per_month(0.679802, 30, recall), 4) == 0.1279
 
 
+@pytest.mark.parametrize(("recall", "new", "old"), [
+    (0.5, 0.978613, 0.999285),  # the new fraud pattern: realized recall 0.50
+    (0.6, 0.823714, 0.982817),
+    (0.7, 0.411191, 0.840477),
+])
+def test_a_real_drop_still_pages_on_most_days_at_the_wider_margin(recall: float, new: float, old: float) -> None:
+    # the price of 0.13 instead of 2.90 false pages a month (30 frauds a day): the chance that one matured day of a
+    # model whose recall really fell reads below the threshold, at the new 0.679802 and the old 0.784743
+    assert (round(binomial_below(0.679802, 30, recall), 6), round(binomial_below(0.784743, 30, recall), 6)) == (new, old)
+
+
 @pytest.mark.parametrize(("daily", "threshold", "pages"), [
     ("1", None, None),  # sd 0.340392: 3 of them reach below 0, no daily alarm (a warning)
     ("3", "0.276666", 0.0718),  # pages only when none of the 3 is caught: 0.133758^3 a day
