@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.core import aws
+from pipelines.core import aws, clock
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import ConfigError, UsageError
 from pipelines.core.monitors import stage
@@ -119,7 +119,7 @@ def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
 def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None, out: Any = None) -> int:
     """Validate, optionally check coverage, then upload; returns the exit code."""
     out = out or sys.stdout
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.utc_now()
     if args.batch_size < 1:
         raise UsageError(f"--batch-size {args.batch_size} must be at least 1")
     if args.window_hours < 1 or args.window_hours > 24 * 31:
