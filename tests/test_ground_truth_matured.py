@@ -160,3 +160,24 @@ def test_without_the_mode_a_label_file_is_still_required(s3):
                                                 "--matured-negatives)")
     else:
         raise AssertionError("no error")
+
+
+def test_maturity_and_the_decision_threshold_come_from_the_stage_parameter_file(s3, tmp_path, monkeypatch):
+    seed_day(s3)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prod-config-export.json").write_text(json.dumps({"Parameters": {
+        "StageName": "prod", "GroundTruthInput": GT_URI, "EndpointName": "fraud-detect-prod",
+        "LabelMaturityDays": "30", "ProbabilityAttribute": "0", "ProbabilityThresholdAttribute": "0.95",
+        "GroundTruthEndTimeOffset": "-P7D"}}))
+    args = gt.parse_args(["--matured-negatives", "--stage", "prod", "--capture-s3-uri", CAPTURE_URI,
+                          "--day", "2026-09-01", "--dry-run"])
+    out = io.StringIO()
+    assert gt.run(args, s3=s3, now=NOW, out=out) == 0
+    # tx-1 scored 0.91 < 0.95: not caught; tx-2's chargeback came 48 days later, after a 30-day maturity
+    assert out.getvalue().splitlines()[:5] == [
+        "matured day 2026-09-01 (LabelMaturityDays 30): 6 captured ids in 2 capture files",
+        "  positive labels: 1 (0 caught by the model, 1 labelled by day 7)",
+        "  other labels:    1",
+        "  negatives written earlier: 0",
+        "  positives labelled after LabelMaturityDays: 1 (not in the curve; labels arrive later than "
+        "LabelMaturityDays: raise it)"]

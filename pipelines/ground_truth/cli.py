@@ -93,10 +93,10 @@ def _values(text: str, flag: str) -> frozenset[str]:
     return values
 
 
-def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
+def resolve_targets(args: argparse.Namespace, *, need_endpoint: bool = False) -> tuple[str, str | None]:
     """(GroundTruthInput, EndpointName) from flags, else the stage's parameter file."""
     gt_uri, endpoint = args.ground_truth_s3_uri, args.endpoint_name
-    if not gt_uri or (args.check_coverage and not endpoint):
+    if not gt_uri or ((args.check_coverage or need_endpoint) and not endpoint):
         if not args.stage and not args.params_file:
             raise UsageError("no destination: pass --stage (or --params-file), or --ground-truth-s3-uri")
         params, source = load_stage_params(args.stage, args.params_file)
@@ -188,8 +188,7 @@ def _run_matured(args: argparse.Namespace, *, s3: Any, now: datetime, out: Any) 
     params: dict[str, str] = {}
     if args.stage or args.params_file:
         params, _ = load_stage_params(args.stage, args.params_file)
-    args.check_coverage = True  # the endpoint name is needed, as for the coverage join
-    gt_uri, endpoint = resolve_targets(args)
+    gt_uri, endpoint = resolve_targets(args, need_endpoint=True)
     if not endpoint:
         raise UsageError("--matured-negatives needs the endpoint name; pass --endpoint-name or --stage")
     maturity = params.get("LabelMaturityDays") or "90"

@@ -52,6 +52,7 @@ class MaturedResult:
     other_labels: int = 0  # ids with a 0 label uploaded by people (e.g. analyst-cleared)
     earlier_negatives: int = 0  # ids this mode already wrote a 0 for
     late_positives: int = 0  # ids with our 0 and a positive uploaded after maturity
+    after_maturity: int = 0  # positives labelled more than maturity_days after the transaction (not in the curve)
     written: list[tuple[str, int]] = field(default_factory=list)  # (key, records)
     curve_uri: str = ""
     curve_changed: bool = False
@@ -212,9 +213,11 @@ def run_matured(s3: Any, *, gt_uri: str, capture_uri: str, endpoint: str, day: d
         ages = [(label_age_days(hour, seconds), bool(hit)) for seconds, hit, hour in one(
             "SELECT c.seconds, c.caught, min(l.hour) FROM captured AS c JOIN labels AS l ON l.id = c.id "
             "WHERE l.data = '1' AND NOT l.ours GROUP BY c.id")]
-        result.positives = len(ages)
-        result.caught = sum(hit for _, hit in ages)
-        result.labelled_by_early = sum(age <= early_age for age, _ in ages)
+        matured = [(age, hit) for age, hit in ages if age <= maturity_days]
+        result.positives = len(matured)
+        result.after_maturity = len(ages) - len(matured)
+        result.caught = sum(hit for _, hit in matured)
+        result.labelled_by_early = sum(age <= early_age for age, _ in matured)
         missing = [ident for (ident,) in one("SELECT id FROM captured WHERE id NOT IN (SELECT id FROM labels) "
                                              "ORDER BY id")]
         result.written = _write_negatives(s3, gt_uri, day, now, missing, batch_size, dry_run)
@@ -273,6 +276,9 @@ def render_matured(result: MaturedResult, *, dry_run: bool) -> str:
              f"labelled by day {result.early_age})",
              f"  other labels:    {result.other_labels}",
              f"  negatives written earlier: {result.earlier_negatives}"]
+    if result.after_maturity:
+        lines.append(f"  positives labelled after LabelMaturityDays: {result.after_maturity} (not in the curve; labels "
+                     "arrive later than LabelMaturityDays: raise it)")
     if result.late_positives:
         lines.append(f"  positives labelled after their maturity negative: {result.late_positives} (labels arrive "
                      "later than LabelMaturityDays: raise it)")
