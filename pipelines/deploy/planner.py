@@ -13,7 +13,7 @@ from pipelines.deploy.derived import DerivedFile, derive, derive_document
 from pipelines.deploy.image_uris import ImageUris
 from pipelines.deploy.options import RunOptions
 from pipelines.deploy.registry import EndpointInfo, ModelPackage
-from pipelines.deploy.schedules import fill_missed_run_hours
+from pipelines.deploy.schedules import PROCESSING, fill_missed_run_hours
 from pipelines.deploy.stage_config import StageConfig
 from pipelines.deploy.template_params import ParameterSpec
 from pipelines.deploy.thresholds import (
@@ -181,6 +181,11 @@ def plan_stage(
             status.reason = f"{monitor.enable_param} is \"no\" in {where}"
             continue
         problems = _monitor_problems(monitor, params, explicit, available, endpoint, blocked)
+        if params.get("MonitoringEngine", specs["MonitoringEngine"].default) == PROCESSING \
+                and monitor.key in CLARIFY_MONITORS:
+            problems.append("MonitoringEngine \"processing\" runs data quality, model quality and the estimate; "
+                            f"{monitor.title} (SageMaker Clarify) is not on it yet: set {monitor.enable_param} to "
+                            "\"no\" or MonitoringEngine to \"model-monitor\"")
         derived: list[DerivedFile] = []
         if not problems:
             try:
@@ -219,8 +224,25 @@ def plan_stage(
     sized: dict[str, RecallAlarm] = {}
     _alarm_thresholds(plan, explicit, specs, available, document, curve, sized)
     _matured_evaluation(plan, explicit, specs, available, document, sized, options)
+    _processing_inputs(plan, explicit, specs)
     fill_missed_run_hours(params, explicit, specs)
     return plan
+
+
+CLARIFY_MONITORS = ("model-bias", "model-explainability")
+
+
+def _processing_inputs(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec]) -> None:
+    """The processing engine reads captures itself: where the endpoint writes them and under which variants
+    (Model Monitor finds both from the endpoint). A value in the stage file wins."""
+    params = plan.parameters
+    if params.get("MonitoringEngine", specs["MonitoringEngine"].default) != PROCESSING or plan.endpoint is None:
+        return
+    destination = (plan.endpoint.capture or {}).get("DestinationS3Uri", "")
+    if "DataCaptureS3Uri" not in explicit and destination:
+        params["DataCaptureS3Uri"] = destination.rstrip("/")
+    if "CaptureVariantNames" not in explicit and plan.endpoint.variants:
+        params["CaptureVariantNames"] = ",".join(variant.name for variant in plan.endpoint.variants)
 
 
 def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[str, str],
@@ -331,6 +353,11 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
         return
     maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
     params.setdefault("LabelMaturityDays", maturity)  # in every export: the day-2 tools read it
+    if params.get("MonitoringEngine") == "processing":
+        plan.notes.append(f"{plan.stage}: no matured evaluation on MonitoringEngine processing (not built yet: the "
+                          "matured schedule and its alarm deploy on the model-monitor engine only); run python -m "
+                          "pipelines.analyze model-quality on the matured day instead (docs/labels.md)")
+        return
     plan.notes.append(f"{plan.stage}: label maturity {maturity} days (LabelMaturityDays): each day of transactions is "
                       f"evaluated again {maturity} days later (schedule {params['MonitoringScheduleBaseName']}-model-"
                       f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "
