@@ -180,8 +180,10 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     lines = [f"  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount {count}):"]
     total_runs, total_hours = 0, 0.0
     runs = [(monitor.title, cadence(params, specs, monitor)) for monitor in monitors]
-    if MODEL_QUALITY in monitors and runs and runs[0][1].expression != NOW:
-        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later
+    if (MODEL_QUALITY in monitors and runs and runs[0][1].expression != NOW
+            and _value(params, specs, "MonitoringEngine") != "processing"):
+        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later;
+        # the Model Monitor engine only (the template's ModelQualityMaturedEnabled)
         runs.insert([m for m in monitors].index(MODEL_QUALITY) + 1,
                     ("model quality matured", cadence(params, specs, MODEL_QUALITY)))
     for title, run in runs:
