@@ -31,19 +31,19 @@ def test_with_enough_label_history_the_early_alarm_and_its_constraints_are_deriv
     result = ws.run()
     assert (result.code, result.err) == (0, "")
     prod, staging = exported(ws, "prod"), exported(ws, "staging")
-    # prod: 30 frauds a day x 7/11 labelled by day 7, expected early recall 0.866242 x (6/7) / (9/11) = 0.907492
-    assert prod["ModelQualityAlarmThreshold"] == "0.708553"
+    # prod: 30 frauds a day x 7/11 labelled by day 7, expected early recall 0.866242 x (6/7) / (9/11) = 0.89339
+    assert prod["ModelQualityAlarmThreshold"] == "0.661769"
     assert "ModelQualityAlarmThreshold" not in staging  # no curve for the staging endpoint
     early = prod["ModelQualityBaselineConstraints"]
     assert "/derived-baselines/fraud-detect-p-abc123/3/model-quality/constraints-early-" in early
     body = registry.s3.get_object(Bucket=OUTPUTS_BUCKET, Key=early.split(f"{OUTPUTS_BUCKET}/")[1])["Body"].read()
     assert json.loads(body)["binary_classification_constraints"] == {
-        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.291447},
-        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.708553},
-        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.708553},
+        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.338231},
+        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
+        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
     }
-    assert ("  note: early recall alarm at 0.708553 (label age 7 days): expected 0.907492 over 19.0909 labelled "
-            "frauds a day, minus 3 x 0.066313; expected false pages on an unchanged model: 0.18 a month"
+    assert ("  note: early recall alarm at 0.661769 (label age 7 days): expected 0.89339 over 19.0909 labelled "
+            "frauds a day, minus 3 x 0.077207; expected false pages on an unchanged model: 0.07 a month"
             in result.out.splitlines())
 
 

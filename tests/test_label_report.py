@@ -39,10 +39,10 @@ alarm below 0.679802
 
 def test_the_curve_and_the_windows_are_shown_and_carried_as_data(s3):
     put_curve(s3, 14)
-    section = label_report.collect(dict(PARAMS, ModelQualityAlarmThreshold="0.708553"), s3)
+    section = label_report.collect(dict(PARAMS, ModelQualityAlarmThreshold="0.661769"), s3)
     assert label_report.render(section) == f"""
 labels and recall windows (LabelMaturityDays 90, ExpectedDailyFrauds 30)
-  early    captures -P8D to -P7D old (label age 7 days), schedule fraud-detect-prod-model-quality: alarm below 0.708553
+  early    captures -P8D to -P7D old (label age 7 days), schedule fraud-detect-prod-model-quality: alarm below 0.661769
   matured  captures -P90DT24H to -P90D old (label age 90 days), schedule fraud-detect-prod-model-quality-matured: \
 alarm below 0.679802
   label development curve s3://{BUCKET}/{CURVE_KEY}: 14 matured days, 154 frauds (enough history)
@@ -60,7 +60,7 @@ alarm below 0.679802
 """
     assert section["windows"][0] == {
         "window": "early", "start_offset": "-P8D", "end_offset": "-P7D", "label_age_days": 7,
-        "schedule": "fraud-detect-prod-model-quality", "alarm_threshold": 0.708553, "paged": True,
+        "schedule": "fraud-detect-prod-model-quality", "alarm_threshold": 0.661769, "paged": True,
         "not_paged_reason": None, "share_labelled": 7 / 11, "recall_at_label_age": 6 / 7,
         "expected_labelled_frauds": 19.0909}
     curve = section["curve"]

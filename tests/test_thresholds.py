@@ -223,17 +223,33 @@ def label_curve(days: int) -> Curve:
 
 
 def test_early_recall_is_compared_with_recall_at_the_same_label_age() -> None:
-    # by day 7: 7 of 11 frauds labelled (share 0.636364), 6 of them caught (recall there 0.857143 vs 0.818182 at
-    # maturity), so an unchanged model shows 0.866242 x 0.857143 / 0.818182 = 0.907492 over 30 x 7/11 = 19.0909
-    # labelled frauds: sd 0.066313, threshold 0.708553
+    # 14 days x 11 frauds: by day 7, 98 of 154 labelled (share 0.636364), 84 of them caught (recall there 0.857143
+    # vs 0.818182 at maturity). The label-age bias on the odds scale, Laplace's rule on the counts: odds 6.476190
+    # (0.866242) x (85/15) / (127/29) = 8.380, so an unchanged model shows 0.89339 over 30 x 98/154 = 19.0909
+    # labelled frauds; the standard deviation adds the history's own error: sqrt(e (1 - e) (1/19.0909 + 1/98)) =
+    # 0.077207, threshold 0.661769
     curve = label_curve(14)
     assert (curve.share(7), curve.early_recall(7), curve.matured_recall) == (7 / 11, 6 / 7, 9 / 11)
     params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30", "GroundTruthStartTimeOffset": "-P8D",
               "GroundTruthEndTimeOffset": "-P7D"}
     assert model_quality_threshold(params, {}, SPECS, available(), documents(), curve)[1][1] == (
-        "early recall alarm at 0.708553 (label age 7 days): expected 0.907492 over 19.0909 labelled frauds a day, "
-        "minus 3 x 0.066313; expected false pages on an unchanged model: 0.18 a month")
-    assert params["ModelQualityAlarmThreshold"] == "0.708553"
+        "early recall alarm at 0.661769 (label age 7 days): expected 0.89339 over 19.0909 labelled frauds a day, "
+        "minus 3 x 0.077207; expected false pages on an unchanged model: 0.07 a month")
+    assert params["ModelQualityAlarmThreshold"] == "0.661769"
+
+
+def test_an_early_history_where_every_early_label_was_caught_is_not_a_certainty() -> None:
+    # analysts label the caught frauds first: 14 days x 11 frauds, the 6 caught ones by day 5, the 5 others later
+    entry = day_counts([(2, True)] * 6 + [(30, True)] * 3 + [(20, False), (60, False)], 90)
+    curve = summarize({"version": 1, "label_maturity_days": 90,
+                       "days": {f"2026-08-{day + 1:02d}": entry for day in range(14)}})
+    assert curve.early_recall(7) == 1.0
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}
+    model_quality_threshold(params, {}, SPECS, available(), documents(), curve)
+    # odds 6.476190 x (85/1) / (127/29) = 125.70: an unchanged model shows 0.992107 on the 16.3636 frauds labelled by
+    # day 7 (not 1.0), and the history's 84 labels add their error: sd 0.023911, threshold 0.920374. One miss among
+    # 16 (0.9375) does not page; two do: 0.21 false pages a month
+    assert params["ModelQualityAlarmThreshold"] == "0.920374"
 
 
 def test_until_enough_label_history_exists_early_recall_is_not_paged_and_the_plan_says_so() -> None:
@@ -269,12 +285,12 @@ def test_the_derived_constraints_carry_the_alarm_threshold_and_window_sized_marg
 
 def test_the_early_constraints_keep_only_what_labels_without_negatives_can_judge() -> None:
     document = derived_constraints(seedmod.fixture("model_quality_constraints.json"),
-                                   seedmod.fixture("model_quality_statistics.json"), 19.0909, "recall", "0.708553",
+                                   seedmod.fixture("model_quality_statistics.json"), 19.0909, "recall", "0.661769",
                                    early=True)
     assert document["binary_classification_constraints"] == {
-        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.291447},
-        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.708553},
-        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.708553},
+        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.338231},
+        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
+        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
     }
 
 

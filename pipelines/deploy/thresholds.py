@@ -240,10 +240,17 @@ def false_pages_per_month(threshold: float, frauds: float, rate: float) -> float
     return DAYS_PER_MONTH * binomial_below(threshold, max(1, round(frauds)), rate)
 
 
-def size_recall_alarm(window: str, age: int, expected: float, frauds: float, floor_deviation: float) -> RecallAlarm:
+def size_recall_alarm(window: str, age: int, expected: float, frauds: float, floor_deviation: float,
+                      history: float = 0.0) -> RecallAlarm:
     """The threshold MARGIN_SIGMAS standard deviations below ``expected``: the binomial standard error over the
-    window's labelled frauds, sqrt(r (1 - r) / n), or Model Monitor's own figure when larger."""
-    deviation = max(floor_deviation, math.sqrt(expected * (1 - expected) / frauds)) if frauds > 0 else math.inf
+    window's labelled frauds, sqrt(r (1 - r) / n), or Model Monitor's own figure when larger. ``history``: the
+    labelled frauds the expectation itself was estimated from (the early window's label development curve); its
+    binomial variance r (1 - r) / history is added, since that expectation is an estimate too."""
+    if frauds <= 0:
+        deviation = math.inf
+    else:
+        variance = expected * (1 - expected) * (1 / frauds + (1 / history if history > 0 else 0.0))
+        deviation = max(floor_deviation, math.sqrt(variance))
     threshold = expected - MARGIN_SIGMAS * deviation
     pages = false_pages_per_month(float(number_text(threshold)), frauds, expected) if threshold > 0 else 0.0
     return RecallAlarm(window=window, label_age_days=age, expected_recall=expected, expected_frauds=frauds,
@@ -313,8 +320,16 @@ def _recall_alarms(params: dict[str, str], explicit: dict[str, str], constraint:
             notes.append(f"early {metric} ({window}) is not paged: {missing} (python -m pipelines.ground_truth "
                          "--matured-negatives builds it day by day)")
         else:
-            expected = min(value * early / matured_history, 1.0 - 1e-9)
-            alarm = size_recall_alarm("early", age, expected, daily * WINDOW_DAYS * share, mm_deviation or 0.0)
+            # The history's label-age bias carried onto the baseline on the odds scale (it stays inside 0..1), with
+            # Laplace's rule of succession on the history's counts: early labels are mostly caught frauds, so an early
+            # recall of 1.0 (every early-labelled fraud caught) is common and must not become a certainty
+            labelled, caught_early = curve.labelled_by_day[min(age, curve.maturity_days)], \
+                curve.caught_labelled_by_day[min(age, curve.maturity_days)]
+            odds = (value / (1 - value)) * ((caught_early + 1) / (labelled - caught_early + 1)) \
+                / ((curve.caught + 1) / (curve.frauds - curve.caught + 1))
+            expected = odds / (1 + odds)
+            alarm = size_recall_alarm("early", age, expected, daily * WINDOW_DAYS * share, mm_deviation or 0.0,
+                                      history=labelled)
             problem = _unusable(alarm, metric)
             if problem:
                 notes.append(f"early {metric} ({window}) is not paged: {problem}")
