@@ -16,7 +16,8 @@
 - Recall alarms sized for the window (issue 18): P is the window's expected labelled frauds, not the baseline's:
   ``ExpectedDailyFrauds`` a day for the matured window (``ModelQualityMaturedAlarmThreshold``), times the share
   labelled by the early window's label age for the early one (``ModelQualityAlarmThreshold``), whose expected recall
-  is the baseline's corrected by the label development curve (label_development.py). Fewer frauds, wider margin;
+  is the baseline's corrected on the odds scale by the label development curve (label_development.py), with the
+  history's own binomial error added. Fewer frauds, wider margin;
   the plan prints the exact binomial chance that a day of an unchanged model reads below the threshold, as false
   pages a month. A derived model quality constraints file carries the same thresholds (``derived_constraints``).
 """
