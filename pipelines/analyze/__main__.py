@@ -53,6 +53,7 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader
+    from pipelines.core.progress import Progress
     from pipelines.formats.times import parse_time_flag as parse_time
 
     window = Window(parse_time(args.start, "--start") if args.start else None,
@@ -62,16 +63,19 @@ def _run(args: argparse.Namespace) -> int:
     if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
         raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
     reader = Reader()
-    if args.command == "data-quality":
-        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
-                                        args.output_columns_position)
-    elif args.command == "model-quality":
-        outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
-                                         args.threshold)
-    else:
-        outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
-                                    args.statistics, args.constraints)
-    paths = commands.write_outputs(outcome, args.output)
+    with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+        progress.step(f"reading captures under {args.capture}")
+        if args.command == "data-quality":
+            outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                            args.output_columns_position)
+        elif args.command == "model-quality":
+            outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
+                                             args.threshold)
+        else:
+            outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
+                                        args.statistics, args.constraints)
+        progress.step(f"writing {args.output}")
+        paths = commands.write_outputs(outcome, args.output)
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in outcome.lines:
