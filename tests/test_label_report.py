@@ -91,3 +91,9 @@ def test_an_unreadable_curve_is_said_to_be_unreadable_never_fine(s3):
 def test_a_parameter_file_from_before_the_matured_evaluation_has_no_section(s3):
     assert label_report.collect({k: v for k, v in PARAMS.items() if k != "LabelMaturityDays"}, s3) is None
     assert label_report.render(None) == ""
+
+
+def test_on_the_processing_engine_the_matured_window_is_said_to_be_missing(s3):
+    section = label_report.collect(dict(PARAMS, MonitoringEngine="processing"), s3)
+    assert (section["windows"][1]["paged"], section["windows"][1]["not_paged_reason"]) == (
+        False, "no matured evaluation on MonitoringEngine processing (not built yet)")

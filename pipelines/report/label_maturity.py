@@ -64,6 +64,12 @@ def collect(params: dict[str, str], s3: Any) -> dict[str, Any] | None:
         why = "no label development curve yet (python -m pipelines.ground_truth --matured-negatives builds it)"
     else:
         why = curve.missing_history() or "no early alarm threshold in the parameter file (rerun the deploy CLI)"
+    matured_threshold = _number(params.get("ModelQualityMaturedAlarmThreshold"))
+    if params.get("MonitoringEngine") == "processing":  # the template deploys it on the Model Monitor engine only
+        matured_threshold, matured_why = None, "no matured evaluation on MonitoringEngine processing (not built yet)"
+    else:
+        matured_why = None if matured_threshold is not None else (
+            "no matured alarm threshold in the parameter file (see the deploy plan's warnings)")
     section["windows"] = [
         {"window": "early", "start_offset": start, "end_offset": end, "label_age_days": early_age,
          "schedule": f"{base}-model-quality", "alarm_threshold": early_threshold, "paged": early_threshold is not None,
@@ -72,10 +78,7 @@ def collect(params: dict[str, str], s3: Any) -> dict[str, Any] | None:
          "expected_labelled_frauds": round(daily * share, 4) if daily is not None and share is not None else None},
         {"window": "matured", "start_offset": f"-P{maturity}DT24H", "end_offset": f"-P{maturity}D",
          "label_age_days": maturity, "schedule": f"{base}-model-quality-matured",
-         "alarm_threshold": _number(params.get("ModelQualityMaturedAlarmThreshold")),
-         "paged": _number(params.get("ModelQualityMaturedAlarmThreshold")) is not None,
-         "not_paged_reason": None if params.get("ModelQualityMaturedAlarmThreshold") else
-         "no matured alarm threshold in the parameter file (see the deploy plan's warnings)",
+         "alarm_threshold": matured_threshold, "paged": matured_threshold is not None, "not_paged_reason": matured_why,
          "share_labelled": 1.0, "recall_at_label_age": curve.matured_recall if curve else None,
          "expected_labelled_frauds": daily},
     ]
