@@ -96,6 +96,7 @@ class Report:
     baseline: dict[str, Any] = field(default_factory=dict)  # data quality statistics/constraints, model quality
     baseline_errors: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
+    label_maturity: dict[str, Any] | None = None  # label_maturity.collect: windows and the label development curve
 
     @property
     def total(self) -> int:
@@ -443,6 +444,7 @@ def report_dict(report: Report, recall: list[Any] | None = None) -> dict[str, An
         "alarms_error": report.alarms_error,
         "recall_windows": None if recall is None else [_window_dict(w) for w in recall],
         "notes": list(report.baseline_errors),
+        "label_maturity": report.label_maturity,
     }
 
 
@@ -557,10 +559,15 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
                 if args.estimate_output:  # asked for by name: its failure is the run's
                     raise
                 report.baseline_errors.append(f"recall windows from AnalyzerEstimateOutputS3Uri unreadable: {exc}")
+        from pipelines.report import label_maturity
+
+        steps.step("reading the label development curve")
+        report.label_maturity = label_maturity.collect(params, s3)
         if args.html:
             steps.step(f"drawing {args.html}")
             report_html.write(report, recall, args.html)
-    out.write(render_json(report, recall) if args.json else render_text(report))
+    out.write(render_json(report, recall) if args.json
+              else render_text(report) + label_maturity.render(report.label_maturity))
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows
 
