@@ -13,6 +13,7 @@ BUILD_SET := -p tests.support.build_set -p no:hypothesispytest
 FUTURE ?= +400 days
 # apt-get as root (CI, this workplace); through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH_VENV := .venv-bench
 
 .PHONY: help venv tools node browser faketime test test-fast test-future test-build lint demo bench clean try try-stop
 
@@ -22,7 +23,8 @@ help:
 	@echo "              what CodeBuild installs (requirements-build.txt)"
 	@echo "make test-build - the fast tests in a fresh venv of requirements-build.txt (as CodeBuild installs it)"
 	@echo "make try    - moto_server on 127.0.0.1, seeded and left running; prints export lines (make try-stop ends it)"
-	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
+	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures; data quality"
+	@echo "              at 1M and 10M records beside Evidently and the JSON-decoding floor (.venv-bench)"
 
 $(VENV)/.stamp: requirements.txt requirements-build.txt requirements-dev.txt requirements-report.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,11 @@ $(VENV)/.stamp: requirements.txt requirements-build.txt requirements-dev.txt req
 $(CHECKOV_VENV)/.stamp: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(BENCH_VENV)/.stamp: requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
 $(SDK_VENV)/.stamp: requirements-sdk.txt
@@ -102,10 +109,11 @@ try: $(VENV)/.stamp
 try-stop: $(VENV)/.stamp
 	$(PY) -m devtools.try_env stop
 
-bench: $(VENV)/.stamp
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
 	$(PY) bench/bench_report_html.py
+	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) node_modules .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) $(BENCH_VENV) node_modules .pytest_cache out
