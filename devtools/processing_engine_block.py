@@ -136,6 +136,9 @@ MONITORS = (
 def state_machine(m: ProcessingMonitor) -> str:
     """The AWS::StepFunctions::StateMachine of one monitor."""
     env = "\n".join(f"                {name}: ${{{name.title().replace('_', '')}}}" for name, _ in m.environment)
+    # the merge reads only the shards (they carry the baseline they ran against): no baseline URIs to read
+    merge_env = "\n".join(f"                {name}: ${{{name.title().replace('_', '')}}}" for name, _ in m.environment
+                           if not name.startswith("baseline_"))
     subs = "\n".join(f"        {name.title().replace('_', '')}: {value}" for name, value in m.environment)
     # One line per source line, all at the same indentation: YAML folds them into one line (asl-validator wants a
     # JSONata expression on one line; more-indented lines would keep their line breaks).
@@ -244,10 +247,19 @@ def state_machine(m: ProcessingMonitor) -> str:
               RoleArn: ${{RoleArn}}
               AppSpecification:
                 ImageUri: ${{ImageUri}}
-                ContainerEntrypoint: >-
-                  {{% $append(['python', '-m', 'pipelines.analyze', 'merge-statistics'],
-                  $append($map([1..${{InstanceCount}}], function($host) {{'/opt/ml/processing/input/shards/algo-' & $host & '/statistics.json'}}),
-                  ['--output', '/opt/ml/processing/output'])) %}}
+              # the container entrypoint, as the Analyze step: it writes the message file and publishes the
+              # metrics, and violations end the job Completed (the CLI's exit 3 would fail the job)
+              Environment:
+                analyzer_command: merge-statistics
+                dataset_source: /opt/ml/processing/input/shards
+                output_path: /opt/ml/processing/output
+                start_time: "{{% $window.start %}}"
+                end_time: "{{% $window.end %}}"
+                publish_cloudwatch_metrics: Enabled
+                cloudwatch_namespace: ${{Namespace}}
+                sagemaker_endpoint_name: ${{EndpointName}}
+                sagemaker_monitoring_schedule_name: ${{ScheduleName}}
+{merge_env}
               ProcessingInputs:
                 - InputName: shards
                   S3Input:
@@ -266,7 +278,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 'VolumeSizeInGB': ${{VolumeSizeInGB}}}}, '${{KmsKeyId}}' = '' ? {{}} : {{'VolumeKmsKeyId': '${{KmsKeyId}}'}}])}} %}}
               NetworkConfig: >-
                 {{% $merge([{{'EnableInterContainerTrafficEncryption': ${{InterContainerEncryption}},
-                'EnableNetworkIsolation': true}}, '${{Subnets}}' = '' ? {{}} : {{'VpcConfig': {{
+                'EnableNetworkIsolation': false}}, '${{Subnets}}' = '' ? {{}} : {{'VpcConfig': {{
                 'Subnets': $split('${{Subnets}}', ','), 'SecurityGroupIds': $split('${{SecurityGroups}}', ',')}}}}]) %}}
               StoppingCondition:
                 MaxRuntimeInSeconds: "{{% ${{MaxRuntime}} %}}"

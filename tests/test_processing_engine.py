@@ -340,10 +340,11 @@ def test_a_sharded_job_splits_the_captures_by_key_and_a_merge_job_writes_the_fin
               "fraud-detection-staging-data-quality/2026/12/03/05")
     assert analyze["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == shards
     assert merge["ProcessingInputs"][0]["S3Input"]["S3Uri"] == shards + "/"
-    assert merge["AppSpecification"]["ContainerEntrypoint"] == [
-        "python", "-m", "pipelines.analyze", "merge-statistics",
-        *[f"/opt/ml/processing/input/shards/algo-{n}/statistics.json" for n in (1, 2, 3)],
-        "--output", "/opt/ml/processing/output"]
+    assert "ContainerEntrypoint" not in merge["AppSpecification"]  # the image's entrypoint: the container
+    assert {key: merge["Environment"][key] for key in ("analyzer_command", "dataset_source", "output_path",
+                                                       "publish_cloudwatch_metrics")} == {
+        "analyzer_command": "merge-statistics", "dataset_source": "/opt/ml/processing/input/shards",
+        "output_path": "/opt/ml/processing/output", "publish_cloudwatch_metrics": "Enabled"}
     assert merge["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
 
 

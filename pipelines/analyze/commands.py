@@ -249,6 +249,7 @@ def merge_statistics(reader: Reader, locations: list[str], statistics_at: str | 
                              "shards used")
     outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
     outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
+    outcome.files.setdefault("constraints.json", constraints)  # the execution's constraints, as data-quality writes
     return outcome
 
 

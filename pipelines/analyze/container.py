@@ -90,7 +90,7 @@ def request() -> argparse.Namespace:
     partial = partial == "Enabled" or int(shards) > 1
     if partial and command != "data-quality":
         raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
-    checks = command in ("data-quality", "merge-statistics")
+    checks = command == "data-quality"  # merge-statistics: the shards carry the baseline they ran against
     capture = _env("dataset_source", True)
     clarify_input = command in ("clarify-dataset", "shap-dataset")
     return argparse.Namespace(
@@ -121,7 +121,7 @@ def run() -> tuple[Any, argparse.Namespace]:
     outcome = analyze(args, window, threshold, reader)
     if args.command in ("clarify-dataset", "shap-dataset"):  # the Clarify job's inputs, no Model Monitor files
         return outcome, args
-    if not args.partial:  # a shard writes its partial statistics only
+    if not args.partial and "constraints.json" not in outcome.files:  # a shard writes its partial statistics only
         outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
             if args.constraints else {"version": 0.0}
     return outcome, args
