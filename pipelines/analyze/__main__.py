@@ -1,13 +1,14 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,model-quality,estimate,calibrate}``: Model Monitor's checks, anywhere.
 
-Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
-1 AWS/runtime failure.
+Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails or the scores
+drifted), 2 bad input, 1 AWS/runtime failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 
 from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_command
 from utils import env_argument, parse_with_env
@@ -38,15 +39,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
     est.add_argument("--constraints", help="model quality constraints.json (estimated metrics are checked too)")
     est.add_argument("--ground-truth", help="labels that have arrived, to check the calibration assumption")
+    est.add_argument("--calibration", help="calibration.json from `calibrate` (path or s3:// URI): calibrated "
+                     "probabilities and score drift against its reference")
+    cal = commands.add_parser("calibrate", parents=[common], help="fit the isotonic calibration and keep the "
+                              "reference score distribution, from a matured labelled window")
+    cal.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh); "
+                     "use a window whose labels have matured")
     return parse_with_env(parser, argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The shared command shape (errors.run_command): parse, log to stderr, run guarded; the exit code."""
-    return run_command(argv, parse_args, _run, interrupted="nothing was written")
+def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
+    """The shared command shape (errors.run_command): parse, log to stderr, run guarded; the exit code. ``now`` (the
+    clock, for the calibration file's creation time) is injectable."""
+    return run_command(argv, parse_args, lambda args: _run(args, now), interrupted="nothing was written")
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader, parse_time
@@ -63,9 +71,12 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "model-quality":
         outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
                                          args.threshold)
+    elif args.command == "calibrate":
+        created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, created)
     else:
         outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
-                                    args.statistics, args.constraints)
+                                    args.statistics, args.constraints, args.calibration)
     paths = commands.write_outputs(outcome, args.output)
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)

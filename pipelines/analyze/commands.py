@@ -25,10 +25,11 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)  # {"MetricName", "Value" | "StatisticValues"}
     failed_assumption: bool = False
+    score_drift: bool = False  # estimate with a calibration file: the scores drifted from its reference
 
     @property
     def exit_violations(self) -> bool:
-        return bool(self.violations) or self.failed_assumption
+        return bool(self.violations) or self.failed_assumption or self.score_drift
 
 
 def _problem_warnings(problems: Problems, what: str, total: int) -> list[str]:
@@ -133,10 +134,12 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
 
 
 def estimate(reader: Reader, capture: str, window: Window, threshold: float, ground_truth_at: str | None,
-             statistics_at: str | None, constraints_at: str | None) -> Outcome:
-    """Estimated recall/precision/F1 from captured scores, with the calibration check."""
+             statistics_at: str | None, constraints_at: str | None, calibration_at: str | None = None) -> Outcome:
+    """Estimated recall/precision/F1 from captured scores, with the calibration check and, given a calibration file,
+    calibrated probabilities and score drift against its reference."""
     baseline = reader.read_json(statistics_at, "model quality baseline statistics", "model-quality-statistics") if statistics_at else None
     constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
+    reference = _read_calibration(reader, calibration_at) if calibration_at else None
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
     if not predictions.scores:
@@ -145,35 +148,94 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     import numpy as np
 
     scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    warnings = _problem_warnings(problems, "records", predictions.records)
+    problem = cbpe.score_problem(scores)
+    if problem:  # issue 17: hard 0/1 outputs must fail the check, never read as "recall 1.000"
+        calibration = {"checked_against": "the captured scores", "holds": False, "problem": problem}
+        statistics = cbpe.unavailable_statistics(len(scores), threshold, calibration)
+        statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}
+        outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": []}},
+                          violations=[], warnings=warnings, failed_assumption=True)
+        outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; no estimate")
+        outcome.lines.append("  " + cbpe.calibration_message(calibration))
+        return outcome
+    probabilities = cbpe.apply_calibration(reference, scores) if reference else scores
     if ground_truth_at:
         merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
-        calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \
-            cbpe.calibration_from_baseline(scores, baseline)
+        labelled = cbpe.apply_calibration(reference, merged.scores) if reference else merged.scores
+        calibration = cbpe.calibration_from_labels(merged.labels, labelled) if len(merged.labels) else \
+            cbpe.calibration_from_baseline(probabilities, baseline, reference and reference["reference"])
     else:
-        calibration = cbpe.calibration_from_baseline(scores, baseline)
-    statistics = cbpe.estimate_statistics(scores, threshold, calibration)
+        calibration = cbpe.calibration_from_baseline(probabilities, baseline, reference and reference["reference"])
+    statistics = cbpe.estimate_statistics(scores, threshold, calibration, probabilities if reference else None)
     statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}  # for the report
+    drift = cbpe.score_drift(scores, reference, threshold) if reference else None
+    if reference:
+        statistics["estimate"]["calibration_file"] = {"location": calibration_at, "source": reference.get("source"),
+                                                      "created": reference.get("created"),
+                                                      "reference": reference["reference"]}
+        statistics["estimate"]["score_drift"] = drift
     block = statistics["binary_classification_metrics"]
     rules = (constraints or {}).get("binary_classification_constraints") or {}
     unestimated = sorted(name for name in rules if name not in block)  # auc and the like need labels
     estimable = {"binary_classification_constraints": {k: v for k, v in rules.items() if k in block}}
     violations = metrics.evaluate_constraints(block, estimable) if rules else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records),
-                      failed_assumption=calibration["holds"] is False)
+                      violations=violations, warnings=warnings,
+                      failed_assumption=calibration["holds"] is False, score_drift=bool(drift and drift["drift"]))
     if unestimated:
         outcome.warnings.append(f"constraints on {', '.join(unestimated)} not checked: they cannot be estimated "
                                 "from scores without labels")
     recall = block["recall"]
     interval = recall.get("confidence_interval_95")
     span = f" (95% interval {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
-    outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; estimated recall "
+    scale = "calibrated " if reference else ""
+    outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; {scale}estimated recall "
                          f"{_value(recall)}{span}, precision {_value(block['precision'])}; "
                          f"{len(violations)} violation(s)")
     outcome.lines.append("  " + cbpe.calibration_message(calibration))
+    if drift:
+        outcome.lines.append("  " + cbpe.score_drift_message(drift))
     outcome.lines += [f"  {v['description']}" for v in violations]
     outcome.metrics = [{"MetricName": f"estimated_{name}", "Value": block[name]["value"]}
                        for name in ("recall", "precision", "f1") if block[name]["value"] != "NaN"]
+    if interval:  # the estimate's alarm watches the interval's upper end: it pages only when recall is surely low
+        outcome.metrics.append({"MetricName": "estimated_recall_upper_95", "Value": interval[1]})
+    if drift and drift["score_drift"] != "NaN":
+        outcome.metrics.append({"MetricName": "score_drift", "Value": min(drift["score_drift"], 1e6)})
+        outcome.metrics.append({"MetricName": "alert_rate", "Value": drift["alert_rate"]})
+    return outcome
+
+
+def _read_calibration(reader: Reader, location: str) -> dict[str, Any]:
+    document = reader.read_json(location, "calibration file")
+    try:
+        return cbpe.check_calibration_document(document)
+    except ValueError as exc:
+        raise UsageError(f"--calibration {location}: {exc}") from None
+
+
+def calibrate(reader: Reader, capture: str, window: Window, ground_truth_at: str, created: str) -> Outcome:
+    """The calibration file from a matured labelled window: captured scores joined with their labels."""
+    problems = Problems()
+    predictions = mq.window_predictions(reader, capture, window, problems)
+    merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
+    if not len(merged.labels):
+        raise UsageError(f"no captured record in {capture} has a label in {ground_truth_at} for the window; pass a "
+                         "matured window (--start/--end at least the label maturity ago)")
+    source = f"captures {capture} joined with labels {ground_truth_at}, window {_iso(window.start)} to " \
+             f"{_iso(window.end)}"
+    try:
+        document = cbpe.build_calibration(merged.scores, merged.labels, source, created)
+    except ValueError as exc:
+        raise UsageError(f"cannot calibrate: {exc}") from None
+    outcome = Outcome(files={"calibration.json": document}, violations=[],
+                      warnings=_problem_warnings(problems, "records", predictions.records))
+    error = document["expected_calibration_error"]
+    reference = document["reference"]
+    outcome.lines.append(f"calibrate: {reference['records']} labelled records ({reference['frauds']} frauds, join "
+                         f"rate {merged.join_rate:.1%}); expected calibration error {error['raw_scores']:.5f} raw, "
+                         f"{error['calibrated']:.5f} calibrated; {len(document['map']['scores'])} fitted points")
     return outcome
 
 

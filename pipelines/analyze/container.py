@@ -14,7 +14,8 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
 estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
-container), ``threshold`` (0.5). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate). ``ANALYZER_OPT_ML``
+moves /opt/ml (tests only).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def run() -> tuple[Any, str]:
                                          _env("baseline_constraints"), threshold)
     else:
         outcome = commands.estimate(reader, source, window, threshold, _env("ground_truth"),
-                                    _env("baseline_statistics"), _env("baseline_constraints"))
+                                    _env("baseline_statistics"), _env("baseline_constraints"), _env("calibration"))
     constraints_at = _env("baseline_constraints")
     outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
         else {"version": 0.0}
@@ -109,7 +110,8 @@ def main() -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
     if outcome.exit_violations:
-        reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "")
+        reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "") + \
+            ("; score drift" if outcome.score_drift else "")
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"
