@@ -12,8 +12,7 @@ import argparse
 import sys
 
 from pipelines.__version__ import __version__
-from pipelines.errors import run_command
-from utils import env_argument, parse_with_env
+from pipelines.core.command import env_argument, parse_with_env, run_command
 
 EPILOG = """\
 example (CodeBuild sets the four environment variables instead of the first four flags):
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines import cli  # imported after parsing: --help and usage errors never load boto3
+    from pipelines.deploy import cli  # imported after parsing: --help and usage errors never load boto3
 
     return cli.run_from_args(vars(args))
 

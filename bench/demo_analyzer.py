@@ -32,8 +32,8 @@ PREFIX = f"s3://{OUTPUTS_BUCKET}/analyzer-demo"
 
 def registry_documents(sm: Any, s3: Any) -> dict[str, tuple[str, Any]]:
     """The newest Approved package's baselines, read through the CLI's own registry and baseline functions."""
-    from pipelines.baselines import S3Objects, load_baseline, registry_baselines
-    from pipelines.registry import latest_approved
+    from pipelines.deploy.baselines import S3Objects, load_baseline, registry_baselines
+    from pipelines.deploy.registry import latest_approved
 
     package = latest_approved(sm, GROUP)
     found = registry_baselines(package.drift_check_baselines)
@@ -125,7 +125,7 @@ def compare(out: Path, data: Any) -> None:
 
 def explain_constraints(statistics: dict[str, Any]) -> None:
     """Why a window of the same model reports violations, and where the recall alarm sits instead (the CLI's rule)."""
-    from pipelines.thresholds import MARGIN_SIGMAS, number_text, statistics_margin
+    from pipelines.deploy.thresholds import MARGIN_SIGMAS, number_text, statistics_margin
 
     recall = statistics["binary_classification_metrics"]["recall"]["value"]
     margin = statistics_margin(statistics, "binary_classification_metrics", "recall")

@@ -125,7 +125,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.Monke
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore's standard mode sleeps up to 20 s between attempts (so do pipelines.aws's body-read retries, with
+    """botocore's standard mode sleeps up to 20 s between attempts (so do pipelines.core.aws's body-read retries, with
     its backoff): keep the retry logic, drop the waiting."""
     from botocore.retries import standard
 
@@ -135,7 +135,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch, no_backoff: None) -> CallLog:
     """Record (and optionally fail) every AWS call the CLI makes; retries back off for 0 s."""
-    from pipelines import aws
+    from pipelines.core import aws
 
     log = CallLog()
     original = aws.make_client

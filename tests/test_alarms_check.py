@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pipelines import report
-from pipelines.alarms_check import Watched, parse_query
+from pipelines.report import cli as report
+from pipelines.report.alarms_check import Watched, parse_query
 from tests.support.template_render import alerting_requests, render, sample_parameters
 
 BASE = "fraud-detection-staging"

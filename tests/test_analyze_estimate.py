@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from devtools.seed_captures import start_of_day, traffic, write_captures, write_ground_truth
 from pipelines.analyze import estimate as cbpe

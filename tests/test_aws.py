@@ -1,4 +1,4 @@
-"""pipelines.aws: the one AWS boundary. Errors carry code, status and operation; listings use botocore's paginators;
+"""pipelines.core.aws: the one AWS boundary. Errors carry code, status and operation; listings use botocore's paginators;
 S3 bodies are read through one helper that retries a read that breaks after the GET succeeded.
 
 Body faults are injected below botocore's StreamingBody (tests/support/reliability.py BrokenStream raises what
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
-from pipelines import aws
-from pipelines.errors import AwsError, NotFoundError
+from pipelines.core import aws
+from pipelines.core.errors import AwsError, NotFoundError
 from tests.support.reliability import break_bodies
 
 KEY = "captures/2026/11/27/10/events.jsonl"

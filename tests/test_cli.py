@@ -187,7 +187,7 @@ def test_a_missing_endpoint_disables_the_stage_monitors_with_warnings(cli, clien
     assert result.err.splitlines()[0] == ("warning: staging: data quality monitor disabled: endpoint "
                                           "'fraud-detect-staging' does not exist")
     assert len(result.err.splitlines()) == 8
-    assert {params_of(cli, "prod")[m.enable_param] for m in __import__("pipelines.monitors").monitors.MONITORS} == {"no"}
+    assert {params_of(cli, "prod")[m.enable_param] for m in __import__("pipelines.core.monitors").core.monitors.MONITORS} == {"no"}
 
 
 def test_dry_run_writes_no_s3_object_but_writes_the_local_files(cli, seeded, clients):

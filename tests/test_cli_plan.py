@@ -1,4 +1,4 @@
-"""The printed plan (pipelines/cli.py render_plan): a dropped monitor is never silent, the plan's last lines count
+"""The printed plan (pipelines/deploy/cli.py render_plan): a dropped monitor is never silent, the plan's last lines count
 each stage's monitors; and a pinned --model-package-arn is checked (approval status warns; another group or region
 is an error naming both)."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.reliability import UNAPPROVED_GROUP, s3_state
 from tests.support.plan import PACKAGE, V3, drop_section, strict_error, warnings
+from tests.support.reliability import UNAPPROVED_GROUP, s3_state
 
 
 def test_the_plan_ends_with_four_of_four_per_stage(registry, ws):

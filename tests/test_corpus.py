@@ -91,11 +91,11 @@ def _export_into(path: str, stage: str = STAGING):
 
 def _not_writable(registry, ws, monkeypatch):
     """What a non-root user sees for a read-only directory (the tests run as root, who may write anywhere)."""
-    import pipelines.options
+    import pipelines.deploy.options
 
     real = os.access
     out = str(ws.root / "out")
-    monkeypatch.setattr(pipelines.options.os, "access",
+    monkeypatch.setattr(pipelines.deploy.options.os, "access",
                         lambda path, mode: False if str(path) == out and mode == os.W_OK else real(path, mode))
 
 
@@ -467,7 +467,7 @@ CASES = [
     Case("project-tag-with-empty-value", argv=("--sagemaker-project-arn",
                                                 "arn:aws:sagemaker:us-east-1:123456789012:project/fraud-detect"),
          setup=lambda registry, ws, mp: mp.setattr(  # moto has no ListTags for projects; SageMaker allows ""
-             "pipelines.run.project_tags", lambda sm, arn: {"owner": ""}),
+             "pipelines.deploy.run.project_tags", lambda sm, arn: {"owner": ""}),
          error="error: staging: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a "
                "value or remove it\n"
                "error: prod: tag 'owner' has an empty value; CloudFormation needs 1-256 characters, give it a value or "
@@ -827,7 +827,7 @@ def _sigterm_on_rename(monkeypatch, nth: int) -> None:
     """Deliver a real SIGTERM to this process during the ``nth`` os.replace of the atomic write."""
     import signal
 
-    import utils
+    from pipelines.core import files as utils
 
     real = os.replace
     seen = []
@@ -875,7 +875,7 @@ def test_sigterm_in_a_dry_run_leaves_everything_as_it_was_and_says_nothing_was_w
 def test_sigterm_stops_a_day2_tool_with_one_line_and_exit_143(registry, ws, calls, monkeypatch, tool, argv, after):
     import signal
 
-    from pipelines import aws
+    from pipelines.core import aws
 
     monkeypatch.chdir(ws.root)
     (ws.root / "labels.csv").write_bytes(LABELS_CSV)
@@ -899,7 +899,7 @@ def test_sigterm_during_an_upload_says_the_derived_files_may_have_reached_s3(reg
     """Stopped inside a PutObject: whether that object landed is unknown, so the line does not claim either way."""
     import signal
 
-    from pipelines.baselines import S3Objects
+    from pipelines.deploy.baselines import S3Objects
 
     real_put = S3Objects.put
     puts = []

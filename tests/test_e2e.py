@@ -12,7 +12,7 @@ import pytest
 
 from devtools.moto import moto_server
 from devtools.seed import OUTPUTS_BUCKET, cli_env, seed
-from pipelines.template_params import load_template_parameters, validate
+from pipelines.deploy.template_params import load_template_parameters, validate
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e

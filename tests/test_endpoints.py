@@ -14,8 +14,8 @@ import json
 import pytest
 
 from devtools.seed import OUTPUTS_BUCKET, PROJECT_NAME, ROLE_ARN
-from tests.support.reliability import s3_state
 from tests.support.plan import MONITORS, PACKAGE, disabled, monitor_states, strict_error, warnings
+from tests.support.reliability import s3_state
 
 ENABLE = ("EnableDataQualityMonitor", "EnableModelQualityMonitor", "EnableModelBiasMonitor",
           "EnableModelExplainabilityMonitor")
@@ -178,7 +178,7 @@ def test_a_deleted_primary_model_disables_explainability_only(registry, ws):
 def test_every_endpoint_status_in_botocores_service_model_is_either_served_or_stopped_with_an_action():
     import botocore.session
 
-    from pipelines.planner import ENDPOINT_STATE_ACTIONS, SERVING_STATES
+    from pipelines.deploy.planner import ENDPOINT_STATE_ACTIONS, SERVING_STATES
 
     enum = botocore.session.get_session().get_service_model("sagemaker").shape_for("EndpointStatus").enum
     assert sorted(enum) == sorted([*SERVING_STATES, *ENDPOINT_STATE_ACTIONS])

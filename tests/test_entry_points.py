@@ -19,7 +19,7 @@ SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scrip
 USAGE = {
     "get_baselines_and_configs:main": "usage: get_baselines_and_configs.py [-h]",
     "pipelines.ground_truth.cli:main": "usage: python -m pipelines.ground_truth [-h]",
-    "pipelines.report:main": "usage: python -m pipelines.report [-h]",
+    "pipelines.report.cli:main": "usage: python -m pipelines.report [-h]",
     "pipelines.analyze.__main__:main": "usage: python -m pipelines.analyze [-h]",
 }
 pytestmark = pytest.mark.slow  # sub-processes
@@ -38,7 +38,7 @@ def console_script(target: str, *argv: str) -> subprocess.CompletedProcess:
 def test_pyproject_declares_one_console_script_per_command():
     assert SCRIPTS == {"get-baselines-and-configs": "get_baselines_and_configs:main",
                        "model-monitor-ground-truth": "pipelines.ground_truth.cli:main",
-                       "model-monitor-report": "pipelines.report:main",
+                       "model-monitor-report": "pipelines.report.cli:main",
                        "model-monitor-analyze": "pipelines.analyze.__main__:main"}
 
 
@@ -49,7 +49,7 @@ def test_each_command_prints_its_help_and_exits_0(argv):
     done = run(*argv, "--help")
     target = {"get_baselines_and_configs.py": "get_baselines_and_configs:main",
               "pipelines.ground_truth": "pipelines.ground_truth.cli:main",
-              "pipelines.report": "pipelines.report:main",
+              "pipelines.report": "pipelines.report.cli:main",
               "pipelines.analyze": "pipelines.analyze.__main__:main"}[argv[-1]]
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(USAGE[target])
@@ -66,7 +66,7 @@ USAGE_ERRORS = {
     "get_baselines_and_configs:main": "get_baselines_and_configs.py: error: unrecognized arguments: --no-such-flag",
     "pipelines.ground_truth.cli:main": "python -m pipelines.ground_truth: error: the following arguments are "
                                        "required: labels",
-    "pipelines.report:main": "python -m pipelines.report: error: unrecognized arguments: --no-such-flag",
+    "pipelines.report.cli:main": "python -m pipelines.report: error: unrecognized arguments: --no-such-flag",
     "pipelines.analyze.__main__:main": "python -m pipelines.analyze: error: the following arguments are required: "
                                        "command",
 }

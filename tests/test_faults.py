@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from pipelines.aws import MAX_ATTEMPTS
+from pipelines.core.aws import MAX_ATTEMPTS
 from tests.support.reliability import UNAPPROVED_GROUP, Fault, broken_bodies, complete_derived_files, s3_state
 
 ARTIFACTS = "s3://sagemaker-project-p-abc123/model-build/v3/baselines"
@@ -26,7 +26,7 @@ def assert_unchanged(ws, before_files, registry, before_s3) -> None:
 
 def test_every_client_a_run_builds_uses_standard_retries_with_bounded_attempts_and_timeouts(registry, ws,
                                                                                              monkeypatch):
-    from pipelines import aws
+    from pipelines.core import aws
 
     built = []
     original = aws.make_client
@@ -278,7 +278,7 @@ def _restore(s3, pristine: dict[str, str]) -> None:
 # ------------------------------------------------------------------------------------ failing local writes
 @pytest.mark.slow
 def test_a_rename_failing_midway_rolls_back_every_output_already_replaced(registry, ws, monkeypatch):
-    import utils
+    from pipelines.core import files as utils
 
     real_replace = os.replace
     for failing in range(1, 7):
@@ -301,7 +301,7 @@ def test_a_rename_failing_midway_rolls_back_every_output_already_replaced(regist
 
 
 def test_a_full_disk_while_staging_the_files_leaves_outputs_and_no_temp_files(registry, ws, monkeypatch):
-    import utils
+    from pipelines.core import files as utils
 
     before = ws.seed_old_outputs()
     real_fdopen = os.fdopen
@@ -323,7 +323,7 @@ def test_a_full_disk_while_staging_the_files_leaves_outputs_and_no_temp_files(re
 
 
 def test_an_interrupt_while_renaming_leaves_every_output_byte_identical(registry, ws, monkeypatch):
-    import utils
+    from pipelines.core import files as utils
 
     before = ws.seed_old_outputs()
     real_replace = os.replace

@@ -11,8 +11,8 @@ import pytest
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
 from pipelines import ground_truth as gt
+from pipelines.core.errors import MonitorError
 from pipelines.ground_truth import store as gt_store
-from pipelines.errors import MonitorError
 from tests.support.reliability import break_bodies
 
 GT_URI = f"s3://{BUCKET}/ground-truth/prod"

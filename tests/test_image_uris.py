@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import image_uris
-from pipelines.errors import UsageError
-from pipelines.image_uris import ImageUris, known_regions, resolve_image_uris
+from pipelines.core.errors import UsageError
+from pipelines.deploy import image_uris
+from pipelines.deploy.image_uris import ImageUris, known_regions, resolve_image_uris
 from tests.support.sdk import REPO, SDK_PYTHON, needs_sdk_python
-
 
 # Runs in the SDK venv: every region either SDK config file lists, and what retrieve() returns (None if it raises).
 SDK_SCRIPT = """
@@ -189,7 +188,7 @@ def test_every_region_the_sdk_lists_resolves_exactly_as_the_sdk_does(sdk_uris: d
 @pytest.mark.slow
 def test_importing_and_resolving_loads_no_sagemaker_module() -> None:
     code = (
-        "import json, sys; import pipelines.image_uris as m; m.resolve_image_uris('us-east-1'); m.known_regions(); "
+        "import json, sys; import pipelines.deploy.image_uris as m; m.resolve_image_uris('us-east-1'); m.known_regions(); "
         "print(json.dumps(sorted(n for n in sys.modules if n == 'sagemaker' or n.startswith('sagemaker'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
@@ -201,7 +200,7 @@ def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None
     needs_sdk_python()
     output = tmp_path / "image_uri_data.json"
     done = subprocess.run(
-        [str(SDK_PYTHON), "-m", "pipelines.regenerate_image_uris", "--output", str(output)],
+        [str(SDK_PYTHON), "-m", "pipelines.deploy.regenerate_image_uris", "--output", str(output)],
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
@@ -213,7 +212,7 @@ def test_the_vendored_file_equals_what_regenerate_writes(tmp_path: Path) -> None
 def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Path) -> None:
     output = tmp_path / "image_uri_data.json"
     code = (
-        "import importlib.metadata as md, sys, pipelines.regenerate_image_uris as m\n"
+        "import importlib.metadata as md, sys, pipelines.deploy.regenerate_image_uris as m\n"
         "def missing(name): raise md.PackageNotFoundError(name)\n"
         "md.distribution = missing\n"
         "sys.exit(m.main(['--output', sys.argv[1]]))\n"
@@ -225,7 +224,7 @@ def test_regenerate_without_the_sdk_exits_2_and_names_the_sdk_venv(tmp_path: Pat
         2,
         "",
         "error: No package metadata was found for sagemaker-core; "
-        "run with the SDK venv: .venv-sdk/bin/python -m pipelines.regenerate_image_uris\n",
+        "run with the SDK venv: .venv-sdk/bin/python -m pipelines.deploy.regenerate_image_uris\n",
     )
     assert not output.exists()
 

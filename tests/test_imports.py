@@ -20,10 +20,10 @@ PROJECT_ROOTS = {"pipelines", "utils", "get_baselines_and_configs"}
 BOTO_STACK = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "jmespath", "six", "certifi", "charset_normalizer",
               "idna"}
 FORBIDDEN_ROOTS = {"sagemaker", "yaml", "cfnlint", "moto", "pyinstrument", "pandas", "numpy", "cloud_radar", "awscli"}
-RUN_PATH_MODULES = ["get_baselines_and_configs", "pipelines.cli", "pipelines.run", "pipelines.aws",
-                    "pipelines.registry", "pipelines.baselines", "pipelines.planner", "pipelines.derived",
-                    "pipelines.options", "pipelines.outputs", "pipelines.stage_config", "pipelines.template_params",
-                    "pipelines.image_uris", "pipelines.monitors", "utils"]
+RUN_PATH_MODULES = ["get_baselines_and_configs", "pipelines.deploy.cli", "pipelines.deploy.run", "pipelines.core.aws",
+                    "pipelines.deploy.registry", "pipelines.deploy.baselines", "pipelines.deploy.planner", "pipelines.deploy.derived",
+                    "pipelines.deploy.options", "pipelines.deploy.outputs", "pipelines.deploy.stage_config", "pipelines.deploy.template_params",
+                    "pipelines.deploy.image_uris", "pipelines.core.monitors", "utils"]
 
 
 def _modules(code: str, tmp_path: Path) -> dict:
@@ -110,7 +110,7 @@ def test_a_full_cli_run_under_moto_imports_nothing_beyond_the_project_and_the_st
     result = _modules(code, tmp_path)
     assert result["exit"] == 0
     added = result["added"]
-    assert "pipelines.run" in added and "get_baselines_and_configs" in added  # the diff did see the run path
+    assert "pipelines.deploy.run" in added and "get_baselines_and_configs" in added  # the diff did see the run path
     assert [n for n in result["all"] if n == "sagemaker" or n.startswith("sagemaker.")] == []
     assert [n for n in added if n.split(".")[0] in FORBIDDEN_ROOTS - {"moto"}] == []
     assert _not_stdlib(_roots(added)) - PROJECT_ROOTS - {"moto"} == set()
@@ -119,10 +119,10 @@ def test_a_full_cli_run_under_moto_imports_nothing_beyond_the_project_and_the_st
 @pytest.mark.e2e
 def test_the_real_cli_against_moto_server_loads_only_boto3_and_the_standard_library(tmp_path: Path) -> None:
     """The whole process, as CodeBuild runs it, with the emulator in another process: nothing to filter out."""
+    import boto3
+
     from devtools.moto import moto_server
     from devtools.seed import cli_env, seed
-
-    import boto3
 
     args = ["--import-staging-config", str(REPO / "staging-monitoring-schedule-config.json"),
             "--import-prod-config", str(REPO / "prod-monitoring-schedule-config.json"),
@@ -156,12 +156,12 @@ def test_python_x_importtime_of_the_run_path_lists_no_yaml_parser_and_no_module_
     PyYAML adds ~24 ms of import and 1.9-32 ms of parsing to a ~0.46 s run). The budget is the import list, read
     from ``python -X importtime`` itself (no timing is asserted: `make bench` measures time)."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                           "import get_baselines_and_configs, pipelines.cli, pipelines.ground_truth, pipelines.report"],
+                           "import get_baselines_and_configs, pipelines.deploy.cli, pipelines.ground_truth, pipelines.report"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False, env=_env())
     assert done.returncode == 0, done.stderr[-3000:]
     modules = [line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
                and "|" in line][1:]  # the first line is the header
-    assert modules and "pipelines.template_params" in modules
+    assert modules and "pipelines.deploy.template_params" in modules
     assert sorted(n for n in modules if n.split(".")[0] in FORBIDDEN_ROOTS) == []
     # importtime also lists imports that were only tried: site's optional hooks and copy's Jython probe
     tried_only = {"sitecustomize", "usercustomize", "org"}

@@ -4,7 +4,6 @@ every threshold is the baseline value, so the baseline itself violates nothing."
 
 from __future__ import annotations
 
-
 from devtools.fixture_files import load_generator
 from devtools.seed import FIXTURES
 from pipelines.analyze.metrics import evaluate_constraints

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipelines.outputs import key_value_list, render_files, stage_outputs, write_all
+from pipelines.deploy.outputs import key_value_list, render_files, stage_outputs, write_all
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = "fraud-detect-staging-model-monitor"
@@ -93,7 +93,7 @@ def test_write_all_leaves_unchanged_files_untouched_and_writes_all_or_nothing(tm
     mtime = keep.stat().st_mtime_ns
     assert write_all({keep: b"same\n", tmp_path / "new.json": b"new\n"}) == [tmp_path / "new.json"]
     assert keep.stat().st_mtime_ns == mtime
-    from pipelines.errors import OutputError
+    from pipelines.core.errors import OutputError
 
     with pytest.raises(OutputError) as exc:
         write_all({keep: b"changed\n", tmp_path / "missing-dir" / "x.json": b"x"})

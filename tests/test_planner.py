@@ -13,6 +13,7 @@ from devtools.seed import ARTIFACTS_BUCKET, FIXTURES, GROUP, OUTPUTS_BUCKET, PRO
 from tests.support.plan import MONITORS, PACKAGE, V3, disabled, drop_section, monitor_states, strict_error, warnings
 from tests.support.reliability import s3_state
 
+
 # ------------------------------------------------------------------------------------------------- endpoints
 def _capture_off(parsed):
     parsed["DataCaptureConfig"]["EnableCapture"] = False

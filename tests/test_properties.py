@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devtools.seed import GROUP
-from pipelines.template_params import load_template_parameters, validate
+from pipelines.deploy.template_params import load_template_parameters, validate
 from tests.support.reliability import REPO, STAGES, TEMPLATE
 
 SPECS = load_template_parameters(TEMPLATE)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET
-from pipelines import recall_windows
+from pipelines.report import recall_windows
 from tests.support.report import BASE, PARAMS, put, run_report
 
 ESTIMATES = f"s3://{BUCKET}/monitoring/prod/estimate"

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import report
-from pipelines.monitors import MONITORS
+from pipelines.core.files import canonical_json
+from pipelines.core.monitors import MONITORS
+from pipelines.report import cli as report
 from tests.fixtures.violations.seed import fixture_bytes, seed_violations
 from tests.support.reliability import break_bodies
 from tests.support.report import BASE, ENDPOINT, PARAMS, put, run_report
-from utils import canonical_json
-
 
 FIXTURES = Path(__file__).parent / "fixtures" / "violations"
 HOUR = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pipelines.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_EXPLAINABILITY, MODEL_QUALITY, MONITORS
-from pipelines.schedules import (
+from pipelines.core.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_EXPLAINABILITY, MODEL_QUALITY, MONITORS
+from pipelines.deploy.schedules import (
     cadence,
     cost_lines,
     fill_missed_run_hours,
@@ -17,7 +17,7 @@ from pipelines.schedules import (
     run_hours,
     schedule_problems,
 )
-from pipelines.template_params import load_template_parameters
+from pipelines.deploy.template_params import load_template_parameters
 from tests.support.template_render import TEMPLATE_PATH
 
 SPECS = load_template_parameters(TEMPLATE_PATH)

@@ -11,7 +11,7 @@ import pytest
 
 from devtools import seed as seedmod
 from devtools.seed import FIXTURES, OUTPUTS_BUCKET
-from pipelines.baselines import document_kinds
+from pipelines.deploy.baselines import document_kinds
 from tests.support.sdk import REPO, SDK_PYTHON, needs_sdk_python
 
 MONITOR_PARAMS = ("EnableDataQualityMonitor", "EnableModelQualityMonitor", "EnableModelBiasMonitor",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import ConfigError
-from pipelines.template_params import (
+from pipelines.core.errors import ConfigError
+from pipelines.deploy.template_params import (
     ParameterSpec,
     check_value,
     load_template_parameters,
@@ -84,7 +84,7 @@ def test_derived_schedule_names_are_checked_against_sagemaker_rules(base, expect
     ],
 )
 def test_product_rules_catch_what_sagemaker_rejects_only_at_run_time(params, expected):
-    from pipelines.template_params import product_rules
+    from pipelines.deploy.template_params import product_rules
 
     assert product_rules(params, load_template_parameters(TEMPLATE)) == expected
 

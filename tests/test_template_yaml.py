@@ -1,4 +1,4 @@
-"""pipelines.template_yaml: the Parameters reader is exact YAML for what it accepts (compared with cfn-lint's and
+"""pipelines.deploy.template_yaml: the Parameters reader is exact YAML for what it accepts (compared with cfn-lint's and
 PyYAML's decoding) and refuses the rest with a line number."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import ConfigError
-from pipelines.template_yaml import read_parameters_block
+from pipelines.core.errors import ConfigError
+from pipelines.deploy.template_yaml import read_parameters_block
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "model-monitor-template.yml"
 

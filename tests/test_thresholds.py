@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from devtools import seed as seedmod
-from pipelines.baselines import Baseline
-from pipelines.template_params import load_template_parameters
-from pipelines.thresholds import (
+from pipelines.deploy.baselines import Baseline
+from pipelines.deploy.template_params import load_template_parameters
+from pipelines.deploy.thresholds import (
     drift_problems_and_thresholds,
     feature_drift_threshold,
     model_quality_threshold,

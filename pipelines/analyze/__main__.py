@@ -10,8 +10,8 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from pipelines.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError, run_command
-from utils import env_argument, parse_with_env
+from pipelines.core.command import env_argument, parse_with_env, run_command
+from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from pipelines.analyze.sources import HourFile, Reader
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 BATCH = 20_000
 EXAMPLE_CHARS = 300

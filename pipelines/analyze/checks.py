@@ -23,7 +23,7 @@ import numpy as np
 
 from pipelines.analyze import kll
 from pipelines.analyze.stats import FeatureProfile, Profile
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 DEFAULTS = {"datatype_check_threshold": 1.0, "domain_content_threshold": 1.0, "perform_comparison": "Enabled",
             "comparison_threshold": 0.1, "comparison_method": "Robust", "categorical_comparison_threshold": 0.1,

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.analyze import checks, estimate as cbpe, metrics, model_quality as mq
+from pipelines.analyze import checks, metrics
+from pipelines.analyze import estimate as cbpe
+from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
 from pipelines.analyze.stats import Profile
-from pipelines.errors import OutputError, UsageError
-from utils import atomic_write_many, canonical_json
+from pipelines.core.errors import OutputError, UsageError
+from pipelines.core.files import atomic_write_many, canonical_json
 
 
 @dataclass

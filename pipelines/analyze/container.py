@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import EXIT_OK, MonitorError, UsageError
+from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
 
 COMMANDS = ("data-quality", "model-quality", "estimate")
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 MIN_SAMPLES_FOR_STD = 200
 STD_REPEATS = 5

@@ -21,7 +21,7 @@ import numpy as np
 
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
 

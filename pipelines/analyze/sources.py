@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from pipelines import aws
-from pipelines.errors import AwsError, UsageError
-from utils import S3UriError, json_loads, parse_s3_uri
+from pipelines.core import aws
+from pipelines.core.errors import AwsError, UsageError
+from pipelines.core.files import json_loads
+from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
 HOUR_RE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+\.jsonl$")
 
@@ -44,9 +45,9 @@ class Reader:
 
     def read_json(self, location: str, what: str, kind: str = "") -> Any:
         """A JSON document; UsageError naming ``what`` and the location when it is missing, not JSON, or (with
-        ``kind``, a pipelines.baselines kind) not that kind of baseline: statistics passed as constraints would
+        ``kind``, a pipelines.deploy.baselines kind) not that kind of baseline: statistics passed as constraints would
         otherwise check nothing and pass."""
-        from pipelines.baselines import KIND_TITLES, document_kinds
+        from pipelines.deploy.baselines import KIND_TITLES, document_kinds
 
         try:
             body = self._read_bytes(location)

@@ -8,8 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines import aws
-from pipelines.errors import ConfigError, UsageError, run_command
+from pipelines.core import aws
+from pipelines.core.command import env_argument, parse_with_env, run_command
+from pipelines.core.errors import ConfigError, UsageError
+from pipelines.core.s3uri import S3UriError, parse_s3_uri
+from pipelines.core.stage_params import load_stage_params, missing_parameter
 from pipelines.ground_truth.coverage import capture_coverage
 from pipelines.ground_truth.label_file import detect_format, validate
 from pipelines.ground_truth.render import render_coverage, render_upload, render_validation, validation_error
@@ -20,13 +23,6 @@ from pipelines.ground_truth.shapes import (
     DEFAULT_NEGATIVE,
     DEFAULT_POSITIVE,
     LabelSpec,
-)
-from pipelines.stage_config import load_stage_params, missing_parameter
-from utils import (
-    S3UriError,
-    env_argument,
-    parse_s3_uri,
-    parse_with_env,
 )
 
 # ---- CLI -----------------------------------------------------------------------------------------------------------

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
 from pipelines.ground_truth import store
 from pipelines.ground_truth.s3_labels import iter_s3_json_lines, list_keys
 from pipelines.ground_truth.shapes import MAX_EXAMPLES_SHOWN, Coverage
 from pipelines.ground_truth.store import LabelStore
-from utils import (
-    parse_s3_uri,
-    s3_uri,
-)
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client

@@ -7,14 +7,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
+from pipelines.core.files import JsonTooDeep, decode_utf8, json_loads
 from pipelines.ground_truth import store
 from pipelines.ground_truth.shapes import DEFAULT_LOOKBACK_HOURS, LabelSpec, Validation
-from utils import (
-    JsonTooDeep,
-    decode_utf8,
-    json_loads,
-)
 
 
 def detect_format(path: Path, fmt: str | None) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.errors import ValidationError
+from pipelines.core.errors import ValidationError
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
 from pipelines.ground_truth.shapes import (
     _PROBLEM_LABELS,
     PROBLEMS,
@@ -11,10 +12,6 @@ from pipelines.ground_truth.shapes import (
     Problem,
     UploadResult,
     Validation,
-)
-from utils import (
-    parse_s3_uri,
-    s3_uri,
 )
 
 

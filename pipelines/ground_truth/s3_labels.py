@@ -8,7 +8,9 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
-from pipelines import aws
+from pipelines.core import aws
+from pipelines.core.files import json_loads, sha256_hex
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
 from pipelines.ground_truth.shapes import (
     _HOUR_RE,
     _RECORD,
@@ -17,12 +19,6 @@ from pipelines.ground_truth.shapes import (
     MAX_EXAMPLES_SHOWN,
     UploadResult,
     Validation,
-)
-from utils import (
-    json_loads,
-    parse_s3_uri,
-    s3_uri,
-    sha256_hex,
 )
 
 if TYPE_CHECKING:  # typing only

@@ -149,7 +149,7 @@ def s3_body(s3: Any, uri: str) -> bytes:
 def complete_derived_files(s3: Any, before: dict[str, str], after: dict[str, str]) -> list[str]:
     """The objects added between two states; asserts nothing existing changed and each new one is a whole
     derived file (its key's content hash matches its bytes: never a partial object)."""
-    from utils import sha256_hex
+    from pipelines.core.files import sha256_hex
 
     assert {uri: etag for uri, etag in after.items() if uri in before} == before
     added = sorted(set(after) - set(before))

@@ -6,7 +6,7 @@ import io
 import json
 
 from devtools.seed import OUTPUTS_BUCKET as BUCKET  # the bucket the shared s3 fixture creates
-from pipelines import report
+from pipelines.report import cli as report
 
 ENDPOINT = "fraud-detect-prod"
 BASE = "fraud-detect-prod"

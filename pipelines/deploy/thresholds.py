@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from pipelines.baselines import Baseline
-from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY
-from pipelines.template_params import ParameterSpec, closest
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY
+from pipelines.deploy.baselines import Baseline
+from pipelines.deploy.template_params import ParameterSpec, closest
 
 DEFAULT_DRIFT_THRESHOLD = 0.1  # monitoring_config.distribution_constraints default (model-monitor-byoc-constraints)
 MARGIN_SIGMAS = 3  # model quality alarm: this many standard deviations below the baseline value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 EXIT_OK = 0
 EXIT_RUNTIME = 1  # AWS or runtime failure
 EXIT_USAGE = 2  # usage, configuration or validation problem
@@ -83,61 +81,3 @@ class OutputError(MonitorError):
 
 class Interrupted(KeyboardInterrupt):
     """When a run is stopped after it changed something; the message says what was already written."""
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM turned into the same unwinding as Ctrl-C, so every ``finally`` and cleanup runs."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
-
-
-def run_command(argv: list[str] | None, parse_args: Callable[[list[str] | None], Any],
-                run: Callable[[Any], int], *, interrupted: str) -> int:
-    """The ``main()`` of every command: parse (argparse exits 0 for --help, 2 for a bad flag or environment
-    variable), log at ``--log-level`` to stderr, then ``run(args)`` guarded (see run_guarded); the exit code."""
-    import logging
-    import sys
-
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return run_guarded(lambda: run(args), interrupted=interrupted)
-
-
-def run_guarded(run: Callable[[], int], *, interrupted: str) -> int:
-    """Call ``run``; expected failures become ``error: ...`` lines on stderr and their exit code, never a traceback.
-
-    SIGTERM (what CodeBuild sends on "Stop build", and `timeout`) unwinds like Ctrl-C: atomic writes put outputs
-    back and temp files are removed. ``interrupted`` says what is true after an interruption unless the run
-    raised Interrupted with its own account. ``--log-level DEBUG`` still shows the traceback (logged first).
-    """
-    import logging
-    import signal
-    import sys
-    import threading
-
-    from utils import printable
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
-    try:
-        return run()
-    except MonitorError as exc:
-        logging.getLogger("pipelines").debug("failure", exc_info=True)
-        lines = [*exc.problems, f"{len(exc.problems)} problem(s) in the generated parameters; nothing was written"] \
-            if isinstance(exc, ValidationError) and exc.context else [str(exc)]
-        for line in lines:  # a value quoted from a file may hold a newline or an ANSI escape: one line, shown escaped
-            print(f"error: {printable(line)}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, _Terminated) or isinstance(exc.__context__, _Terminated)
-        what = "terminated (SIGTERM)" if terminated else "interrupted"
-        print(f"error: {what}; {str(exc) or interrupted}", file=sys.stderr)
-        return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.errors import ConfigError
+from pipelines.core.errors import ConfigError
 
 _KEY_LINE = re.compile(r"^( *)([A-Za-z][A-Za-z0-9]*):(?=$| )(.*)$")
 _SECTION_LINE = re.compile(r"^Parameters:(?: +#.*)? *$")

@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines import aws
-from pipelines.errors import MonitorError, NotFoundError
-from utils import JsonTooDeep, S3UriError, decode_utf8, json_loads, parse_s3_uri, sha256_hex
+from pipelines.core import aws
+from pipelines.core.errors import MonitorError, NotFoundError
+from pipelines.core.files import JsonTooDeep, decode_utf8, json_loads, sha256_hex
+from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
 KIND_TITLES = {
     "statistics": "data quality statistics",
@@ -169,7 +170,7 @@ def load_baseline(objects: S3Objects, baseline: Baseline, kind: str,
 
 def _wrong_kind(baseline: Baseline, kind: str, found: list[str], registry: dict[str, Baseline]) -> str:
     """One line: what the path should hold, what the object looks like, and where that kind is registered."""
-    from pipelines.monitors import SOURCE_KINDS
+    from pipelines.core.monitors import SOURCE_KINDS
 
     head = f"{baseline.path} {baseline.uri} should be {KIND_TITLES[kind]}"
     if not found:

@@ -1,8 +1,8 @@
-"""Rewrite pipelines/image_uri_data.json from the installed SageMaker SDK (sagemaker-core) and botocore.
+"""Rewrite pipelines/deploy/image_uri_data.json from the installed SageMaker SDK (sagemaker-core) and botocore.
 
-Run with the SDK venv's python; never imported on the run path (pipelines/image_uris.py reads the result):
+Run with the SDK venv's python; never imported on the run path (pipelines/deploy/image_uris.py reads the result):
 
-    .venv-sdk/bin/python -m pipelines.regenerate_image_uris [--output PATH]
+    .venv-sdk/bin/python -m pipelines.deploy.regenerate_image_uris [--output PATH]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipelines.image_uris import CLARIFY, DATA_PATH, IMAGES, MODEL_MONITOR, known_regions_of
+from pipelines.deploy.image_uris import CLARIFY, DATA_PATH, IMAGES, MODEL_MONITOR, known_regions_of
 
 # The SDK's framework name and image scope for each image (sagemaker.core.image_uris.retrieve arguments).
 _SDK_CONFIG_SCOPE: dict[str, str] = {MODEL_MONITOR: "monitoring", CLARIFY: "processing"}
@@ -22,14 +22,14 @@ def _sdk_image_config(raw: dict[str, Any], image: str) -> dict[str, Any]:
     scope = _SDK_CONFIG_SCOPE[image]
     config = raw if "scope" in raw else raw[scope]
     if "scope" in raw and raw["scope"] != [scope]:
-        raise SystemExit(f"{image}.json: unexpected scopes {raw['scope']}; update pipelines/regenerate_image_uris.py")
+        raise SystemExit(f"{image}.json: unexpected scopes {raw['scope']}; update pipelines/deploy/regenerate_image_uris.py")
     versions = config["versions"]
     if len(versions) != 1 or config.get("version_aliases") or config.get("processors"):
-        raise SystemExit(f"{image}.json: more than one version or processor; update pipelines/regenerate_image_uris.py")
+        raise SystemExit(f"{image}.json: more than one version or processor; update pipelines/deploy/regenerate_image_uris.py")
     (version, version_config), = versions.items()
     unexpected = set(version_config) - {"registries", "repository", "tag_prefix"}
     if unexpected:
-        raise SystemExit(f"{image}.json: unexpected keys {sorted(unexpected)}; update pipelines/regenerate_image_uris.py")
+        raise SystemExit(f"{image}.json: unexpected keys {sorted(unexpected)}; update pipelines/deploy/regenerate_image_uris.py")
     return {
         "registries": dict(version_config["registries"]),
         "repository": version_config["repository"],
@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse  # only the regeneration entry needs it; keep the run path's import light
 
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.regenerate_image_uris",
-        description="Rewrite pipelines/image_uri_data.json from the installed sagemaker-core (run with "
+        prog="python -m pipelines.deploy.regenerate_image_uris",
+        description="Rewrite pipelines/deploy/image_uri_data.json from the installed sagemaker-core (run with "
         ".venv-sdk/bin/python).",
     )
     parser.add_argument("--output", type=Path, default=DATA_PATH, help=f"where to write (default: {DATA_PATH})")
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = build_data()
     except ImportError as exc:  # also importlib.metadata.PackageNotFoundError
-        print(f"error: {exc}; run with the SDK venv: .venv-sdk/bin/python -m pipelines.regenerate_image_uris",
+        print(f"error: {exc}; run with the SDK venv: .venv-sdk/bin/python -m pipelines.deploy.regenerate_image_uris",
               file=sys.stderr)
         return 2
     args.output.write_text(render(data), encoding="utf-8")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from pipelines import aws
-from pipelines.errors import AwsError, NotFoundError, UsageError
+from pipelines.core import aws
+from pipelines.core.errors import AwsError, NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient

@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from pipelines.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
-from pipelines.template_params import CRON_RE, ParameterSpec
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monitor
+from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month

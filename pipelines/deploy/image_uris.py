@@ -1,13 +1,13 @@
 """Model Monitor and Clarify image URIs per region, from a vendored copy of the SageMaker SDK's own data.
 
 The run path never imports the SageMaker SDK (importing it takes ~4.5 s): it reads
-`pipelines/image_uri_data.json`, which `--regenerate` writes from the installed sagemaker-core package
+`pipelines/deploy/image_uri_data.json`, which `--regenerate` writes from the installed sagemaker-core package
 (`sagemaker/core/image_uri_config/{model-monitor,clarify}.json`) and botocore's endpoint data (the ECR hostname,
 which is how the SDK builds the URI: `{registry}.dkr.{ecr hostname}/{repository}[:{tag}]`).
 
-Regenerate with the SDK venv's python (pipelines/regenerate_image_uris.py, never on the run path):
+Regenerate with the SDK venv's python (pipelines/deploy/regenerate_image_uris.py, never on the run path):
 
-    .venv-sdk/bin/python -m pipelines.regenerate_image_uris [--output PATH]
+    .venv-sdk/bin/python -m pipelines.deploy.regenerate_image_uris [--output PATH]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UsageError
+from pipelines.core.errors import UsageError
 
 DATA_PATH = Path(__file__).with_name("image_uri_data.json")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # DriftCheckBaselines path -> the kind of document it holds (baselines.py checks the top-level shape).
 SOURCE_KINDS: dict[str, str] = {
     "ModelDataQuality.Statistics": "statistics",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import OutputError
-from utils import atomic_write_many, canonical_json
+from pipelines.core.errors import OutputError
+from pipelines.core.files import atomic_write_many, canonical_json
 
 
 @dataclass(frozen=True)

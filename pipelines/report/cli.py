@@ -24,16 +24,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from pipelines import aws
-from pipelines.errors import (
-    EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError, run_command,
-)
-from pipelines.monitors import MONITORS, Monitor, schedule_name
-from pipelines.stage_config import load_stage_params, missing_parameter
-from utils import (
-    S3UriError, canonical_json, decode_utf8, env_argument, json_loads, parse_s3_uri, parse_with_env, printable,
-    s3_uri,
-)
+from pipelines.core import aws
+from pipelines.core.command import env_argument, parse_with_env, run_command
+from pipelines.core.errors import EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError
+from pipelines.core.files import canonical_json, decode_utf8, json_loads, printable
+from pipelines.core.monitors import MONITORS, Monitor, schedule_name
+from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
+from pipelines.core.stage_params import load_stage_params, missing_parameter
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client
@@ -388,7 +385,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         raise UsageError(f"--executions {args.executions} must be between 1 and 100")
     params, source = load_stage_params(args.stage, args.params_file)
     if args.check_alarms:
-        from pipelines.alarms_check import run_check
+        from pipelines.report.alarms_check import run_check
 
         return run_check(params, args.days, cw or aws.make_client(aws.make_session(), "cloudwatch"), out)
     stage = args.stage or params.get("StageName", "?")
@@ -399,7 +396,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
     report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source)
     out.write(render_json(report) if args.json else render_text(report))
     if args.estimate_output and not args.json:
-        from pipelines import recall_windows
+        from pipelines.report import recall_windows
 
         out.write(recall_windows.render(recall_windows.collect(
             s3, args.estimate_output, params.get("ModelQualityOutputS3Uri", ""),

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pipelines import aws
-from utils import parse_s3_uri, s3_uri
+from pipelines.core import aws
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
 
 STATISTICS = "statistics.json"
 HOUR_IN_KEY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(\d{2})/statistics\.json$")

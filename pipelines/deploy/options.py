@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.errors import OutputError, UsageError
-from pipelines.monitors import STAGES
-from utils import BUCKET_RE
+from pipelines.core.errors import OutputError, UsageError
+from pipelines.core.monitors import STAGES
+from pipelines.core.s3uri import BUCKET_RE
 
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 PACKAGE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[\w-]{1,63}/\d+$")
@@ -132,7 +132,7 @@ _OUTPUT_KINDS = {"template_config": "template configuration", "parameter_overrid
 
 def _colliding_outputs(exports: dict[str, Path]) -> list[str]:
     """The six files of a run must be six paths: one stage's file written over another's is lost, exit 0."""
-    from pipelines.outputs import stage_outputs
+    from pipelines.deploy.outputs import stage_outputs
 
     if exports["staging"].resolve() == exports["prod"].resolve():
         return ["--export-staging-config and --export-prod-config name the same file; give each stage its own"]
@@ -150,7 +150,7 @@ def _colliding_outputs(exports: dict[str, Path]) -> list[str]:
 
 def _outputs_over_inputs(exports: dict[str, Path], inputs: dict[str, Path]) -> list[str]:
     """An output file that is also an input would be overwritten by the run (a stage file or the template lost)."""
-    from pipelines.outputs import stage_outputs
+    from pipelines.deploy.outputs import stage_outputs
 
     resolved = {path.resolve(): flag for flag, path in inputs.items()}
     problems = []

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines import aws
-from pipelines.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
-from pipelines.derived import DerivedFile, derive
-from pipelines.errors import MonitorError
-from pipelines.image_uris import ImageUris
-from pipelines.monitors import MONITORS, SOURCE_KINDS, Monitor
-from pipelines.options import RunOptions
-from pipelines.registry import EndpointInfo, ModelPackage
-from pipelines.schedules import fill_missed_run_hours
-from pipelines.stage_config import StageConfig
-from pipelines.template_params import ParameterSpec
-from pipelines.thresholds import drift_problems_and_thresholds, model_quality_threshold
+from pipelines.core import aws
+from pipelines.core.errors import MonitorError
+from pipelines.core.monitors import MONITORS, SOURCE_KINDS, Monitor
+from pipelines.deploy.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
+from pipelines.deploy.derived import DerivedFile, derive
+from pipelines.deploy.image_uris import ImageUris
+from pipelines.deploy.options import RunOptions
+from pipelines.deploy.registry import EndpointInfo, ModelPackage
+from pipelines.deploy.schedules import fill_missed_run_hours
+from pipelines.deploy.stage_config import StageConfig
+from pipelines.deploy.template_params import ParameterSpec
+from pipelines.deploy.thresholds import drift_problems_and_thresholds, model_quality_threshold
 
 
 @dataclass
@@ -244,7 +244,7 @@ def ground_truth_note(plan: StagePlan, s3: Any) -> None:
     """Labels may not have arrived yet: an empty ground-truth prefix is a note, never a failure."""
     if not any(status.enabled and status.monitor.needs_ground_truth for status in plan.monitors):
         return
-    from utils import S3UriError, parse_s3_uri
+    from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
     uri = plan.parameters["GroundTruthInput"]
     try:

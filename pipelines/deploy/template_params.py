@@ -1,4 +1,4 @@
-"""The template's parameters as CloudFormation sees them (ParameterSpec, read by pipelines.template_yaml) and the
+"""The template's parameters as CloudFormation sees them (ParameterSpec, read by pipelines.deploy.template_yaml) and the
 checks CloudFormation and SageMaker apply to their values, all problems at once."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import ConfigError
-from pipelines.template_yaml import read_parameters_block
-from utils import decode_utf8
-from pipelines.monitors import SCHEDULE_SUFFIXES
+from pipelines.core.errors import ConfigError
+from pipelines.core.files import decode_utf8
+from pipelines.core.monitors import SCHEDULE_SUFFIXES
+from pipelines.deploy.template_yaml import read_parameters_block
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 NAME_MAX = 63  # MonitoringScheduleName / JobDefinitionName: 1-63 chars (botocore checks only the minimum)

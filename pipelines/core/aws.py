@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import AwsError, MonitorError, NotFoundError, UsageError
+from pipelines.core.errors import AwsError, MonitorError, NotFoundError, UsageError
 
 if TYPE_CHECKING:  # typing only: costs nothing at run time
     import boto3
@@ -127,9 +127,11 @@ def describe_failure(exc: BaseException, *, service: str, operation: str, resour
     """
     from botocore.exceptions import (
         ClientError,
-        ConnectionError as BotoConnectionError,
         NoCredentialsError,
         NoRegionError,
+    )
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
     )
 
     setup = configuration_error(exc)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from pipelines import aws
-from pipelines.errors import EXIT_OK, AwsError
-from pipelines.options import build_options
-from pipelines.outputs import StageOutputs
-from pipelines.run import RunResult, run
-from pipelines.schedules import cost_lines
-from utils import printable
+from pipelines.core import aws
+from pipelines.core.errors import EXIT_OK, AwsError
+from pipelines.core.files import printable
+from pipelines.deploy.options import build_options
+from pipelines.deploy.outputs import StageOutputs
+from pipelines.deploy.run import RunResult, run
+from pipelines.deploy.schedules import cost_lines
 
 
 def run_from_args(values: dict[str, Any]) -> int:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pipelines import aws
+from pipelines.core import aws
 
 DEFAULT_DAYS = 7
 _QUERY = re.compile(
@@ -175,7 +175,7 @@ def render(results: list[AlarmCheck], prefix: str, days: int) -> str:
 
 def run_check(params: dict[str, str], days: int, cw: Any, out: Any) -> int:
     """--check-alarms: print the check for the stage's stack; 0 when every alarm sees data, else 3."""
-    from pipelines.errors import EXIT_VIOLATIONS, ConfigError, UsageError
+    from pipelines.core.errors import EXIT_VIOLATIONS, ConfigError, UsageError
 
     if not 1 <= days <= 90:
         raise UsageError(f"--days {days} must be between 1 and 90")

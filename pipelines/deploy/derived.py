@@ -11,10 +11,11 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from utils import canonical_json, parse_s3_uri, s3_uri, sha256_hex
+from pipelines.core.files import canonical_json, sha256_hex
+from pipelines.core.s3uri import parse_s3_uri, s3_uri
 
 if TYPE_CHECKING:  # typing only: this module stays free of AWS code
-    from pipelines.baselines import S3Objects
+    from pipelines.deploy.baselines import S3Objects
 
 DERIVED_PREFIX = "derived-baselines"
 

@@ -7,18 +7,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.baselines import S3Objects
-from pipelines.derived import upload_derived
-from pipelines.errors import EndpointError, Interrupted, NotFoundError, StrictModeError, ValidationError
-from pipelines.image_uris import resolve_image_uris
-from pipelines.options import RunOptions, check_output_paths
-from pipelines.outputs import StageOutputs, render_files, stage_outputs, write_all
-from pipelines.planner import StagePlan, derived_parameters, endpoint_state_error, ground_truth_note, plan_stage
-from pipelines.registry import (ModelPackage, check_pinned_arn, choose_package, describe_package, endpoint_info,
-                                latest_approved, mixed_versions, model_gone, project_tags, with_packages)
-from pipelines.schedules import schedule_problems
-from pipelines.stage_config import load_stage_config, tag_problems
-from pipelines.template_params import ParameterSpec, load_template_parameters, validate
+from pipelines.core.errors import EndpointError, Interrupted, NotFoundError, StrictModeError, ValidationError
+from pipelines.deploy.baselines import S3Objects
+from pipelines.deploy.derived import upload_derived
+from pipelines.deploy.image_uris import resolve_image_uris
+from pipelines.deploy.options import RunOptions, check_output_paths
+from pipelines.deploy.outputs import StageOutputs, render_files, stage_outputs, write_all
+from pipelines.deploy.planner import StagePlan, derived_parameters, endpoint_state_error, ground_truth_note, plan_stage
+from pipelines.deploy.registry import (
+    ModelPackage,
+    check_pinned_arn,
+    choose_package,
+    describe_package,
+    endpoint_info,
+    latest_approved,
+    mixed_versions,
+    model_gone,
+    project_tags,
+    with_packages,
+)
+from pipelines.deploy.schedules import schedule_problems
+from pipelines.deploy.stage_config import load_stage_config, tag_problems
+from pipelines.deploy.template_params import ParameterSpec, load_template_parameters, validate
 
 log = logging.getLogger(__name__)
 
