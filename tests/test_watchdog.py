@@ -383,3 +383,21 @@ def test_a_yaml_parser_reads_the_lambda_code_back_exactly():
     template = json.loads(to_json((REPO / "model-monitor-template.yml").read_text()))
     code = template["Resources"]["WatchdogFunction"]["Properties"]["Code"]["ZipFile"]
     assert code == (REPO / "pipelines" / "watchdog" / "rules.py").read_text()
+
+
+def test_the_estimate_schedules_violations_are_watched_by_its_alarms(aws):
+    clients, stubbers = aws
+    name = f"{BASE}-estimate"
+    schedule = {**_schedule("data-quality"), "MonitoringScheduleName": name,
+                "MonitoringScheduleArn": f"{ARN}:monitoring-schedule/{name}"}
+    executions = [{**e, "MonitoringScheduleName": name} for e in _hourly(
+        "data-quality", {HOUR - timedelta(hours=2): ("CompletedWithViolations", None)})]
+    stubbers["sagemaker"].add_response("describe_monitoring_schedule", schedule, {"MonitoringScheduleName": name})
+    stubbers["sagemaker"].add_response(
+        "list_monitoring_executions", {"MonitoringExecutionSummaries": executions},
+        {"MonitoringScheduleName": name, "ScheduledTimeAfter": HOUR - timedelta(hours=28), "SortBy": "ScheduledTime",
+         "SortOrder": "Descending", "MaxResults": 100})
+    report = rules.check(clients["sagemaker"], clients["s3"], rules.Config(schedules=(name,)), NOW)
+    assert rules.render(report) == [
+        "note fraud-detect-prod-estimate: execution scheduled 2031-03-10T12:00Z CompletedWithViolations (calibration "
+        "assumption or score drift; ScoreDriftAlarm and EstimatedRecallAlarm watch the estimate)"]

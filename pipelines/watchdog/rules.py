@@ -17,7 +17,8 @@ Each execution is judged once, in the run SETTLE_HOURS after the hour it was sch
 - Failed (other than "no data", below) and Stopped (a job that hit MaxRuntimeInSeconds analysed nothing);
 - CompletedWithViolations for checks no alarm watches: data quality's data_type_check, completeness_check,
   categorical_values_check (domain), missing_column_check, extra_column_check; every bias and explainability
-  violation. baseline_drift_check (the drift alarms) and model quality (the recall alarm) are watched: noted only;
+  violation. baseline_drift_check (the drift alarms), model quality (the recall alarm) and the optional estimate
+  schedule (its score drift and estimate alarms) are watched: noted only;
 - an execution still Pending/InProgress/Stopping SETTLE_HOURS after its scheduled hour;
 - a missing execution: nothing scheduled for longer than the schedule's interval + SETTLE_HOURS (paged once, when the
   gap opens; repeated in each daily note), a schedule that is Failed or Stopped, or one that does not exist.
@@ -51,6 +52,7 @@ UNWATCHED_DATA_QUALITY_CHECKS = ("data_type_check", "completeness_check", "categ
 LABELLED_TYPES = ("ModelQuality", "ModelBias")  # jobs that merge ground truth
 PAGE_ALWAYS_ON_VIOLATIONS = ("ModelBias", "ModelExplainability")  # no alarm watches their metrics
 VIOLATIONS_FILE = "constraint_violations.json"
+ESTIMATE_SUFFIX = "-estimate"  # the optional analyzer estimate schedule (a custom container; docs/analyzer.md)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def schedule_interval_hours(expression: str) -> int | None:
         return int(hours[2:])
     if re.fullmatch(r"\d{1,2}(,\d{1,2})*", hours):
         listed = sorted({int(h) for h in hours.split(",")})
-        gaps = [b - a for a, b in zip(listed, listed[1:])] + [24 - listed[-1] + listed[0]]
+        gaps = [b - a for a, b in zip(listed, listed[1:], strict=False)] + [24 - listed[-1] + listed[0]]
         return max(gaps)
     return None
 
@@ -183,6 +185,10 @@ def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: C
                                      "on a stage with continuous traffic: captures or labels are not arriving")
         return
     if status == "CompletedWithViolations":
+        if name.endswith(ESTIMATE_SUFFIX):
+            report.add("note", name, f"{label} CompletedWithViolations (calibration assumption or score drift; "
+                                     "ScoreDriftAlarm and EstimatedRecallAlarm watch the estimate)")
+            return
         if monitoring_type in PAGE_ALWAYS_ON_VIOLATIONS:
             report.add("page", name, f"{label} CompletedWithViolations; no alarm watches {monitoring_type} "
                                      f"violations: read {VIOLATIONS_FILE} in its output")
@@ -246,6 +252,9 @@ def check(sagemaker: Any, s3: Any, config: Config, now: datetime) -> Report:
                 quiet = Report()
                 _judge(execution, monitoring_type, name, config, created, now, sagemaker, s3, quiet, settle=False)
                 report.notes += [Finding("note", f.schedule, f"(last 24 h) {f.text}") for f in quiet.notes]
+        if interval is None and report.daily:
+            report.add("note", name, f"schedule expression {expression!r} is not an hourly, every-N-hours or daily "
+                                     "cron: no missing-execution check")
         if interval is None or status == "Pending":
             continue
         last = (schedule.get("LastMonitoringExecutionSummary") or {}).get("ScheduledTime")
