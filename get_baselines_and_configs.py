@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the CloudFormation parameter files for Model Monitor on the staging and prod endpoints.
+"""Write the CloudFormation parameter files for Model Monitor on each stage's endpoint (default: staging and prod).
 
 Reads the latest approved model package (or a pinned one) from the SageMaker Model Registry, takes its
 DriftCheckBaselines, merges them with the per-stage JSON configs and writes, per stage, a CodePipeline
@@ -36,20 +36,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     env_argument(parser, "--model-monitor-role", "MODEL_MONITOR_ROLE_ARN", metavar="ARN",
                  help="IAM role ARN the monitoring jobs run as [env MODEL_MONITOR_ROLE_ARN]")
     env_argument(parser, "--sagemaker-project-name", "SAGEMAKER_PROJECT_NAME", metavar="NAME",
-                 help="SageMaker project name; endpoints are <name>-staging and <name>-prod "
+                 help="SageMaker project name; endpoints are <name>-<stage> "
                       "[env SAGEMAKER_PROJECT_NAME]")
     env_argument(parser, "--sagemaker-project-id", "SAGEMAKER_PROJECT_ID", metavar="ID",
                  help="SageMaker project id [env SAGEMAKER_PROJECT_ID]")
     env_argument(parser, "--monitor-outputs-bucket", "MONITOR_OUTPUTS_BUCKET", metavar="BUCKET",
                  help="bucket for monitor outputs, ground truth and derived baselines [env MONITOR_OUTPUTS_BUCKET]")
-    add("--import-staging-config", metavar="PATH", default="staging-monitoring-schedule-config.json",
-        help="staging stage config (default: %(default)s)")
-    add("--import-prod-config", metavar="PATH", default="prod-monitoring-schedule-config.json",
-        help="prod stage config (default: %(default)s)")
-    add("--export-staging-config", metavar="PATH", default="staging-config-export.json",
-        help="staging output; .parameter-overrides.json and .tags.json are written next to it (default: %(default)s)")
-    add("--export-prod-config", metavar="PATH", default="prod-config-export.json",
-        help="prod output, with the same two siblings (default: %(default)s)")
+    env_argument(parser, "--stages", "STAGES", metavar="A,B,...",
+                 help="the stages to plan, in order; each is a <stage>-monitoring-schedule-config.json and the "
+                      "endpoint <project-name>-<stage> (default: staging,prod) [env STAGES]")
+    add("--import-config", action="append", metavar="STAGE=PATH",
+        help="a stage's config file (default: <stage>-monitoring-schedule-config.json); repeatable")
+    add("--export-config", action="append", metavar="STAGE=PATH",
+        help="a stage's output (default: <stage>-config-export.json); .parameter-overrides.json and .tags.json are "
+             "written next to it; repeatable")
+    add("--import-staging-config", metavar="PATH", help="same as --import-config staging=PATH")
+    add("--import-prod-config", metavar="PATH", help="same as --import-config prod=PATH")
+    add("--export-staging-config", metavar="PATH", help="same as --export-config staging=PATH")
+    add("--export-prod-config", metavar="PATH", help="same as --export-config prod=PATH")
     add("--model-package-group-name", metavar="NAME",
         help="model package group (default: <project-name>-<project-id>, the SageMaker Projects convention)")
     add("--model-package-arn", metavar="ARN", help="pin this model package version instead of the latest approved")

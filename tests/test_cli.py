@@ -264,7 +264,7 @@ def test_a_value_set_in_the_stage_file_wins_over_the_derived_one(cli, seeded, tm
     params = params_of(cli, "staging")
     assert (params["GroundTruthInput"], params["InstanceType"]) == ("s3://labels-bucket/fraud/staging", "ml.c5.xlarge")
     assert "ScheduleExpression" not in params  # the template default (hourly) applies
-    assert ("  note: cannot check the ground truth prefix: s3:ListObjectsV2 on s3://labels-bucket/fraud/staging "
+    assert ("  note: cannot check the ground truth prefix: s3:ListObjectsV2 on s3://labels-bucket/fraud/staging/ "
             "failed: NoSuchBucket (The specified bucket does not exist); check that it exists and that the run's "
             "region is right (IAM action s3:ListBucket)") in result.out.splitlines()
 

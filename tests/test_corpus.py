@@ -29,6 +29,9 @@ USAGE = ("usage: get_baselines_and_configs.py [-h] [--model-monitor-role ARN]\n"
          "                                    [--sagemaker-project-name NAME]\n"
          "                                    [--sagemaker-project-id ID]\n"
          "                                    [--monitor-outputs-bucket BUCKET]\n"
+         "                                    [--stages A,B,...]\n"
+         "                                    [--import-config STAGE=PATH]\n"
+         "                                    [--export-config STAGE=PATH]\n"
          "                                    [--import-staging-config PATH]\n"
          "                                    [--import-prod-config PATH]\n"
          "                                    [--export-staging-config PATH]\n"
@@ -169,7 +172,8 @@ CASES = [
     Case("tags-a-string", document={"Parameters": {"StageName": "staging"}, "Tags": "team=fraud-ml"},
          error=f"error: staging config {CONFIG}: Tags must be an object of name -> string, got a string\n"),
     Case("config-missing", setup=lambda registry, ws, mp: ws.config(STAGING).unlink(),
-         error=f"error: staging config {CONFIG} does not exist; pass --import-staging-config with the right path\n"),
+         error=f"error: staging config {CONFIG} does not exist; create it (a copy of another stage's file with its "
+               "StageName) or pass --import-staging-config PATH\n"),
     Case("config-is-a-directory", setup=_config_is_a_directory,
          error=f"error: cannot read staging config {CONFIG}: Is a directory\n"),
     Case("duplicate-parameter", text='{"Parameters": {"StageName": "staging", "InstanceType": "ml.m5.large", '
@@ -683,9 +687,9 @@ TOOL_CASES = [
     ToolCase("gt-window-hours-env-decimal", GT, GT_ARGS, env={"COVERAGE_WINDOW_HOURS": "1.5"}, usage=True,
              error="python -m pipelines.ground_truth: error: environment variable COVERAGE_WINDOW_HOURS: invalid int "
                    "value: '1.5' (as --window-hours)"),
-    ToolCase("gt-stage-env-unknown", GT, ("labels.csv", "--dry-run"), env={"STAGE": "qa"}, usage=True,
-             error="python -m pipelines.ground_truth: error: environment variable STAGE: invalid choice: 'qa' (as "
-                   "--stage; choose from 'staging', 'prod')"),
+    ToolCase("gt-stage-env-unknown", GT, ("labels.csv", "--dry-run"), env={"STAGE": "Prod"}, usage=True,
+             error="python -m pipelines.ground_truth: error: environment variable STAGE: stage name 'Prod' must be "
+                   "1-20 lowercase letters, digits and single hyphens, e.g. dev (as --stage)"),
     ToolCase("gt-batch-size-env-zero", GT, GT_ARGS, env={"LABELS_BATCH_SIZE": "0"},
              error="error: --batch-size 0 must be at least 1"),
     ToolCase("report-log-level-lowercase-env", REPORT, ("--stage", "staging"), env={"LOG_LEVEL": "info"}, usage=True,

@@ -57,7 +57,7 @@ def test_importing_the_run_path_and_building_clients_loads_only_boto3_and_the_st
     code = (
         "import importlib, json, sys\n"
         f"for name in {RUN_PATH_MODULES!r}: importlib.import_module(name)\n"
-        "from pipelines import aws\n"
+        "from pipelines.core import aws\n"
         "session = aws.make_session(region='us-east-1')\n"
         "aws.make_client(session, 'sagemaker'); aws.make_client(session, 's3')\n"
         f"print({MARKER!r} + json.dumps(sorted(sys.modules)))\n"

@@ -12,7 +12,7 @@ import pytest
 from devtools.seed import FIXTURES as SDK_FIXTURES
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
-from pipelines.deploy.baselines import document_kinds
+from pipelines.formats.baseline_kinds import document_kinds
 from tests.support.analyze import FIXTURES as ANALYZER_FIXTURES
 from tests.support.analyze import csv_capture, read, run_cli, structure
 

@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
 def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader, parse_time
+    from pipelines.analyze.sources import Reader
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     window = Window(parse_time(args.start, "--start") if args.start else None,
                     parse_time(args.end, "--end") if args.end else None)

@@ -23,6 +23,8 @@ from typing import Iterator
 
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.core.errors import UsageError
+from pipelines.formats.capture import join_key
+from pipelines.formats.times import parse_iso8601
 
 BATCH = 20_000
 EXAMPLE_CHARS = 300
@@ -226,7 +228,7 @@ def _in_window(inference_time: str | None, window: Window) -> bool:
     if not inference_time:
         return True  # no time: the hour folder already placed it
     try:
-        when = datetime.fromisoformat(inference_time.replace("Z", "+00:00"))
+        when = parse_iso8601(inference_time)
     except ValueError:
         return True
     return window.contains(when)
@@ -241,7 +243,7 @@ def _slow_fields(line: str) -> Fields | str:
     if not isinstance(document, dict) or not isinstance(document.get("captureData"), dict):
         return "JSON without captureData (not a Data Capture record)"
     capture, metadata = document["captureData"], document.get("eventMetadata") or {}
-    join_id = metadata.get("inferenceId") or metadata.get("eventId")
+    join_id = join_key(metadata)
     if not join_id:
         return "capture without eventMetadata.eventId"
     parts = []

@@ -15,6 +15,7 @@ from pipelines.analyze.sources import Reader
 from pipelines.analyze.stats import Profile
 from pipelines.core.errors import OutputError, UsageError
 from pipelines.core.files import atomic_write_many, canonical_json
+from pipelines.formats.times import iso_z
 
 
 @dataclass
@@ -242,7 +243,7 @@ def calibrate(reader: Reader, capture: str, window: Window, ground_truth_at: str
 
 
 def _iso(when: Any) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+    return iso_z(when) if when else None
 
 
 def _value(entry: dict[str, Any]) -> str:

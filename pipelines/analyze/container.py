@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
+from pipelines.formats.times import iso_z
 
 COMMANDS = ("data-quality", "model-quality", "estimate")
 
@@ -48,7 +49,8 @@ def run() -> tuple[Any, str]:
     """Run the analysis the environment asks for; (outcome, output_path)."""
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader, parse_time
+    from pipelines.analyze.sources import Reader
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     command = _env("analyzer_command") or "data-quality"
     if command not in COMMANDS:
@@ -77,7 +79,7 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
     """CloudWatch records as the BYOC page shows them, one JSON object a line."""
     dimensions = [{"Name": "Endpoint", "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = iso_z(when)
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
                         **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True)
             for metric in outcome.metrics]
@@ -99,7 +101,7 @@ def main() -> int:
         return exc.exit_code
     for line in outcome.warnings + outcome.lines:
         print(line)
-    from pipelines.analyze.sources import parse_time
+    from pipelines.formats.times import parse_time_flag as parse_time
 
     end = _env("end_time")
     when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps

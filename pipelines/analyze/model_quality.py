@@ -10,8 +10,6 @@ hour folder from the window's start on is read.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ import numpy as np
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
 from pipelines.core.errors import UsageError
+from pipelines.formats.ground_truth import binary_label, read_record
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
 
@@ -108,19 +107,11 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
 
 def _add_label(line: str, labels: dict[str, int], problems: Problems) -> None:
     try:
-        document = json.loads(line)
-        data = document["groundTruthData"]
-        event_id = str(document["eventMetadata"]["eventId"])
-    except (json.JSONDecodeError, KeyError, TypeError):
+        event_id, text = read_record(json.loads(line))
+    except ValueError:  # also json.JSONDecodeError
         problems.add("ground truth line without groundTruthData.data and eventMetadata.eventId", line)
         return
-    text = data.get("data")
-    if (data.get("encoding") or "").upper() == "BASE64":
-        try:
-            text = base64.b64decode(text or "", validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            text = None
-    label = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}.get(str(text).strip().lower())
+    label = binary_label(text)
     if label is None:
         problems.add("ground truth label that is not 0/1", line)
         return

@@ -8,18 +8,16 @@ model-monitor-model-quality-merge). Both are listed here as (hour, location) pai
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from pipelines.core import aws
-from pipelines.core.errors import AwsError, UsageError
+from pipelines.core.errors import NotFoundError, UsageError
 from pipelines.core.files import json_loads
 from pipelines.core.s3uri import S3UriError, parse_s3_uri
-
-HOUR_RE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+\.jsonl$")
+from pipelines.formats.times import HOUR_PATH_RE, hour_of_path
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class Reader:
         """A JSON document; UsageError naming ``what`` and the location when it is missing, not JSON, or (with
         ``kind``, a pipelines.deploy.baselines kind) not that kind of baseline: statistics passed as constraints would
         otherwise check nothing and pass."""
-        from pipelines.deploy.baselines import KIND_TITLES, document_kinds
+        from pipelines.formats.baseline_kinds import KIND_TITLES, document_kinds
 
         try:
             body = self._read_bytes(location)
@@ -72,8 +70,8 @@ class Reader:
         bucket, key = _bucket_key(location)
         try:
             return aws.read_object(self.s3, bucket, key)
-        except AwsError as exc:
-            if exc.code in ("NoSuchKey", "404"):
+        except NotFoundError as exc:
+            if exc.missing == "object":
                 raise FileNotFoundError(location) from None
             raise
 
@@ -82,14 +80,9 @@ class Reader:
         locations = self._list_s3(root) if root.startswith("s3://") else self._list_local(root)
         found = []
         for location in locations:
-            match = HOUR_RE.search(location)
-            if match:
-                year, month, day, hour = (int(part) for part in match.groups())
-                try:
-                    when = datetime(year, month, day, hour, tzinfo=timezone.utc)
-                except ValueError:
-                    continue
-                found.append(HourFile(location, when, location[:match.start()].rstrip("/")))
+            when = hour_of_path(location) if location.endswith(".jsonl") else None
+            if when is not None:
+                found.append(HourFile(location, when, HOUR_PATH_RE.split(location)[0].rstrip("/")))
         return sorted(found, key=lambda item: (item.hour, item.location))
 
     def _list_local(self, root: str) -> list[str]:
@@ -101,10 +94,7 @@ class Reader:
     def _list_s3(self, root: str) -> list[str]:
         bucket, prefix = _bucket_key(root, key_required=False)
         prefix = prefix.rstrip("/") + "/" if prefix else ""
-        found = []
-        for page in aws.paginate(self.s3, "ListObjectsV2", root, Bucket=bucket, Prefix=prefix):
-            found.extend(f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", []))
-        return found
+        return [f"s3://{bucket}/{item['Key']}" for item in aws.list_objects(self.s3, bucket, prefix)]
 
     def lines(self, location: str) -> Iterator[str]:
         """The file's lines as text."""
@@ -134,13 +124,3 @@ def _bucket_key(uri: str, key_required: bool = True) -> tuple[str, str]:
         return parse_s3_uri(uri, key_required=key_required)
     except S3UriError as exc:
         raise UsageError(str(exc)) from None
-
-
-def parse_time(text: str, flag: str) -> datetime:
-    """An ISO-8601 time as UTC; tolerates the spaces AWS's own contract example has ("2019-12-01T16: 20: 00Z")."""
-    cleaned = text.replace(" ", "").replace("Z", "+00:00")
-    try:
-        value = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise UsageError(f"{flag} '{text}' is not an ISO-8601 time (e.g. 2026-11-28T10:00:00Z)") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -32,7 +32,10 @@ _S3_ACTIONS = {
     "HeadBucket": "s3:ListBucket",
     "DeleteObject": "s3:DeleteObject",
 }
-_NOT_FOUND_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound", "ResourceNotFound"}
+# The one not-found rule: AWS error code -> what does not exist. GetObject answers NoSuchKey / NoSuchBucket;
+# HeadObject has no body, so botocore reports its bare HTTP status "404" (or "NotFound") as the code.
+_MISSING = {"NoSuchKey": "object", "404": "object", "NotFound": "object", "NoSuchBucket": "bucket",
+            "ResourceNotFound": "resource"}
 _CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
                      "InvalidAccessKeyId", "SignatureDoesNotMatch", "RequestExpired"}
 
@@ -152,9 +155,9 @@ def describe_failure(exc: BaseException, *, service: str, operation: str, resour
         if code in _CREDENTIAL_CODES:
             return AwsError(f"AWS credentials rejected ({code}) calling {where} ({needs}); refresh the credentials "
                             "(aws sso login, or new session keys) and rerun", **facts)
-        if code in _NOT_FOUND_CODES:
+        if code in _MISSING:
             return NotFoundError(f"{where} failed: {code} ({message}); check that it exists and that the run's "
-                                 f"region is right ({needs})", **facts)
+                                 f"region is right ({needs})", missing=_MISSING[code], **facts)
         return AwsError(f"{where} failed: {code}: {message} ({needs})", **facts)
     if isinstance(exc, NoCredentialsError):
         return AwsError(f"no AWS credentials found for {where}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
@@ -270,3 +273,29 @@ def iter_object_lines(s3: Any, bucket: str, key: str, chunk_size: int = 64 * 102
             body.close()
     if pending:
         yield pending.splitlines()[0]
+
+
+# ---- the S3 object store: every S3 listing, write and delete of the project (reads are above) ----------------------
+
+
+def list_objects(s3: Any, bucket: str, prefix: str, *, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every object under ``prefix`` (or, with a delimiter, every CommonPrefix), all pages of ListObjectsV2."""
+    extra = {"Delimiter": delimiter} if delimiter else {}
+    for page in paginate(s3, "ListObjectsV2", f"s3://{bucket}/{prefix}", Bucket=bucket, Prefix=prefix, **extra):
+        yield from (page.get("CommonPrefixes", []) if delimiter else page.get("Contents", []))
+
+
+def any_object(s3: Any, bucket: str, prefix: str) -> bool:
+    """Whether anything lies under ``prefix``: one ListObjectsV2 request of at most one key."""
+    response = call(s3, "ListObjectsV2", f"s3://{bucket}/{prefix}", Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    return bool(response.get("KeyCount"))
+
+
+def put_object(s3: Any, bucket: str, key: str, body: bytes, content_type: str = "application/json") -> None:
+    """One PutObject (S3 never shows a partial object)."""
+    call(s3, "PutObject", f"s3://{bucket}/{key}", Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def delete_object(s3: Any, bucket: str, key: str) -> None:
+    """One DeleteObject."""
+    call(s3, "DeleteObject", f"s3://{bucket}/{key}", Bucket=bucket, Key=key)

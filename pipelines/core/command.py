@@ -42,7 +42,9 @@ def parse_with_env(parser: argparse.ArgumentParser, argv: list[str] | None,
             continue
         try:
             value = action.type(raw) if callable(action.type) else raw
-        except (TypeError, ValueError, argparse.ArgumentTypeError):
+        except argparse.ArgumentTypeError as exc:  # the type's own reason, as argparse shows it for the flag
+            parser.error(f"environment variable {env}: {exc} (as {flag})")
+        except (TypeError, ValueError):
             parser.error(f"environment variable {env}: invalid {getattr(action.type, '__name__', 'value')} value: "
                          f"'{raw}' (as {flag})")
         if action.choices is not None and value not in action.choices:

@@ -68,9 +68,17 @@ class EndpointError(MonitorError):
 
 
 class NotFoundError(AwsError):
-    """When a model package, endpoint or S3 object the run needs does not exist."""
+    """When a model package, endpoint or S3 object the run needs does not exist.
+
+    ``missing`` says what: "object" (an S3 key), "bucket" or "resource" (anything else). core/aws.py decides it
+    from AWS's error code, in one place; callers read ``missing``, never the code.
+    """
 
     exit_code = EXIT_RUNTIME
+
+    def __init__(self, message: str, *, missing: str = "resource", **facts: object) -> None:
+        super().__init__(message, **facts)  # type: ignore[arg-type]
+        self.missing = missing
 
 
 class OutputError(MonitorError):

@@ -5,6 +5,7 @@ Adding a check or a parameter touches one row here, not four functions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # DriftCheckBaselines path -> the kind of document it holds (baselines.py checks the top-level shape).
@@ -90,7 +91,51 @@ MODEL_EXPLAINABILITY = Monitor(
 )
 
 MONITORS: tuple[Monitor, ...] = (DATA_QUALITY, MODEL_QUALITY, MODEL_BIAS, MODEL_EXPLAINABILITY)
+
+# ---- stages as data ---------------------------------------------------------------------------------------------
+# A stage is its name in this list (or in --stages / STAGES) plus one <stage>-monitoring-schedule-config.json; the
+# endpoint is <project>-<stage> (ModelDeploy's convention). Nothing else in the code names a stage.
 STAGES: tuple[str, ...] = ("staging", "prod")
+# The template's StageName AllowedPattern: lowercase letters, digits and single hyphens, at most 20 characters, so
+# that "<project (<= 32)>-<stage>" stays a valid endpoint name (63).
+STAGE_RE = re.compile(r"^[a-z0-9](-?[a-z0-9]){0,19}$")
+STAGE_RULE = "1-20 lowercase letters, digits and single hyphens, e.g. dev"
+
+
+def stage_config_file(stage: str) -> str:
+    """The stage file a stage is defined by."""
+    return f"{stage}-monitoring-schedule-config.json"
+
+
+def stage_export_file(stage: str) -> str:
+    """The template configuration get_baselines_and_configs.py writes for a stage."""
+    return f"{stage}-config-export.json"
+
+
+def stage_problem(stage: str) -> str | None:
+    """Why ``stage`` cannot be a stage name, or None."""
+    return None if STAGE_RE.match(stage) else f"stage name '{stage}' must be {STAGE_RULE}"
+
+
+def stage(text: str) -> str:
+    """argparse ``type`` of --stage: any stage name (a stage is its config file, not a fixed list)."""
+    import argparse
+
+    if problem := stage_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def parse_stages(text: str) -> tuple[str, ...]:
+    """``"staging,prod,dev"`` -> ("staging", "prod", "dev"); raises ValueError naming the first problem."""
+    stages = tuple(part.strip() for part in text.split(","))
+    for stage in stages:
+        if problem := stage_problem(stage):
+            raise ValueError(problem if stage else f"--stages '{text}' has an empty stage name")
+    duplicated = sorted({stage for stage in stages if stages.count(stage) > 1})
+    if duplicated:
+        raise ValueError(f"--stages '{text}' names {', '.join(duplicated)} twice")
+    return stages
 SCHEDULE_SUFFIXES: tuple[str, ...] = tuple(f"-{m.key}" for m in MONITORS)
 
 

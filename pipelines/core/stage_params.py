@@ -21,7 +21,7 @@ def load_stage_params(stage: str | None, params_file: str | None) -> tuple[dict[
     elif stage:
         candidates = [Path(f"{stage}-config-export.json"), Path(f"{stage}-monitoring-schedule-config.json")]
     else:
-        raise UsageError("no stage given; pass --stage staging|prod or --params-file")
+        raise UsageError("no stage given; pass --stage STAGE (e.g. prod) or --params-file")
     path = next((p for p in candidates if p.exists()), None)
     if path is None:
         names = " or ".join(str(p) for p in candidates)

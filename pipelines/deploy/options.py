@@ -6,9 +6,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pipelines.core.errors import OutputError, UsageError
-from pipelines.core.monitors import STAGES
+from pipelines.core.monitors import STAGES, parse_stages, stage_config_file, stage_export_file, stage_problem
 from pipelines.core.s3uri import BUCKET_RE
 
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -106,11 +107,12 @@ def build_options(values: dict) -> RunOptions:
     baseline_source = values.get("baseline_source") or "registry"
     if package_arn and baseline_source == "endpoint":
         problems.append("--model-package-arn and --baseline-source endpoint contradict each other; pick one")
-    imports = {stage: Path(values[f"import_{stage}_config"]) for stage in STAGES}
-    exports = {stage: Path(values[f"export_{stage}_config"]) for stage in STAGES}
+    stages = _stages(values, problems)
+    imports = _stage_paths(values, "import", stages, stage_config_file, problems)
+    exports = _stage_paths(values, "export", stages, stage_export_file, problems)
     problems += _colliding_outputs(exports)
     template = Path(values.get("template_file") or "model-monitor-template.yml")
-    problems += _outputs_over_inputs(exports, {**{f"--import-{stage}-config": imports[stage] for stage in STAGES},
+    problems += _outputs_over_inputs(exports, {**{_path_flag("import", stage): imports[stage] for stage in stages},
                                                "--template-file": template})
     if problems:
         raise UsageError("; ".join(problems))
@@ -122,8 +124,46 @@ def build_options(values: dict) -> RunOptions:
         dry_run=bool(values.get("dry_run")), strict=bool(values.get("strict")),
         model_monitor_image_uri=(values.get("model_monitor_image_uri") or "").strip() or None,
         clarify_image_uri=(values.get("clarify_image_uri") or "").strip() or None,
-        baseline_source=baseline_source,
+        baseline_source=baseline_source, stages=stages,
     )
+
+
+def _stages(values: dict, problems: list[str]) -> tuple[str, ...]:
+    """--stages (or STAGES), else the default list."""
+    text = values.get("stages")
+    if text is None:
+        return STAGES
+    try:
+        return parse_stages(text)
+    except ValueError as exc:
+        problems.append(f"--stages: {exc}")
+        return ()
+
+
+def _stage_paths(values: dict, kind: str, stages: tuple[str, ...], default: Callable[[str], str],
+                 problems: list[str]) -> dict[str, Path]:
+    """Each stage's import (stage config) or export path: its own flag (--import-staging-config, the flags of the
+    default stages), else ``--import-config STAGE=PATH``, else the stage's default file name."""
+    given: dict[str, str] = {}
+    for item in values.get(f"{kind}_config") or []:
+        stage, sep, path = item.partition("=")
+        if not sep or not path or (problem := stage_problem(stage)):
+            problems.append(f"--{kind}-config '{item}' is not STAGE=PATH" + (f" ({problem})" if sep and path else ""))
+        elif stage in given:
+            problems.append(f"--{kind}-config names stage {stage} twice")
+        else:
+            given[stage] = path
+    for stage in STAGES:  # the per-stage flags of the default stages keep working
+        value = values.get(f"{kind}_{stage}_config")
+        if value is not None:
+            if stage in given:
+                problems.append(f"--{kind}-{stage}-config and --{kind}-config {stage}=... both name the {stage} path; "
+                                "pass one")
+            given[stage] = value
+    for stage in sorted(set(given) - set(stages)):
+        problems.append(f"--{kind} path given for stage {stage}, which --stages ({','.join(stages)}) does not "
+                        f"select; add it to --stages or drop the path")
+    return {stage: Path(given.get(stage) or default(stage)) for stage in stages}
 
 
 _OUTPUT_KINDS = {"template_config": "template configuration", "parameter_overrides": "parameter-overrides file",
@@ -134,11 +174,16 @@ def _colliding_outputs(exports: dict[str, Path]) -> list[str]:
     """The six files of a run must be six paths: one stage's file written over another's is lost, exit 0."""
     from pipelines.deploy.outputs import stage_outputs
 
-    if exports["staging"].resolve() == exports["prod"].resolve():
-        return ["--export-staging-config and --export-prod-config name the same file; give each stage its own"]
+    by_path: dict[Path, list[str]] = {}
+    for stage, path in exports.items():
+        by_path.setdefault(path.resolve(), []).append(stage)
+    same = [stages for stages in by_path.values() if len(stages) > 1]
+    if same:
+        return [f"{' and '.join(_path_flag('export', stage) for stage in stages)} name the same file; give each "
+                "stage its own" for stages in same]
     seen: dict[Path, str] = {}
     problems = []
-    for stage in STAGES:
+    for stage in exports:
         for kind, output in vars(stage_outputs(exports[stage])).items():
             what = f"{stage}'s {_OUTPUT_KINDS[kind]} {output}"
             if output.resolve() in seen:
@@ -148,17 +193,22 @@ def _colliding_outputs(exports: dict[str, Path]) -> list[str]:
     return problems
 
 
+def _path_flag(kind: str, stage: str) -> str:
+    """The flag that sets a stage's path: --export-prod-config for a default stage, else --export-config dev=..."""
+    return f"--{kind}-{stage}-config" if stage in STAGES else f"--{kind}-config {stage}=..."
+
+
 def _outputs_over_inputs(exports: dict[str, Path], inputs: dict[str, Path]) -> list[str]:
     """An output file that is also an input would be overwritten by the run (a stage file or the template lost)."""
     from pipelines.deploy.outputs import stage_outputs
 
     resolved = {path.resolve(): flag for flag, path in inputs.items()}
     problems = []
-    for stage in STAGES:
+    for stage in exports:
         for output in vars(stage_outputs(exports[stage])).values():
             if output.resolve() in resolved:
                 flag = resolved[output.resolve()]
-                problems.append(f"--export-{stage}-config would write {output} over the {flag} file; "
+                problems.append(f"{_path_flag('export', stage)} would write {output} over the {flag} file; "
                                 "pass an export path that is not an input")
     return problems
 

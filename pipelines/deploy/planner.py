@@ -252,10 +252,10 @@ def ground_truth_note(plan: StagePlan, s3: Any) -> None:
     except S3UriError:
         return  # a malformed GroundTruthInput from the stage file: validation reports it with the others
     try:
-        response = aws.call(s3, "ListObjectsV2", uri, Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+        labelled = aws.any_object(s3, bucket, prefix.rstrip("/") + "/")
     except MonitorError as exc:  # labels live outside this run's control: report, never fail the run
         plan.notes.append(f"{plan.stage}: cannot check the ground truth prefix: {exc}")
         return
-    if not response.get("KeyCount"):
+    if not labelled:
         plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
                           "merge until labels arrive (python -m pipelines.ground_truth uploads them)")

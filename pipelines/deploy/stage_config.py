@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipelines.core.errors import ConfigError
 from pipelines.core.files import JsonTooDeep, json_loads, printable
+from pipelines.core.monitors import STAGES
 from pipelines.deploy.template_params import ParameterSpec, unknown_name_message
 
 TOP_LEVEL_KEYS = ("Parameters", "Tags")
@@ -45,7 +46,9 @@ def load_stage_config(path: Path, stage: str, specs: dict[str, ParameterSpec]) -
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM (some Windows editors add one) is not an error
     except FileNotFoundError:
-        raise ConfigError(f"{where} does not exist; pass --import-{stage}-config with the right path") from None
+        flag = f"--import-{stage}-config PATH" if stage in STAGES else f"--import-config {stage}=PATH"
+        raise ConfigError(f"{where} does not exist; create it (a copy of another stage's file with its StageName) "
+                          f"or pass {flag}") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(f"cannot read {where}: {reason}") from None

@@ -11,8 +11,10 @@ from typing import Any
 from pipelines.core import aws
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import ConfigError, UsageError
+from pipelines.core.monitors import stage
 from pipelines.core.s3uri import S3UriError, parse_s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
+from pipelines.formats.times import parse_time_flag
 from pipelines.ground_truth.coverage import capture_coverage
 from pipelines.ground_truth.label_file import detect_format, validate
 from pipelines.ground_truth.render import render_coverage, render_upload, render_validation, validation_error
@@ -35,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Validate a label file and upload it as SageMaker Model Monitor ground truth.")
     add = parser.add_argument
     add("labels", type=Path, help="CSV or JSON-lines label file")
-    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"),
+    env_argument(parser, "--stage", "STAGE", type=stage, metavar="STAGE",
                  help="stage whose GroundTruthInput receives the labels (env STAGE)")
     env_argument(parser, "--params-file", "PARAMS_FILE",
                  help="template configuration of the stage (env PARAMS_FILE; default "
@@ -85,14 +87,6 @@ def _values(text: str, flag: str) -> frozenset[str]:
     return values
 
 
-def _parse_time(text: str, flag: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag} '{text}' is not an ISO-8601 time; use e.g. 2026-11-27T10:00:00Z") from exc
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
 def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
     """(GroundTruthInput, EndpointName) from flags, else the stage's parameter file."""
     gt_uri, endpoint = args.ground_truth_s3_uri, args.endpoint_name
@@ -137,7 +131,7 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
     gt_uri, endpoint = resolve_targets(args)
     if args.check_coverage and not endpoint:
         raise UsageError("--check-coverage needs the endpoint name; pass --endpoint-name or --stage")
-    window_end = _parse_time(args.window_end, "--window-end") if args.window_end else now
+    window_end = parse_time_flag(args.window_end, "--window-end") if args.window_end else now
 
     if args.lookback_hours < 1:
         raise UsageError(f"--lookback-hours {args.lookback_hours} must be at least 1")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 from pipelines.core.errors import UsageError
 from pipelines.core.files import JsonTooDeep, decode_utf8, json_loads
+from pipelines.formats.times import hour_folder, parse_iso8601
 from pipelines.ground_truth import store
 from pipelines.ground_truth.shapes import DEFAULT_LOOKBACK_HOURS, LabelSpec, Validation
 
@@ -132,12 +133,10 @@ def label_hour(raw: str, default: datetime) -> str | None:
         when = default
     else:
         try:
-            when = datetime.fromisoformat(raw)
+            when = parse_iso8601(raw)
         except ValueError:
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y/%m/%d/%H")
+    return hour_folder(when)
 
 
 class HourOf:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipelines.core import aws
 from pipelines.core.files import json_loads, sha256_hex
-from pipelines.core.s3uri import parse_s3_uri, s3_uri
+from pipelines.core.s3uri import parse_s3_uri
+from pipelines.formats.ground_truth import read_record, record_line
+from pipelines.formats.times import days_between, hour_folder, hour_of_path
 from pipelines.ground_truth.shapes import (
-    _HOUR_RE,
-    _RECORD,
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOOKBACK_HOURS,
     MAX_EXAMPLES_SHOWN,
@@ -35,11 +35,7 @@ def hour_prefix(gt_key_prefix: str, hour: str) -> str:
 
 def list_keys(s3: "S3Client", bucket: str, prefix: str, *, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
     """Every object (or, with a delimiter, every CommonPrefix) under a prefix, page by page."""
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-    if delimiter:
-        kwargs["Delimiter"] = delimiter
-    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), **kwargs):
-        yield from (page.get("CommonPrefixes", []) if delimiter else page.get("Contents", []))
+    return aws.list_objects(s3, bucket, prefix, delimiter=delimiter)
 
 
 def iter_s3_json_lines(s3: "S3Client", bucket: str, key: str) -> Iterator[Any]:
@@ -56,16 +52,15 @@ def existing_labels(s3: "S3Client", bucket: str, key: str) -> Iterator[tuple[str
     """(eventId, data) of each ground-truth record in one S3 object, streamed."""
     for record in iter_s3_json_lines(s3, bucket, key):
         try:
-            yield str(record["eventMetadata"]["eventId"]), str(record["groundTruthData"]["data"])
-        except (TypeError, KeyError):
+            event_id, data = read_record(record)
+            yield event_id, str(data)
+        except ValueError:
             log.warning("skipping a line that is not a ground-truth record in s3://%s/%s", bucket, key)
 
 
 def lookback_days(now: datetime, hours: int) -> list[str]:
     """'yyyy/mm/dd' of every day the look-back window touches, oldest first (one listing each)."""
-    first = (now - timedelta(hours=hours)).astimezone(timezone.utc).date()
-    last = now.astimezone(timezone.utc).date()
-    return [(first + timedelta(days=i)).strftime("%Y/%m/%d") for i in range((last - first).days + 1)]
+    return days_between(now - timedelta(hours=hours), now)
 
 
 def check_existing(result: Validation, s3: "S3Client", gt_uri: str, *, now: datetime,
@@ -83,10 +78,10 @@ def check_existing(result: Validation, s3: "S3Client", gt_uri: str, *, now: date
     base = key_prefix.strip("/")
     for day in lookback_days(now, lookback_hours):
         for obj in list_keys(s3, bucket, f"{base}/{day}/" if base else f"{day}/"):
-            match = _HOUR_RE.search(obj["Key"])
-            if not match:
+            hour = hour_of_path(obj["Key"])
+            if hour is None:
                 continue
-            found += store.add_uploaded(match.group(1), obj["Key"], existing_labels(s3, bucket, obj["Key"]))
+            found += store.add_uploaded(hour_folder(hour), obj["Key"], existing_labels(s3, bucket, obj["Key"]))
     if not found:
         return
     for line, ident, hour, data, uploaded in store.in_s3():
@@ -131,8 +126,7 @@ def upload(result: Validation, s3: "S3Client | None", gt_uri: str, *, batch_size
         body = "".join(lines).encode("utf-8")
         key = object_key(hour_prefix(key_prefix, current), body)
         if not dry_run:
-            aws.call(s3, "PutObject", s3_uri(bucket, key), Bucket=bucket, Key=key, Body=body,
-                     ContentType="application/jsonlines")
+            aws.put_object(s3, bucket, key, body, "application/jsonlines")
             log.debug("wrote s3://%s/%s (%d records)", bucket, key, len(lines))
         written.setdefault(current, []).append((key, len(lines)))
         lines.clear()
@@ -142,7 +136,7 @@ def upload(result: Validation, s3: "S3Client | None", gt_uri: str, *, batch_size
             if lines:
                 flush()
             current = hour
-        lines.append(_RECORD % (data, json.dumps(ident, ensure_ascii=False)))
+        lines.append(record_line(ident, data))
         if len(lines) >= batch_size:
             flush()
     if lines:
@@ -166,15 +160,14 @@ def remove_records(s3: "S3Client | None", bucket: str, key: str, ids: set[str], 
         new_key = object_key(key.rsplit("/", 1)[0] + "/", new_body)
     if not dry_run:
         if new_key:
-            aws.call(s3, "PutObject", s3_uri(bucket, new_key), Bucket=bucket, Key=new_key, Body=new_body,
-                     ContentType="application/jsonlines")
-        aws.call(s3, "DeleteObject", s3_uri(bucket, key), Bucket=bucket, Key=key)
+            aws.put_object(s3, bucket, new_key, new_body, "application/jsonlines")
+        aws.delete_object(s3, bucket, key)
     return new_key, len(kept)
 
 
 def _record_id(line: str) -> str | None:
     """The eventId of one ground-truth line (None when it is not a record)."""
     try:
-        return str(json.loads(line)["eventMetadata"]["eventId"])
-    except (ValueError, TypeError, KeyError):
+        return read_record(json.loads(line))[0]
+    except ValueError:
         return None

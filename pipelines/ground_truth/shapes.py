@@ -3,7 +3,6 @@ and the constants they share."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,12 +32,6 @@ PROBLEMS = (
     ("conflict", "id already uploaded with another label"),
 )
 _PROBLEM_LABELS = dict(PROBLEMS)
-
-# One ground-truth record; %s are the label ("1"/"0") and the JSON-quoted id. Formatting beats json.dumps per row.
-_RECORD = ('{"groundTruthData": {"data": "%s", "encoding": "CSV"}, "eventMetadata": {"eventId": %s}, '
-           '"eventVersion": "0"}\n')
-_HOUR_RE = re.compile(r"(?:^|/)(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$")
-
 
 @dataclass(frozen=True)
 class LabelSpec:

@@ -21,16 +21,17 @@ import logging
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines.core import aws
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError
 from pipelines.core.files import canonical_json, decode_utf8, json_loads, printable
-from pipelines.core.monitors import MONITORS, Monitor, schedule_name
+from pipelines.core.monitors import MONITORS, Monitor, schedule_name, stage
 from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
+from pipelines.formats.times import iso_z
 
 if TYPE_CHECKING:  # typing only
     from mypy_boto3_s3 import S3Client
@@ -122,8 +123,7 @@ def _server_side(exc: MonitorError) -> bool:
 
 def _iso(value: Any) -> str:
     if isinstance(value, datetime):
-        when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_z(value)
     return str(value or "")
 
 
@@ -189,12 +189,11 @@ def newest_violations_uri(s3: "S3Client", output_uri: str) -> str | None:
     bucket, prefix = parse_s3_uri(output_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
     best: tuple[Any, str] | None = None
-    for page in aws.paginate(s3, "ListObjectsV2", s3_uri(bucket, prefix), Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
-                candidate = (obj["LastModified"], obj["Key"])
-                if best is None or candidate > best:
-                    best = candidate
+    for obj in aws.list_objects(s3, bucket, prefix):
+        if obj["Key"].rsplit("/", 1)[-1] == VIOLATIONS_FILE:
+            candidate = (obj["LastModified"], obj["Key"])
+            if best is None or candidate > best:
+                best = candidate
     return s3_uri(bucket, best[1]) if best else None
 
 
@@ -350,7 +349,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipelines.report",
                                      description="Show what the stage's Model Monitor schedules found.",
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    env_argument(parser, "--stage", "STAGE", choices=("staging", "prod"), help="(env STAGE)")
+    env_argument(parser, "--stage", "STAGE", type=stage, metavar="STAGE", help="(env STAGE)")
     env_argument(parser, "--params-file", "PARAMS_FILE",
                  help="template configuration of the stage (env PARAMS_FILE; default "
                       "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipelines.core import aws
 from pipelines.core.s3uri import parse_s3_uri, s3_uri
+from pipelines.formats.times import parse_iso8601
 
 STATISTICS = "statistics.json"
 HOUR_IN_KEY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(\d{2})/statistics\.json$")
@@ -51,8 +52,7 @@ def _statistics_keys(s3: Any, prefix_uri: str) -> list[str]:
     bucket, prefix = parse_s3_uri(prefix_uri, key_required=False)
     prefix = prefix.rstrip("/") + "/" if prefix else ""
     keys: list[str] = []
-    for page in aws.paginate(s3, "ListObjectsV2", prefix_uri, Bucket=bucket, Prefix=prefix):
-        keys += [item["Key"] for item in page.get("Contents", []) if item["Key"].endswith("/" + STATISTICS)]
+    keys += [item["Key"] for item in aws.list_objects(s3, bucket, prefix) if item["Key"].endswith("/" + STATISTICS)]
     return [s3_uri(bucket, key) for key in sorted(keys)]
 
 
@@ -62,7 +62,7 @@ def _read(s3: Any, uri: str) -> dict[str, Any]:
 
 
 def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc) if text else None
+    return parse_iso8601(text) if text else None
 
 
 def _value(entry: Any) -> float | None:
