@@ -118,9 +118,13 @@ def _violations(stubbers, job, checks):
                                 {"Bucket": "monitor-outputs", "Key": f"{BASE}/data-quality/{job}/constraint_violations.json"})
 
 
+def _reader(s3):
+    return lambda bucket, key: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
 def _run(clients, kinds, now=NOW, **config):
     settings = {"schedules": tuple(f"{BASE}-{k}" for k in kinds), **config}
-    report = rules.check(clients["sagemaker"], clients["s3"], rules.Config(**settings), now)
+    report = rules.check(clients["sagemaker"], _reader(clients["s3"]), rules.Config(**settings), now)
     return rules.render(report)
 
 
@@ -360,7 +364,7 @@ def test_cli_exit_code_3_with_pages_and_0_without(aws, capsys):
 
 def test_cli_bad_now_is_one_line_and_exit_2(capsys):
     assert cli.main(["--schedules", "x", "--now", "yesterday"], clients=(None, None)) == 2
-    assert capsys.readouterr().err == "error: --now 'yesterday' is not an ISO-8601 time; e.g. 2026-12-03T10:05:00Z\n"
+    assert capsys.readouterr().err == "error: --now 'yesterday' is not an ISO-8601 time (e.g. 2026-11-28T10:00:00Z)\n"
 
 
 def test_the_template_carries_this_module_verbatim_as_the_lambda_code():
@@ -397,7 +401,20 @@ def test_the_estimate_schedules_violations_are_watched_by_its_alarms(aws):
         "list_monitoring_executions", {"MonitoringExecutionSummaries": executions},
         {"MonitoringScheduleName": name, "ScheduledTimeAfter": HOUR - timedelta(hours=28), "SortBy": "ScheduledTime",
          "SortOrder": "Descending", "MaxResults": 100})
-    report = rules.check(clients["sagemaker"], clients["s3"], rules.Config(schedules=(name,)), NOW)
+    report = rules.check(clients["sagemaker"], _reader(clients["s3"]), rules.Config(schedules=(name,)), NOW)
     assert rules.render(report) == [
         "note fraud-detect-prod-estimate: execution scheduled 2031-03-10T12:00Z CompletedWithViolations (calibration "
         "assumption or score drift; ScoreDriftAlarm and EstimatedRecallAlarm watch the estimate)"]
+
+
+def test_cli_reads_the_violations_file_through_the_projects_s3_store(aws, capsys):
+    clients, stubbers = aws
+    flagged = {HOUR - timedelta(hours=2): ("CompletedWithViolations", None)}
+    _expect(stubbers, "data-quality", _schedule("data-quality"), _hourly("data-quality", flagged))
+    _violations(stubbers, "job-12", ["extra_column_check"])
+    assert cli.main(["--schedule-base-name", BASE, "--now", "2031-03-10T14:05:00Z"],
+                    clients=(clients["sagemaker"], clients["s3"])) == 3
+    # the other three schedules of the base name were not stubbed: each is a page, never "fine"
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "PAGE fraud-detect-prod-data-quality: execution scheduled 2031-03-10T12:00Z CompletedWithViolations that no "
+        "alarm watches: extra_column_check x1")

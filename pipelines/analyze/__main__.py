@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
+from pipelines.core.clock import utc_now
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
+from pipelines.formats.times import iso_z
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -73,7 +75,7 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
         outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
                                          args.threshold)
     elif args.command == "calibrate":
-        created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = iso_z(now or utc_now())
         outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, created)
     else:
         outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,

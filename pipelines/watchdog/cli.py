@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from pipelines.core import aws
+from pipelines.core.clock import utc_now
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
 from pipelines.core.monitors import MONITORS, schedule_name
+from pipelines.formats.times import parse_time_flag
 from pipelines.watchdog import rules
 
 
@@ -50,13 +52,7 @@ def config_from_args(args: argparse.Namespace) -> rules.Config:
 
 
 def _now(text: str | None, now: datetime | None) -> datetime:
-    if text:
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(f"--now {text!r} is not an ISO-8601 time; e.g. 2026-12-03T10:05:00Z") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return now or datetime.now(timezone.utc)
+    return parse_time_flag(text, "--now") if text else (now or utc_now())
 
 
 def run(args: argparse.Namespace, now: datetime | None = None, clients: Any = None) -> int:
@@ -65,7 +61,8 @@ def run(args: argparse.Namespace, now: datetime | None = None, clients: Any = No
     if clients is None:
         session = aws.make_session()
         clients = (aws.make_client(session, "sagemaker"), aws.make_client(session, "s3"))
-    report = rules.check(clients[0], clients[1], config, when)
+    s3 = clients[1]
+    report = rules.check(clients[0], lambda bucket, key: aws.read_object(s3, bucket, key), config, when)
     for line in rules.render(report):
         print(line)
     print(f"watchdog at {when.strftime('%Y-%m-%dT%H:%MZ')}: {len(config.schedules)} schedule(s), "

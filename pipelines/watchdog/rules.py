@@ -123,7 +123,7 @@ def no_data_kind(monitoring_type: str, reason: str) -> str | None:
 
 def _error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
-    return str((response.get("Error") or {}).get("Code") or type(exc).__name__)
+    return str((response.get("Error") or {}).get("Code") or getattr(exc, "code", "") or type(exc).__name__)
 
 
 def _list_executions(sagemaker: Any, name: str, after: datetime) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def _list_executions(sagemaker: Any, name: str, after: datetime) -> list[dict[st
         kwargs["NextToken"] = page["NextToken"]
 
 
-def violated_checks(sagemaker: Any, s3: Any, processing_job_arn: str) -> list[str]:
+def violated_checks(sagemaker: Any, read_object: Any, processing_job_arn: str) -> list[str]:
     """constraint_check_type of each violation the execution wrote (DescribeProcessingJob -> its S3 output)."""
     job = sagemaker.describe_processing_job(ProcessingJobName=processing_job_arn.rsplit("/", 1)[-1])
     outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
@@ -147,13 +147,12 @@ def violated_checks(sagemaker: Any, s3: Any, processing_job_arn: str) -> list[st
         raise ValueError("its processing job has no S3 output")
     bucket, _, prefix = uris[0][len("s3://"):].partition("/")
     key = f"{prefix.rstrip('/')}/{VIOLATIONS_FILE}" if prefix else VIOLATIONS_FILE
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    document = json.loads(body)
+    document = json.loads(read_object(bucket, key))
     return [str(v.get("constraint_check_type", "")) for v in document.get("violations", []) if isinstance(v, dict)]
 
 
 def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: Config, created: datetime,
-           now: datetime, sagemaker: Any, s3: Any, report: Report, settle: bool) -> None:
+           now: datetime, sagemaker: Any, read_object: Any, report: Report, settle: bool) -> None:
     status = execution.get("MonitoringExecutionStatus", "")
     when = _iso(execution["ScheduledTime"])
     reason = execution.get("FailureReason") or ""
@@ -197,7 +196,7 @@ def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: C
             report.add("note", name, f"{label} CompletedWithViolations (watched by the {monitoring_type} alarm)")
             return
         try:
-            checks = violated_checks(sagemaker, s3, execution.get("ProcessingJobArn") or "")
+            checks = violated_checks(sagemaker, read_object, execution.get("ProcessingJobArn") or "")
         except Exception as exc:  # noqa: BLE001 - never "fine" on a file we could not read
             report.add("page", name, f"{label} CompletedWithViolations and its {VIOLATIONS_FILE} could not be read "
                                      f"({_error_code(exc)}): cannot tell whether only watched checks failed")
@@ -213,8 +212,8 @@ def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: C
     report.add("page", name, f"{label} has status {status!r}, which the API reference does not list")
 
 
-def check(sagemaker: Any, s3: Any, config: Config, now: datetime) -> Report:
-    """One watchdog run at ``now`` (the injected clock)."""
+def check(sagemaker: Any, read_object: Any, config: Config, now: datetime) -> Report:
+    """One watchdog run at ``now`` (the injected clock); ``read_object(bucket, key) -> bytes`` reads S3."""
     hour = _hour(now)
     report = Report(daily=hour.hour == config.note_hour)
     judged_from = hour - timedelta(hours=config.settle_hours)  # executions scheduled in this hour are judged now
@@ -247,10 +246,12 @@ def check(sagemaker: Any, s3: Any, config: Config, now: datetime) -> Report:
         for execution in executions:
             scheduled = execution["ScheduledTime"]
             if judged_from <= scheduled < judged_to:
-                _judge(execution, monitoring_type, name, config, created, now, sagemaker, s3, report, settle=True)
+                _judge(execution, monitoring_type, name, config, created, now, sagemaker, read_object, report,
+                       settle=True)
             elif report.daily and hour - timedelta(hours=24) <= scheduled < judged_from:
                 quiet = Report()
-                _judge(execution, monitoring_type, name, config, created, now, sagemaker, s3, quiet, settle=False)
+                _judge(execution, monitoring_type, name, config, created, now, sagemaker, read_object, quiet,
+                       settle=False)
                 report.notes += [Finding("note", f.schedule, f"(last 24 h) {f.text}") for f in quiet.notes]
         if interval is None and report.daily:
             report.add("note", name, f"schedule expression {expression!r} is not an hourly, every-N-hours or daily "
@@ -294,7 +295,11 @@ def handler(event: Any, context: Any, now: datetime | None = None, clients: Any 
 
         clients = (boto3.client("sagemaker"), boto3.client("s3"), boto3.client("sns"))
     sagemaker, s3, sns = clients
-    report = check(sagemaker, s3, config, now or datetime.now(timezone.utc))
+
+    def read_object(bucket: str, key: str) -> bytes:  # the Lambda cannot import pipelines.core's S3 store
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    report = check(sagemaker, read_object, config, now or datetime.now(timezone.utc))
     topic = os.environ.get("TOPIC_ARN", "")
     stage = f" {config.stage}" if config.stage else ""
     if report.pages and topic:
