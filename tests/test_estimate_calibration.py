@@ -44,6 +44,8 @@ def test_calibration_is_applied_by_linear_interpolation_clipped_at_both_ends():
                            "recall can be estimated from decisions; capture the fraud probability instead"),
     ([1.0, 1.0, 1.0], "every score is one of 1: the endpoint returns decisions, not probabilities, and no recall can "
                       "be estimated from decisions; capture the fraud probability instead"),
+    ([0.1, 0.9, 0.9], "every score is one of 0.1, 0.9: two values are not a probability of fraud per record; "
+                      "capture the model's probability, or calibrate the scores on labelled data first"),
     ([0.2, 3.5, -1.0, 0.4], "2 of 4 scores are outside [0, 1]: the endpoint's output is not a probability (a margin "
                             "or logit?); calibrate it on labelled data first (python -m pipelines.analyze calibrate)"),
 ])
@@ -160,3 +162,18 @@ def test_the_docs_table_is_what_the_simulation_prints():
     from devtools import simulate_estimate
 
     assert simulate_estimate.main(["--check"]) == 0
+
+
+def test_outputs_outside_zero_one_fail_the_check_even_when_some_fall_inside(tmp_path, capsys):
+    # a model that returns logits: those in [0, 1] would otherwise be read as probabilities
+    logits = np.array([-4.2, -3.1, 0.4, 2.5, -5.0, 0.9, -2.2, 1.7])
+    _window(tmp_path, logits, np.zeros(8, dtype=int))
+    code, out, err = run_cli(["estimate", "--capture", str(tmp_path / "capture"), "--output",
+                              str(tmp_path / "out")], capsys)
+    assert code == 3
+    assert out.splitlines()[:2] == [
+        "estimate: 2 scored records at threshold 0.5; no estimate",
+        "  calibration assumption FAILS: 6 of 8 outputs are numbers outside [0, 1]: the endpoint's output is not a "
+        "probability (a margin or logit?), so neither are the others; capture the fraud probability, or calibrate "
+        "the scores on labelled data first"]
+    assert err.startswith("warning: 6 of 8 records could not be read and were skipped:")

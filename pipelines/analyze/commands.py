@@ -153,6 +153,13 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
     warnings = _problem_warnings(problems, "records", predictions.records)
     problem = cbpe.score_problem(scores)
+    not_probabilities = sum(count for reason, count in problems.counts.items()
+                            if reason.startswith("endpointOutput is not a fraud probability (output is not a "
+                                                 "probability"))
+    if not_probabilities:  # a model that outputs logits: the rest are logits in [0, 1], not p
+        problem = (f"{not_probabilities} of {predictions.records} outputs are numbers outside [0, 1]: the endpoint's "
+                   "output is not a probability (a margin or logit?), so neither are the others; capture the fraud "
+                   "probability, or calibrate the scores on labelled data first")
     if problem:  # issue 17: hard 0/1 outputs must fail the check, never read as "recall 1.000"
         calibration = {"checked_against": "the captured scores", "holds": False, "problem": problem}
         statistics = cbpe.unavailable_statistics(len(scores), threshold, calibration)

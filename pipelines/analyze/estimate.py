@@ -192,10 +192,13 @@ def score_problem(scores: np.ndarray) -> str | None:
         return (f"{outside} of {len(scores)} scores are outside [0, 1]: the endpoint's output is not a probability "
                 "(a margin or logit?); calibrate it on labelled data first (python -m pipelines.analyze calibrate)")
     distinct = np.unique(scores)
-    if len(distinct) <= 2:
-        values = ", ".join(f"{v:g}" for v in distinct)
+    values = ", ".join(f"{v:g}" for v in distinct[:2])
+    if set(distinct.tolist()) <= {0.0, 1.0}:
         return (f"every score is one of {values}: the endpoint returns decisions, not probabilities, and no recall "
                 "can be estimated from decisions; capture the fraud probability instead")
+    if len(distinct) <= 2:
+        return (f"every score is one of {values}: two values are not a probability of fraud per record; capture the "
+                "model's probability, or calibrate the scores on labelled data first")
     return None
 
 
