@@ -177,3 +177,32 @@ def test_outputs_outside_zero_one_fail_the_check_even_when_some_fall_inside(tmp_
         "probability (a margin or logit?), so neither are the others; capture the fraud probability, or calibrate "
         "the scores on labelled data first"]
     assert err.startswith("warning: 6 of 8 records could not be read and were skipped:")
+
+
+@pytest.mark.slow
+def test_calibrate_uploads_next_to_the_derived_baselines_once(tmp_path, capsys, s3):
+    from devtools.seed import OUTPUTS_BUCKET
+
+    scores, labels = _reference(11, 3_000)
+    _window(tmp_path, scores, labels, labelled=3_000)
+    prefix = f"s3://{OUTPUTS_BUCKET}/derived-baselines/fraud-detect-p-abc123/3/"
+    args = ["calibrate", "--capture", str(tmp_path / "capture"), "--ground-truth", str(tmp_path / "gt"), "--output",
+            str(tmp_path / "cal"), "--upload", prefix]
+    code, out, err = run_cli(args, capsys, now=NOW)
+    assert (code, err) == (0, "")
+    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=OUTPUTS_BUCKET)["Contents"]]
+    assert len(listed) == 1 and listed[0].startswith("derived-baselines/fraud-detect-p-abc123/3/estimate/calibration-")
+    assert f"uploaded s3://{OUTPUTS_BUCKET}/{listed[0]}" in out.splitlines()
+    body = s3.get_object(Bucket=OUTPUTS_BUCKET, Key=listed[0])["Body"].read()
+    assert json.loads(body) == read(tmp_path / "cal" / "calibration.json")
+    assert run_cli(args, capsys, now=NOW)[0] == 0  # a rerun with the same clock: same key, nothing new
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=OUTPUTS_BUCKET)["Contents"]] == listed
+
+
+def test_a_bad_upload_prefix_is_refused_before_anything_is_written(tmp_path, capsys):
+    code, out, err = run_cli(["calibrate", "--capture", str(tmp_path / "none"), "--ground-truth", str(tmp_path / "gt"),
+                              "--output", str(tmp_path / "cal"), "--upload", "derived-baselines/x"], capsys, now=NOW)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --upload derived-baselines/x: ")
+    assert err.endswith("; pass s3://<bucket>/derived-baselines/<group>/<version>/\n")
+    assert not (tmp_path / "cal").exists()

@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                               "reference score distribution, from a matured labelled window")
     cal.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh); "
                      "use a window whose labels have matured")
+    cal.add_argument("--upload", help="also put calibration.json under this s3:// prefix, next to the model version's "
+                     "derived baselines (s3://<bucket>/derived-baselines/<group>/<version>/), content-addressed; "
+                     "prints the URI for AnalyzerCalibrationS3Uri")
     return parse_with_env(parser, argv)
 
 
@@ -68,6 +71,14 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
         raise UsageError(f"--end {args.end} is not after --start {args.start}")
     if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
         raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
+    if getattr(args, "upload", None):  # checked before anything is read or written
+        from pipelines.core.s3uri import S3UriError, parse_s3_uri
+
+        try:
+            parse_s3_uri(args.upload, key_required=False)
+        except S3UriError as exc:
+            raise UsageError(f"--upload {args.upload}: {exc}; pass s3://<bucket>/derived-baselines/<group>/"
+                             "<version>/") from None
     reader = Reader()
     if args.command == "data-quality":
         outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
@@ -81,6 +92,9 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
         outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
                                     args.statistics, args.constraints, args.calibration)
     paths = commands.write_outputs(outcome, args.output)
+    if args.command == "calibrate" and args.upload:
+        outcome.lines.append("uploaded " + commands.upload_calibration(reader, outcome.files["calibration.json"],
+                                                                       args.upload))
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in outcome.lines:

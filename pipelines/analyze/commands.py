@@ -273,3 +273,22 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "
                           "directory") from None
     return sorted(paths)
+
+
+def upload_calibration(reader: Reader, document: dict[str, Any], prefix: str) -> str:
+    """Put the calibration next to the model version's derived baselines, content-addressed as the deploy CLI keys
+    its derived files (``<prefix>estimate/calibration-<sha256[:16]>.json``), only if absent; its s3:// URI."""
+    from pipelines.core import aws
+    from pipelines.core.files import sha256_hex
+    from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
+
+    try:
+        bucket, key_prefix = parse_s3_uri(prefix, key_required=False)
+    except S3UriError as exc:
+        raise UsageError(f"--upload {prefix}: {exc}; pass s3://<bucket>/derived-baselines/<group>/<version>/") \
+            from None
+    body = canonical_json(document)
+    key = f"{key_prefix.rstrip('/')}/estimate/calibration-{sha256_hex(body)[:16]}.json".lstrip("/")
+    if not aws.any_object(reader.s3, bucket, key):
+        aws.put_object(reader.s3, bucket, key, body)
+    return s3_uri(bucket, key)
