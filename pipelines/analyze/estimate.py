@@ -17,6 +17,11 @@ The assumption is the weak point, so it is checked, never assumed silently:
 - without labels, against the model quality baseline: the window's mean score is the expected fraud rate; if it is
   more than twice or less than half the baseline's fraud rate, the scores or the traffic changed, and the tool says
   so (it cannot tell which without labels).
+- before any of that: outputs that are not probabilities (hard 0/1 decisions, two values, numbers outside [0, 1])
+  fail the check and no estimate is made (issue 17).
+With a calibration file (issue 18; section "Calibration on a labelled reference" below and docs/analyzer.md) the
+scores are first mapped through an isotonic fit on a matured labelled reference, and the window's raw scores are
+compared with the reference's (score drift): the label-free signal for prior shift. Neither catches concept drift.
 """
 
 from __future__ import annotations
