@@ -24,7 +24,8 @@ Each execution is judged once, in the run SETTLE_HOURS after the hour it was sch
   gap opens; repeated in each daily note), a schedule that is Failed or Stopped, or one that does not exist.
 "No data" failures are their own state. "Job inputs had no data" is the FailureReason real executions carry when
 there was nothing to analyse (seen in aws/sagemaker-python-sdk issue 2634 and aws/amazon-sagemaker-examples issue
-2934; AWS's API reference does not list FailureReason values). AWS publishes no wording for a model quality job
+2934; AWS's API reference and the Developer Guide page model-monitor-interpreting-results document the statuses
+but list no FailureReason values). AWS publishes no wording for a model quality job
 without ground truth ("The model quality job will fail if there's no ground truth data to merge", AWS's model
 quality sample); our reading: a reason that mentions ground truth. Anything else is a failure and pages. A no-data
 failure is a daily note, not a page, on a stage whose traffic is intermittent (STAGE_TRAFFIC=intermittent, e.g.
