@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
 
-.PHONY: help venv tools test test-fast lint demo bench clean
+.PHONY: help venv tools node test test-fast lint demo bench clean
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
@@ -28,6 +28,14 @@ $(SDK_VENV)/.stamp: requirements-sdk.txt
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-sdk.txt
 	touch $@
 
+# asl-validator and jsonata (package.json, exact versions in package-lock.json) check the processing engine's state
+# machines (tests/test_processing_engine.py). Without npm those tests skip, naming the reason.
+node_modules/.stamp: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --silent && touch $@; \
+	else echo "npm not found: the state machine checks will skip (apt-get install nodejs npm)"; fi
+
+node: node_modules/.stamp
+
 venv: $(VENV)/.stamp
 
 tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp
@@ -36,8 +44,9 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint model-monitor-template.yml
 	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -f model-monitor-template.yml
+	$(PY) -m devtools.processing_engine_block --check
 
-test: tools lint
+test: tools node lint
 	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest -q -n 2
 
@@ -52,4 +61,4 @@ bench: $(VENV)/.stamp
 	$(PY) bench/bench_analyzer.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) node_modules .pytest_cache out

@@ -79,6 +79,12 @@ def main() -> int:
         if code != 0:
             return code
 
+        banner("Processing engine (MonitoringEngine processing): each state machine's steps, run locally")
+        code = subprocess.call([sys.executable, str(REPO / "bench" / "demo_processing.py"), str(OUT)], cwd=REPO,
+                               env=env)
+        if code != 0:
+            return code
+
         banner("Deploy (real AWS account; CloudFormation is not emulated here)")
         for stage in ("staging", "prod"):
             print(f"aws cloudformation deploy --template-file model-monitor-template.yml "

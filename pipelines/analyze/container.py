@@ -14,8 +14,9 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
 estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
-container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate). ``ANALYZER_OPT_ML``
-moves /opt/ml (tests only).
+container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate),
+``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the metrics with PutMetricData in this
+namespace instead of writing the file Model Monitor publishes). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
 """
 
 from __future__ import annotations
@@ -76,13 +77,50 @@ def run() -> tuple[Any, str]:
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:
-    """CloudWatch records as the BYOC page shows them, one JSON object a line."""
-    dimensions = [{"Name": "Endpoint", "Value": os.environ.get("sagemaker_endpoint_name", "")},
+    """CloudWatch records as the BYOC page shows them, one JSON object a line.
+
+    ``cloudwatch_endpoint_dimension`` (processing engine, data quality): the endpoint dimension's name the drift
+    alarms query (the template's DataQualityMetricsEndpointDimension; AWS's pages disagree on it), "Endpoint" else.
+    """
+    endpoint_dimension = os.environ.get("cloudwatch_endpoint_dimension") or "Endpoint"
+    dimensions = [{"Name": endpoint_dimension, "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
     stamp = iso_z(when)
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
                         **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True)
             for metric in outcome.metrics]
+
+
+PUT_METRIC_BATCH = 20  # metrics per PutMetricData request: the long-standing limit (newer accounts take 1000)
+
+
+def publish_metrics(records: list[str], namespace: str, cloudwatch: Any = None) -> int:
+    """PutMetricData of the records metric_records wrote, in ``namespace``; the number of requests made.
+
+    The processing engine's jobs run without Model Monitor, which would otherwise publish the records file
+    (model-monitor-byoc-cloudwatch); the metric names, dimensions and timestamps are the same, so the alarms and
+    ``--check-alarms`` see the same metrics with either engine. Goes through the one AWS boundary (pipelines.core.aws).
+
+    Raises:
+        AwsError: CloudWatch refused or could not be reached (the job then fails and pages).
+    """
+    from pipelines.core import aws
+    from pipelines.formats.times import parse_iso8601
+
+    client = cloudwatch or aws.make_client(aws.make_session(), "cloudwatch")
+    data = []
+    for line in records:
+        record = json.loads(line)
+        datum = {"MetricName": record["MetricName"], "Dimensions": record["Dimensions"],
+                 "Timestamp": parse_iso8601(record["Timestamp"])}
+        datum.update({key: record[key] for key in ("Value", "StatisticValues", "Unit") if key in record})
+        data.append(datum)
+    requests = 0
+    for start in range(0, len(data), PUT_METRIC_BATCH):
+        aws.call(client, "PutMetricData", f"CloudWatch namespace {namespace}", Namespace=namespace,
+                 MetricData=data[start:start + PUT_METRIC_BATCH])
+        requests += 1
+    return requests
 
 
 def main() -> int:
@@ -106,9 +144,21 @@ def main() -> int:
     end = _env("end_time")
     when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps
     if (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled" and outcome.metrics:
-        metrics_dir = output_dir / "metrics" / "cloudwatch"
-        metrics_dir.mkdir(parents=True, exist_ok=True)
-        (metrics_dir / "metrics.jsonl").write_text("\n".join(metric_records(outcome, when)) + "\n")
+        records = metric_records(outcome, when)
+        namespace = _env("cloudwatch_namespace")
+        if namespace:  # the processing engine: no Model Monitor harness publishes the file, so publish here
+            try:
+                publish_metrics(records, namespace)
+            except MonitorError as exc:
+                output_dir.mkdir(parents=True, exist_ok=True)
+                reason = f"the analysis was written, but its CloudWatch metrics were not: {exc}"
+                (output_dir / "failure").write_text(reason[:1024])
+                print(f"error: {reason}", file=sys.stderr)
+                return exc.exit_code
+        else:
+            metrics_dir = output_dir / "metrics" / "cloudwatch"
+            metrics_dir.mkdir(parents=True, exist_ok=True)
+            (metrics_dir / "metrics.jsonl").write_text("\n".join(records) + "\n")
     output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
     if outcome.exit_violations:

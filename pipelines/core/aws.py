@@ -23,7 +23,8 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 
 # API operation -> IAM action, for messages that tell the user which permission is missing.
-_SERVICE_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "sts": "sts", "cloudwatch": "cloudwatch"}
+_SERVICE_PREFIX = {"sagemaker": "sagemaker", "s3": "s3", "sts": "sts", "cloudwatch": "cloudwatch",
+                   "stepfunctions": "states"}
 _S3_ACTIONS = {
     "GetObject": "s3:GetObject",
     "HeadObject": "s3:GetObject",

@@ -31,15 +31,24 @@ def run_from_args(values: dict[str, Any]) -> int:
 
 
 def deploy_command(stage: str, project_name: str, outputs: StageOutputs,
-                   template: str = "model-monitor-template.yml", bucket: str = "") -> str:
+                   template: str = "model-monitor-template.yml", bucket: str = "", iam: bool = False) -> str:
     """The exact aws cloudformation deploy command for a stage's generated files.
 
     The template is over the 51,200 bytes `deploy` sends inline, so awscli must upload it to S3 first (--s3-bucket).
+    ``iam``: the stack creates IAM roles (the processing engine's), which CloudFormation refuses without
+    CAPABILITY_IAM.
     """
     upload = f" --s3-bucket {bucket} --s3-prefix cloudformation/{project_name}-{stage}" if bucket else ""
     return (f"aws cloudformation deploy --template-file {template} "
             f"--stack-name {project_name}-{stage}-model-monitor{upload} "
-            f"--parameter-overrides file://{outputs.parameter_overrides} --tags file://{outputs.tags}")
+            f"--parameter-overrides file://{outputs.parameter_overrides} --tags file://{outputs.tags}"
+            + (" --capabilities CAPABILITY_IAM" if iam else ""))
+
+
+ENGINES = {  # MonitoringEngine -> what deploys (README "Monitoring engines")
+    "model-monitor": "SageMaker Model Monitor schedules",
+    "processing": "EventBridge Scheduler -> Step Functions -> SageMaker Processing jobs, no Model Monitor",
+}
 
 
 def render_plan(result: RunResult, project_name: str, bucket: str = "") -> str:
@@ -60,6 +69,8 @@ def render_plan(result: RunResult, project_name: str, bucket: str = "") -> str:
         model = endpoint.model_name if endpoint and endpoint.model_name else "unknown"
         lines += ["", f"Stage {plan.stage}: endpoint {params['EndpointName']} (model {model}), "
                       f"baselines from version {plan.package.version}"]
+        engine = params.get("MonitoringEngine") or result.specs["MonitoringEngine"].default or ""
+        lines.append(f"  engine: {engine} ({ENGINES.get(engine, 'unknown engine')})")
         for status in plan.monitors:
             state = "enabled " if status.enabled else "disabled"
             lines.append(f"  {status.monitor.title:<21} {state}  {'' if status.enabled else status.reason}".rstrip())
@@ -84,7 +95,8 @@ def render_plan(result: RunResult, project_name: str, bucket: str = "") -> str:
     unchanged = sum(len(vars(o)) for o in result.outputs.values()) - len(result.written)
     lines.append(f"Wrote {len(result.written)} local file(s), {unchanged} unchanged.")
     lines.append("Deploy with:")
-    lines += [f"  {deploy_command(plan.stage, project_name, result.outputs[plan.stage], bucket=bucket)}"
+    lines += ["  " + deploy_command(plan.stage, project_name, result.outputs[plan.stage], bucket=bucket,
+                                    iam=plan.parameters.get("MonitoringEngine") == "processing")
               for plan in result.plans]
     # last, one line per stage: a dropped monitor is the one thing a reader of the build log must not miss
     lines += [plan.summary() for plan in result.plans]

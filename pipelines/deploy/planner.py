@@ -13,7 +13,7 @@ from pipelines.deploy.derived import DerivedFile, derive
 from pipelines.deploy.image_uris import ImageUris
 from pipelines.deploy.options import RunOptions
 from pipelines.deploy.registry import EndpointInfo, ModelPackage
-from pipelines.deploy.schedules import fill_missed_run_hours
+from pipelines.deploy.schedules import PROCESSING, fill_missed_run_hours
 from pipelines.deploy.stage_config import StageConfig
 from pipelines.deploy.template_params import ParameterSpec
 from pipelines.deploy.thresholds import drift_problems_and_thresholds, model_quality_threshold
@@ -169,6 +169,11 @@ def plan_stage(
             status.reason = f"{monitor.enable_param} is \"no\" in {where}"
             continue
         problems = _monitor_problems(monitor, params, explicit, available, endpoint, blocked)
+        if params.get("MonitoringEngine", specs["MonitoringEngine"].default) == PROCESSING \
+                and monitor.key in CLARIFY_MONITORS:
+            problems.append("MonitoringEngine \"processing\" runs data quality, model quality and the estimate; "
+                            f"{monitor.title} (SageMaker Clarify) is not on it yet: set {monitor.enable_param} to "
+                            "\"no\" or MonitoringEngine to \"model-monitor\"")
         derived: list[DerivedFile] = []
         if not problems:
             try:
@@ -204,8 +209,25 @@ def plan_stage(
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
             params[status.monitor.enable_param] = "yes" if status.enabled else "no"
     _alarm_thresholds(plan, explicit, specs, available, document)
+    _processing_inputs(plan, explicit, specs)
     fill_missed_run_hours(params, explicit, specs)
     return plan
+
+
+CLARIFY_MONITORS = ("model-bias", "model-explainability")
+
+
+def _processing_inputs(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec]) -> None:
+    """The processing engine reads captures itself: where the endpoint writes them and under which variants
+    (Model Monitor finds both from the endpoint). A value in the stage file wins."""
+    params = plan.parameters
+    if params.get("MonitoringEngine", specs["MonitoringEngine"].default) != PROCESSING or plan.endpoint is None:
+        return
+    destination = (plan.endpoint.capture or {}).get("DestinationS3Uri", "")
+    if "DataCaptureS3Uri" not in explicit and destination:
+        params["DataCaptureS3Uri"] = destination.rstrip("/")
+    if "CaptureVariantNames" not in explicit and plan.endpoint.variants:
+        params["CaptureVariantNames"] = ",".join(variant.name for variant in plan.endpoint.variants)
 
 
 def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[str, str],

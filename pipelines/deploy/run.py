@@ -26,7 +26,7 @@ from pipelines.deploy.registry import (
     project_tags,
     with_packages,
 )
-from pipelines.deploy.schedules import schedule_problems
+from pipelines.deploy.schedules import engine_problems, schedule_problems
 from pipelines.deploy.stage_config import load_stage_config, tag_problems
 from pipelines.deploy.template_params import ParameterSpec, load_template_parameters, validate
 
@@ -102,7 +102,8 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
     if options.strict and strict:
         raise StrictModeError(f"--strict: {len(strict)} problem(s), nothing written: " + " | ".join(strict))
     problems = [f"{plan.stage}: {problem}" for plan in plans
-                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)]
+                for problem in plan.problems + validate(plan.parameters, specs) + schedule_problems(plan.parameters, specs)
+                                 + engine_problems(plan.parameters, specs)]
     if tags:  # tags from the project (SageMaker allows empty values); the stage file's were checked on read
         problems += [f"{plan.stage}: {problem}" for plan in plans for problem in tag_problems(plan.tags)]
     if problems:

@@ -17,6 +17,9 @@ from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY, MONITORS, Monit
 from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
+PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
+MAX_PROCESSING_INPUTS = 10  # CreateProcessingJob ProcessingInputs: at most 10 (botocore service model)
+STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
 MAX_RUNTIME = 86400  # StoppingCondition.MaxRuntimeInSeconds: 1..86400 (botocore service model)
 HOURLY_LABEL_JOB_MAX_RUNTIME = 1800  # hourly model quality / bias: the merge job shares the hour (facts.md)
@@ -185,5 +188,59 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
                      f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")
+    if _value(params, specs, "MonitoringEngine") == PROCESSING:
+        transitions = sum(cadence(params, specs, m).executions_per_month
+                          * (STATES_PER_RUN + (1 if count > 1 else 0)) for m in monitors)
+        lines.append(f"      processing engine: the same instance-hours (Processing jobs) plus {total_runs} "
+                     f"Scheduler invocations and {transitions} Step Functions state transitions/month "
+                     f"({STATES_PER_RUN} per run, one more with the merge step)")
     return lines
+
+
+def engine_problems(params: dict[str, str], specs: dict[str, ParameterSpec]) -> list[str]:
+    """What stops a stage's engine from running (the template's Rules would refuse the stack later)."""
+    if _value(params, specs, "MonitoringEngine") != PROCESSING or not enabled_monitors(params):
+        return []
+    problems = []
+    if not _value(params, specs, "AnalyzerImageUri"):
+        problems.append("MonitoringEngine is \"processing\" but AnalyzerImageUri is empty: the processing engine runs "
+                        "our analyzer image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri "
+                        "in the stage file, or set MonitoringEngine to \"model-monitor\"")
+    if not _value(params, specs, "DataCaptureS3Uri"):
+        problems.append("MonitoringEngine is \"processing\" but DataCaptureS3Uri is unknown (the endpoint's "
+                        "DataCaptureConfig has no DestinationS3Uri); set DataCaptureS3Uri in the stage file")
+    if _value(params, specs, "ScheduleExpression") == NOW:
+        problems.append("ScheduleExpression NOW is a Model Monitor feature; with MonitoringEngine \"processing\" use a "
+                        "cron expression and start a state machine by hand for a one-off run (aws stepfunctions "
+                        "start-execution --input '{\"scheduledTime\": \"2026-12-03T05:00:00Z\"}')")
+    variants = [v for v in _value(params, specs, "CaptureVariantNames").split(",") if v]
+    for monitor in enabled_monitors(params):
+        folders = _most_capture_folders(params, specs, monitor)
+        if folders and variants and len(variants) * folders > MAX_PROCESSING_INPUTS:
+            problems.append(f"{monitor.title} on the processing engine reads up to {folders} capture folder(s) per "
+                            f"variant of its window, {len(variants)} variants x {folders} = {len(variants) * folders} "
+                            f"inputs, over the {MAX_PROCESSING_INPUTS} a Processing job takes; shorten the window or "
+                            "list fewer CaptureVariantNames")
+    return problems
+
+
+def _most_capture_folders(params: dict[str, str], specs: dict[str, ParameterSpec], monitor: Monitor) -> int | None:
+    """The most capture folders one run of the monitor reads (pipelines/formats/windows.capture_folders): one for a
+    window of at most an hour on hour boundaries, else every UTC day it touches. None for a malformed offset (the
+    template's patterns report it)."""
+    from pipelines.formats.windows import DEFAULT_END_OFFSET, DEFAULT_START_OFFSET, offset
+
+    if monitor.needs_ground_truth:
+        names = ("GroundTruthStartTimeOffset", "GroundTruthEndTimeOffset")
+    else:
+        names = ("DataAnalysisStartTime", "DataAnalysisEndTime")
+    start_text = _value(params, specs, names[0]) or DEFAULT_START_OFFSET
+    end_text = _value(params, specs, names[1]) or DEFAULT_END_OFFSET
+    try:
+        seconds = (offset(end_text) - offset(start_text)).total_seconds()
+    except ValueError:
+        return None
+    if seconds <= 3600:
+        return 1
+    return math.ceil(seconds / 86400) + 1
 

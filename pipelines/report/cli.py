@@ -210,9 +210,35 @@ def _not_deployed(spec: Monitor, params: dict[str, str]) -> str | None:
     return None
 
 
+def _processing_engine_status(rep: MonitorReport, sfn: Any, limit: int) -> None:
+    """The processing engine (issue 19): the monitor's state machine (named like its schedule) and its newest
+    executions; Step Functions statuses (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED). The violations are read
+    from the output prefix as for Model Monitor (the same layout)."""
+    if sfn is None:
+        rep.schedule_error = "no Step Functions client"
+        return
+    try:
+        arn = next((machine["stateMachineArn"] for page in aws.paginate(sfn, "ListStateMachines", "state machines")
+                    for machine in page.get("stateMachines", []) if machine.get("name") == rep.schedule_name), None)
+        if arn is None:
+            rep.schedule_error = (f"no state machine named {rep.schedule_name} (MonitoringEngine processing); deploy "
+                                  "the stack, or check the region")
+            return
+        page = aws.call(sfn, "ListExecutions", f"state machine {rep.schedule_name}", stateMachineArn=arn,
+                        maxResults=limit)
+    except MonitorError as exc:
+        rep.schedule_error = short_reason(exc, "ListStateMachines")
+        return
+    rep.schedule_status = "state machine (processing engine)"
+    rep.executions = [Execution(scheduled_time=_iso(item.get("startDate")), status=item.get("status", ""),
+                                failure_reason="", processing_job_arn="")
+                      for item in page.get("executions", [])]
+
+
 def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, stage: str,
-            executions: int = DEFAULT_EXECUTIONS, source: str = "the parameter file") -> Report:
-    """Ask SageMaker and S3 about each monitor of the stage; failures are recorded per monitor, not raised."""
+            executions: int = DEFAULT_EXECUTIONS, source: str = "the parameter file", sfn: Any = None) -> Report:
+    """Ask SageMaker (or, on the processing engine, Step Functions) and S3 about each monitor of the stage; failures
+    are recorded per monitor, not raised."""
     base = params.get("MonitoringScheduleBaseName", "")
     if not base:
         raise missing_parameter("MonitoringScheduleBaseName", source, "pass --params-file")
@@ -226,7 +252,9 @@ def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, st
             rep.deployed, rep.not_deployed_reason = False, reason
             continue
         output_uri = ""
-        if api_down:
+        if params.get("MonitoringEngine") == "processing":
+            _processing_engine_status(rep, sfn, executions)
+        elif api_down:
             rep.schedule_error = api_down
         else:
             try:
@@ -377,7 +405,8 @@ could read nothing
 (no schedule status and no {VIOLATIONS_FILE} for any monitor), 2 usage/config problem, 1 AWS or runtime failure."""
 
 
-def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None, cw: Any = None) -> int:
+def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None, cw: Any = None,
+        sfn: Any = None) -> int:
     """Collect, print, and return the exit code."""
     out = out or sys.stdout
     if not 1 <= args.executions <= 100:
@@ -392,7 +421,9 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         session = aws.make_session()
         sm = sm or aws.make_client(session, "sagemaker")
         s3 = s3 or aws.make_client(session, "s3")
-    report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source)
+    if params.get("MonitoringEngine") == "processing" and sfn is None:
+        sfn = aws.make_client(aws.make_session(), "stepfunctions")
+    report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, sfn=sfn)
     out.write(render_json(report) if args.json else render_text(report))
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows

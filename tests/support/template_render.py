@@ -84,6 +84,16 @@ class _Template(Template):
                     raise ValueError(f"Value {value!r} does not match the AllowedPattern for parameter {name}")
             definition["Value"] = value
 
+    def resolve_values(self, data: Any) -> Any:
+        """Like cloud-radar's, but a Step Functions Choice rule's JSONata ``Condition`` stays a string.
+
+        cloud-radar reads every ``{"Condition": "<string>"}`` as Fn::Condition; inside a state machine Definition it is
+        the rule's JSONata expression (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html).
+        """
+        if isinstance(data, dict) and str(data.get("Condition", "")).lstrip().startswith("{%"):
+            return {key: value if key == "Condition" else self.resolve_values(value) for key, value in data.items()}
+        return super().resolve_values(data)
+
     def evaluate_rules(self) -> list[str]:
         """AssertDescriptions of the failed Rules assertions (cloud-radar ignores the Rules section)."""
         failed: list[str] = []
@@ -468,6 +478,9 @@ def sample_parameters(stage: str = "staging", **overrides: str) -> dict[str, str
         "DriftAlarmThresholds": "",
         "DataQualityMetricsNamespace": "aws/sagemaker/Endpoints/data-metrics",
         "DataQualityMetricsEndpointDimension": "Endpoint",
+        "MonitoringEngine": "model-monitor",
+        "DataCaptureS3Uri": "",
+        "CaptureVariantNames": "AllTraffic",
         **{f"{m}{suffix}": "" for m in MONITOR_PREFIXES for suffix in ("ScheduleExpression", "MaxRuntimeInSeconds")},
         **{f"{m}MissedRunAlarmHours": "26" for m in MONITOR_PREFIXES},
     }

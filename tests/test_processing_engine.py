@@ -1,0 +1,592 @@
+"""The processing engine (issue 19): the window rule, the template rendered with each engine, the state machines as
+Amazon States Language (asl-validator) and as executions (JSONata evaluated by the jsonata package), and every
+Processing job they start against botocore's CreateProcessingJob input shape."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from devtools import processing_engine_block
+from pipelines.formats.windows import analysis_window, capture_folders, iso, offset
+from tests.support.processing_engine import (
+    asl_problems,
+    node_missing,
+    processing_job_problems,
+    run,
+    run_many,
+    state_machines,
+)
+from tests.support.template_render import (
+    BUCKET,
+    TEMPLATE_PATH,
+    TemplateRuleError,
+    alerting_problems,
+    cfn_lint,
+    render,
+    sample_parameters,
+)
+
+ANALYZER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-analyzer:1.0"
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:fraud-ml-alerts"
+PROCESSING = {"MonitoringEngine": "processing", "DataCaptureS3Uri": f"{BUCKET}/data-capture"}
+ESTIMATE = {"AnalyzerImageUri": ANALYZER_IMAGE, "AnalyzerEstimateOutputS3Uri": f"{BUCKET}/monitor-output/staging/estimate"}
+FRAUD_CADENCE = {
+    "DataQualityScheduleExpression": "cron(0 * ? * * *)",
+    "ModelQualityScheduleExpression": "cron(0 4 ? * * *)",
+    "ModelQualityMaxRuntimeInSeconds": "3600",
+}
+
+
+def processing_parameters(**overrides: str) -> dict[str, str]:
+    """sample_parameters on the processing engine with the analyzer image (bias and explainability off)."""
+    extra = {k: v for k, v in overrides.items() if k in ESTIMATE}  # the analyzer's parameters have no sample value
+    params = sample_parameters(**{**PROCESSING, "EnableModelBiasMonitor": "no", "EnableModelExplainabilityMonitor": "no",
+                                  **{k: v for k, v in overrides.items() if k not in ESTIMATE}})
+    return {**params, "AnalyzerImageUri": ANALYZER_IMAGE, **extra}
+
+
+@functools.cache
+def _rendered(key: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return render(dict(key))
+
+
+def rendered(params: dict[str, str]) -> dict[str, Any]:
+    return _rendered(tuple(sorted(params.items())))
+
+
+# ---- The window rule (pipelines/formats/windows.py) ----------------------------------------------------------------
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("scheduled", "start", "end"), [
+    (_utc(2026, 12, 3, 5), _utc(2026, 12, 3, 4), _utc(2026, 12, 3, 5)),
+    (_utc(2026, 12, 3, 5, 7, 41), _utc(2026, 12, 3, 4), _utc(2026, 12, 3, 5)),  # a late tick keeps its hour
+    (_utc(2026, 12, 4, 0), _utc(2026, 12, 3, 23), _utc(2026, 12, 4, 0)),  # day rollover
+    (_utc(2026, 3, 1, 0), _utc(2026, 2, 28, 23), _utc(2026, 3, 1, 0)),  # month rollover
+    (_utc(2027, 1, 1, 0), _utc(2026, 12, 31, 23), _utc(2027, 1, 1, 0)),  # year rollover
+])
+def test_a_cron_run_analyses_the_previous_full_hour(scheduled: datetime, start: datetime, end: datetime) -> None:
+    window = analysis_window(scheduled)
+    assert (window.start, window.end) == (start, end)
+
+
+def test_late_label_offsets_move_the_window_back_from_the_scheduled_hour() -> None:
+    window = analysis_window(_utc(2028, 3, 1, 4), "-P8D", "-P7D")  # 2028 is a leap year
+    assert (iso(window.start), iso(window.end), window.output_folder) == (
+        "2028-02-22T04:00:00Z", "2028-02-23T04:00:00Z", "2028/03/01/04")
+
+
+def test_offsets_of_days_hours_and_minutes_are_read_and_anything_else_is_refused() -> None:
+    assert [offset(text).total_seconds() for text in ("-P8D", "-PT1H", "-PT0H", "-P1DT2H30M", "PT2H")] == [
+        -691200.0, -3600.0, 0.0, -95400.0, 7200.0]
+    for text in ("-P1M", "-P", "-PT", "-P1DT", "8D", ""):
+        with pytest.raises(ValueError) as error:
+            offset(text)
+        assert str(error.value) == (f"offset '{text}' is not an ISO-8601 duration of days, hours and minutes like "
+                                    "-P8D or -PT1H")
+
+
+def test_a_window_whose_start_is_not_before_its_end_is_refused() -> None:
+    with pytest.raises(ValueError) as error:
+        analysis_window(_utc(2026, 12, 3, 5), "-P7D", "-P8D")
+    assert str(error.value) == "start offset -P7D is not before end offset -P8D"
+
+
+def test_an_hour_window_reads_one_hour_folder_and_a_day_window_the_day_folders_it_touches() -> None:
+    assert capture_folders(analysis_window(_utc(2027, 1, 1, 0))) == ["2026/12/31/23"]
+    assert capture_folders(analysis_window(_utc(2026, 3, 1, 4), "-P8D", "-P7D")) == ["2026/02/21", "2026/02/22"]
+    assert capture_folders(analysis_window(_utc(2026, 3, 1, 0), "-P8D", "-P7D")) == ["2026/02/21"]
+
+
+# ---- The template with each engine ----------------------------------------------------------------------------------
+
+MODEL_MONITOR_ONLY = {"DataQualityJobDefinition", "DataQualityMonitoringSchedule", "ModelQualityJobDefinition",
+                      "ModelQualityMonitoringSchedule", "MonitoringExecutionFailedRule"}
+LIVENESS = {"DataQualityExecutedRule", "DataQualityMissedRunAlarm", "ModelQualityExecutedRule",
+            "ModelQualityMissedRunAlarm"}
+PROCESSING_SHARED = {"ProcessingSchedulerRole", "ProcessingStateMachineRole", "ProcessingLogGroup"}
+
+
+def _two_monitors(**overrides: str) -> dict[str, str]:
+    return sample_parameters(EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no",
+                             NotificationTopicArn=TOPIC_ARN, **overrides)
+
+
+def test_the_model_monitor_engine_is_the_default_and_deploys_no_processing_resource() -> None:
+    assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"}
+
+
+def test_the_processing_engine_deploys_a_schedule_and_a_state_machine_per_monitor_and_no_monitoring_schedule() -> None:
+    params = {**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE}
+    resources = rendered(params)
+    assert set(resources) == LIVENESS | PROCESSING_SHARED | {
+        "ModelQualityAlarm", "ProcessingExecutionFailedRule", "DataQualityStateMachine",
+        "DataQualityProcessingSchedule", "ModelQualityStateMachine", "ModelQualityProcessingSchedule"}
+    assert not [r for r in resources.values() if r["Type"].startswith("AWS::SageMaker::")]
+    assert alerting_problems(resources) == []
+
+
+def test_the_outputs_name_the_state_machines_for_a_one_off_run() -> None:
+    from tests.support.template_render import render_stack
+
+    outputs = render_stack({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})["Outputs"]
+    assert {name: output["Value"] for name, output in outputs.items() if name.endswith("StateMachineArn")} == {
+        "DataQualityStateMachineArn": "DataQualityStateMachine",
+        "ModelQualityStateMachineArn": "ModelQualityStateMachine"}
+
+
+def test_the_estimate_runs_on_the_engine_of_the_stage() -> None:
+    on_model_monitor = rendered({**_two_monitors(), **ESTIMATE})
+    on_processing = rendered({**_two_monitors(**PROCESSING), **ESTIMATE})
+    assert "AnalyzerEstimateSchedule" in on_model_monitor and "AnalyzerEstimateStateMachine" not in on_model_monitor
+    assert {"AnalyzerEstimateStateMachine", "AnalyzerEstimateProcessingSchedule"} <= set(on_processing)
+    assert "AnalyzerEstimateSchedule" not in on_processing
+
+
+def test_the_scheduler_passes_its_scheduled_time_to_the_state_machine_on_the_monitors_own_cron() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING, **FRAUD_CADENCE), "AnalyzerImageUri": ANALYZER_IMAGE})
+    props = resources["ModelQualityProcessingSchedule"]["Properties"]
+    assert props == {
+        "Name": "fraud-detection-staging-model-quality",
+        "Description": "Starts the model quality state machine of fraud-detection-staging on its Model Monitor cron",
+        "ScheduleExpression": "cron(0 4 ? * * *)",
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "State": "ENABLED",
+        "Target": {"Arn": "ModelQualityStateMachine", "RoleArn": "ProcessingSchedulerRole.Arn",
+                   "Input": '{"scheduledTime": "<aws.scheduler.scheduled-time>"}',
+                   "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 5}},
+    }
+    assert resources["DataQualityProcessingSchedule"]["Properties"]["ScheduleExpression"] == "cron(0 * ? * * *)"
+
+
+def test_failed_timed_out_and_aborted_executions_page_the_alarm_topic() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    rule = resources["ProcessingExecutionFailedRule"]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                   "stateMachineArn": [{"prefix": "arn:aws:states:us-east-1:555555555555:stateMachine:"
+                                                  "fraud-detection-staging-"}]}}
+    assert rule["Targets"][0]["Arn"] == TOPIC_ARN
+
+
+def test_the_missed_run_alarms_count_the_state_machines_finished_executions_on_the_processing_engine() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    assert resources["DataQualityExecutedRule"]["Properties"]["EventPattern"] == {
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+                   "stateMachineArn": ["arn:aws:states:us-east-1:555555555555:stateMachine:"
+                                       "fraud-detection-staging-data-quality"]}}
+
+
+def test_the_roles_allow_only_this_stacks_state_machines_and_processing_jobs_and_pass_only_the_monitoring_role() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    scheduler = resources["ProcessingSchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert scheduler == [{"Effect": "Allow", "Action": "states:StartExecution",
+                          "Resource": "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-*"}]
+    statements = {s["Sid"]: s for s in resources["ProcessingStateMachineRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"]["Statement"]}
+    assert statements["ProcessingJobsOfThisStack"]["Resource"] == (
+        "arn:aws:sagemaker:us-east-1:555555555555:processing-job/fraud-detection-staging-*")
+    assert statements["PassTheMonitoringRoleToSageMakerOnly"] == {
+        "Sid": "PassTheMonitoringRoleToSageMakerOnly", "Effect": "Allow", "Action": "iam:PassRole",
+        "Resource": "arn:aws:iam::123456789012:role/fraud-model-monitor",
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"AnalyzerImageUri": ""}, 'MonitoringEngine is "processing" but AnalyzerImageUri is empty; push '
+                               'docker/analyzer.Dockerfile to ECR and set it, or use MonitoringEngine "model-monitor".'),
+    ({"DataCaptureS3Uri": ""}, 'MonitoringEngine is "processing" but DataCaptureS3Uri is empty; set it to the '
+                               "endpoint's DataCaptureConfig DestinationS3Uri (get_baselines_and_configs.py does)."),
+    ({"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H", "DataAnalysisEndTime": "-PT0H"},
+     'MonitoringEngine "processing" has no NOW run; use a cron ScheduleExpression and start a state machine by hand '
+     "(aws stepfunctions start-execution) for a one-off run."),
+])
+def test_the_template_refuses_a_processing_stage_that_cannot_run(overrides: dict[str, str], message: str) -> None:
+    with pytest.raises(TemplateRuleError) as error:
+        render({**processing_parameters(), **overrides})
+    assert str(error.value) == message
+
+
+def test_the_generated_block_is_what_devtools_writes() -> None:
+    assert processing_engine_block.current_block(TEMPLATE_PATH.read_text()) == processing_engine_block.block()
+
+
+# ---- The state machines as Step Functions runs them (node) -------------------------------------------------------
+
+LONGEST_BASE = "a" * 41  # MonitoringScheduleBaseName's MaxLength: the longest job names
+PARAMETER_SETS = {
+    "processing": processing_parameters(**ESTIMATE),
+    "sharded, two variants, KMS, VPC": processing_parameters(
+        **ESTIMATE, InstanceCount="4", CaptureVariantNames="AllTraffic,Canary", KmsKeyId=KMS_KEY,
+        SubnetIds="subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788", SecurityGroupIds="sg-0123456789abcdef0"),
+    "fraud cadence, longest names": processing_parameters(**ESTIMATE, **FRAUD_CADENCE,
+                                                          MonitoringScheduleBaseName=LONGEST_BASE),
+}
+needs_node = pytest.mark.skipif(node_missing() is not None, reason=node_missing() or "")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("case", PARAMETER_SETS)
+def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
+    machines = state_machines(rendered(PARAMETER_SETS[case]))
+    assert sorted(machines) == ["AnalyzerEstimateStateMachine", "DataQualityStateMachine", "ModelQualityStateMachine"]
+    assert asl_problems(machines) == []
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("case", PARAMETER_SETS)
+def test_every_processing_job_a_state_machine_starts_is_a_valid_create_processing_job_request(case: str) -> None:
+    for logical_id, machine in state_machines(rendered(PARAMETER_SETS[case])).items():
+        tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
+        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id != "AnalyzerEstimateStateMachine"
+        assert [task["state"] for task in tasks] == (["Analyze", "Merge"] if sharded else ["Analyze"])
+        for task in tasks:
+            assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
+            assert processing_job_problems(task["arguments"]) == [], (logical_id, task["state"])
+
+
+# (scheduled time, monitor's state machine, its start and end offsets as the template passes them)
+AGREEMENT_CASES = [
+    ("2026-12-03T05:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-03T05:59:59Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-04T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-03-01T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2027-01-01T00:00:00Z", "DataQualityStateMachine", "-PT1H", "-PT0H"),
+    ("2026-12-03T04:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2026-03-01T04:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2028-03-01T00:00:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2027-01-08T00:30:00Z", "ModelQualityStateMachine", "-P8D", "-P7D"),
+    ("2027-01-01T03:00:00Z", "ModelQualityStateMachine", "-P1DT2H", "-PT2H"),
+]
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("scheduled", "machine", "start_offset", "end_offset"), AGREEMENT_CASES)
+def test_the_state_machine_computes_the_window_exactly_as_the_python_rule(
+        scheduled: str, machine: str, start_offset: str, end_offset: str) -> None:
+    overrides = {"GroundTruthStartTimeOffset": start_offset, "GroundTruthEndTimeOffset": end_offset} \
+        if machine == "ModelQualityStateMachine" else {}
+    params = processing_parameters(CaptureVariantNames="AllTraffic,Canary", **overrides)
+    result = run(state_machines(rendered(params))[machine], scheduled)
+    window = analysis_window(datetime.fromisoformat(scheduled.replace("Z", "+00:00")), start_offset, end_offset)
+    folders = capture_folders(window)
+    assert result["variables"]["window"]["start"] == iso(window.start)
+    assert result["variables"]["window"]["end"] == iso(window.end)
+    assert result["variables"]["window"]["hour"] == window.output_folder
+    arguments = result["tasks"][0]["arguments"]
+    assert (arguments["Environment"]["start_time"], arguments["Environment"]["end_time"]) == (
+        iso(window.start), iso(window.end))
+    capture = f"{BUCKET}/data-capture/fraud-detection-staging"
+    assert [i["S3Input"]["S3Uri"] for i in arguments["ProcessingInputs"]] == [
+        f"{capture}/{variant}/{folder}/" for variant in ("AllTraffic", "Canary") for folder in folders]
+    schedule = "fraud-detection-staging-" + ("data-quality" if machine.startswith("Data") else "model-quality")
+    output = BUCKET + "/monitor-output/staging/" + schedule.removeprefix("fraud-detection-staging-")
+    assert arguments["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{output}/fraud-detection-staging/{schedule}/{window.output_folder}")
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_analyzer_job_gets_the_container_contract_and_publishes_model_monitors_metric_names_itself() -> None:
+    arguments = run(state_machines(rendered(processing_parameters()))["DataQualityStateMachine"],
+                    "2026-12-03T05:00:00Z")["tasks"][0]["arguments"]
+    baselines = f"{BUCKET}/baselines/fraud-detection-p-1a2b3c4d5e6f/7/data-quality"
+    assert arguments["Environment"] == {
+        "analyzer_command": "data-quality",
+        "dataset_source": "/opt/ml/processing/input/endpoint",
+        "output_path": "/opt/ml/processing/output",
+        "start_time": "2026-12-03T04:00:00Z",
+        "end_time": "2026-12-03T05:00:00Z",
+        "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "sagemaker_endpoint_name": "fraud-detection-staging",
+        "sagemaker_monitoring_schedule_name": "fraud-detection-staging-data-quality",
+        "shard_count": "1",
+        "baseline_statistics": f"{baselines}/statistics.json",
+        "baseline_constraints": f"{baselines}/constraints.json",
+        "cloudwatch_endpoint_dimension": "Endpoint",
+    }
+    assert arguments["ProcessingJobName"] == "fraud-detection-staging-dq-2026120305-a1b2"
+    assert arguments["ProcessingInputs"][0]["S3Input"]["LocalPath"] == (
+        "/opt/ml/processing/input/endpoint/fraud-detection-staging/AllTraffic/2026/12/03/04")
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_sharded_job_splits_the_captures_by_key_and_a_merge_job_writes_the_final_files() -> None:
+    tasks = run(state_machines(rendered(processing_parameters(InstanceCount="3")))["DataQualityStateMachine"],
+                "2026-12-03T05:00:00Z")["tasks"]
+    analyze, merge = (task["arguments"] for task in tasks)
+    assert analyze["ProcessingInputs"][0]["S3Input"]["S3DataDistributionType"] == "ShardedByS3Key"
+    assert analyze["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 3
+    shards = (f"{BUCKET}/monitor-output/staging/data-quality-shards/fraud-detection-staging/"
+              "fraud-detection-staging-data-quality/2026/12/03/05")
+    assert analyze["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == shards
+    assert merge["ProcessingInputs"][0]["S3Input"]["S3Uri"] == shards + "/"
+    assert merge["AppSpecification"]["ContainerEntrypoint"] == [
+        "python", "-m", "pipelines.analyze", "merge-statistics",
+        *[f"/opt/ml/processing/input/shards/algo-{n}/statistics.json" for n in (1, 2, 3)],
+        "--output", "/opt/ml/processing/output"]
+    assert merge["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
+
+
+@pytest.mark.slow
+def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
+    findings = cfn_lint({name: params for name, params in PARAMETER_SETS.items()})
+    assert findings == {name: [] for name in [*PARAMETER_SETS, ""]}
+
+
+# ---- The CLI: the plan names the engine, costs it, and refuses a stage whose engine cannot run --------------------
+
+from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY  # noqa: E402
+from pipelines.deploy.schedules import cost_lines, engine_problems  # noqa: E402
+from pipelines.deploy.template_params import load_template_parameters  # noqa: E402
+
+SPECS = load_template_parameters(TEMPLATE_PATH)
+SHIPPED_STAGING = json.loads((TEMPLATE_PATH.parent / "staging-monitoring-schedule-config.json").read_text())
+
+
+def _stage_file(tmp_path: Any, stage: str, **overrides: str) -> Any:
+    path = tmp_path / f"{stage}-config.json"
+    document = json.loads((TEMPLATE_PATH.parent / f"{stage}-monitoring-schedule-config.json").read_text())
+    document["Parameters"].update(overrides)
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_the_processing_engine_costs_the_same_instance_hours_plus_scheduler_and_state_transitions() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "InstanceCount": "2"}
+    assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-2:] == [
+        "      stage total                               750 executions/month  <= 780.0 instance-hours/month",
+        "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and 3750 "
+        "Step Functions state transitions/month (4 per run, one more with the merge step)",
+    ]
+
+
+def test_a_processing_stage_without_an_analyzer_image_or_capture_location_or_with_now_cannot_run() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "ScheduleExpression": "NOW",
+              "GroundTruthInput": f"{BUCKET}/ground-truth/x"}
+    assert engine_problems(values, SPECS) == [
+        'MonitoringEngine is "processing" but AnalyzerImageUri is empty: the processing engine runs our analyzer '
+        "image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri in the stage file, or set "
+        'MonitoringEngine to "model-monitor"',
+        'MonitoringEngine is "processing" but DataCaptureS3Uri is unknown (the endpoint\'s DataCaptureConfig has no '
+        "DestinationS3Uri); set DataCaptureS3Uri in the stage file",
+        'ScheduleExpression NOW is a Model Monitor feature; with MonitoringEngine "processing" use a cron expression '
+        "and start a state machine by hand for a one-off run (aws stepfunctions start-execution --input "
+        '\'{"scheduledTime": "2026-12-03T05:00:00Z"}\')',
+    ]
+    assert engine_problems({**values, "MonitoringEngine": "model-monitor"}, SPECS) == []
+
+
+def test_a_window_whose_capture_folders_exceed_ten_processing_inputs_is_refused() -> None:
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "AnalyzerImageUri": ANALYZER_IMAGE,
+              "DataCaptureS3Uri": f"{BUCKET}/data-capture", "GroundTruthInput": f"{BUCKET}/ground-truth/x",
+              "CaptureVariantNames": "a,b,c,d,e,f", "EnableModelBiasMonitor": "no",
+              "EnableModelExplainabilityMonitor": "no"}
+    assert engine_problems(values, SPECS) == [
+        "model quality on the processing engine reads up to 2 capture folder(s) per variant of its window, 6 variants "
+        "x 2 = 12 inputs, over the 10 a Processing job takes; shorten the window or list fewer CaptureVariantNames"]
+    assert engine_problems({**values, "CaptureVariantNames": "a,b,c,d,e"}, SPECS) == []
+
+
+def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                       EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no")
+    result = cli("--dry-run", "--import-prod-config", str(prod))
+    assert result.exit_code == 0, result.err
+    assert "  engine: model-monitor (SageMaker Model Monitor schedules)" in result.out.split("Stage prod")[0]
+    prod_plan = result.out.split("Stage prod")[1]
+    assert "  engine: processing (EventBridge Scheduler -> Step Functions -> SageMaker Processing jobs, no Model " \
+           "Monitor)" in prod_plan
+    assert "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and " \
+           "3000 Step Functions state transitions/month (4 per run, one more with the merge step)" in prod_plan
+    assert result.out.splitlines()[-3].endswith("--tags file://" + str(cli.tmp / "prod.tags.json")
+                                                 + " --capabilities CAPABILITY_IAM")  # the stack creates IAM roles
+    assert not result.out.splitlines()[-4].endswith("CAPABILITY_IAM")
+    written = json.loads(cli.files()["prod.json"])["Parameters"]
+    assert (written["MonitoringEngine"], written["DataCaptureS3Uri"], written["CaptureVariantNames"]) == (
+        "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
+
+
+def test_strict_refuses_bias_and_explainability_on_the_processing_engine_and_names_them(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE)
+    result = cli("--strict", "--import-prod-config", str(prod))
+    assert result.exit_code == 2
+    assert result.err.count('is not on it yet') == 2
+    assert "prod: model bias monitor disabled: MonitoringEngine \"processing\" runs data quality, model quality and " \
+           "the estimate; model bias (SageMaker Clarify) is not on it yet: set EnableModelBiasMonitor to \"no\" or " \
+           "MonitoringEngine to \"model-monitor\"" in result.err
+    assert cli.files() == {}
+
+
+def test_a_processing_stage_without_the_analyzer_image_fails_validation_and_writes_nothing(cli, seeded, tmp_path):
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", EnableModelBiasMonitor="no",
+                       EnableModelExplainabilityMonitor="no")
+    result = cli("--import-prod-config", str(prod))
+    assert result.exit_code == 2
+    assert result.err.splitlines()[0] == (
+        'error: prod: MonitoringEngine is "processing" but AnalyzerImageUri is empty: the processing engine runs our '
+        "analyzer image; build docker/analyzer.Dockerfile, push it to ECR and set AnalyzerImageUri in the stage file, "
+        'or set MonitoringEngine to "model-monitor"')
+    assert cli.files() == {}
+
+
+# ---- The analyzer container publishes Model Monitor's metric names itself on the processing engine ----------------
+
+
+def test_the_container_publishes_the_drift_metrics_itself_when_the_processing_engine_names_a_namespace(
+        tmp_path, monkeypatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.analyze import container
+    from tests.support.analyze import make_case
+
+    case = make_case(tmp_path / "src", n=600, drift={0: 3.0})
+    environment = {
+        "ANALYZER_OPT_ML": str(tmp_path / "opt" / "ml"), "analyzer_command": "data-quality",
+        "dataset_source": str(case.capture), "output_path": str(tmp_path / "out"),
+        "start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T01:00:00Z",
+        "publish_cloudwatch_metrics": "Enabled", "cloudwatch_namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "sagemaker_endpoint_name": "fraud-detect-prod",
+        "sagemaker_monitoring_schedule_name": "fraud-detect-prod-data-quality",
+        "baseline_statistics": str(case.statistics), "baseline_constraints": str(case.constraints),
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        assert container.main() == 0
+        metrics = boto3.client("cloudwatch", region_name="us-east-1").list_metrics(
+            Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
+    names = sorted({m["MetricName"] for m in metrics})
+    assert names == [f"feature_{kind}_{feature}" for kind in ("baseline_drift", "data", "non_null")
+                     for feature in ("card_present", "customer_age_band", "merchant_category", "transaction_amount")]
+    assert {tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics} == {
+        (("Endpoint", "fraud-detect-prod"), ("MonitoringSchedule", "fraud-detect-prod-data-quality"))}
+    assert not (tmp_path / "opt" / "ml" / "output" / "metrics").exists()  # no file for a harness that is not there
+    assert (tmp_path / "opt" / "ml" / "output" / "message").read_text().startswith("CompletedWithViolations: ")
+
+
+def test_the_container_names_the_endpoint_dimension_the_drift_alarms_query(tmp_path, monkeypatch) -> None:
+    from pipelines.analyze import container
+    from pipelines.analyze.commands import Outcome
+
+    monkeypatch.setenv("sagemaker_endpoint_name", "fraud-detect-prod")
+    monkeypatch.setenv("sagemaker_monitoring_schedule_name", "fraud-detect-prod-data-quality")
+    monkeypatch.setenv("cloudwatch_endpoint_dimension", "EndpointName")
+    outcome = Outcome(files={}, violations=[], metrics=[{"MetricName": "feature_baseline_drift_amount", "Value": 0.2}])
+    assert [json.loads(line) for line in container.metric_records(outcome, _utc(2026, 12, 3, 5))] == [{
+        "MetricName": "feature_baseline_drift_amount", "Timestamp": "2026-12-03T05:00:00Z", "Value": 0.2,
+        "Dimensions": [{"Name": "EndpointName", "Value": "fraud-detect-prod"},
+                       {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-data-quality"}]}]
+
+
+# ---- The report reads the processing engine's state machines and outputs -------------------------------------------
+
+
+def test_the_report_lists_the_state_machine_executions_and_reads_the_violations_in_model_monitors_layout() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.report.cli import collect, render_text
+
+    output = "s3://fraud-outputs/monitor-output/prod/data-quality"
+    params = {"MonitoringEngine": "processing", "MonitoringScheduleBaseName": "fraud-detect-prod",
+              "EndpointName": "fraud-detect-prod", "EnableDataQualityMonitor": "yes",
+              "DataQualityOutputS3Uri": output, "EnableModelQualityMonitor": "no", "EnableModelBiasMonitor": "no",
+              "EnableModelExplainabilityMonitor": "no"}
+    violations = {"violations": [{"feature_name": "transaction_amount", "constraint_check_type": "baseline_drift_check",
+                                  "description": "Baseline drift distance: 0.79 exceeds threshold: 0.1"}]}
+    with mock_aws():
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        s3, sfn, sm = session.client("s3"), session.client("stepfunctions"), session.client("sagemaker")
+        s3.create_bucket(Bucket="fraud-outputs")
+        s3.put_object(Bucket="fraud-outputs", Body=json.dumps(violations).encode(),
+                      Key="monitor-output/prod/data-quality/fraud-detect-prod/fraud-detect-prod-data-quality/"
+                          "2026/11/27/02/constraint_violations.json")
+        machine = sfn.create_state_machine(name="fraud-detect-prod-data-quality", definition=json.dumps(
+            {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/monitoring-state-machines")["stateMachineArn"]
+        sfn.start_execution(stateMachineArn=machine, input='{"scheduledTime": "2026-11-27T02:00:00Z"}')
+        report = collect(params, sm, s3, stage="prod", sfn=sfn)
+    data_quality = report.monitors[0]
+    assert (data_quality.schedule_status, data_quality.schedule_error) == ("state machine (processing engine)", None)
+    assert [execution.status for execution in data_quality.executions] in (["RUNNING"], ["SUCCEEDED"])
+    assert data_quality.violations_source == (
+        f"{output}/fraud-detect-prod/fraud-detect-prod-data-quality/2026/11/27/02/constraint_violations.json")
+    assert [v.name for v in data_quality.violations] == ["transaction_amount"]
+    assert "transaction_amount" in render_text(report)
+
+
+def test_the_report_says_when_a_processing_stage_has_no_state_machine() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.report.cli import collect
+
+    params = {"MonitoringEngine": "processing", "MonitoringScheduleBaseName": "fraud-detect-prod",
+              "EnableDataQualityMonitor": "yes", "DataQualityOutputS3Uri": "s3://fraud-outputs/dq",
+              "EnableModelQualityMonitor": "no", "EnableModelBiasMonitor": "no", "EnableModelExplainabilityMonitor": "no"}
+    with mock_aws():
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        session.client("s3").create_bucket(Bucket="fraud-outputs")
+        report = collect(params, session.client("sagemaker"), session.client("s3"), stage="prod",
+                         sfn=session.client("stepfunctions"))
+    assert report.monitors[0].schedule_error == ("no state machine named fraud-detect-prod-data-quality "
+                                                 "(MonitoringEngine processing); deploy the stack, or check the region")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("key", ["data-quality", "model-quality", "estimate"])
+def test_the_local_run_of_the_demo_gives_the_container_the_state_machines_environment(key: str) -> None:
+    params = PARAMETER_SETS["processing"]
+    machine = {"data-quality": "DataQualityStateMachine", "model-quality": "ModelQualityStateMachine",
+               "estimate": "AnalyzerEstimateStateMachine"}[key]
+    arguments = run(state_machines(rendered(params))[machine], "2026-12-03T05:00:00Z")["tasks"][0]["arguments"]
+    environment = arguments["Environment"]
+    assert environment == processing_engine_block.job_environment(
+        processing_engine_block.monitor(key), params, environment["start_time"], environment["end_time"])
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("start_offset", "end_offset"), [("-P8D", "-P7D"), ("-P2DT5H", "-PT3H"), ("-PT1H", "-PT0H"),
+                                                          ("-P31D", "-P30D")])
+def test_the_state_machine_and_the_python_rule_agree_on_300_random_scheduled_times(start_offset: str,
+                                                                                     end_offset: str) -> None:
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(19)  # fixed: the same 300 times on every run (no test depends on today's date)
+    origin = _utc(1999, 12, 31, 22)
+    times = [origin + timedelta(seconds=rng.randrange(0, 101 * 366 * 86400)) for _ in range(300)]
+    times += [_utc(2028, 2, 29, 23, 59, 59), _utc(2100, 3, 1, 0), _utc(2000, 1, 1, 0)]  # leap days, century
+    params = processing_parameters(GroundTruthStartTimeOffset=start_offset, GroundTruthEndTimeOffset=end_offset)
+    machine = state_machines(rendered(params))["ModelQualityStateMachine"]
+    results = run_many(machine, [iso(t) for t in times])
+    for when, result in zip(times, results, strict=True):
+        window = analysis_window(when, start_offset, end_offset)
+        assert result["variables"]["window"]["start"] == iso(window.start), when
+        assert result["variables"]["window"]["end"] == iso(window.end), when
+        assert result["variables"]["window"]["hour"] == window.output_folder, when
+        assert [i["S3Input"]["LocalPath"].rsplit("/AllTraffic/", 1)[1] for i in
+                result["tasks"][0]["arguments"]["ProcessingInputs"]] == capture_folders(window), when
