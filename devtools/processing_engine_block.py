@@ -121,8 +121,7 @@ MONITORS = (
         schedule="!Ref ScheduleExpression", runtime="!Ref MaxRuntimeInSeconds",
         instance_type="!Ref AnalyzerInstanceType", instance_count='"1"',
         environment=(("ground_truth", "!If [HasGroundTruth, !Ref GroundTruthInput, \"\"]"),
-                     ("threshold", "!Ref AnalyzerEstimateThreshold"),
-                     ("calibration", "!Ref AnalyzerCalibrationS3Uri")),  # issue 18: "" = no calibration
+                     ("threshold", "!Ref AnalyzerEstimateThreshold")),
     ),
 )
 
@@ -350,7 +349,6 @@ _PARAMETER_OF_SUBSTITUTION = {  # a monitor's extra environment: the template pa
     "!Ref ProbabilityThresholdAttribute": "ProbabilityThresholdAttribute",
     '!If [HasGroundTruth, !Ref GroundTruthInput, ""]': "GroundTruthInput",
     "!Ref AnalyzerEstimateThreshold": "AnalyzerEstimateThreshold",
-    "!Ref AnalyzerCalibrationS3Uri": "AnalyzerCalibrationS3Uri",
     "!Ref DataQualityMetricsEndpointDimension": "DataQualityMetricsEndpointDimension",
 }
 
