@@ -31,6 +31,8 @@ FEATURE_NAMES = ["transaction_amount", "merchant_category", "card_present", "cus
 # window without drift matches the baseline and a shifted amount is the only difference.
 FRAUD_FEATURES = [("transaction_amount", "Fractional"), ("merchant_category", "String"), ("card_present", "Integral"),
                   ("customer_age_band", "Integral"), ("hour_of_day", "Integral"), ("txn_count_24h", "Integral")]
+# The registry's data quality baseline: the label first (AWS's layout; Model Monitor puts the endpoint's output there)
+BASELINE_COLUMNS = [("is_fraud", "Integral"), *FRAUD_FEATURES]
 MERCHANT_CATEGORIES = {"grocery": 0.42, "online": 0.30, "travel": 0.18, "fuel": 0.10}
 AGE_BANDS = [0.12, 0.24, 0.22, 0.18, 0.14, 0.10]  # bands 1..6
 HOURS = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 6, 6, 6, 7, 7, 6, 5, 4, 3, 2], dtype=float)  # daily profile
@@ -84,18 +86,20 @@ def traffic(n: int, n_features: int = 6, *, seed: int = 0, drift: dict[int, floa
     return Traffic(features, np.clip(scores ** miscalibrate, 0.0, 1.0), labels)
 
 
-def capture_line(row_csv: str, score: float, event_id: str, when: datetime, inference_id: str | None = None,
-                 encoding: str = "CSV") -> str:
-    """One Data Capture record, keys in the order SageMaker writes them."""
+def capture_line(row_csv: str, score: float | str | None, event_id: str, when: datetime,
+                 inference_id: str | None = None, encoding: str = "CSV") -> str:
+    """One Data Capture record, keys in the order SageMaker writes them. ``score``: the output as the endpoint
+    returns it (a float is written with 6 decimals, a string as is); None for a capture of the input only."""
     metadata = {"eventId": event_id}
     if inference_id:
         metadata["inferenceId"] = inference_id
     metadata["inferenceTime"] = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-    record = {"captureData": {
-        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": row_csv, "encoding": encoding},
-        "endpointOutput": {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT",
-                           "data": f"{score:.6f}", "encoding": "CSV"}},
-        "eventMetadata": metadata, "eventVersion": "0"}
+    capture: dict[str, Any] = {
+        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": row_csv, "encoding": encoding}}
+    if score is not None:
+        capture["endpointOutput"] = {"observedContentType": "text/csv; charset=utf-8", "mode": "OUTPUT",
+                                     "data": score if isinstance(score, str) else f"{score:.6f}", "encoding": "CSV"}
+    record = {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
     return json.dumps(record, separators=(",", ":"))
 
 
@@ -140,13 +144,22 @@ def write_ground_truth(root: Path, ids: list[str], labels: np.ndarray, collected
                                      "eventMetadata": {"eventId": join_id}, "eventVersion": "0"}) + "\n")
 
 
-def baseline(features: np.ndarray, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """statistics.json and constraints.json for a training sample, in Model Monitor's schemas."""
+def baseline(features: np.ndarray, names: list[str], scores: np.ndarray | None = None) -> tuple[dict[str, Any],
+                                                                                                 dict[str, Any]]:
+    """statistics.json and constraints.json for a training sample, in Model Monitor's schemas. With ``scores``, the
+    first column is the model's output ("score", written as capture_line writes it): Model Monitor places a
+    capture's output columns before its inputs (output_columns_position START), so a baseline lines up with
+    1 output + N input columns."""
     from pipelines.analyze.capture import Problems
     from pipelines.analyze.stats import Profile
 
+    if scores is not None:
+        names = ["score", *names]
     profile = Profile([(name, "Fractional") for name in names])
-    profile.add_csv([",".join(f"{v:.2f}" for v in row) for row in features], Problems())
+    rows = [",".join(f"{v:.2f}" for v in row) for row in features]
+    if scores is not None:
+        rows = [f"{score:.6f},{row}" for score, row in zip(scores.tolist(), rows, strict=True)]
+    profile.add_csv(rows, Problems())
     statistics = profile.to_json()
     constraints = {"version": 0.0,
                    "features": [{"name": name, "inferred_type": "Fractional", "completeness": 1.0,

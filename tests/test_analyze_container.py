@@ -57,9 +57,9 @@ def test_violations_give_completed_with_violations_three_files_and_metric_record
     records = [json.loads(line) for line in
                (opt_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()]
     names = [record["MetricName"] for record in records]
-    assert names[:3] == ["feature_data_transaction_amount", "feature_non_null_transaction_amount",
-                         "feature_baseline_drift_transaction_amount"]
-    assert len(names) == 12
+    # the endpoint's output column (score) comes first: Model Monitor's output_columns_position START
+    assert names[:3] == ["feature_data_score", "feature_non_null_score", "feature_baseline_drift_score"]
+    assert len(names) == 15
     drift = next(r for r in records if r["MetricName"] == "feature_baseline_drift_card_present")
     assert set(drift) == {"MetricName", "Timestamp", "Dimensions", "Value"}
     assert drift["Timestamp"] == "2026-11-27T01:00:00Z"

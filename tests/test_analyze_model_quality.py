@@ -86,9 +86,10 @@ def test_constraints_operators_become_model_monitor_violations(tmp_path, capsys)
     code, out, _ = run_cli(_args(tmp_path, "--constraints", str(tmp_path / "constraints.json")), capsys)
     assert code == 3
     assert read(tmp_path / "out" / "constraint_violations.json") == {"violations": [
-        {"constraint_check_type": "LessThanThreshold", "description": "Metric recall with 0.5 was LessThanThreshold "
-                                                                      "'0.78'", "metric_name": "recall"}]}
-    assert out.splitlines()[1] == "  Metric recall with 0.5 was LessThanThreshold '0.78'"
+        {"constraint_check_type": "LessThanThreshold", "description": "Metric recall with 0.5 +/- NaN was "
+                                                                      "LessThanThreshold '0.78'",
+         "metric_name": "recall"}]}  # under 200 samples the standard deviation is "NaN"
+    assert out.splitlines()[1] == "  Metric recall with 0.5 +/- NaN was LessThanThreshold '0.78'"
 
 
 def test_unknown_comparison_operator_is_bad_input(tmp_path, capsys):
@@ -139,7 +140,8 @@ def test_standard_deviations_appear_from_200_samples_as_model_monitor_computes_t
                           "true_negative_rate", "false_positive_rate", "false_negative_rate",
                           "recall_best_constant_classifier", "precision_best_constant_classifier",
                           "accuracy_best_constant_classifier", "f0_5", "f1", "f2", "f0_5_best_constant_classifier",
-                          "f1_best_constant_classifier", "f2_best_constant_classifier", "auc", "pr_auc"}
+                          "f1_best_constant_classifier", "f2_best_constant_classifier", "auc", "pr_auc",
+                          "receiver_operating_characteristic_curve", "precision_recall_curve"}
 
 
 def test_auc_and_pr_auc_match_their_definitions_by_brute_force():

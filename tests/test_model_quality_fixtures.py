@@ -40,7 +40,7 @@ def test_the_baseline_violates_none_of_its_own_constraints_and_a_worse_recall_do
     worse = {**metrics, "recall": {"value": 0.86, "standard_deviation": 0.0}}
     assert evaluate_constraints(worse, constraints) == [{
         "constraint_check_type": "LessThanThreshold", "metric_name": "recall",
-        "description": "Metric recall with 0.86 was LessThanThreshold '0.8662420382165605'"}]
+        "description": "Metric recall with 0.86 +/- 0.0 was LessThanThreshold '0.8662420382165605'"}]
 
 
 def test_the_sample_is_a_fraud_baseline_with_the_confusion_matrix_behind_its_recall():

@@ -480,7 +480,8 @@ def test_the_container_publishes_the_drift_metrics_itself_when_the_processing_en
             Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
     names = sorted({m["MetricName"] for m in metrics})
     assert names == [f"feature_{kind}_{feature}" for kind in ("baseline_drift", "data", "non_null")
-                     for feature in ("card_present", "customer_age_band", "merchant_category", "transaction_amount")]
+                     for feature in ("card_present", "customer_age_band", "merchant_category", "score",
+                                     "transaction_amount")]  # score: the output column first (START)
     assert {tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics} == {
         (("Endpoint", "fraud-detect-prod"), ("MonitoringSchedule", "fraud-detect-prod-data-quality"))}
     assert not (tmp_path / "opt" / "ml" / "output" / "metrics").exists()  # no file for a harness that is not there

@@ -52,7 +52,10 @@ def test_our_analyzer_reads_the_real_baselines_and_finds_nothing_in_the_jobs_own
     capture = tmp_path / "capture" / "ep" / "AllTraffic" / "2026" / "11" / "27" / "00"
     capture.mkdir(parents=True)
     rows = (REAL / "data_quality" / "baseline_dataset.csv").read_text().splitlines()
-    (capture / "a.jsonl").write_text("".join(csv_capture(row, f"e-{i}") + "\n" for i, row in enumerate(rows)))
+    # the job baselined with the SDK's DatasetFormat.csv (output_columns_position START): a row is the endpoint's
+    # output, then its input; captured the same way, each row's first field is the output
+    (capture / "a.jsonl").write_text("".join(csv_capture(row.split(",", 1)[1], f"e-{i}", output=row.split(",", 1)[0])
+                                             + "\n" for i, row in enumerate(rows)))
     code, out, err = run_cli(["data-quality", "--capture", str(tmp_path / "capture"),
                               "--statistics", str(REAL / "data_quality" / "statistics.json"),
                               "--constraints", str(REAL / "data_quality" / "constraints.json"),

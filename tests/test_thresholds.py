@@ -79,7 +79,7 @@ def test_a_misspelt_drift_feature_is_named_with_the_closest_baseline_feature() -
         f"DriftAlarmFeatures names 'hour_of_dya', which is not a feature of the data quality baseline statistics "
         f"{STATS_URI}; did you mean 'hour_of_day'?",
         f"DriftAlarmFeatures names 'zzz', which is not a feature of the data quality baseline statistics {STATS_URI}; "
-        "features there: transaction_amount, merchant_category, card_present, customer_age_band, hour_of_day, "
+        "features there: is_fraud, transaction_amount, merchant_category, card_present, customer_age_band, hour_of_day, "
         "txn_count_24h",
     ]
     assert "DriftAlarmThresholds" not in params

@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
     dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
     dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
+                    help="where the endpoint's output columns go in each CSV row: before (START, Model Monitor's "
+                         "default) or after (END) the input columns; the baseline's columns are in that order")
     mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
@@ -81,7 +84,8 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
                              "<version>/") from None
     reader = Reader()
     if args.command == "data-quality":
-        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints)
+        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                        args.output_columns_position)
     elif args.command == "model-quality":
         outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
                                          args.threshold)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import json
 import re
 from collections import Counter
@@ -71,6 +72,35 @@ class Batch:
         return len(self.lines)
 
 
+# Where the endpoint's output columns go in a CSV row. Model Monitor's analyzer concatenates the captured output with
+# the input and its log prints ``output_columns_position: START`` (real job logs, ../shared/docs/facts.md); the SDK's
+# ``DatasetFormat.csv(header, output_columns_position="START")`` documents the two values and the default
+# (aws/sagemaker-python-sdk src/sagemaker/model_monitor/dataset_format.py). So a baseline whose first column is the
+# label (AWS's XGBoost layout) lines up with 1 output + N input columns.
+OUTPUT_POSITIONS = ("START", "END")
+
+
+def split_fields(row: str) -> list[str]:
+    """One CSV row's fields as Spark's CSV reader splits them (quote ``"``, escape ``\\``): ``a,"grocery, intl",3``
+    is three fields, the quotes removed. Our reading where Spark's options leave it open: a doubled quote inside
+    quotes is one quote, and a quoted empty field is null like an unquoted one."""
+    if '"' not in row:
+        return row.split(",")
+    return next(csv.reader([row], escapechar="\\", doublequote=True, strict=False))
+
+
+def join_output(inputs: list[str], outputs: list[str] | None, position: str) -> list[str] | str:
+    """A record's CSV rows with its output columns placed at ``position``; the reason when they cannot be paired
+    (a multi-row request whose response has another number of rows)."""
+    if outputs is None:
+        return inputs
+    if len(outputs) != len(inputs):
+        return f"{len(inputs)} input row(s) but {len(outputs)} output row(s) in one record"
+    if position == "START":
+        return [f"{out},{row}" for out, row in zip(outputs, inputs, strict=True)]
+    return [f"{row},{out}" for out, row in zip(outputs, inputs, strict=True)]
+
+
 @dataclass(frozen=True)
 class Window:
     """[start, end) in UTC; None means open."""
@@ -119,8 +149,11 @@ def _endpoint_of(owner: str) -> str:
 _PART = r'\{{"observedContentType":"([^"\\]*)","mode":"{mode}","data":"([^"\\]*)","encoding":"([A-Z0-9]*)"\}}'
 _INPUT_RE = re.compile(r'"endpointInput":' + _PART.format(mode="INPUT"))
 _OUTPUT_RE = re.compile(r'"endpointOutput":' + _PART.format(mode="OUTPUT"))
-_CSV_INPUT_RE = re.compile(r'"endpointInput":\{"observedContentType":"([^"\\]*)","mode":"INPUT","data":"([^"\\]*)"'
-                           r',"encoding":"CSV"\}')
+# data quality's chunk regex: a CSV input and its CSV output (Model Monitor profiles the output columns with the
+# inputs: see OUTPUT_POSITIONS); a record without a CSV output does not match, so its chunk takes the per-line path
+_CSV_RECORD_RE = re.compile(r'"endpointInput":\{"observedContentType":"([^"\\]*)","mode":"INPUT","data":"([^"\\]*)"'
+                            r',"encoding":"CSV"\},"endpointOutput":\{"observedContentType":"([^"\\]*)",'
+                            r'"mode":"OUTPUT","data":"([^"\\]*)","encoding":"CSV"\}')
 _META_RE = re.compile(r'"eventMetadata":\{"eventId":"([^"\\]*)"(?:,"inferenceId":"([^"\\]*)")?'
                       r',"inferenceTime":"([^"\\]*)"\}')
 
@@ -129,7 +162,8 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
             size: int | None = None) -> Iterator[Batch]:
     """Every readable record of the window, in batches; unreadable lines are counted in ``problems``.
 
-    ``outputs``: also read endpointOutput and the join ids (model quality, estimate); data quality needs neither.
+    Every batch carries the inputs and outputs. ``outputs``: also read the join ids (model quality, estimate), which
+    data quality does not need.
     """
     size = size or BATCH
     batch = Batch()
@@ -142,7 +176,7 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
                     batch = Batch()
                 continue
             for line in chunk:
-                record = _compact(line, outputs, check_time)
+                record = _compact(line, outputs or check_time)
                 if record is None:
                     if not line.strip():
                         continue
@@ -161,16 +195,21 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
 
 
 def _whole_chunk(chunk: list[str], batch: Batch) -> bool:
-    """data-quality's hot path: every line of the chunk in SageMaker's compact form with a CSV input, read by one
-    regex pass over the joined chunk. False (nothing added) if any line is not, so the per-line path takes it."""
+    """data-quality's hot path: every line of the chunk in SageMaker's compact form with a CSV input and a CSV output,
+    read by one regex pass over the joined chunk. False (nothing added) if any line is not, so the per-line path
+    takes it."""
+    if not chunk:
+        return True
     text = "".join(chunk)
-    found = _CSV_INPUT_RE.findall(text)
-    # one endpointInput key per line and one CSV match per key: matches and lines line up one to one
+    found = _CSV_RECORD_RE.findall(text)
+    # one endpointInput key per line and one match per key: matches and lines line up one to one
     if len(found) != len(chunk) or text.count('"endpointInput"') != len(chunk):
         return False
-    content_types, inputs = zip(*found, strict=True)
-    batch.input_types.extend(content_types)
+    in_types, inputs, out_types, outputs = zip(*found, strict=True)
+    batch.input_types.extend(in_types)
     batch.inputs.extend(inputs)
+    batch.output_types.extend(out_types)
+    batch.outputs.extend(outputs)
     batch.lines.extend(chunk)
     return True
 
@@ -178,19 +217,20 @@ def _whole_chunk(chunk: list[str], batch: Batch) -> bool:
 Fields = tuple  # (in_data, in_encoding, in_type, out_data, out_encoding, out_type, inference_time, join_id)
 
 
-def _compact(line: str, outputs: bool, check_time: bool) -> Fields | None:
-    """The regex fast path: only the parts asked for; None when the line is not in SageMaker's compact form."""
+def _compact(line: str, metadata: bool) -> Fields | None:
+    """The regex fast path; None when the line is not in SageMaker's compact form. ``metadata``: the join id and the
+    inference time are needed too."""
     found_in = _INPUT_RE.search(line)
     if found_in is None:
         return None
     in_type, in_data, in_encoding = found_in.groups()
     out_type = out_data = out_encoding = join_id = when = None
-    if outputs:
-        found_out = _OUTPUT_RE.search(line, found_in.end()) or _OUTPUT_RE.search(line)
-        if found_out is None:
-            return None
+    found_out = _OUTPUT_RE.search(line, found_in.end()) or _OUTPUT_RE.search(line)
+    if found_out is not None:
         out_type, out_data, out_encoding = found_out.groups()
-    if outputs or check_time:
+    elif '"endpointOutput"' in line:
+        return None  # an output the regex cannot read: the full parser decides
+    if metadata:
         meta = _META_RE.search(line)
         if meta is None:
             return None

@@ -1,16 +1,19 @@
 """The six data quality checks, evaluated from the window's profile against the baseline's statistics/constraints.
 
 Check types and what each compares: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-
-violations.html . monitoring_config keys and defaults (datatype_check_threshold 1.0, domain_content_threshold 1.0,
-comparison_threshold 0.1, comparison_method Robust, categorical_comparison_threshold 0.1, categorical_drift_method
-LInfinity): https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html .
+violations.html . monitoring_config keys and defaults: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-
+byoc-constraints.html (checked 2026-12-03, ../shared/docs/facts.md "Constraints defaults"): datatype_check_threshold
+0.1, domain_content_threshold 0.1, comparison_threshold 0.1, comparison_method ``linf_simple`` | ``linf_robust``
+(real generated files write ``Simple`` | ``Robust``; both spellings are accepted), categorical_comparison_threshold
+defaults to comparison_threshold, categorical_drift_method LInfinity. Real generated constraints write
+datatype_check_threshold and domain_content_threshold 1.0 explicitly; the 0.1 default only reaches hand-written
+files, and the run says when it applied.
 
-Our reading of the thresholds, and why: Model Monitor evaluates them as Deequ constraints (value >= threshold),
-and real violations report the share that DID match, e.g. ``data_type_check`` "Value: 0.986986986986987 does not
-meet the constraint requirement! " with the default threshold 1.0 (aws/sagemaker-python-sdk
-tests/data/monitor/constraint_violations.json, produced by a real job). So datatype_check_threshold and
-domain_content_threshold are the share of non-null values that must have the baseline type / lie in the baseline
-domain, and completeness is the share of non-null values that must be present.
+The direction of the thresholds, from real output: every data type violation of 2020-11 to 2022-04 containers reads
+"Expected match: 100.0%. Observed: Only 99.63446475195823% of data is Integral." for datatype_check_threshold 1.0,
+so the threshold is the share of non-null values that must match (value >= threshold passes), and an absent one
+(0.1) asks only 10% to match. Our reading: domain_content_threshold works the same way (share inside the domain),
+and completeness is the share of values that must be present.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from typing import Any
 import numpy as np
 
 from pipelines.analyze import kll
+from pipelines.analyze.metrics import java_double
 from pipelines.analyze.stats import FeatureProfile, Profile
 from pipelines.core.errors import UsageError
 
-DEFAULTS = {"datatype_check_threshold": 1.0, "domain_content_threshold": 1.0, "perform_comparison": "Enabled",
-            "comparison_threshold": 0.1, "comparison_method": "Robust", "categorical_comparison_threshold": 0.1,
-            "categorical_drift_method": "LInfinity", "evaluate_constraints": "Enabled", "emit_metrics": "Enabled"}
+DEFAULTS = {"datatype_check_threshold": 0.1, "domain_content_threshold": 0.1, "perform_comparison": "Enabled",
+            "comparison_threshold": 0.1, "comparison_method": "Robust", "categorical_drift_method": "LInfinity",
+            "evaluate_constraints": "Enabled", "emit_metrics": "Enabled"}
+# the page's spelling -> the spelling real constraints files write (and ours internally)
+COMPARISON_METHODS = {"Simple": "Simple", "Robust": "Robust", "linf_simple": "Simple", "linf_robust": "Robust"}
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,10 @@ def settings(monitoring_config: dict[str, Any] | None, overrides: dict[str, Any]
     if "enable_comparisons" in merged and "perform_comparison" not in (monitoring_config or {}).get(
             "distribution_constraints", {}):  # older constraints files (SDK test data) spell it this way
         merged["perform_comparison"] = "Enabled" if merged["enable_comparisons"] in (True, "true") else "Disabled"
-    if merged["comparison_method"] not in ("Simple", "Robust"):
-        raise UsageError(f"constraints comparison_method '{merged['comparison_method']}' is not Simple or Robust; fix "
-                         "monitoring_config.distribution_constraints")
+    merged.setdefault("categorical_comparison_threshold", merged["comparison_threshold"])
+    if merged["comparison_method"] not in COMPARISON_METHODS:
+        raise UsageError(f"constraints comparison_method '{merged['comparison_method']}' is not Simple, Robust, "
+                         "linf_simple or linf_robust; fix monitoring_config.distribution_constraints")
     if merged["categorical_drift_method"] not in ("LInfinity", "ChiSquared"):
         raise UsageError(f"constraints categorical_drift_method '{merged['categorical_drift_method']}' is not "
                          "LInfinity or ChiSquared; fix monitoring_config.distribution_constraints")
@@ -85,7 +92,7 @@ def settings(monitoring_config: dict[str, Any] | None, overrides: dict[str, Any]
                     datatype_threshold=numbers["datatype_check_threshold"],
                     domain_threshold=numbers["domain_content_threshold"],
                     compare=merged["perform_comparison"] != "Disabled", threshold=numbers["comparison_threshold"],
-                    method=merged["comparison_method"],
+                    method=COMPARISON_METHODS[merged["comparison_method"]],
                     categorical_threshold=numbers["categorical_comparison_threshold"],
                     categorical_method=merged["categorical_drift_method"])
 
@@ -100,17 +107,39 @@ def _overrides(constraint: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def defaults_applied(monitoring_config: dict[str, Any] | None) -> list[str]:
+    """Notes for the log: thresholds the constraints leave out, so the AWS page's default applies."""
+    config = monitoring_config if isinstance(monitoring_config, dict) else {}
+    return [f"{key} absent from the constraints' monitoring_config: AWS's default 0.1 applies (at least 10% of "
+            f"values must {what})" for key, what in (("datatype_check_threshold", "have the baseline type"),
+                                                      ("domain_content_threshold", "lie in the baseline domain"))
+            if key not in config]
+
+
+def type_not_met(expected: str, threshold: float, ratio: float) -> str:
+    """The data type violation as 2020-11 to 2022-04 containers wrote it (real job outputs, facts.md): "Data type
+    match requirement is not met. Expected data type: Integral, Expected match: 100.0%. Observed: Only
+    99.63446475195823% of data is Integral." (the share times 100, as a Java double)."""
+    return (f"Data type match requirement is not met. Expected data type: {expected}, Expected match: "
+            f"{java_double(threshold * 100)}%. Observed: Only {java_double(ratio * 100)}% of data is {expected}.")
+
+
 def not_met(value: float) -> str:
     """Deequ's constraint message, as Model Monitor writes it (SDK tests/data/monitor/constraint_violations.json)."""
     return f"Value: {value!r} does not meet the constraint requirement! "
 
 
 def evaluate(profile: Profile, statistics: dict[str, Any], constraints: dict[str, Any]) -> Result:
-    """Run every check; violations come out in the baseline's feature order, column checks first."""
+    """Run every check; violations come out in the baseline's feature order, column checks first.
+
+    A feature that fails its data_type_check gets no baseline_drift_check: in real executions the violation count
+    was exactly the type failures + 1 (facts.md, "What real Model Monitor jobs wrote")."""
     result = Result()
+    result.notes += defaults_applied(constraints.get("monitoring_config"))
     _column_checks(profile, constraints, result)
     baseline_stats = {item.get("name"): item for item in statistics.get("features") or []}
-    by_name = {feature.name: feature for feature in profile.features}
+    absent = {feature.name for feature in profile.absent}
+    by_name = {feature.name: feature for feature in profile.features if feature.name not in absent}
     for constraint in constraints.get("features") or []:
         name = constraint.get("name")
         feature = by_name.get(name)
@@ -118,10 +147,10 @@ def evaluate(profile: Profile, statistics: dict[str, Any], constraints: dict[str
         result.emit[name] = config.emit_metrics
         if feature is None or feature.present + feature.missing == 0 or not config.evaluate:
             continue
-        _type_check(feature, constraint, config, result)
+        typed = _type_check(feature, constraint, config, result)
         _completeness_check(feature, constraint, result)
         _domain_check(feature, constraint, config, result)
-        if config.compare:
+        if config.compare and typed:
             _drift_check(feature, baseline_stats.get(name) or {}, config, result)
     if result.unsketched:
         result.notes.append(f"drift not checked for {', '.join(result.unsketched)}: the baseline statistics hold no "
@@ -145,13 +174,16 @@ def _column_checks(profile: Profile, constraints: dict[str, Any], result: Result
         result.add(f"_c{expected}", "extra_column_check", f"There are extra columns in current dataset. {counts}")
 
 
-def _type_check(feature: FeatureProfile, constraint: dict[str, Any], config: Settings, result: Result) -> None:
+def _type_check(feature: FeatureProfile, constraint: dict[str, Any], config: Settings, result: Result) -> bool:
+    """False when the feature fails its data_type_check (then it gets no drift check)."""
     expected = constraint.get("inferred_type") or feature.baseline_type
     if expected not in ("Integral", "Fractional", "String", "Boolean") or not feature.present:
-        return
+        return True
     ratio = feature.types[expected] / feature.present  # Deequ ratioTypes(ignoreUnknown = true)
     if ratio < config.datatype_threshold:
-        result.add(feature.name, "data_type_check", not_met(ratio))
+        result.add(feature.name, "data_type_check", type_not_met(expected, config.datatype_threshold, ratio))
+        return False
+    return True
 
 
 def _completeness_check(feature: FeatureProfile, constraint: dict[str, Any], result: Result) -> None:

@@ -52,8 +52,10 @@ def _features(statistics: dict[str, Any], location: str) -> list[tuple[str, str]
 
 
 def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
-                 constraints_at: str) -> Outcome:
-    """statistics.json + constraint_violations.json for the window against the baseline.
+                 constraints_at: str, output_columns_position: str = "START") -> Outcome:
+    """statistics.json + constraint_violations.json for the window against the baseline. Each CSV row is the
+    record's output columns and input columns, the output at ``output_columns_position`` (START, as Model Monitor's
+    analyzer does by default, or END).
 
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
@@ -64,7 +66,7 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
         raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
                          "constraints.json")
     checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
-    profile = Profile(_features(statistics, statistics_at))
+    profile = Profile(_features(statistics, statistics_at), output_columns_position)
     problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
     records = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems):
@@ -92,8 +94,9 @@ def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any
     """Model Monitor's data metrics (model-monitor-interpreting-cloudwatch): feature_data_<f> (statistic set),
     feature_non_null_<f> (completeness), feature_baseline_drift_<f> (distance); only where emit_metrics is on."""
     found: list[dict[str, Any]] = []
+    absent = {feature.name for feature in profile.absent}  # columns the window does not have: no metric
     for feature in profile.features:
-        if not result.emit.get(feature.name, True):
+        if feature.name in absent or not result.emit.get(feature.name, True):
             continue
         if feature.numeric and feature.count:
             found.append({"MetricName": f"feature_data_{feature.name}", "StatisticValues": {
@@ -123,9 +126,11 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
     statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
     block = statistics["binary_classification_metrics"]
-    violations = metrics.evaluate_constraints(block, constraints) if constraints else []
+    notes: list[str] = []
+    violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_problem_warnings(problems, "records", predictions.records))
+                      violations=violations,
+                      warnings=_problem_warnings(problems, "records", predictions.records) + notes)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
@@ -145,12 +150,12 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     reference = _read_calibration(reader, calibration_at) if calibration_at else None
     problems = Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    if not predictions.scores:
+    if not predictions.ids:
         detail = f"; {problems.lines()[0]}" if problems.total else ""
         raise UsageError(f"no captured fraud probability in {capture} for the window{detail}")
     import numpy as np
 
-    scores = np.fromiter(predictions.scores.values(), dtype=np.float64, count=len(predictions.scores))
+    scores = np.asarray(predictions.scores, dtype=np.float64)
     warnings = _problem_warnings(problems, "records", predictions.records)
     problem = cbpe.score_problem(scores)
     not_probabilities = sum(count for reason, count in problems.counts.items()

@@ -63,7 +63,7 @@ def run() -> tuple[Any, str]:
     reader = Reader()
     if command == "data-quality":
         outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
-                                        _env("baseline_constraints", True))
+                                        _env("baseline_constraints", True), output_columns_position())
     elif command == "model-quality":
         outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
                                          _env("baseline_constraints"), threshold)
@@ -74,6 +74,28 @@ def run() -> tuple[Any, str]:
     outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
         else {"version": 0.0}
     return outcome, output
+
+
+def output_columns_position() -> str:
+    """``output_columns_position`` from the ``dataset_format`` environment variable, as Model Monitor's analyzer
+    takes it: the SDK writes ``{"csv": {"header": false, "output_columns_position": "START"}}``
+    (``DatasetFormat.csv``, aws/sagemaker-python-sdk src/sagemaker/model_monitor/dataset_format.py); START when
+    the format does not say (a schedule's ``{"sagemakerCaptureJson": {...}}``), as the real jobs' logs print."""
+    raw = _env("dataset_format")
+    if not raw:
+        return "START"
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError:
+        raise UsageError(f"environment variable dataset_format is not JSON ({raw[:80]!r}); use e.g. "
+                         '{"csv": {"header": false, "output_columns_position": "START"}}') from None
+    formats = document.values() if isinstance(document, dict) else []
+    found = [item["output_columns_position"] for item in formats
+             if isinstance(item, dict) and "output_columns_position" in item]
+    position = found[0] if found else "START"
+    if position not in ("START", "END"):
+        raise UsageError(f"dataset_format output_columns_position {position!r} is not START or END")
+    return position
 
 
 def metric_records(outcome: Any, when: datetime) -> list[str]:

@@ -6,6 +6,10 @@ record without one is matched on its ``eventId``. Ground truth lines are ``{"gro
 "encoding": "CSV"}, "eventMetadata": {"eventId": "<the capture's inferenceId or eventId>"}, "eventVersion": "0"}``
 in hour folders named for when the label was collected, so labels for a window can sit in any later hour: every
 hour folder from the window's start on is read.
+
+Every captured record is joined, not every id: in real executions ids repeated 5-6 times in the captures were each
+counted with their label (facts.md, "The merge joined every captured record"). Two labels that disagree for one id
+(0 in one upload, 1 in another) are a conflict: its records are left out and counted, never settled by file order.
 """
 
 from __future__ import annotations
@@ -64,48 +68,61 @@ def _json_score(document: Any) -> float:
 
 @dataclass
 class Predictions:
-    """The window's scored records: join id -> score (the last capture of an id wins)."""
+    """The window's scored records, one entry per captured record (an id captured twice is here twice)."""
 
-    scores: dict[str, float]
+    ids: list[str]
+    scores: list[float]
     records: int
 
 
 def window_predictions(reader: Reader, capture: str, window: Window, problems: Problems) -> Predictions:
     """Scores of every readable record in the window; unreadable outputs are counted problems."""
-    scores: dict[str, float] = {}
+    ids: list[str] = []
+    scores: list[float] = []
     records = 0
     for batch in batches(reader, capture_files(reader, capture, window), window, problems, outputs=True):
         for text, content_type, join_id, line in zip(batch.outputs, batch.output_types, batch.ids, batch.lines,
                                                      strict=True):
             records += 1
             try:
-                scores[join_id] = parse_score(text, content_type)
+                score = parse_score(text, content_type)
             except (ValueError, json.JSONDecodeError) as exc:
                 problems.add(f"endpointOutput is not a fraud probability ({_reason(exc)})", line)
-    return Predictions(scores, records)
+                continue
+            ids.append(join_id)  # type: ignore[arg-type]
+            scores.append(score)
+    return Predictions(ids, scores, records)
 
 
 def _reason(exc: Exception) -> str:
     return "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
 
 
+CONFLICT = "ground truth id labelled both 0 and 1 (in different lines); its records are left out"
+
+
 def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) -> dict[str, int]:
-    """eventId -> label (0/1) from every ground-truth hour folder at or after the window's start."""
+    """eventId -> label (0/1) from every ground-truth hour folder at or after the window's start; an id with labels
+    that disagree is left out and counted in ``problems`` once (CONFLICT)."""
     files = reader.hour_files(root)
     if not files:
         raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); pass the "
                          "GroundTruthInput folder or s3:// prefix")
     labels: dict[str, int] = {}
+    conflicts: dict[str, str] = {}  # id -> the first line that disagreed
     for item in files:
         if window.start and item.hour < window.start.replace(minute=0, second=0, microsecond=0):
             continue
         for line in reader.lines(item.location):
             if line.strip():
-                _add_label(line, labels, problems)
+                _add_label(line, labels, conflicts, problems)
+    for event_id, line in conflicts.items():
+        del labels[event_id]
+        problems.add(CONFLICT, line)
     return labels
 
 
-def _add_label(line: str, labels: dict[str, int], problems: Problems) -> None:
+def _add_label(line: str, labels: dict[str, int], conflicts: dict[str, str], problems: Problems) -> None:
     try:
         event_id, text = read_record(json.loads(line))
     except ValueError:  # also json.JSONDecodeError
@@ -115,7 +132,11 @@ def _add_label(line: str, labels: dict[str, int], problems: Problems) -> None:
     if label is None:
         problems.add("ground truth label that is not 0/1", line)
         return
-    labels[event_id] = label
+    known = labels.get(event_id)
+    if known is None:
+        labels[event_id] = label
+    elif known != label:
+        conflicts.setdefault(event_id, line)
 
 
 @dataclass
@@ -132,7 +153,8 @@ class Merged:
 
 
 def merge(predictions: Predictions, labels: dict[str, int]) -> Merged:
-    """Inner join on the capture's join id (inferenceId, else eventId) = the label's eventId."""
-    matched = [(labels[key], score) for key, score in predictions.scores.items() if key in labels]
+    """Inner join of every captured record on its join id (inferenceId, else eventId) = the label's eventId."""
+    matched = [(labels[key], score) for key, score in zip(predictions.ids, predictions.scores, strict=True)
+               if key in labels]
     return Merged(np.array([pair[0] for pair in matched], dtype=np.int64),
                   np.array([pair[1] for pair in matched], dtype=np.float64), predictions.records)

@@ -1,15 +1,22 @@
-"""Streaming per-feature statistics of a capture window, written in Model Monitor's statistics.json schema.
+r"""Streaming per-feature statistics of a capture window, written in Model Monitor's statistics.json schema.
 
 Schema: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-statistics.html . Columns are the
 baseline's features in the baseline's order (CSV captures have no header; Model Monitor maps them by position).
 Memory is bounded: per feature a few numbers, a KLL sketch (at most ~3k items) or, for String features, the
 distinct values; the records themselves are seen once, batch by batch, and dropped.
 
-Value types follow Deequ's DataType analyzer (awslabs/deequ src/main/scala/com/amazon/deequ/analyzers/catalyst/
-StatefulDataType.scala): an empty field is null; ``^(-|\\+)? ?\\d+$`` is Integral;
-``^(-|\\+)? ?\\d+((\\.\\d+)|((?:\\.\\d+)?[Ee][-+]?\\d+))$`` is Fractional; ``true``/``false`` is Boolean; anything
-else is String. So "3" in a Fractional column is Integral, which is why real Model Monitor violations report
-data-type ratios like 0.4995 for fare amounts (aws/sagemaker-python-sdk tests/data/monitor/constraint_violations.json).
+Value types follow Deequ's DataType analyzer (awslabs/deequ
+src/main/scala/com/amazon/deequ/analyzers/catalyst/StatefulDataType.scala, commit 0b8cea54):
+FRACTIONAL ``^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$``, INTEGRAL ``^(-|\+)? ?\d+$``,
+BOOLEAN ``^(true|false)$`` (Scala triple-quoted strings), tried in that order by a Scala pattern match
+(``Regex.unapplySeq``, i.e. Java's ``Matcher.matches()``: the whole string), anything else String, a null value
+null (an empty CSV field is null to Spark's CSV reader). Java's ``\d`` is ASCII [0-9] unless
+UNICODE_CHARACTER_CLASS is set, so ``.5``, ``3.``, ``1_000``, ``5 `` and non-ASCII digits (Arabic-Indic U+0661..,
+fullwidth U+FF11..) are all String, although Python's float() and numpy read them as numbers: the type is decided
+by these regexes on every path (``value_type`` per token, ``deequ_numbers``
+over a whole batch), never by whether a parser accepts the text. So "3" in a Fractional column is Integral, which
+is why real Model Monitor violations report data-type ratios like 0.4995 for fare amounts
+(aws/sagemaker-python-sdk tests/data/monitor/constraint_violations.json).
 """
 
 from __future__ import annotations
@@ -23,24 +30,44 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.analyze.capture import Batch, Problems
+from pipelines.analyze.capture import Batch, Problems, join_output, split_fields
 from pipelines.analyze.kll import KLL, buckets
 
-INTEGRAL_RE = re.compile(r"^(-|\+)? ?\d+$")
-FRACTIONAL_RE = re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$")
-BOOLEAN_RE = re.compile(r"^(true|false)$")
+# Deequ's regexes with Java's meaning: \d is [0-9], and fullmatch stands for Matcher.matches() (Python's $ would also
+# match before a final newline)
+INTEGRAL_RE = re.compile(r"(-|\+)? ?[0-9]+")
+FRACTIONAL_RE = re.compile(r"(-|\+)? ?[0-9]+((\.[0-9]+)|((?:\.[0-9]+)?[Ee][-+]?[0-9]+))")
+BOOLEAN_RE = re.compile(r"(true|false)")
+# bytes of a batch that only Deequ numbers (and the separators) are made of; a space is allowed by Deequ only after
+# the sign, so any space sends the batch to the per-token path
+_NUMBER_BYTES = b"0123456789.eE+-,\n"
 NUMERIC_TYPES = ("Integral", "Fractional")
 
 
 def value_type(token: str) -> str:
     """Deequ's type of one non-empty CSV token."""
-    if INTEGRAL_RE.match(token):
-        return "Integral"
-    if FRACTIONAL_RE.match(token):
+    if FRACTIONAL_RE.fullmatch(token):  # Deequ's order: Fractional, Integral, Boolean
         return "Fractional"
-    if BOOLEAN_RE.match(token):
+    if INTEGRAL_RE.fullmatch(token):
+        return "Integral"
+    if BOOLEAN_RE.fullmatch(token):
         return "Boolean"
     return "String"
+
+
+def deequ_numbers(text: bytes) -> bool:
+    """True if every field of ``text`` (',' and '\\n' between fields) that numpy reads as a number is also a number
+    to Deequ's regexes; False sends the batch to the per-token path, which decides each field by ``value_type``.
+    Beyond the bytes, the one thing numpy takes and Deequ does not is a '.' without a digit on both sides (".5",
+    "3.", "1.e5"): Deequ's numbers have ``\\d+`` before and ``\\.\\d+`` after a dot."""
+    if not text or text.translate(None, _NUMBER_BYTES):
+        return False
+    buffer = np.frombuffer(text, dtype=np.uint8)
+    dots = buffer == 46
+    if dots[0] or dots[-1]:
+        return False
+    digits = (buffer - np.uint8(48)) < 10  # uint8 wraps: only '0'..'9' land below 10
+    return not bool((dots[1:-1] & ~(digits[:-2] & digits[2:])).any())
 
 
 def determine_type(types: Counter) -> str:
@@ -103,7 +130,9 @@ class FeatureProfile:
             kind = value_type(token)
             self.types[kind] += count
             if self.numeric and kind in NUMERIC_TYPES:
-                numbers.extend([float(token)] * count)
+                value = _spark_double(token)
+                if value is not None:
+                    numbers.extend([value] * count)
         if self.numeric:
             self.add_numbers(np.asarray(numbers, dtype=np.float64))
         else:
@@ -131,125 +160,207 @@ class FeatureProfile:
 
 
 class Profile:
-    """Statistics of the window's inputs, feature by feature in the baseline's order."""
+    """Statistics of the window's rows, feature by feature in the baseline's order.
 
-    def __init__(self, features: list[tuple[str, str]]) -> None:
+    ``position``: where a record's output columns go (capture.OUTPUT_POSITIONS). Rows of another width than the
+    baseline are profiled as Spark's CSV reader reads them in its default PERMISSIVE mode: missing trailing fields are
+    null, extra fields are dropped; the window's own width (its most common row width) decides the column checks, and
+    a baseline feature beyond it is absent (not profiled, not checked).
+    """
+
+    def __init__(self, features: list[tuple[str, str]], position: str = "START") -> None:
         self.features = [FeatureProfile(name, kind) for name, kind in features]
         self.width = len(features)
+        self.position = position
         self.items = 0
         self.column_counts: Counter = Counter()  # CSV rows by number of columns
         self._all_numeric = all(item.numeric for item in self.features)
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
-        """Split a batch into CSV rows and JSON rows; everything that is neither is a counted problem."""
-        text = _plain_csv(batch)
-        if text is not None:
-            self.add_csv(batch.inputs, problems, text)  # type: ignore[arg-type]
+        """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""
+        plain = _plain_csv(batch)
+        if plain is not None:
+            inputs, outputs = plain
+            parts = [inputs] if outputs is None else [outputs, inputs] if self.position == "START" else \
+                [inputs, outputs]
+            if self._all_numeric and self._add_numeric_fast(parts):  # no joined rows needed
+                self.items += len(inputs[0])
+                self.column_counts[self.width] += len(inputs[0])
+                return
+            rows = inputs[0] if outputs is None else list(map(",".join, zip(*(part[0] for part in parts),
+                                                                              strict=True)))
+            self.add_csv(rows, problems, fast=False)
             return
         rows: list[str] = []
-        for text, content_type, line in zip(batch.inputs, batch.input_types, batch.lines, strict=True):
-            if text is None:
-                problems.add("capture without endpointInput data", line)
-            elif "json" in content_type.lower():
-                self._add_json(text, line, problems)
-            elif text[:1] in ("{", "["):
-                problems.add(f"JSON data where CSV is expected (observedContentType {content_type or 'none'})",
-                             line)
-            elif "\n" in text:
-                rows.extend(row for row in text.replace("\r", "").split("\n") if row)
-            else:
-                rows.append(text)
-        self.add_csv(rows, problems)
+        for record in zip(batch.inputs, batch.input_types, batch.outputs or [None] * len(batch),
+                          batch.output_types or [""] * len(batch), batch.lines, strict=True):
+            joined = self._record_rows(*record, problems)
+            if joined is not None:
+                rows.extend(joined)
+        self.add_csv(rows)
 
-    def add_csv(self, rows: list[str], problems: Problems, text: str | None = None) -> None:
-        """CSV rows: those with the baseline's number of columns are profiled; others are counted problems.
-        ``text``: the rows already joined by newlines, when the caller has it."""
-        if rows and self._all_numeric and self._add_numeric_fast(rows, text):  # loadtxt checks every row's width
-            self.column_counts[self.width] += len(rows)
-            self.items += len(rows)
-            return
-        widths = [row.count(",") + 1 for row in rows]
-        self.column_counts.update(widths)
-        if any(width != self.width for width in widths):
-            for row, width in zip(rows, widths, strict=True):
-                if width != self.width:
-                    problems.add(f"{width} CSV columns where the baseline has {self.width}", row)
-            rows = [row for row, width in zip(rows, widths, strict=True) if width == self.width]
+    def _record_rows(self, text: str | None, content_type: str, output: str | None, output_type: str, line: str,
+                     problems: Problems) -> list[str] | None:
+        if text is None:
+            problems.add("capture without endpointInput data", line)
+            return None
+        names = [item.name for item in self.features]
+        outputs = None if output is None else self._rows(output, output_type, names, line, problems, "endpointOutput")
+        if output is not None and outputs is None:
+            return None
+        if outputs:  # a JSON input keyed by feature name names the input columns only
+            taken = len(split_fields(outputs[0]))
+            names = names[taken:] if self.position == "START" else names[:len(names) - taken]
+        inputs = self._rows(text, content_type, names, line, problems, "endpointInput")
+        if inputs is None:
+            return None
+        joined = join_output(inputs, outputs, self.position)
+        if isinstance(joined, str):
+            problems.add(joined, line)
+            return None
+        return joined
+
+    @staticmethod
+    def _rows(text: str, content_type: str, names: list[str], line: str, problems: Problems,
+              part: str) -> list[str] | None:
+        """CSV rows of one capture part (a JSON part's values become CSV fields)."""
+        if "json" in content_type.lower():
+            try:
+                document = json.loads(text)
+                rows = [[document]] if _scalar(document) else \
+                    [list(document.values())] if part == "endpointOutput" and isinstance(document, dict) and \
+                    all(_scalar(value) for value in document.values()) else json_rows(document, names)
+            except (json.JSONDecodeError, ValueError) as exc:
+                problems.add(f"{part} JSON that is not a row of values ({exc})", line)
+                return None
+            return [",".join(_token(value) for value in row) for row in rows]
+        if text[:1] in ("{", "["):
+            problems.add(f"JSON data where CSV is expected ({part} observedContentType {content_type or 'none'})",
+                         line)
+            return None
+        if "\n" in text or "\r" in text:
+            return [row for row in text.replace("\r", "").split("\n") if row]
+        return [text]
+
+    def add_csv(self, rows: list[str], problems: Problems | None = None, text: str | None = None, *,
+                fast: bool = True) -> None:
+        """CSV rows, each in the baseline's column order. ``text``: the rows already joined by newlines, when the
+        caller has it; ``fast``: try the all-numeric path first. ``problems`` is kept for callers; every row is
+        profiled (Spark PERMISSIVE, see the class)."""
         if not rows:
             return
         self.items += len(rows)
-        if not (self._all_numeric and self._add_numeric_fast(rows)):  # rows with an empty or non-numeric field
-            columns = list(zip(*(row.split(",") for row in rows), strict=True))
-            for feature, column in zip(self.features, columns, strict=True):
-                self._add_column(feature, list(column))
+        if fast and self._all_numeric and self._add_numeric_fast([(rows, text)]):  # checks every row's width
+            self.column_counts[self.width] += len(rows)
+            return
+        split = [split_fields(row) for row in rows]
+        self.column_counts.update(len(fields) for fields in split)
+        width = self.width
+        if any(len(fields) != width for fields in split):
+            split = [fields[:width] if len(fields) >= width else fields + [""] * (width - len(fields))
+                     for fields in split]
+        columns = list(zip(*split, strict=True))
+        for feature, column in zip(self.features, columns, strict=True):
+            self._add_column(feature, list(column))
 
-    def _add_numeric_fast(self, rows: list[str], joined: str | None = None) -> bool:
-        """All-numeric rows in one C call; False (nothing added) if any field is empty or not a number."""
-        try:
-            values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-            text = ("\n".join(rows) if joined is None else joined).encode("ascii")
-        except (ValueError, UnicodeEncodeError):
+    def _add_numeric_fast(self, parts: list[tuple[list[str], str | None]]) -> bool:
+        """All-numeric rows in one C call per part (the output columns and the input columns of the same records,
+        side by side; (rows, rows joined by newlines or None)); False (nothing added) if any field is empty, not a
+        number to numpy, or a number to numpy that Deequ's regexes call String (``deequ_numbers``)."""
+        blocks, fractions = [], []
+        for rows, joined in parts:
+            try:
+                text = ("\n".join(rows) if joined is None else joined).encode("ascii")
+            except UnicodeEncodeError:
+                return False
+            if not deequ_numbers(text):
+                return False
+            try:
+                values = np.loadtxt(rows, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+            except ValueError:
+                return False
+            if values.shape[0] != len(rows):  # blank rows loadtxt skipped
+                return False
+            blocks.append(values)
+            fractions.append(fractional_fields(text, values.shape[1]))
+        values = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+        if values.shape[1] != self.width:  # another width throughout
             return False
-        if values.shape != (len(rows), self.width):  # another width throughout, or blank rows loadtxt skipped
-            return False
-        fractional = fractional_fields(text, self.width)
+        fractional = fractions[0] if len(fractions) == 1 else np.concatenate(fractions)
         finite = np.isfinite(values)
         for index, feature in enumerate(self.features):
             column = values[:, index]
             ok = finite[:, index]
             n_finite = int(ok.sum())
             feature.types["Fractional"] += int(fractional[index])
-            feature.types["Integral"] += n_finite - int(fractional[index])
-            feature.types["String"] += len(column) - n_finite  # nan, inf: not numbers to Deequ's regexes
-            feature.add_numbers(column if n_finite == len(column) else column[ok])
+            feature.types["Integral"] += len(column) - int(fractional[index])
+            feature.add_numbers(column if n_finite == len(column) else column[ok])  # 1e999: Fractional, not a moment
         return True
 
     def _add_column(self, feature: FeatureProfile, column: list[str]) -> None:
         if feature.numeric:
             try:
+                text = "\n".join(column).encode("ascii")
+            except UnicodeEncodeError:
+                feature.add_tokens(column)
+                return
+            if "" in column or not deequ_numbers(text):
+                feature.add_tokens(column)
+                return
+            try:
                 values = np.array(column, dtype=np.float64)
             except ValueError:
                 feature.add_tokens(column)
                 return
-            fractional = int(fractional_fields(",".join(column).encode("ascii", errors="replace"), 1)[0])
+            fractional = int(fractional_fields(text, 1)[0])
             finite = np.isfinite(values)
             feature.types["Fractional"] += fractional
-            feature.types["Integral"] += int(finite.sum()) - fractional
-            feature.types["String"] += int((~finite).sum())
+            feature.types["Integral"] += len(column) - fractional
             feature.add_numbers(values[finite])
         else:
             feature.add_tokens(column)
 
-    def _add_json(self, text: str, line: str, problems: Problems) -> None:
-        """JSON inputs: a row, a list of rows, {"instances": [...]} or an object keyed by feature name."""
-        try:
-            rows = json_rows(json.loads(text), [item.name for item in self.features])
-        except (json.JSONDecodeError, ValueError) as exc:
-            problems.add(f"JSON input that is not a row of features ({exc})", line)
-            return
-        self.add_csv([",".join(_token(value) for value in row) for row in rows], problems)
+    @property
+    def absent(self) -> list[FeatureProfile]:
+        """Baseline features beyond the window's width (the window has fewer columns than the baseline)."""
+        seen = self.dataset_width
+        return self.features[seen:] if seen else []
 
     def to_json(self) -> dict[str, Any]:
-        """statistics.json for the window."""
+        """statistics.json for the window (the columns it has)."""
+        absent = {id(item) for item in self.absent}
         return {"version": 0.0, "dataset": {"item_count": self.items},
-                "features": [feature.to_json() for feature in self.features]}
+                "features": [feature.to_json() for feature in self.features if id(feature) not in absent]}
 
     @property
     def dataset_width(self) -> int:
-        """The window's number of columns: the most common row width (0 when nothing was read)."""
+        """The window's number of columns: the most common row width (0 when nothing was read). Our reading: Spark
+        takes the first row's width, and the first row of a window depends on the listing order, so the most common
+        width stands for it."""
         return self.column_counts.most_common(1)[0][0] if self.column_counts else 0
 
 
-def _plain_csv(batch: Batch) -> str | None:
-    """The inputs joined by newlines if every one is one CSV row (no JSON content type, no JSON-looking data, no
-    multi-row request, none missing); else None."""
-    if None in batch.inputs or any("json" in content_type.lower() for content_type in set(batch.input_types)):
+def _plain_csv(batch: Batch) -> tuple[tuple[list[str], str], tuple[list[str], str] | None] | None:
+    """(inputs, outputs), each as (one row per record, those rows joined by newlines), outputs None when no record
+    has one, if every input and output is one plain CSV row (no JSON content type, no JSON-looking data, no
+    multi-row request, no input missing, outputs in all records or none); else None."""
+    if None in batch.inputs or any("json" in content_type.lower()
+                                   for content_type in set(batch.input_types) | set(batch.output_types)):
         return None
-    joined = "\n".join(batch.inputs)  # type: ignore[arg-type]
-    if joined[:1] in ("{", "[") or "\n{" in joined or "\n[" in joined or "\r" in joined or \
-            joined.count("\n") != len(batch.inputs) - 1:
+    outputs = batch.outputs or [None] * len(batch)
+    missing = outputs.count(None)
+    if missing and missing != len(outputs):
         return None
-    return joined
+    parts = []
+    for rows in (batch.inputs,) if missing else (batch.inputs, outputs):
+        joined = "\n".join(rows)  # type: ignore[arg-type]
+        # one-character scans (memchr): any brace or bracket anywhere sends the batch to the per-record path, which
+        # tells JSON-looking data from a String value that holds one
+        if joined[:1] == "," or "{" in joined or "[" in joined or "\r" in joined or \
+                joined.count("\n") != len(rows) - 1:
+            return None
+        parts.append((rows, joined))
+    return parts[0], (parts[1] if len(parts) > 1 else None)  # type: ignore[return-value]
 
 
 def fractional_fields(text: bytes, width: int) -> np.ndarray:
@@ -265,12 +376,27 @@ def fractional_fields(text: bytes, width: int) -> np.ndarray:
     return np.bincount(fields % width, minlength=width)
 
 
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, (list, dict))
+
+
+def _spark_double(token: str) -> float | None:
+    """The number in a token Deequ typed Integral/Fractional, as Spark's cast to double reads it: None for what the
+    cast makes null ("- 5": Deequ's regex allows the space, the cast does not) and for overflow to infinity."""
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _token(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).replace(",", " ")
+    text = str(value)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if "," in text or '"' in text else text
 
 
 def json_rows(document: Any, names: list[str]) -> list[list[Any]]:

@@ -33,7 +33,8 @@ def make_case(tmp_path: Path, n: int = 2000, n_features: int = 4, *, drift: dict
               baseline_n: int = 4000, seed: int = 1, edit_constraints: Any = None) -> Case:
     """Baseline from one sample, captures of another (optionally drifted), in SageMaker's layout."""
     names = feature_names(n_features)
-    statistics, constraints = baseline(traffic(baseline_n, n_features, seed=seed).features, names)
+    sample = traffic(baseline_n, n_features, seed=seed)
+    statistics, constraints = baseline(sample.features, names, sample.scores)  # the output column first (START)
     if edit_constraints:
         edit_constraints(constraints)
     (tmp_path / "baseline").mkdir(parents=True, exist_ok=True)
@@ -56,11 +57,12 @@ def append_lines(case: Case, lines: list[str], hour: str = "2026/11/27/00") -> P
     return path
 
 
-def csv_capture(row: str, event: str = "e-1", when: str = "2026-11-27T00:30:00.000Z") -> str:
-    """One capture line with a CSV input ``row`` (score 0.1)."""
+def csv_capture(row: str, event: str = "e-1", when: str = "2026-11-27T00:30:00.000Z",
+                output: float | str | None = 0.1) -> str:
+    """One capture line with a CSV input ``row`` and output ``output`` (score 0.1; None: no endpointOutput)."""
     from datetime import datetime
 
-    return capture_line(row, 0.1, event, datetime.fromisoformat(when.replace("Z", "+00:00")))
+    return capture_line(row, output, event, datetime.fromisoformat(when.replace("Z", "+00:00")))
 
 
 def run_cli(argv: list[str], capsys: Any, now: Any = None) -> tuple[int, str, str]:
