@@ -6,14 +6,15 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
 
-.PHONY: help venv tools node test test-fast lint demo bench clean
+.PHONY: help venv tools node browser test test-fast lint demo bench clean try try-stop
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
 	@echo "make test   - all tests, cfn-lint and checkov"
+	@echo "make try    - moto_server on 127.0.0.1, seeded and left running; prints export lines (make try-stop ends it)"
 	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt
+$(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-report.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -38,7 +39,14 @@ node: node_modules/.stamp
 
 venv: $(VENV)/.stamp
 
-tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp
+tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp browser
+
+# Debian's headless browser for the HTML report's browser test (tests/test_report_html.py), installed when missing
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium and chromium-driver (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
 
 lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(VENV)/bin/ruff check .
@@ -56,9 +64,17 @@ test-fast: $(VENV)/.stamp
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py
 
+# A seeded emulator left running, so the README's usage commands run as written: prints the export lines
+try: $(VENV)/.stamp
+	$(PY) -m devtools.try_env start
+
+try-stop: $(VENV)/.stamp
+	$(PY) -m devtools.try_env stop
+
 bench: $(VENV)/.stamp
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
+	$(PY) bench/bench_report_html.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) node_modules .pytest_cache out

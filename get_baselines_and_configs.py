@@ -61,8 +61,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="registry: latest approved (or pinned) package for both stages; endpoint: the package each stage's "
              "endpoint runs (default: %(default)s)")
     add("--sagemaker-project-arn", metavar="ARN", help="optional: add this project's tags to both stacks")
-    add("--template-file", metavar="PATH", default="model-monitor-template.yml",
-        help="template whose Parameters the output is validated against (default: %(default)s)")
+    add("--template-file", "--template", metavar="PATH",
+        help="template whose Parameters the output is validated against (default: model-monitor-template.yml in "
+             "the current folder, else the copy installed with the package)")
     add("--model-monitor-image-uri", metavar="URI", help="override the Model Monitor analyzer image for the region")
     add("--clarify-image-uri", metavar="URI", help="override the SageMaker Clarify image for the region")
     add("--dry-run", action="store_true",

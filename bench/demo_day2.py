@@ -40,6 +40,9 @@ def main(out: Path) -> int:
     for cmd in steps:
         print("$ " + " ".join(str(c).replace(str(REPO) + "/", "") for c in cmd), flush=True)
         code = subprocess.call(cmd, cwd=REPO)
+        if code == 3 and "pipelines.report" in cmd:
+            print("(exit 3: verdict DEGRADED, as seeded: the report's exit code follows its first line)")
+            continue
         if code != 0:
             print(f"(exit {code})")
             return code

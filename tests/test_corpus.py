@@ -823,7 +823,7 @@ def test_control_characters_from_a_violations_file_are_shown_escaped_in_the_repo
     assert "\x1b" not in result.out and "\x07" not in result.out
     assert "    amount\\x1b[2J     baseline_drift_check  drift 0.4\\ntotal: 0 violations\\x07" in result.out.splitlines()
     assert [line for line in result.out.splitlines() if line.startswith("total:")] == [
-        "total: 1 violation (data-quality 1)"]
+        "total: 1 violation (data-quality 1); verdict DEGRADED"]
 
 
 # ---- issue 11, class 8: SIGTERM (CodeBuild's "Stop build") unwinds like Ctrl-C --------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def stub_all_healthy(sm, s3) -> None:
 
 
 FULL_REPORT = """\
+verdict: prod DEGRADED: data-quality: 3 violations since 2026-11-27T10:00:00Z (merchant_category, transaction_amount, txn_count_24h); model-quality: 2 violations since 2026-11-27T10:00:00Z (f2, recall); model-bias: 2 violations since 2026-11-27T10:00:00Z (DI [customer_age_band=65+], DPPL [customer_age_band=65+]); model-explainability: 1 violation since 2026-11-27T10:00:00Z (label0 (shap))
 monitoring report: stage prod, endpoint fraud-detect-prod
 
 data-quality: schedule fraud-detect-prod-data-quality
@@ -147,7 +149,7 @@ model-explainability: schedule fraud-detect-prod-model-explainability
     FEATURE / METRIC  CHECK                            DESCRIPTION
     label0 (shap)     feature_attribution_drift_check  Feature attribution drift 0.8127 exceeds threshold 0.9
 
-total: 8 violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1)
+total: 8 violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1); verdict DEGRADED
 """
 
 
@@ -156,7 +158,7 @@ def test_report_shows_status_executions_and_violations_of_all_four_monitors(sm, 
 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
-    assert (code, out) == (0, FULL_REPORT)
+    assert (code, out) == (3, FULL_REPORT)
 
 
 @pytest.mark.parametrize("fault", ["read-timeout", "connection-broken", "eof"])
@@ -168,8 +170,10 @@ def test_a_violations_file_that_breaks_while_being_read_is_read_again_with_the_s
 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
-    assert (code, out) == (0, FULL_REPORT)
-    assert len(requests) == 4 + 2  # one violations file per monitor, plus the two reads that broke
+    assert (code, out) == (3, FULL_REPORT)
+    # the latest violations file per monitor, each monitor's two executions read again for the verdict's 'since',
+    # plus the two reads that broke
+    assert len(requests) == 4 + 8 + 2
 
 
 def test_report_json_is_canonical_and_lists_every_monitor_in_a_fixed_order(sm, s3, tmp_path, monkeypatch):
@@ -178,11 +182,25 @@ def test_report_json_is_canonical_and_lists_every_monitor_in_a_fixed_order(sm, s
     code, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
 
     data = json.loads(out)
-    assert code == 0
+    assert code == 3
     assert out == canonical_json(data).decode()
     assert [m["monitor"] for m in data["monitors"]] == ["data-quality", "model-quality", "model-bias",
                                                         "model-explainability"]
     assert data["total_violations"] == 8
+    assert data["verdict"]["status"] == "DEGRADED"
+    assert data["verdict"]["reasons"][0] == {
+        "monitor": "data-quality", "since": "2026-11-27T10:00:00Z", "status": "DEGRADED",
+        "text": "3 violations since 2026-11-27T10:00:00Z (merchant_category, transaction_amount, txn_count_24h)"}
+    assert data["recall_windows"] is None  # no estimate output configured
+    assert data["alarms"] is None  # no CloudWatch client given: not read
+    bias_findings = [
+        {"check": "bias_drift_check", "comparison": "outside", "description": "Value 0.6617647058823529 does not "
+         "meet the constraint requirement", "feature": None, "metric": "DI", "name": "DI [customer_age_band=65+]",
+         "observed": 0.6617647058823529, "threshold": None, "threshold_source": ""},
+        {"check": "bias_drift_check", "comparison": "outside", "description": "Value 0.21837349397590361 does not "
+         "meet the constraint requirement", "feature": None, "metric": "DPPL", "name": "DPPL [customer_age_band=65+]",
+         "observed": 0.21837349397590361, "threshold": None, "threshold_source": ""},
+    ]
     assert data["monitors"][2] == {
         "deployed": True,
         "executions": [
@@ -192,21 +210,32 @@ def test_report_json_is_canonical_and_lists_every_monitor_in_a_fixed_order(sm, s
              "123456789012:processing-job/" + job_name("model-bias"), "scheduled_time": "2026-11-27T09:00:00Z",
              "status": "Failed"},
         ],
+        "history": [
+            {"error": None, "findings": [], "hour": "2026-11-27T09:00:00Z",
+             "prefix": output_prefix("model-bias", EARLIER) + "/", "violations": 0},
+            {"error": None, "findings": bias_findings, "hour": "2026-11-27T10:00:00Z",
+             "prefix": output_prefix("model-bias", HOUR) + "/", "violations": 2},
+        ],
+        "history_error": None,
         "monitor": "model-bias",
         "not_deployed_reason": None,
         "schedule_error": None,
         "schedule_name": "fraud-detect-prod-model-bias",
         "schedule_status": "Scheduled",
-        "violations": [
-            {"constraint_check_type": "bias_drift_check", "description": "Value 0.6617647058823529 does not meet "
-             "the constraint requirement", "name": "DI [customer_age_band=65+]"},
-            {"constraint_check_type": "bias_drift_check", "description": "Value 0.21837349397590361 does not meet "
-             "the constraint requirement", "name": "DPPL [customer_age_band=65+]"},
-        ],
+        "violations": bias_findings,
         "violations_error": None,
         "violations_note": None,
         "violations_source": output_prefix("model-bias", HOUR) + "/constraint_violations.json",
     }
+    model_quality = data["monitors"][1]["violations"]
+    assert [(f["metric"], f["check"], f["observed"], f["comparison"], f["threshold"]) for f in model_quality] == [
+        ("f2", "LessThanThreshold", 0.6521739130434783, "<", 0.8108108108108107),
+        ("recall", "LessThanThreshold", 0.6153846153846154, "<", 0.7941176470588235)]
+    data_quality = data["monitors"][0]["violations"]
+    assert [(f["feature"], f["check"], f["observed"], f["comparison"], f["threshold"]) for f in data_quality] == [
+        ("merchant_category", "missing_column_check", 9.0, "!=", 10.0),
+        ("transaction_amount", "baseline_drift_check", 0.2153846153846154, ">", 0.1),
+        ("txn_count_24h", "data_type_check", 0.972, "<", 1.0)]
 
 
 def test_fail_on_violations_exits_3_and_names_the_counts(sm, s3, tmp_path, monkeypatch, capsys):
@@ -216,7 +245,7 @@ def test_fail_on_violations_exits_3_and_names_the_counts(sm, s3, tmp_path, monke
 
     assert code == 3
     assert capsys.readouterr().err == (
-        "error: 8 constraint violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1); "
+        "error: verdict DEGRADED: 8 constraint violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1); "
         "investigate them, or update the baselines if the change is expected\n")
 
 
@@ -232,16 +261,18 @@ def test_fail_on_violations_exits_0_when_the_latest_executions_found_nothing(sm,
 
     assert code == 0
     assert capsys.readouterr().err == ""
-    assert out.splitlines()[3:7] == [
+    assert out.splitlines()[0] == "verdict: prod OK: 4 monitors read, no violations"
+    assert out.splitlines()[4:8] == [
         "  status: Scheduled",
         "  executions (newest first):",
         "    2026-11-27T10:00:00Z  Completed",
         "  violations: none in " + output_prefix("data-quality", HOUR) + "/constraint_violations.json",
     ]
-    assert out.endswith("\ntotal: 0 violations\n")
+    assert out.endswith("\ntotal: 0 violations; verdict OK\n")
 
 
 DEGRADED_REPORT = """\
+verdict: prod DEGRADED: data-quality: 3 violations since at least 2026-11-27T09:00:00Z (merchant_category, transaction_amount, txn_count_24h); model-quality: 2 violations since at least 2026-11-27T09:00:00Z (f2, recall); model-bias: 2 violations since at least 2026-11-27T09:00:00Z (DI [customer_age_band=65+], DPPL [customer_age_band=65+]); model-explainability: 1 violation since at least 2026-11-27T09:00:00Z (label0 (shap))
 monitoring report: stage prod, endpoint fraud-detect-prod
 
 data-quality: schedule fraud-detect-prod-data-quality
@@ -272,7 +303,7 @@ model-explainability: schedule fraud-detect-prod-model-explainability
     FEATURE / METRIC  CHECK                            DESCRIPTION
     label0 (shap)     feature_attribution_drift_check  Feature attribution drift 0.8127 exceeds threshold 0.9
 
-total: 8 violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1)
+total: 8 violations (data-quality 3, model-quality 2, model-bias 2, model-explainability 1); verdict DEGRADED
 """
 
 
@@ -289,7 +320,7 @@ def test_report_without_schedule_api_says_why_and_still_shows_the_newest_violati
 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
-    assert (code, out) == (0, DEGRADED_REPORT)
+    assert (code, out) == (3, DEGRADED_REPORT)
 
 
 def test_report_asks_every_schedule_when_one_is_missing_or_access_is_denied(sm, s3, tmp_path, monkeypatch):
@@ -303,8 +334,9 @@ def test_report_asks_every_schedule_when_one_is_missing_or_access_is_denied(sm, 
 
     code, out = run_report(sm, s3, tmp_path, monkeypatch)
 
-    assert code == 0
+    assert code == 4  # UNKNOWN: no deployed monitor has a violations file to judge
     assert out == """\
+verdict: prod UNKNOWN: data-quality unknown: DescribeMonitoringSchedule failed: ResourceNotFound (Monitoring schedule fraud-detect-prod-data-quality not found); no constraint_violations.json under s3://fraud-monitor-outputs-123456789012/monitoring/prod/data-quality yet; model-quality unknown: DescribeMonitoringSchedule failed: access denied (grant sagemaker:DescribeMonitoringSchedule); no constraint_violations.json under s3://fraud-monitor-outputs-123456789012/monitoring/prod/model-quality yet; model-bias unknown: no constraint_violations.json under s3://fraud-monitor-outputs-123456789012/monitoring/prod/model-bias yet; model-explainability unknown: no constraint_violations.json under s3://fraud-monitor-outputs-123456789012/monitoring/prod/model-explainability yet
 monitoring report: stage prod, endpoint fraud-detect-prod
 
 data-quality: schedule fraud-detect-prod-data-quality
@@ -326,7 +358,7 @@ model-explainability: schedule fraud-detect-prod-model-explainability
     2026-11-27T10:00:00Z  InProgress
   violations: no constraint_violations.json under s3://fraud-monitor-outputs-123456789012/monitoring/prod/model-explainability yet
 
-total: 0 violations
+total: unknown: no violations file read for data-quality, model-quality, model-bias, model-explainability
 """
 
 
@@ -337,8 +369,9 @@ def test_completed_execution_without_a_violations_file_says_so(sm, s3, tmp_path,
 
     code, out = run_report(sm, s3, tmp_path, monkeypatch, params=params)
 
-    assert code == 0
+    assert code == 4  # UNKNOWN, not OK: the execution left nothing to judge
     assert out == """\
+verdict: prod UNKNOWN: data-quality unknown: no constraint_violations.json in the latest completed execution's output
 monitoring report: stage prod, endpoint fraud-detect-prod
 
 data-quality: schedule fraud-detect-prod-data-quality
@@ -353,7 +386,7 @@ model-bias: not deployed (GroundTruthInput is empty)
 
 model-explainability: not deployed (EnableModelExplainabilityMonitor is no)
 
-total: 0 violations
+total: unknown: no violations file read for data-quality
 """
 
 
@@ -411,3 +444,72 @@ def test_a_params_file_that_is_a_directory_is_named_as_such(tmp_path, capsys):
     assert report.main(["--stage", "prod", "--params-file", str(tmp_path)]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (f"error: {tmp_path} is a directory; pass the exported "
                                                         "<stage>-config-export.json file")
+
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "report.schema.json").read_text())
+
+
+def _validate(document) -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+
+
+def test_report_json_follows_the_documented_schema_with_violations(sm, s3, tmp_path, monkeypatch):
+    stub_all_healthy(sm, s3)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+
+    _validate(json.loads(out))
+    assert code == 3
+
+
+def test_report_json_follows_the_documented_schema_when_nothing_could_be_read(sm, s3, tmp_path, monkeypatch,
+                                                                               capsys):
+    for _ in MONITORS:
+        sm.stubber.add_client_error("describe_monitoring_schedule", service_error_code="AccessDeniedException",
+                                    service_message="User is not authorized", http_status_code=400)
+
+    code, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+
+    data = json.loads(out)
+    _validate(data)
+    assert (code, data["verdict"]["status"], data["total_violations"]) == (4, "UNKNOWN", 0)
+    assert [r["monitor"] for r in data["verdict"]["reasons"]] == ["data-quality", "model-quality", "model-bias",
+                                                                  "model-explainability"]
+    assert capsys.readouterr().err.startswith("error: could read nothing for stage prod: no schedule status and no "
+                                              "constraint_violations.json for data-quality, model-quality, ")
+
+
+def test_report_schema_rejects_a_threshold_given_as_text(sm, s3, tmp_path, monkeypatch):
+    import jsonschema
+
+    stub_all_healthy(sm, s3)
+    _, out = run_report(sm, s3, tmp_path, monkeypatch, "--json")
+    data = json.loads(out)
+    data["monitors"][0]["violations"][0]["threshold"] = "0.1"
+
+    with pytest.raises(jsonschema.ValidationError) as exc:
+        _validate(data)
+    assert exc.value.message == "'0.1' is not of type 'number', 'null'"
+
+
+def test_html_without_the_report_extra_is_one_usage_line_before_any_aws_call(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if `pip install .[report]` was not run
+
+    code = report.main(["--stage", "prod", "--html", str(tmp_path / "r.html")])
+
+    assert (code, capsys.readouterr().err) == (2, "error: --html needs matplotlib (the 'report' extra): pip install "
+                                                  "'.[report]' or pip install -r requirements-report.txt\n")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_html_into_a_folder_that_does_not_exist_is_one_usage_line(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+
+    code = report.main(["--stage", "prod", "--html", "missing/r.html"])
+
+    assert (code, capsys.readouterr().err) == (2, "error: --html missing/r.html: folder missing does not exist; "
+                                                  "create it or pass another path\n")

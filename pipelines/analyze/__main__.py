@@ -66,6 +66,7 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from pipelines.analyze import commands
     from pipelines.analyze.capture import Window
     from pipelines.analyze.sources import Reader
+    from pipelines.core.progress import Progress
     from pipelines.formats.times import parse_time_flag as parse_time
 
     window = Window(parse_time(args.start, "--start") if args.start else None,
@@ -83,22 +84,25 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
             raise UsageError(f"--upload {args.upload}: {exc}; pass s3://<bucket>/derived-baselines/<group>/"
                              "<version>/") from None
     reader = Reader()
-    if args.command == "data-quality":
-        outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
-                                        args.output_columns_position)
-    elif args.command == "model-quality":
-        outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
-                                         args.threshold)
-    elif args.command == "calibrate":
-        created = iso_z(now or utc_now())
-        outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, created)
-    else:
-        outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
-                                    args.statistics, args.constraints, args.calibration)
-    paths = commands.write_outputs(outcome, args.output)
-    if args.command == "calibrate" and args.upload:
-        outcome.lines.append("uploaded " + commands.upload_calibration(reader, outcome.files["calibration.json"],
-                                                                       args.upload))
+    with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+        progress.step(f"reading captures under {args.capture}")
+        if args.command == "data-quality":
+            outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
+                                            args.output_columns_position)
+        elif args.command == "model-quality":
+            outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
+                                             args.threshold)
+        elif args.command == "calibrate":
+            created = iso_z(now or utc_now())
+            outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, created)
+        else:
+            outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
+                                        args.statistics, args.constraints, args.calibration)
+        progress.step(f"writing {args.output}")
+        paths = commands.write_outputs(outcome, args.output)
+        if args.command == "calibrate" and args.upload:
+            outcome.lines.append("uploaded " + commands.upload_calibration(
+                reader, outcome.files["calibration.json"], args.upload))
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in outcome.lines:

@@ -17,6 +17,7 @@ PACKAGE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-
 PROJECT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:project/[\w-]{1,32}$")
 PROJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 GROUP_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+TEMPLATE_NAME = "model-monitor-template.yml"
 
 # flag -> the environment variable it falls back to (get_baselines_and_configs.py declares them with env_argument)
 ENV_FALLBACKS = {
@@ -47,6 +48,17 @@ class RunOptions:
     clarify_image_uri: str | None = None
     baseline_source: str = "registry"
     stages: tuple[str, ...] = field(default=STAGES)
+
+
+def default_template() -> str:
+    """model-monitor-template.yml in the current folder (a checkout), else the copy installed with the package
+    (package data of pipelines.deploy), so the console script works outside a checkout."""
+    if Path(TEMPLATE_NAME).exists():
+        return TEMPLATE_NAME
+    from importlib.resources import files
+
+    packaged = files("pipelines.deploy") / TEMPLATE_NAME
+    return str(packaged) if packaged.is_file() else TEMPLATE_NAME
 
 
 def flag_name(dest: str) -> str:
@@ -111,7 +123,7 @@ def build_options(values: dict) -> RunOptions:
     imports = _stage_paths(values, "import", stages, stage_config_file, problems)
     exports = _stage_paths(values, "export", stages, stage_export_file, problems)
     problems += _colliding_outputs(exports)
-    template = Path(values.get("template_file") or "model-monitor-template.yml")
+    template = Path(values.get("template_file") or default_template())
     problems += _outputs_over_inputs(exports, {**{_path_flag("import", stage): imports[stage] for stage in stages},
                                                "--template-file": template})
     if problems:

@@ -12,6 +12,7 @@ from pipelines.core import aws
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import ConfigError, UsageError
 from pipelines.core.monitors import stage
+from pipelines.core.progress import Progress
 from pipelines.core.s3uri import S3UriError, parse_s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
 from pipelines.formats.times import parse_time_flag
@@ -135,14 +136,22 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
 
     if args.lookback_hours < 1:
         raise UsageError(f"--lookback-hours {args.lookback_hours} must be at least 1")
-    result = validate(spec, now, args.lookback_hours)
+    progress = Progress(f"ground truth {spec.path.name}").start()  # stderr, only on a terminal after ~2 s
+    progress.step("validating labels")
+    try:
+        result = validate(spec, now, args.lookback_hours)
+    except BaseException:
+        progress.stop()
+        raise
     try:
         if s3 is None:
             s3 = aws.make_client(aws.make_session(), "s3")
+        progress.step(f"comparing with the labels uploaded in the last {args.lookback_hours} hours")
         check_existing(result, s3, gt_uri, now=now, lookback_hours=args.lookback_hours,
                        replace=args.replace_conflicting)
         out.write(render_validation(spec, result, gt_uri))
         if args.check_coverage:
+            progress.step("joining with the captures")
             cov = capture_coverage(s3, args.capture_s3_uri, endpoint or "", result.store, end=window_end,
                                    hours=args.window_hours)
             if not cov.files:  # nothing to join: a wrong prefix or window must not read as "0 of 0 matched"
@@ -158,8 +167,10 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
         if result.invalid:
             print(f"warning: skipping {result.invalid} invalid rows of {spec.path.name} (--skip-invalid)",
                   file=sys.stderr)
+        progress.step("uploading")
         written = upload(result, s3, gt_uri, batch_size=args.batch_size, dry_run=args.dry_run)
     finally:
+        progress.stop()
         result.close()
     out.write(render_upload(written, parse_s3_uri(gt_uri, key_required=False)[0], dry_run=args.dry_run))
     return 0

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines.core import aws
+from pipelines.core import aws, progress
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_NOTHING_READ, EXIT_VIOLATIONS, AwsError, MonitorError, NotFoundError, UsageError
 from pipelines.core.files import canonical_json, decode_utf8, json_loads, printable
@@ -32,8 +32,10 @@ from pipelines.core.monitors import MONITORS, Monitor, schedule_name, stage
 from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
 from pipelines.core.stage_params import load_stage_params, missing_parameter
 from pipelines.formats.times import iso_z
+from pipelines.report import history
 
 if TYPE_CHECKING:  # typing only
+    from pipelines.report.history import History, Verdict
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
 
@@ -78,6 +80,7 @@ class MonitorReport:
     violations_note: str | None = None
     violations_error: str | None = None
     violations: list[Violation] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the file's entries, for --json numbers
 
 
 @dataclass
@@ -87,10 +90,20 @@ class Report:
     stage: str
     endpoint: str
     monitors: list[MonitorReport]
+    histories: dict[str, "History"] = field(default_factory=dict)  # monitor -> its newest executions' outputs
+    alarms: list[dict[str, Any]] | None = None  # None: not read
+    alarms_error: str | None = None
+    baseline: dict[str, Any] = field(default_factory=dict)  # data quality statistics/constraints, model quality
+    baseline_errors: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(len(m.violations) for m in self.monitors)
+
+    @property
+    def verdict(self) -> "Verdict":
+        return history.verdict(self.monitors, self.histories, self.alarms, self.alarms_error)
 
 
 # ---- SageMaker side -----------------------------------------------------------------------------------------------
@@ -168,8 +181,8 @@ def violation_name(entry: dict[str, Any]) -> str:
     return str(entry.get("metric_name") or entry.get("feature") or "?")
 
 
-def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
-    """Parse one constraint_violations.json; sorted for stable output."""
+def read_violations(s3: "S3Client", uri: str) -> tuple[list[Violation], list[dict[str, Any]]]:
+    """Parse one constraint_violations.json: its violations sorted for stable output, and its entries as written."""
     bucket, key = parse_s3_uri(uri)
     body = aws.read_object(s3, bucket, key)
     text = decode_utf8(body, uri, MonitorError, bom=True)
@@ -179,7 +192,7 @@ def read_violations(s3: "S3Client", uri: str) -> list[Violation]:
         if not isinstance(entries, list):
             raise TypeError("violations is not a list")
         return sorted(Violation(name=violation_name(e), constraint_check_type=str(e.get("constraint_check_type", "")),
-                                description=str(e.get("description", "")).strip()) for e in entries)
+                                description=str(e.get("description", "")).strip()) for e in entries), entries
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MonitorError(f"{uri} is not a constraint violations file ({exc}); check what wrote it") from exc
 
@@ -236,9 +249,13 @@ def _processing_engine_status(rep: MonitorReport, sfn: Any, limit: int) -> None:
 
 
 def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, stage: str,
-            executions: int = DEFAULT_EXECUTIONS, source: str = "the parameter file", sfn: Any = None) -> Report:
+            executions: int = DEFAULT_EXECUTIONS, source: str = "the parameter file", cw: Any = None,
+            history_limit: int = history.DEFAULT_HISTORY, statistics: bool = False, sfn: Any = None) -> Report:
     """Ask SageMaker (or, on the processing engine, Step Functions) and S3 about each monitor of the stage; failures
-    are recorded per monitor, not raised."""
+    are recorded per monitor, not raised.
+
+    ``statistics``: also read every kept execution's statistics.json and the baseline statistics (for --html).
+    ``cw``: a CloudWatch client to read the stack's alarm states (None: alarms not read)."""
     base = params.get("MonitoringScheduleBaseName", "")
     if not base:
         raise missing_parameter("MonitoringScheduleBaseName", source, "pass --params-file")
@@ -278,7 +295,37 @@ def collect(params: dict[str, str], sm: "SageMakerClient", s3: "S3Client", *, st
                 log.debug("processing job", exc_info=True)
                 rep.violations_note = short_reason(exc, "DescribeProcessingJob")
         _attach_violations(rep, s3, output_uri, params[spec.output_param], spec.output_param)
-    return Report(stage=stage, endpoint=params.get("EndpointName", ""), monitors=reports)
+    result = Report(stage=stage, endpoint=params.get("EndpointName", ""), monitors=reports, params=dict(params))
+    _attach_history(result, s3, params, history_limit, statistics)
+    if cw is not None:
+        try:
+            result.alarms = history.read_alarms(cw, base)
+        except MonitorError as exc:
+            log.debug("alarms", exc_info=True)
+            result.alarms_error = f"alarm states unreadable: {str(exc).split(';')[0]}"
+    return result
+
+
+def _attach_history(result: Report, s3: "S3Client", params: dict[str, str], limit: int, statistics: bool) -> None:
+    """Each deployed monitor's newest executions (violations always; statistics and baselines when asked)."""
+    thresholds: dict[Any, float] = {}
+    if params.get("DataQualityBaselineConstraints"):
+        constraints, error = history.read_optional(s3, params["DataQualityBaselineConstraints"])
+        thresholds = history.constraint_thresholds(constraints)
+        result.baseline["data_quality_constraints"] = constraints
+        if error:
+            result.baseline_errors.append(f"baseline constraints: {error}")
+    if statistics:
+        for param, key in (("DataQualityBaselineStatistics", "data_quality_statistics"),):
+            document, error = history.read_optional(s3, params.get(param, ""))
+            result.baseline[key] = document
+            if error:
+                result.baseline_errors.append(f"baseline statistics: {error}")
+    for rep, spec in zip(result.monitors, MONITORS, strict=True):
+        if rep.deployed:
+            result.histories[rep.monitor] = history.collect(
+                s3, rep.monitor, params[spec.output_param], limit=limit, statistics=statistics, name_of=violation_name,
+                thresholds=thresholds if spec.key == "data-quality" else None)
 
 
 def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, output_uri: str, param: str) -> None:
@@ -286,7 +333,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
         if exact_uri:
             rep.violations_source = exact_uri
             try:
-                rep.violations = read_violations(s3, exact_uri)
+                rep.violations, rep.entries = read_violations(s3, exact_uri)
             except NotFoundError:
                 rep.violations_source = None
                 rep.violations_note = f"no {VIOLATIONS_FILE} in the latest completed execution's output"
@@ -297,7 +344,7 @@ def _attach_violations(rep: MonitorReport, s3: "S3Client", exact_uri: str, outpu
             return
         rep.violations_source = newest
         rep.violations_note = f"newest under {param}"
-        rep.violations = read_violations(s3, newest)
+        rep.violations, rep.entries = read_violations(s3, newest)
     except (MonitorError, S3UriError) as exc:
         log.debug("violations", exc_info=True)
         rep.violations_error = str(exc)
@@ -314,7 +361,8 @@ def _table(rows: list[tuple[str, ...]], indent: str) -> list[str]:
 
 def render_text(report: Report) -> str:
     """Human-readable report, one block per monitor."""
-    out = [f"monitoring report: stage {report.stage}, endpoint {report.endpoint or '?'}"]
+    verdict = report.verdict
+    out = [verdict.line(report.stage), f"monitoring report: stage {report.stage}, endpoint {report.endpoint or '?'}"]
     for rep in report.monitors:
         out.append("")
         if not rep.deployed:
@@ -345,28 +393,79 @@ def render_text(report: Report) -> str:
                 rows = [("FEATURE / METRIC", "CHECK", "DESCRIPTION")]
                 rows += [(v.name, v.constraint_check_type, v.description) for v in rep.violations]
                 out += _table(rows, "    ")
+    if report.alarms is not None or report.alarms_error:
+        out.append("")
+        if report.alarms_error:
+            out.append(f"alarms: {report.alarms_error}")
+        elif not report.alarms:
+            out.append("alarms: none named " + (report.params.get("MonitoringScheduleBaseName", "") + "*"))
+        else:
+            out.append("alarms:")
+            out += _table([(a["name"], a["state"], f"since {a['since']}" if a["since"] else "")
+                           for a in report.alarms], "  ")
     out.append("")
     counts = [f"{m.monitor} {len(m.violations)}" for m in report.monitors if m.violations]
-    out.append(f"total: {report.total} violation{'s' if report.total != 1 else ''}"
-               + (f" ({', '.join(counts)})" if counts else ""))
+    if verdict.status == history.UNKNOWN and not report.total:
+        unread = [r["monitor"] for r in verdict.reasons if r["status"] == history.UNKNOWN]
+        out.append(f"total: unknown: no violations file read for {', '.join(unread)}")
+    else:
+        out.append(f"total: {report.total} violation{'s' if report.total != 1 else ''}"
+                   + (f" ({', '.join(counts)})" if counts else "") + f"; verdict {verdict.status}")
     # names, descriptions and failure reasons come from files and APIs: a newline or an ANSI escape in them must
     # neither break a line nor drive the terminal
     return "\n".join(printable(line) for line in out) + "\n"
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    """The report as plain data (stable field names) for --json."""
+def report_dict(report: Report, recall: list[Any] | None = None) -> dict[str, Any]:
+    """The report as plain data (stable field names) for --json; schema: docs/report.schema.json."""
+    verdict = report.verdict
+    monitors = []
+    for rep in report.monitors:
+        entry = asdict(rep)
+        del entry["entries"]  # shown as "violations" below, with their numbers
+        past = report.histories.get(rep.monitor)
+        latest = _latest_findings(rep, past)
+        entry["violations"] = [asdict(f) for f in latest]
+        entry["history"] = [] if past is None else [
+            {"hour": e.hour, "prefix": e.prefix, "error": e.error,
+             "violations": None if e.violations is None else len(e.violations),
+             "findings": None if e.violations is None else [asdict(f) for f in e.violations]}
+            for e in past.executions]
+        entry["history_error"] = past.error if past else None
+        monitors.append(entry)
     return {
         "stage": report.stage,
         "endpoint": report.endpoint,
+        "verdict": {"status": verdict.status, "line": verdict.line(report.stage), "reasons": verdict.reasons},
         "total_violations": report.total,
-        "monitors": [asdict(m) for m in report.monitors],
+        "monitors": monitors,
+        "alarms": report.alarms,
+        "alarms_error": report.alarms_error,
+        "recall_windows": None if recall is None else [_window_dict(w) for w in recall],
+        "notes": list(report.baseline_errors),
     }
 
 
-def render_json(report: Report) -> str:
+def _window_dict(window: Any) -> dict[str, Any]:
+    data = asdict(window)
+    data["start"], data["end"] = _iso(window.start), _iso(window.end)
+    return data
+
+
+def _latest_findings(rep: MonitorReport, past: "History | None") -> list["history.Finding"]:
+    """The latest violations with their numbers: from the history entry of the same file when it was read there,
+    else parsed from the entries the report read."""
+    if past and rep.violations_source:
+        for execution in past.executions:
+            if execution.prefix + history.VIOLATIONS == rep.violations_source and execution.violations is not None:
+                return execution.violations
+    return sorted((history.finding(e, violation_name(e)) for e in rep.entries if isinstance(e, dict)),
+                  key=lambda f: (f.name, f.check))
+
+
+def render_json(report: Report, recall: list[Any] | None = None) -> str:
     """Canonical JSON: sorted keys, monitors in a fixed order, violations sorted."""
-    return canonical_json(report_dict(report)).decode("utf-8")
+    return canonical_json(report_dict(report, recall)).decode("utf-8")
 
 
 # ---- CLI ----------------------------------------------------------------------------------------------------------
@@ -383,10 +482,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       "<stage>-config-export.json, then <stage>-monitoring-schedule-config.json)")
     env_argument(parser, "--executions", "REPORT_EXECUTIONS", type=int, default=DEFAULT_EXECUTIONS,
                  help="executions shown per schedule (env REPORT_EXECUTIONS)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true",
+                        help="machine-readable output (schema: docs/report.schema.json)")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write a self-contained HTML report (charts; needs the 'report' extra: "
+                             "pip install .[report])")
+    env_argument(parser, "--history", "REPORT_HISTORY", type=int, default=history.DEFAULT_HISTORY,
+                 help="executions read per monitor from its output prefix, for the verdict's 'since' and the "
+                      f"charts (env REPORT_HISTORY; default {history.DEFAULT_HISTORY})")
     env_argument(parser, "--fail-on-violations", "FAIL_ON_VIOLATIONS", action="store_true",
-                 help=f"exit {EXIT_VIOLATIONS} when any monitor reports violations, {EXIT_NOTHING_READ} when it "
-                      "could read nothing (env FAIL_ON_VIOLATIONS)")
+                 help="kept for existing pipelines: the exit code now always follows the verdict "
+                      f"({EXIT_VIOLATIONS} DEGRADED, {EXIT_NOTHING_READ} UNKNOWN) (env FAIL_ON_VIOLATIONS)")
     parser.add_argument("--check-alarms", action="store_true",
                         help="list the stack's alarms and whether CloudWatch holds data for what each watches; "
                              "exit 3 when one watches nothing")
@@ -400,17 +506,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 EPILOG = f"""\
-exit codes: 0 ok, {EXIT_VIOLATIONS} violations found (--fail-on-violations), {EXIT_NOTHING_READ} --fail-on-violations \
-could read nothing
-(no schedule status and no {VIOLATIONS_FILE} for any monitor), 2 usage/config problem, 1 AWS or runtime failure."""
+The first line is the stage's verdict: OK, DEGRADED (what and since when) or UNKNOWN (what could not be read).
+exit codes follow it: 0 OK, {EXIT_VIOLATIONS} DEGRADED (violations, or an alarm in ALARM),
+{EXIT_NOTHING_READ} UNKNOWN (a deployed monitor with no schedule status and no {VIOLATIONS_FILE}, a failed latest
+execution, or no monitor deployed), 2 usage/config problem, 1 AWS or runtime failure."""
 
 
 def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = None, cw: Any = None,
         sfn: Any = None) -> int:
-    """Collect, print, and return the exit code."""
+    """Collect, print, and return the exit code: the verdict's (0 OK, 3 DEGRADED, 4 UNKNOWN)."""
     out = out or sys.stdout
     if not 1 <= args.executions <= 100:
         raise UsageError(f"--executions {args.executions} must be between 1 and 100")
+    if not 1 <= args.history <= 500:
+        raise UsageError(f"--history {args.history} must be between 1 and 500")
+    if args.html:
+        from pipelines.report import html as report_html  # the plotting extra: imported only for --html
+
+        report_html.check_available(args.html)
     params, source = load_stage_params(args.stage, args.params_file)
     if args.check_alarms:
         from pipelines.report.alarms_check import run_check
@@ -421,28 +534,56 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         session = aws.make_session()
         sm = sm or aws.make_client(session, "sagemaker")
         s3 = s3 or aws.make_client(session, "s3")
+        cw = cw or aws.make_client(session, "cloudwatch")
     if params.get("MonitoringEngine") == "processing" and sfn is None:
         sfn = aws.make_client(aws.make_session(), "stepfunctions")
-    report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, sfn=sfn)
-    out.write(render_json(report) if args.json else render_text(report))
+    with progress.Progress(f"report {stage}") as steps:
+        steps.step("reading schedules, executions and monitor outputs")
+        report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, cw=cw,
+                         history_limit=args.history, statistics=bool(args.html), sfn=sfn)
+        recall = None
+        estimate_uri = args.estimate_output or params.get("AnalyzerEstimateOutputS3Uri", "")
+        if estimate_uri and (args.estimate_output or args.html or args.json):
+            from pipelines.report import recall_windows
+
+            steps.step("reading recall windows")
+            try:
+                recall = recall_windows.collect(
+                    s3, estimate_uri, params.get("ModelQualityOutputS3Uri", ""),
+                    params.get("GroundTruthStartTimeOffset") or "-P8D",
+                    params.get("GroundTruthEndTimeOffset") or "-P7D", limit=args.history)
+            except (MonitorError, S3UriError, ValueError) as exc:
+                if args.estimate_output:  # asked for by name: its failure is the run's
+                    raise
+                report.baseline_errors.append(f"recall windows from AnalyzerEstimateOutputS3Uri unreadable: {exc}")
+        if args.html:
+            steps.step(f"drawing {args.html}")
+            report_html.write(report, recall, args.html)
+    out.write(render_json(report, recall) if args.json else render_text(report))
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows
 
-        out.write(recall_windows.render(recall_windows.collect(
-            s3, args.estimate_output, params.get("ModelQualityOutputS3Uri", ""),
-            params.get("GroundTruthStartTimeOffset") or "-P8D", params.get("GroundTruthEndTimeOffset") or "-P7D")))
+        out.write(recall_windows.render(recall or []))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:
         first = next(m for m in report.monitors if m.violations_error)
         raise MonitorError(f"could not read the violations of {', '.join(unreadable)}: {first.violations_error}")
-    if args.fail_on_violations and read_nothing(report):
-        print(f"error: --fail-on-violations: {read_nothing(report)}", file=sys.stderr)
+    verdict = report.verdict
+    if verdict.status == history.UNKNOWN:
+        what = read_nothing(report) or "; ".join(f"{r['monitor']}: {r['text']}" for r in verdict.reasons
+                                                 if r["status"] == history.UNKNOWN)
+        prefix = "--fail-on-violations: " if args.fail_on_violations else ""
+        print(f"error: {prefix}verdict UNKNOWN: {what} (exit {EXIT_NOTHING_READ}, not a pass)"
+              if not read_nothing(report) else f"error: {prefix}{what}", file=sys.stderr)
         return EXIT_NOTHING_READ
-    if args.fail_on_violations and report.total:
+    if verdict.status == history.DEGRADED:
         counts = ", ".join(f"{m.monitor} {len(m.violations)}" for m in report.monitors if m.violations)
-        print(f"error: {report.total} constraint violation{'s' if report.total != 1 else ''} ({counts}); "
-              "investigate them, or update the baselines if the change is expected", file=sys.stderr)
+        alarms = [r["text"] for r in verdict.reasons if r["monitor"] == "alarms" and r["status"] == history.DEGRADED]
+        what = (f"{report.total} constraint violation{'s' if report.total != 1 else ''} ({counts})" if report.total
+                else "") + ("; " if report.total and alarms else "") + "; ".join(alarms)
+        print(f"error: verdict DEGRADED: {what}; investigate them, or update the baselines if the change is expected",
+              file=sys.stderr)
         return EXIT_VIOLATIONS
     return 0
 
