@@ -16,6 +16,13 @@ https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html):
    Model Monitor's layout ``<OutputS3Uri>/<endpoint>/<schedule>/yyyy/mm/dd/hh``.
 3. With InstanceCount > 1, ``Merge``: ``python -m pipelines.analyze merge-statistics`` over the shards' partial
    statistics (issue 19 section 2) writes the final files.
+Model bias and model explainability (``clarify_state_machine``) run three jobs instead of ``Analyze`` (pipelines/analyze/clarify.py):
+``Prepare`` (our analyzer, ``clarify-dataset`` / ``shap-dataset``: labelled captures or captured features -> a Clarify
+dataset + the SDK-shaped analysis config, under ``<OutputS3Uri>-clarify/...``), ``Clarify`` (the SageMaker Clarify image with the inputs
+SageMakerClarifyProcessor gives it: ``analysis_config`` at /opt/ml/processing/input/config, ``dataset`` at
+/opt/ml/processing/input/data, ``analysis_result`` from /opt/ml/processing/output; sagemaker-core
+``clarify/__init__.py`` ``_CLARIFY_*``), and ``Check`` (our analyzer, ``clarify-check`` / ``shap-check``: analysis.json against the
+baseline constraints -> analysis.json + constraint_violations.json in Model Monitor's layout and the bias metrics).
 """
 
 from __future__ import annotations
@@ -277,6 +284,231 @@ def state_machine(m: ProcessingMonitor) -> str:
 """
 
 
+# Model bias and model explainability: Window, then Prepare -> Clarify -> Check (pipelines/analyze/clarify.py).
+# environment: (container variable, CloudFormation value); prepare_env / check_env name which of them each job gets.
+BIAS = ProcessingMonitor(
+    prefix="ModelBias", key="model-bias", code="mb", condition="ModelBiasOnProcessing", title="model bias",
+    command="clarify-check", output_param="ModelBiasOutputS3Uri", namespace="aws/sagemaker/Endpoints/bias-metrics",
+    start_offset="!Ref GroundTruthStartTimeOffset", end_offset="!Ref GroundTruthEndTimeOffset",
+    schedule="!If [HasModelBiasSchedule, !Ref ModelBiasScheduleExpression, !Ref ScheduleExpression]",
+    runtime="!If [HasModelBiasMaxRuntime, !Ref ModelBiasMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
+    instance_type="!Ref InstanceType", instance_count='"1"',
+    environment=(("ground_truth", "!Ref GroundTruthInput"), ("analysis_config", "!Ref ModelBiasConfigUri"),
+                 ("threshold", "!Ref ProbabilityThresholdAttribute"),
+                 ("baseline_constraints", "!Ref ModelBiasBaselineConstraints")),
+)
+EXPLAINABILITY = ProcessingMonitor(
+    prefix="ModelExplainability", key="model-explainability", code="me", condition="ModelExplainabilityOnProcessing",
+    title="model explainability", command="shap-check", output_param="ModelExplainabilityOutputS3Uri",
+    namespace="aws/sagemaker/Endpoints/explainability-metrics", start_offset=DEFAULT_START, end_offset=DEFAULT_END,
+    schedule="!If [HasModelExplainabilitySchedule, !Ref ModelExplainabilityScheduleExpression, "
+             "!Ref ScheduleExpression]",
+    runtime="!If [HasModelExplainabilityMaxRuntime, !Ref ModelExplainabilityMaxRuntimeInSeconds, "
+            "!Ref MaxRuntimeInSeconds]",
+    instance_type="!Ref InstanceType", instance_count='"1"',
+    environment=(("analysis_config", "!Ref ModelExplainabilityConfigUri"),
+                 ("baseline_constraints", "!Ref ModelExplainabilityBaselineConstraints")),
+)
+
+
+@dataclass(frozen=True)
+class ClarifySteps:
+    """What differs between the bias and the explainability state machines."""
+
+    monitor: ProcessingMonitor
+    prepare_command: str
+    prepare_env: tuple[str, ...]  # names from monitor.environment
+    # Clarify's network isolation: bias reads only its inputs; SHAP calls the shadow endpoint Clarify starts
+    # (SageMaker API calls), so it is never isolated.
+    isolation: str
+
+
+CLARIFY_STEPS = (
+    ClarifySteps(BIAS, "clarify-dataset", ("ground_truth", "analysis_config", "threshold"),
+                 "${ClarifyNetworkIsolation}"),
+    ClarifySteps(EXPLAINABILITY, "shap-dataset", ("analysis_config",), "false"),
+)
+
+
+def _substitution(name: str) -> str:
+    return name.title().replace("_", "")
+
+
+def _output_config(s3_uri: str, name: str = "monitoring") -> str:
+    """ProcessingOutputConfig with one output uploaded at the end, encrypted with the KMS key when one is set."""
+    return f"""              ProcessingOutputConfig: >-
+                {{% $merge([{{'Outputs': [{{'OutputName': '{name}', 'S3Output': {{
+                'S3Uri': {s3_uri},
+                'LocalPath': '/opt/ml/processing/output', 'S3UploadMode': 'EndOfJob'}}}}]}},
+                '${{KmsKeyId}}' = '' ? {{}} : {{'KmsKeyId': '${{KmsKeyId}}'}}]) %}}"""
+
+
+def _resources(count: str) -> str:
+    return f"""              ProcessingResources: >-
+                {{% {{'ClusterConfig': $merge([{{'InstanceCount': {count}, 'InstanceType': '${{InstanceType}}',
+                'VolumeSizeInGB': ${{VolumeSizeInGB}}}}, '${{KmsKeyId}}' = '' ? {{}} : {{'VolumeKmsKeyId': '${{KmsKeyId}}'}}])}} %}}"""
+
+
+def _network(isolation: str) -> str:
+    return f"""              NetworkConfig: >-
+                {{% $merge([{{'EnableInterContainerTrafficEncryption': ${{InterContainerEncryption}},
+                'EnableNetworkIsolation': {isolation}}}, '${{Subnets}}' = '' ? {{}} : {{'VpcConfig': {{
+                'Subnets': $split('${{Subnets}}', ','), 'SecurityGroupIds': $split('${{SecurityGroups}}', ',')}}}}]) %}}"""
+
+
+_JOB_TAIL = """              StoppingCondition:
+                MaxRuntimeInSeconds: "{% ${MaxRuntime} %}"
+              Tags:
+                - {Key: "sagemaker:project-name", Value: "${ProjectName}"}
+                - {Key: "sagemaker:project-id", Value: "${ProjectId}"}
+                - {Key: stage, Value: "${Stage}"}"""
+
+_STAGING = "'${OutputS3Uri}-clarify/${EndpointName}/${ScheduleName}/' & $window.hour"
+
+
+def _prefix_input(name: str, s3_uri: str, local_path: str) -> str:
+    return f"""                - InputName: {name}
+                  S3Input:
+                    S3Uri: "{{% {s3_uri} %}}"
+                    LocalPath: {local_path}
+                    S3DataType: S3Prefix
+                    S3InputMode: File
+                    S3DataDistributionType: FullyReplicated"""
+
+
+def clarify_state_machine(steps: ClarifySteps) -> str:
+    """A Clarify monitor's state machine: Window, then Prepare -> Clarify -> Check (three Processing jobs)."""
+    m = steps.monitor
+    window = "\n".join(" " * 16 + line.strip() for line in WINDOW.splitlines())
+    subs = "\n".join(f"        {_substitution(name)}: {value}" for name, value in m.environment)
+    prepare_env = "\n".join(f"                {name}: ${{{_substitution(name)}}}" for name in steps.prepare_env)
+    return f"""  {m.prefix}StateMachine:
+    Type: AWS::StepFunctions::StateMachine
+    Condition: {m.condition}
+    Properties:
+      StateMachineName: !Sub ${{MonitoringScheduleBaseName}}-{m.key}
+      RoleArn: !GetAtt ProcessingStateMachineRole.Arn
+      TracingConfiguration:
+        Enabled: true
+      LoggingConfiguration:
+        Level: ERROR
+        IncludeExecutionData: false
+        Destinations:
+          - CloudWatchLogsLogGroup:
+              LogGroupArn: !GetAtt ProcessingLogGroup.Arn
+      DefinitionSubstitutions:
+        StartOffset: {m.start_offset}
+        EndOffset: {m.end_offset}
+        Variants: !Ref CaptureVariantNames
+        JobPrefix: !Sub ${{MonitoringScheduleBaseName}}-{m.code}
+        CaptureS3Uri: !Ref DataCaptureS3Uri
+        EndpointName: !Ref EndpointName
+        ScheduleName: !Sub ${{MonitoringScheduleBaseName}}-{m.key}
+        OutputS3Uri: !Ref {m.output_param}
+        ImageUri: !Ref AnalyzerImageUri
+        ClarifyImageUri: !Ref ClarifyImageUri
+        RoleArn: !Ref ModelMonitorRoleArn
+        InstanceType: {m.instance_type}
+        InstanceCount: {m.instance_count}
+        ClarifyInstanceCount: !Ref InstanceCount
+        VolumeSizeInGB: !Ref VolumeSizeInGB
+        MaxRuntime: {m.runtime}
+        KmsKeyId: !If [HasKmsKey, !Ref KmsKeyId, ""]
+        Subnets: !If [HasVpc, !Ref SubnetIds, ""]
+        SecurityGroups: !If [HasVpc, !Ref SecurityGroupIds, ""]
+        InterContainerEncryption: !Ref EnableInterContainerTrafficEncryption
+        ClarifyNetworkIsolation: !Ref EnableClarifyNetworkIsolation
+        Namespace: {m.namespace}
+        ProjectName: !Ref SageMakerProjectName
+        ProjectId: !Ref SageMakerProjectId
+        Stage: !Ref StageName
+{subs}
+      Definition:
+        Comment: {m.title} of one scheduled hour, as Model Monitor runs it (devtools/processing_engine_block.py)
+        QueryLanguage: JSONata
+        StartAt: Window
+        States:
+          Window:
+            Type: Pass
+            Assign:
+              window: >-
+                {{% {window.strip()} %}}
+            Next: Prepare
+          Prepare:
+            Type: Task
+            Resource: arn:aws:states:::sagemaker:createProcessingJob.sync
+            Arguments:
+              ProcessingJobName: "{{% $window.job & '-p' %}}"
+              RoleArn: ${{RoleArn}}
+              AppSpecification:
+                ImageUri: ${{ImageUri}}
+              Environment:
+                analyzer_command: {steps.prepare_command}
+                dataset_source: /opt/ml/processing/input/endpoint
+                output_path: /opt/ml/processing/output
+                start_time: "{{% $window.start %}}"
+                end_time: "{{% $window.end %}}"
+                publish_cloudwatch_metrics: Disabled
+                sagemaker_endpoint_name: ${{EndpointName}}
+                sagemaker_monitoring_schedule_name: ${{ScheduleName}}
+{prepare_env}
+              ProcessingInputs: "{{% $window.inputs %}}"
+{_output_config(_STAGING + " & '/input'", "clarify-input")}
+{_resources("1")}
+{_network("false")}
+{_JOB_TAIL}
+            Next: Clarify
+          Clarify:
+            Type: Task
+            Resource: arn:aws:states:::sagemaker:createProcessingJob.sync
+            Arguments:
+              ProcessingJobName: "{{% $window.job & '-c' %}}"
+              RoleArn: ${{RoleArn}}
+              AppSpecification:
+                ImageUri: ${{ClarifyImageUri}}
+              ProcessingInputs:
+{_prefix_input("analysis_config", _STAGING + " & '/input/config/'", "/opt/ml/processing/input/config")}
+{_prefix_input("dataset", _STAGING + " & '/input/dataset/'", "/opt/ml/processing/input/data")}
+{_output_config(_STAGING + " & '/analysis'", "analysis_result")}
+{_resources("${ClarifyInstanceCount}")}
+{_network(steps.isolation)}
+{_JOB_TAIL}
+            Next: Check
+          Check:
+            Type: Task
+            Resource: arn:aws:states:::sagemaker:createProcessingJob.sync
+            Arguments:
+              ProcessingJobName: "{{% $window.job & '-k' %}}"
+              RoleArn: ${{RoleArn}}
+              AppSpecification:
+                ImageUri: ${{ImageUri}}
+              Environment:
+                analyzer_command: {m.command}
+                dataset_source: /opt/ml/processing/input/analysis
+                output_path: /opt/ml/processing/output
+                start_time: "{{% $window.start %}}"
+                end_time: "{{% $window.end %}}"
+                publish_cloudwatch_metrics: Enabled
+                cloudwatch_namespace: ${{Namespace}}
+                sagemaker_endpoint_name: ${{EndpointName}}
+                sagemaker_monitoring_schedule_name: ${{ScheduleName}}
+                baseline_constraints: ${{BaselineConstraints}}
+              ProcessingInputs:
+{_prefix_input("analysis", _STAGING + " & '/analysis/'", "/opt/ml/processing/input/analysis")}
+{_output_config("'${OutputS3Uri}/${EndpointName}/${ScheduleName}/' & $window.hour")}
+{_resources("1")}
+{_network("false")}
+{_JOB_TAIL}
+            Next: Done
+          Done:
+            Type: Succeed
+      Tags:
+        - {{Key: sagemaker:project-name, Value: !Ref SageMakerProjectName}}
+        - {{Key: sagemaker:project-id, Value: !Ref SageMakerProjectId}}
+        - {{Key: stage, Value: !Ref StageName}}
+"""
+
+
 def schedule(m: ProcessingMonitor) -> str:
     """The AWS::Scheduler::Schedule that starts one monitor's state machine on its cron."""
     return f"""  {m.prefix}ProcessingSchedule:
@@ -307,6 +539,11 @@ def block() -> str:
         parts.append(state_machine(monitor).rstrip("\n"))
         parts.append("")
         parts.append(schedule(monitor).rstrip("\n"))
+        parts.append("")
+    for steps in CLARIFY_STEPS:
+        parts.append(clarify_state_machine(steps).rstrip("\n"))
+        parts.append("")
+        parts.append(schedule(steps.monitor).rstrip("\n"))
         parts.append("")
     parts.append(END)
     return "\n".join(parts)

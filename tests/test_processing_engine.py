@@ -351,8 +351,112 @@ def test_a_sharded_job_splits_the_captures_by_key_and_a_merge_job_writes_the_fin
 
 @pytest.mark.slow
 def test_cfn_lint_is_clean_with_the_processing_engine() -> None:
-    findings = cfn_lint({name: params for name, params in PARAMETER_SETS.items()})
-    assert findings == {name: [] for name in [*PARAMETER_SETS, ""]}
+    sets = {**PARAMETER_SETS, **{f"bias: {name}": params for name, params in BIAS_SETS.items()}}
+    findings = cfn_lint(sets)
+    assert findings == {name: [] for name in [*sets, ""]}
+
+
+# ---- Model bias: Prepare (our analyzer) -> Clarify (the Clarify image) -> Check (our analyzer) ---------------------
+
+CLARIFY_ON = {"EnableModelBiasMonitor": "yes", "EnableModelExplainabilityMonitor": "yes"}
+BIAS_SETS = {
+    "bias": processing_parameters(**CLARIFY_ON),
+    "bias sharded, KMS, VPC, isolated, longest names": processing_parameters(
+        **CLARIFY_ON, InstanceCount="2", KmsKeyId=KMS_KEY, SubnetIds="subnet-0a1b2c3d4e5f60718",
+        SecurityGroupIds="sg-0123456789abcdef0", EnableClarifyNetworkIsolation="true",
+        MonitoringScheduleBaseName=LONGEST_BASE),
+}
+
+
+@pytest.mark.parametrize("prefix", ["ModelBias", "ModelExplainability"])
+def test_bias_and_explainability_on_the_processing_engine_are_a_state_machine_and_a_schedule(prefix: str) -> None:
+    resources = rendered(BIAS_SETS["bias"])
+    assert sorted(name for name in resources if name.startswith(prefix)) == [
+        f"{prefix}ExecutedRule", f"{prefix}MissedRunAlarm", f"{prefix}ProcessingSchedule", f"{prefix}StateMachine"]
+    assert resources[f"{prefix}ProcessingSchedule"]["Properties"]["Target"]["Arn"] == f"{prefix}StateMachine"
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("case", BIAS_SETS)
+def test_the_clarify_state_machines_are_valid_asl_and_their_three_jobs_valid_create_processing_job_requests(
+        case: str) -> None:
+    machines = state_machines(rendered(BIAS_SETS[case]))
+    clarify = {name: machines[name] for name in ("ModelBiasStateMachine", "ModelExplainabilityStateMachine")}
+    assert asl_problems(clarify) == []
+    for name, machine in clarify.items():
+        tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
+        assert [task["state"] for task in tasks] == ["Prepare", "Clarify", "Check"]
+        for task in tasks:
+            assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
+            assert processing_job_problems(task["arguments"]) == [], (name, task["state"])
+            assert len(task["arguments"]["ProcessingJobName"]) <= 63
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_explainability_jobs_explain_the_scheduled_hours_captures_with_an_unisolated_clarify_job() -> None:
+    params = BIAS_SETS["bias sharded, KMS, VPC, isolated, longest names"]
+    tasks = {task["state"]: task["arguments"] for task in run(
+        state_machines(rendered(params))["ModelExplainabilityStateMachine"], "2026-12-31T23:00:00Z",
+        execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]}
+    endpoint, schedule = params["EndpointName"], f"{params['MonitoringScheduleBaseName']}-model-explainability"
+    assert {k: v for k, v in tasks["Prepare"]["Environment"].items() if k in (
+        "analyzer_command", "analysis_config", "start_time", "end_time")} == {
+        "analyzer_command": "shap-dataset", "analysis_config": params["ModelExplainabilityConfigUri"],
+        "start_time": "2026-12-31T22:00:00Z", "end_time": "2026-12-31T23:00:00Z"}
+    assert [i["S3Input"]["S3Uri"] for i in tasks["Prepare"]["ProcessingInputs"]] == [
+        f"{params['DataCaptureS3Uri']}/{endpoint}/AllTraffic/2026/12/31/22/"]
+    # SHAP calls the shadow endpoint Clarify starts from predictor.model_name: never network-isolated
+    assert tasks["Clarify"]["NetworkConfig"]["EnableNetworkIsolation"] is False
+    assert tasks["Check"]["Environment"]["analyzer_command"] == "shap-check"
+    assert tasks["Check"]["Environment"]["cloudwatch_namespace"] == "aws/sagemaker/Endpoints/explainability-metrics"
+    assert tasks["Check"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{params['ModelExplainabilityOutputS3Uri']}/{endpoint}/{schedule}/2026/12/31/23")
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_bias_jobs_hand_the_dataset_to_clarify_and_clarifys_analysis_to_the_check_in_model_monitors_layout() -> None:
+    params = BIAS_SETS["bias"]
+    tasks = {task["state"]: task["arguments"] for task in run(
+        state_machines(rendered(params))["ModelBiasStateMachine"], "2026-12-31T23:00:00Z",
+        execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]}
+    endpoint, schedule = params["EndpointName"], f"{params['MonitoringScheduleBaseName']}-model-bias"
+    staging = f"{params['ModelBiasOutputS3Uri']}-clarify/{endpoint}/{schedule}/2026/12/31/23"
+    prepare, clarify, check = tasks["Prepare"], tasks["Clarify"], tasks["Check"]
+    assert prepare["Environment"] == {
+        "analyzer_command": "clarify-dataset", "dataset_source": "/opt/ml/processing/input/endpoint",
+        "output_path": "/opt/ml/processing/output", "start_time": "2026-12-23T23:00:00Z",
+        "end_time": "2026-12-24T23:00:00Z", "publish_cloudwatch_metrics": "Disabled",
+        "sagemaker_endpoint_name": endpoint, "sagemaker_monitoring_schedule_name": schedule,
+        "ground_truth": params["GroundTruthInput"], "analysis_config": params["ModelBiasConfigUri"],
+        "threshold": params["ProbabilityThresholdAttribute"]}
+    assert [i["S3Input"]["S3Uri"] for i in prepare["ProcessingInputs"]] == [
+        f"{params['DataCaptureS3Uri']}/{endpoint}/AllTraffic/2026/12/23/",
+        f"{params['DataCaptureS3Uri']}/{endpoint}/AllTraffic/2026/12/24/"]
+    assert prepare["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"{staging}/input"
+    # the Clarify job's inputs and output as SageMakerClarifyProcessor lays them out (sagemaker-core clarify
+    # _CLARIFY_CONFIG_INPUT, _CLARIFY_DATA_INPUT, _CLARIFY_OUTPUT)
+    assert clarify["AppSpecification"] == {"ImageUri": params["ClarifyImageUri"]}
+    assert [(i["InputName"], i["S3Input"]["S3Uri"], i["S3Input"]["LocalPath"])
+            for i in clarify["ProcessingInputs"]] == [
+        ("analysis_config", f"{staging}/input/config/", "/opt/ml/processing/input/config"),
+        ("dataset", f"{staging}/input/dataset/", "/opt/ml/processing/input/data")]
+    assert clarify["ProcessingOutputConfig"]["Outputs"] == [{"OutputName": "analysis_result", "S3Output": {
+        "S3Uri": f"{staging}/analysis", "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "EndOfJob"}}]
+    assert clarify["NetworkConfig"]["EnableNetworkIsolation"] is False
+    assert check["Environment"] == {
+        "analyzer_command": "clarify-check", "dataset_source": "/opt/ml/processing/input/analysis",
+        "output_path": "/opt/ml/processing/output", "start_time": "2026-12-23T23:00:00Z",
+        "end_time": "2026-12-24T23:00:00Z", "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/bias-metrics", "sagemaker_endpoint_name": endpoint,
+        "sagemaker_monitoring_schedule_name": schedule,
+        "baseline_constraints": params["ModelBiasBaselineConstraints"]}
+    assert [(i["S3Input"]["S3Uri"], i["S3Input"]["LocalPath"]) for i in check["ProcessingInputs"]] == [
+        (f"{staging}/analysis/", "/opt/ml/processing/input/analysis")]
+    assert check["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{params['ModelBiasOutputS3Uri']}/{endpoint}/{schedule}/2026/12/31/23")
 
 
 # ---- The CLI: the plan names the engine, costs it, and refuses a stage whose engine cannot run --------------------
@@ -428,15 +532,18 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
         "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
 
 
-def test_strict_refuses_bias_and_explainability_on_the_processing_engine_and_names_them(cli, seeded, tmp_path) -> None:
+def test_a_processing_stage_deploys_all_four_monitors_under_strict(cli, seeded, tmp_path) -> None:
     prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE)
     result = cli("--strict", "--import-prod-config", str(prod))
-    assert result.exit_code == 2
-    assert result.err.count('is not on it yet') == 2
-    assert "prod: model bias monitor disabled: MonitoringEngine \"processing\" runs data quality, model quality and " \
-           "the estimate; model bias (SageMaker Clarify) is not on it yet: set EnableModelBiasMonitor to \"no\" or " \
-           "MonitoringEngine to \"model-monitor\"" in result.err
-    assert cli.files() == {}
+    assert result.exit_code == 0, result.err
+    assert "monitor disabled" not in result.err
+    written = json.loads(cli.files()["prod.json"])["Parameters"]
+    assert [written[name] for name in ("EnableDataQualityMonitor", "EnableModelQualityMonitor",
+                                       "EnableModelBiasMonitor", "EnableModelExplainabilityMonitor")] == ["yes"] * 4
+    assert written["MonitoringEngine"] == "processing"
+    # the derived explainability config (it names the deployed model, which Clarify's shadow endpoint runs)
+    assert "/derived-baselines/" in written["ModelExplainabilityConfigUri"]
+    assert "/model-explainability/analysis-config-" in written["ModelExplainabilityConfigUri"]
 
 
 def test_a_processing_stage_without_the_analyzer_image_fails_validation_and_writes_nothing(cli, seeded, tmp_path):
@@ -595,3 +702,21 @@ def test_the_state_machine_and_the_python_rule_agree_on_300_random_scheduled_tim
         assert result["variables"]["window"]["hour"] == window.output_folder, when
         assert [i["S3Input"]["LocalPath"].rsplit("/AllTraffic/", 1)[1] for i in
                 result["tasks"][0]["arguments"]["ProcessingInputs"]] == capture_folders(window), when
+
+
+def test_bias_and_explainability_on_the_processing_engine_cost_their_prepare_and_check_jobs_too() -> None:
+    from pipelines.core.monitors import MODEL_BIAS, MODEL_EXPLAINABILITY
+
+    values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing"}
+    assert cost_lines(values, SPECS, [MODEL_BIAS, MODEL_EXPLAINABILITY])[1:] == [
+        "      model bias            cron(0 5 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 90.0 "
+        "instance-hours/month",
+        "      model explainability  cron(0 6 ? * * *)    30 executions/month  MaxRuntime 7200s  <= 180.0 "
+        "instance-hours/month",
+        "      stage total                                60 executions/month  <= 270.0 instance-hours/month",
+        "      processing engine: the instance-hours above (Processing jobs) plus 60 Scheduler invocations and 300 "
+        "Step Functions state transitions/month (4 per run, one more with the merge step)",
+        "      bias and explainability run 2 more one-instance jobs a run (the dataset before Clarify, the check after "
+        "it; counted above) and 5 state transitions"]
+    assert cost_lines({**values, "MonitoringEngine": "model-monitor"}, SPECS, [MODEL_BIAS, MODEL_EXPLAINABILITY])[
+        3] == "      stage total                                60 executions/month  <= 90.0 instance-hours/month"

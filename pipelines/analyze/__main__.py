@@ -1,4 +1,4 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate,calibrate}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,model-quality,estimate,calibrate,clarify-dataset,clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails or the scores
 drifted), 2 bad input, 1 AWS/runtime failure.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from typing import Any
 
 from pipelines.core.clock import utc_now
 from pipelines.core.command import env_argument, parse_with_env, run_command
@@ -53,6 +54,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cal.add_argument("--upload", help="also put calibration.json under this s3:// prefix, next to the model version's "
                      "derived baselines (s3://<bucket>/derived-baselines/<group>/<version>/), content-addressed; "
                      "prints the URI for AnalyzerCalibrationS3Uri")
+    cd = commands.add_parser("clarify-dataset", parents=[common], help="model bias, before Clarify: labelled "
+                             "captures as a Clarify dataset + its analysis config")
+    cd.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
+    cd.add_argument("--config", required=True, help="the model package's bias analysis config (path or s3:// URI)")
+    cd.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    cc = commands.add_parser("clarify-check", help="model bias, after Clarify: analysis.json against the "
+                             "baseline constraints (bias drift)")
+    cc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
+    cc.add_argument("--constraints", required=True, help="baseline bias constraints (path or s3:// URI)")
+    cc.add_argument("--output", required=True, help="directory for analysis.json and constraint_violations.json")
+    sd = commands.add_parser("shap-dataset", parents=[common], help="model explainability, before Clarify: "
+                             "captured features as a Clarify dataset + its SHAP analysis config")
+    sd.add_argument("--config", required=True, help="the derived explainability analysis config (path or s3:// URI)")
+    sc = commands.add_parser("shap-check", help="model explainability, after Clarify: global SHAP values against "
+                             "the baseline (feature attribution drift, nDCG)")
+    sc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
+    sc.add_argument("--constraints", required=True, help="baseline explainability constraints (path or s3:// URI)")
+    sc.add_argument("--output", required=True, help="directory for analysis.json and constraint_violations.json")
     return parse_with_env(parser, argv)
 
 
@@ -69,12 +88,6 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from pipelines.core.progress import Progress
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    window = Window(parse_time(args.start, "--start") if args.start else None,
-                    parse_time(args.end, "--end") if args.end else None)
-    if window.start and window.end and window.end <= window.start:
-        raise UsageError(f"--end {args.end} is not after --start {args.start}")
-    if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
-        raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
     if getattr(args, "upload", None):  # checked before anything is read or written
         from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
@@ -84,6 +97,22 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
             raise UsageError(f"--upload {args.upload}: {exc}; pass s3://<bucket>/derived-baselines/<group>/"
                              "<version>/") from None
     reader = Reader()
+    if args.command in ("clarify-check", "shap-check"):
+        from pipelines.analyze import clarify
+
+        check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
+            progress.step(f"reading {args.analysis}")
+            outcome = check(reader, args.analysis, args.constraints)
+            progress.step(f"writing {args.output}")
+            paths = commands.write_outputs(outcome, args.output)
+        return _report(outcome, paths)
+    window = Window(parse_time(args.start, "--start") if args.start else None,
+                    parse_time(args.end, "--end") if args.end else None)
+    if window.start and window.end and window.end <= window.start:
+        raise UsageError(f"--end {args.end} is not after --start {args.start}")
+    if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
+        raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
     with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
         progress.step(f"reading captures under {args.capture}")
         if args.command == "data-quality":
@@ -92,17 +121,29 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
         elif args.command == "model-quality":
             outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
                                              args.threshold)
-        elif args.command == "calibrate":
-            created = iso_z(now or utc_now())
-            outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, created)
-        else:
+        elif args.command == "estimate":
             outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
                                         args.statistics, args.constraints, args.calibration)
+        elif args.command == "calibrate":
+            outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, iso_z(now or utc_now()))
+        else:
+            from pipelines.analyze import clarify
+
+            if args.command == "shap-dataset":
+                outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
+            else:
+                outcome = clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config,
+                                                  args.threshold)
         progress.step(f"writing {args.output}")
         paths = commands.write_outputs(outcome, args.output)
         if args.command == "calibrate" and args.upload:
             outcome.lines.append("uploaded " + commands.upload_calibration(
                 reader, outcome.files["calibration.json"], args.upload))
+    return _report(outcome, paths)
+
+
+def _report(outcome: Any, paths: list[Any]) -> int:
+    """Warnings to stderr, the summary lines and the written files to stdout; the exit code."""
     for line in outcome.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in outcome.lines:

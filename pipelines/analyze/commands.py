@@ -270,9 +270,12 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         target.mkdir(parents=True, exist_ok=True)
         # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
         # than reading a million captures); the small files stay indented for people
-        paths = {target / name: (json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        paths = {target / name: (document.encode() if isinstance(document, str)  # a CSV (clarify-dataset)
+                                 else json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
                                  if name == "statistics.json" else canonical_json(document))
                  for name, document in outcome.files.items()}
+        for path in paths:  # clarify-dataset writes dataset/ and config/, the two inputs of the Clarify job
+            path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_many(paths)
     except OSError as exc:
         raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "

@@ -13,10 +13,14 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
+estimate; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
+shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
+or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
+Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate),
-``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the metrics with PutMetricData in this
-namespace instead of writing the file Model Monitor publishes). ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
+metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes).
+``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from typing import Any
 from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
 from pipelines.formats.times import iso_z
 
-COMMANDS = ("data-quality", "model-quality", "estimate")
+COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check", "shap-dataset",
+            "shap-check")
 
 
 def opt_ml() -> Path:
@@ -67,9 +72,20 @@ def run() -> tuple[Any, str]:
     elif command == "model-quality":
         outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
                                          _env("baseline_constraints"), threshold)
-    else:
+    elif command == "estimate":
         outcome = commands.estimate(reader, source, window, threshold, _env("ground_truth"),
                                     _env("baseline_statistics"), _env("baseline_constraints"), _env("calibration"))
+    else:  # model bias on the processing engine (pipelines/analyze/clarify.py): before and after the Clarify job
+        from pipelines.analyze import clarify
+
+        if command == "clarify-dataset":
+            return clarify.clarify_dataset(reader, source, window, _env("ground_truth", True),
+                                           _env("analysis_config", True), threshold), output
+        if command == "shap-dataset":
+            return clarify.shap_dataset(reader, source, window, _env("analysis_config", True)), output
+        check = clarify.clarify_check if command == "clarify-check" else clarify.shap_check
+        return check(reader, f"{source.rstrip('/')}/{clarify.ANALYSIS_FILE}", _env("baseline_constraints", True)), \
+            output
     constraints_at = _env("baseline_constraints")
     outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
         else {"version": 0.0}
@@ -108,8 +124,11 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
     dimensions = [{"Name": endpoint_dimension, "Value": os.environ.get("sagemaker_endpoint_name", "")},
                   {"Name": "MonitoringSchedule", "Value": os.environ.get("sagemaker_monitoring_schedule_name", "")}]
     stamp = iso_z(when)
-    return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp, "Dimensions": dimensions,
-                        **{key: value for key, value in metric.items() if key != "MetricName"}}, sort_keys=True)
+    # a metric's own Dimensions follow the two (bias: BiasStage, Label, LabelValue, Facet, FacetValue)
+    return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp,
+                        "Dimensions": dimensions + metric.get("Dimensions", []),
+                        **{key: value for key, value in metric.items() if key not in ("MetricName", "Dimensions")}},
+                       sort_keys=True)
             for metric in outcome.metrics]
 
 
@@ -184,8 +203,10 @@ def main() -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
     if outcome.exit_violations:
-        reason = f"{count} violation(s)" + ("; calibration assumption fails" if outcome.failed_assumption else "") + \
-            ("; score drift" if outcome.score_drift else "")
+        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").endswith(
+            "-check") else "calibration assumption fails"
+        reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "") + \
+            ("; score drift" if getattr(outcome, "score_drift", False) else "")
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"

@@ -169,11 +169,6 @@ def plan_stage(
             status.reason = f"{monitor.enable_param} is \"no\" in {where}"
             continue
         problems = _monitor_problems(monitor, params, explicit, available, endpoint, blocked)
-        if params.get("MonitoringEngine", specs["MonitoringEngine"].default) == PROCESSING \
-                and monitor.key in CLARIFY_MONITORS:
-            problems.append("MonitoringEngine \"processing\" runs data quality, model quality and the estimate; "
-                            f"{monitor.title} (SageMaker Clarify) is not on it yet: set {monitor.enable_param} to "
-                            "\"no\" or MonitoringEngine to \"model-monitor\"")
         derived: list[DerivedFile] = []
         if not problems:
             try:
@@ -212,9 +207,6 @@ def plan_stage(
     _processing_inputs(plan, explicit, specs)
     fill_missed_run_hours(params, explicit, specs)
     return plan
-
-
-CLARIFY_MONITORS = ("model-bias", "model-explainability")
 
 
 def _processing_inputs(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec]) -> None:

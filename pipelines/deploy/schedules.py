@@ -18,6 +18,9 @@ from pipelines.deploy.template_params import CRON_RE, ParameterSpec
 
 NOW = "NOW"
 PROCESSING = "processing"  # MonitoringEngine value of the Scheduler + Step Functions + Processing engine (issue 19)
+CLARIFY_KEYS = ("model-bias", "model-explainability")  # on the processing engine: Prepare -> Clarify -> Check
+CLARIFY_EXTRA_JOBS = 2  # devtools/processing_engine_block.py clarify_state_machine: Prepare and Check around Clarify
+CLARIFY_STATES_PER_RUN = 5  # Window, Prepare, Clarify, Check, Done
 MAX_PROCESSING_INPUTS = 10  # CreateProcessingJob ProcessingInputs: at most 10 (botocore service model)
 STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
@@ -179,21 +182,32 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     count = int(count_text) if count_text.isdigit() else 0
     lines = [f"  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount {count}):"]
     total_runs, total_hours = 0, 0.0
+    processing = _value(params, specs, "MonitoringEngine") == PROCESSING
     for monitor in monitors:
         run = cadence(params, specs, monitor)
-        hours = run.executions_per_month * (run.runtime or 0) / 3600 * count
+        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify
+        jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
+        hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
         total_hours += hours
         lines.append(f"      {monitor.title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
                      f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")
-    if _value(params, specs, "MonitoringEngine") == PROCESSING:
+    if processing:
         transitions = sum(cadence(params, specs, m).executions_per_month
-                          * (STATES_PER_RUN + (1 if count > 1 else 0)) for m in monitors)
-        lines.append(f"      processing engine: the same instance-hours (Processing jobs) plus {total_runs} "
+                          * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
+                             else STATES_PER_RUN + (1 if count > 1 else 0))
+                          for m in monitors)
+        clarify = any(m.key in CLARIFY_KEYS for m in monitors)
+        hours_text = "the instance-hours above" if clarify else "the same instance-hours"
+        lines.append(f"      processing engine: {hours_text} (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")
+        if clarify:
+            lines.append(f"      bias and explainability run {CLARIFY_EXTRA_JOBS} more one-instance jobs a run (the "
+                         "dataset before Clarify, the check after it; counted above) and "
+                         f"{CLARIFY_STATES_PER_RUN} state transitions")
     return lines
 
 
