@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
+BENCH_VENV := .venv-bench
 
 .PHONY: help venv tools node browser test test-fast lint demo bench clean try try-stop
 
@@ -12,7 +13,8 @@ help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
 	@echo "make test   - all tests, cfn-lint and checkov"
 	@echo "make try    - moto_server on 127.0.0.1, seeded and left running; prints export lines (make try-stop ends it)"
-	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures"
+	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures; data quality"
+	@echo "              at 1M and 10M records beside Evidently and the JSON-decoding floor (.venv-bench)"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-report.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,11 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-report.txt
 $(CHECKOV_VENV)/.stamp: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+$(BENCH_VENV)/.stamp: requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
 $(SDK_VENV)/.stamp: requirements-sdk.txt
@@ -71,10 +78,11 @@ try: $(VENV)/.stamp
 try-stop: $(VENV)/.stamp
 	$(PY) -m devtools.try_env stop
 
-bench: $(VENV)/.stamp
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
 	$(PY) bench/bench_report_html.py
+	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) node_modules .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BENCH_VENV) node_modules .pytest_cache out

@@ -11,7 +11,11 @@ per CPU second (what the code costs on one core; this machine is shared, so wall
 per wall second. Next to it, in the same run and on the same files, a naive pandas read: read_json(lines=True),
 normalize captureData, split the CSV into 20 float columns, describe().
 
-Targets: >= 100,000 records per CPU second at 1M records; peak RSS at 1M within 25% of peak RSS at 100k.
+Wide case: 2,000 features x 20,000 records (out/bench-analyzer-wide/, 240 MB of captures): batches are bounded by
+bytes, not records, so peak RSS stays bounded however wide a record is; its peak RSS is printed and kept.
+
+Targets: >= 100,000 records per CPU second at 1M records; peak RSS at 1M within 25% of peak RSS at 100k; the wide
+case under WIDE_RSS_LIMIT_MIB.
 Missed targets print MISSED; the exit status is non-zero only when the harness fails. Results:
 bench/results/analyzer.json.
 """
@@ -39,6 +43,8 @@ RESULTS = ROOT / "bench" / "results" / "analyzer.json"
 RECORDS, FEATURES, DRIFTED, PER_HOUR = 1_000_000, 20, 7, 100_000
 TARGET_RECORDS_PER_CPU_S = 100_000
 RSS_GROWTH_LIMIT = 1.25
+WIDE = ROOT / "out" / "bench-analyzer-wide"
+WIDE_FEATURES, WIDE_RECORDS, WIDE_RSS_LIMIT_MIB = 2_000, 20_000, 1024
 ONE_CORE_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 NAIVE_PANDAS = r"""
@@ -103,6 +109,44 @@ def generate(folder: Path) -> None:
     (folder / "done").write_text("output first\n")  # cache marker: a baseline with the output column first
 
 
+def generate_wide(folder: Path) -> None:
+    """2,000 features: a baseline of 5,000 rows and 20,000 captures (one feature drifted), one hour folder."""
+    if (folder / "done").exists() and (folder / "done").read_text() == "output first\n":
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    names = feature_names(WIDE_FEATURES)
+    sample = traffic(5_000, WIDE_FEATURES, seed=1)
+    statistics, constraints = baseline(sample.features, names, sample.scores)  # the output column first (START)
+    (folder / "baseline").mkdir(parents=True)
+    (folder / "baseline" / "statistics.json").write_text(json.dumps(statistics))
+    (folder / "baseline" / "constraints.json").write_text(json.dumps(constraints))
+    start = start_of_day()
+    target = folder / "capture" / "fraud-detect-prod" / "AllTraffic" / start.strftime("%Y/%m/%d/%H")
+    target.mkdir(parents=True)
+    row_format = ",".join(["%.2f"] * WIDE_FEATURES)
+    with open(target / "00-00-000-wide.jsonl", "w", encoding="utf-8") as handle:
+        for first in range(0, WIDE_RECORDS, 2_000):
+            data = traffic(2_000, WIDE_FEATURES, seed=200 + first, drift={DRIFTED: 0.5})
+            for offset, (row, score) in enumerate(zip(data.features.tolist(), data.scores.tolist(), strict=True)):
+                index = first + offset
+                stamp = start + timedelta(seconds=index * 0.1)
+                stamp_text = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+                handle.write(_fast_line(row_format % tuple(row), score, index, stamp_text) + "\n")
+    (folder / "done").write_text("output first\n")  # cache marker, as generate()
+
+
+def run_wide(folder: Path) -> dict[str, float]:
+    result = measure([sys.executable, "-m", "pipelines.analyze", "data-quality", "--capture", str(folder / "capture"),
+                      "--statistics", str(folder / "baseline" / "statistics.json"),
+                      "--constraints", str(folder / "baseline" / "constraints.json"), "--output", str(folder / "out")])
+    if result["exit"] != 3:
+        raise HarnessError(f"analyzer exited {result['exit']} on the wide case (expected 3): {result['stderr']}")
+    violations = json.loads((folder / "out" / "constraint_violations.json").read_text())["violations"]
+    if feature_names(WIDE_FEATURES)[DRIFTED] not in {v["feature_name"] for v in violations}:
+        raise HarnessError(f"wide case: no violation on the drifted feature: {violations[:3]}")
+    return result
+
+
 def measure(argv: list[str]) -> dict[str, float]:
     """Run one process; its wall time, CPU time and peak RSS (os.wait4), and its stdout."""
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
@@ -145,11 +189,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=int, nargs="+", default=[1, 3, 10], help="windows to measure (1 = 100k)")
     parser.add_argument("--no-pandas", action="store_true", help="skip the naive pandas comparison")
+    parser.add_argument("--no-wide", action="store_true", help="skip the 2,000-feature case")
+    parser.add_argument("--wide-only", action="store_true", help="only the 2,000-feature case")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--generate-wide-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.generate_only:
         generate(DATA)
         return 0
+    if args.generate_wide_only:
+        generate_wide(WIDE)
+        return 0
+    wide = None
+    if not args.no_wide:
+        try:
+            print(f"generating {WIDE_RECORDS:,} captured records of {WIDE_FEATURES:,} features under {WIDE} (once) ...",
+                  flush=True)
+            subprocess.run([sys.executable, __file__, "--generate-wide-only"], check=True)
+            wide = run_wide(WIDE)
+        except (HarnessError, subprocess.CalledProcessError) as exc:
+            print(f"bench_analyzer: harness failure: {exc}", file=sys.stderr)
+            return 1
+        print(_line(WIDE_RECORDS, f"{WIDE_FEATURES:,} feat.", wide), flush=True)
+        verdict = "ok" if wide["peak_rss_mib"] <= WIDE_RSS_LIMIT_MIB else "MISSED"
+        print(f"target peak RSS with {WIDE_FEATURES:,} features under {WIDE_RSS_LIMIT_MIB:,} MiB: "
+              f"{wide['peak_rss_mib']:.0f} MiB {verdict}")
+        if args.wide_only:
+            return 0
     try:
         print(f"generating {RECORDS:,} captured records under {DATA} (once; cached) ...", flush=True)
         # in its own process: a child forked from a parent that held the generated data would report the
@@ -173,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": f"{platform.machine()} {os.cpu_count()} cpu, "
                                               f"{platform.python_implementation()} {platform.python_version()}",
-                                   "rows": rows}, indent=2) + "\n")
+                                   "rows": rows, "wide": {"features": WIDE_FEATURES, "records": WIDE_RECORDS,
+                                                          "analyzer": _public(wide) if wide else None}},
+                                  indent=2) + "\n")
     return 0
 
 

@@ -9,6 +9,7 @@ deviation; calibrated fraud scores, and labels for 60% of the records filed two 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,14 +130,20 @@ def compare(out: Path, data: Any) -> None:
 
 
 def explain_constraints(statistics: dict[str, Any]) -> None:
-    """Why a window of the same model reports violations, and where the recall alarm sits instead (the CLI's rule)."""
-    from pipelines.deploy.thresholds import MARGIN_SIGMAS, number_text, statistics_margin
+    """Why a window of the same model reports violations, and where the recall alarm sits instead (the CLI's rule:
+    3 binomial standard errors over the prod stage's ExpectedDailyFrauds, issue 18)."""
+    from pipelines.deploy.thresholds import MARGIN_SIGMAS, number_text, size_recall_alarm
 
-    recall = statistics["binary_classification_metrics"]["recall"]["value"]
-    margin = statistics_margin(statistics, "binary_classification_metrics", "recall")
+    metrics = statistics["binary_classification_metrics"]
+    recall = metrics["recall"]["value"]
+    config = json.loads((Path(__file__).resolve().parents[1] / "prod-monitoring-schedule-config.json").read_text())
+    daily = float(config["Parameters"]["ExpectedDailyFrauds"])
+    alarm = size_recall_alarm("matured", 90, recall, daily, metrics["recall"]["standard_deviation"])
     print(f"  (the registry's constraints sit at the baseline values, as a real baselining job writes them: baseline "
-          f"recall {number_text(recall)}, so a window just below average reports violations; the recall alarm the "
-          f"CLI derives pages below the baseline minus {MARGIN_SIGMAS} standard deviations, {number_text(margin)})")
+          f"recall {number_text(recall)}, so a window just below average reports violations; the matured recall "
+          f"alarm the CLI derives for prod pages below the baseline minus {MARGIN_SIGMAS} binomial standard errors "
+          f"over its {daily:g} expected frauds a day, {number_text(alarm.threshold)}: "
+          f"{alarm.false_pages_per_month:.2f} false pages a month on an unchanged model)")
 
 
 if __name__ == "__main__":

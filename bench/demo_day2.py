@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_ground_truth import write_capture_files, write_label_csv  # noqa: E402
 from devtools.seed import OUTPUTS_BUCKET  # noqa: E402
+from devtools.seed_captures import write_matured_day  # noqa: E402
 from tests.fixtures.violations.seed import seed_violations  # noqa: E402
 
 
@@ -30,10 +31,14 @@ def main(out: Path) -> int:
     ids = [f"tx-{i:09d}" for i in range(950)]  # 950 of the 1,000 labelled transactions were captured
     write_capture_files(s3, f"s3://{OUTPUTS_BUCKET}/data-capture", params["EndpointName"], ids, now)
     seed_violations(s3, params)  # what the hourly jobs would have written (the emulator runs no jobs)
+    write_matured_day(s3, OUTPUTS_BUCKET, params, now)  # a day of transactions whose labels are mature
     steps = [
         [sys.executable, "-m", "pipelines.ground_truth", str(labels), "--stage", "prod",
          "--params-file", str(out / "prod-config-export.json"), "--check-coverage",
          "--capture-s3-uri", f"s3://{OUTPUTS_BUCKET}/data-capture", "--window-hours", "2"],
+        [sys.executable, "-m", "pipelines.ground_truth", "--matured-negatives", "--stage", "prod",
+         "--params-file", str(out / "prod-config-export.json"), "--capture-s3-uri",
+         f"s3://{OUTPUTS_BUCKET}/data-capture"],
         [sys.executable, "-m", "pipelines.report", "--stage", "prod", "--params-file",
          str(out / "prod-config-export.json")],
     ]

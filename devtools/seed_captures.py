@@ -175,3 +175,24 @@ def baseline(features: np.ndarray, names: list[str], scores: np.ndarray | None =
 def start_of_day() -> datetime:
     """A fixed start (deterministic folders)."""
     return datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)
+
+
+def write_matured_day(s3: Any, bucket: str, params: dict[str, str], now: datetime) -> None:
+    """A day of prod transactions LabelMaturityDays + 1 days before ``now`` (200 captured, 10 frauds: 8 scored high)
+    and the positive labels uploaded over the 90 days after it (analysts first, chargebacks later), as the upload tool
+    files them: what ``python -m pipelines.ground_truth --matured-negatives`` reads (make demo, make try)."""
+    from pipelines.formats.ground_truth import record_line
+    from pipelines.formats.times import hour_folder
+
+    endpoint, gt_uri = params["EndpointName"], params["GroundTruthInput"]
+    day = (now - timedelta(days=int(params.get("LabelMaturityDays", "90")) + 1)).replace(hour=12, minute=0, second=0,
+                                                                                           microsecond=0)
+    frauds = {f"mx-{i:04d}": (0.93 if i < 8 else 0.12, [2, 2, 2, 3, 5, 20, 40, 60, 45, 70][i]) for i in range(10)}
+    lines = [capture_line("129.5,online,0,3,12,2", frauds.get(f"mx-{i:04d}", (0.031, 0))[0], f"ev-{i:04d}",
+                          day + timedelta(seconds=i), f"mx-{i:04d}") for i in range(200)]
+    s3.put_object(Bucket=bucket, Key=f"data-capture/{endpoint}/AllTraffic/{hour_folder(day)}/matured.jsonl",
+                  Body=("\n".join(lines) + "\n").encode())
+    gt_bucket, _, prefix = gt_uri.removeprefix("s3://").partition("/")
+    for ident, (_, age) in frauds.items():
+        s3.put_object(Bucket=gt_bucket, Key=f"{prefix}/{hour_folder(day + timedelta(days=age))}/labels-{ident}.jsonl",
+                      Body=record_line(ident, "1").encode())

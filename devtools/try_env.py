@@ -171,6 +171,9 @@ def start(folder: Path) -> int:
         ids = [f"tx-{i:09d}" for i in range(950)]  # 950 of the 1,000 labelled transactions were captured
         write_capture_files(s3, f"s3://{OUTPUTS_BUCKET}/data-capture", params["prod"]["EndpointName"], ids, now)
         _analyzer_data(s3)
+        from devtools.seed_captures import write_matured_day
+
+        write_matured_day(s3, OUTPUTS_BUCKET, params["prod"], now)  # the README's --matured-negatives command
         for stage in ("staging", "prod"):
             seed_monitoring(s3, params[stage], end=now, hours=12, drift_from=8, rows=1000)
             _alarms(cw, params[stage], s3, now)

@@ -83,9 +83,8 @@ def test_a_record_with_the_wrong_number_of_features_is_skipped_and_named(tmp_pat
     _labels(tmp_path, [("e1", 1), ("e2", 0)])
     code, _, err = run_cli(_dataset_args(tmp_path), capsys)
     assert code == 0
-    assert err.splitlines()[:2] == [
-        "warning: 1 of 2 records could not be read and were skipped:",
-        "warning:   1 record(s): endpointInput has 3 values, the bias config names 6 features; first: "
+    assert err.splitlines()[:1] == [  # one line per reason (issue 17)
+        "warning: 1 of 2 records skipped: endpointInput has 3 values, the bias config names 6 features; first: "
         + capture_line("1,2,3", 0.2, "e2", WHEN, None)[:300]]
     assert (tmp_path / "out" / "dataset" / "data.csv").read_text() == "1,120.50,grocery,1,3,14,2,1\n"
 
@@ -240,7 +239,8 @@ def test_the_shap_dataset_is_the_captured_features_and_its_config_is_what_the_sd
                          ("1,2", 0.2, "e3", None)])
     code, out, err = run_cli(_shap_args(tmp_path, _derived_explainability_config(tmp_path)), capsys)
     assert code == 0
-    assert err.splitlines()[0] == "warning: 1 of 3 records could not be read and were skipped:"
+    assert err.splitlines()[0].startswith("warning: 1 of 3 records skipped: endpointInput has 2 values, the "
+                                          "explainability config names 6 features; first: ")
     assert (tmp_path / "out" / "dataset" / "data.csv").read_text() == "120.50,grocery,1,3,14,2\n8.00,fuel,0,5,2,7\n"
     assert (tmp_path / "out" / "config" / "analysis_config.json").read_text() == \
         (SDK_FIXTURES / "clarify_shap_dataset_analysis_config.json").read_text()

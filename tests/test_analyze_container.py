@@ -80,9 +80,8 @@ def test_a_missing_baseline_fails_the_job_with_a_one_line_reason(tmp_path):
     assert done.returncode == 2
     reason = ("environment variable baseline_statistics is not set; Model Monitor sets it for a monitoring execution "
               "(see docs/analyzer.md to run the container by hand)")
-    assert (opt_ml / "output" / "failure").read_text() == reason
+    assert (opt_ml / "output" / "message").read_text() == reason  # the job's ExitMessage (AWS byoc-metadata)
     assert done.stderr == f"error: {reason}\n"
-    assert not (opt_ml / "output" / "message").exists()
     assert not (opt_ml / "processing" / "resultdata").exists()
 
 
@@ -132,3 +131,77 @@ def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibr
     assert [record["MetricName"] for record in records] == ["estimated_recall", "estimated_precision",
                                                             "estimated_f1", "estimated_recall_upper_95"]
     assert records[0]["Dimensions"][1] == {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-estimate"}
+
+
+def _entrypoint(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **env}
+    return subprocess.run([sys.executable, "-m", "pipelines.analyze.container"], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_sharded_processing_job_then_merge_step_write_what_one_execution_writes(tmp_path):
+    """InstanceCount 2 with ShardedByS3Key (shard_count 2): each instance gets some hour files and writes
+    <host>/statistics.json (host from /opt/ml/config/resourceconfig.json); the merge step, run as the processing
+    engine runs it (merge-statistics <shards' files> --output, no other input), writes the violations of an
+    unsharded run; the container's own merge command also writes the metric records an unsharded run publishes."""
+    case = make_case(tmp_path / "src", n=25_000, drift={2: 1.0})  # 3 hour files
+    files = sorted(case.capture.rglob("*.jsonl"))
+    shared_prefix = tmp_path / "s3" / "shards"  # what both instances' outputs become in S3
+    baseline = {"baseline_statistics": str(case.statistics), "baseline_constraints": str(case.constraints)}
+    for host, owned in (("algo-1", files[:1]), ("algo-2", files[1:])):
+        opt_ml = tmp_path / host / "opt" / "ml"
+        endpoint = opt_ml / "processing" / "input" / "endpoint"
+        for path in owned:
+            target = endpoint / path.relative_to(case.capture)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        (opt_ml / "config").mkdir(parents=True)
+        (opt_ml / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": host,
+                                                                          "hosts": ["algo-1", "algo-2"]}))
+        done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "dataset_source": str(endpoint), "shard_count": "2",
+                            "output_path": str(shared_prefix), **baseline}, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (opt_ml / "output" / "message").read_text() == "Completed: partial statistics"
+    assert sorted(str(p.relative_to(shared_prefix)) for p in shared_prefix.rglob("*.json")) == [
+        "algo-1/statistics.json", "algo-2/statistics.json"]
+    engine = subprocess.run([sys.executable, "-m", "pipelines.analyze", "merge-statistics",
+                             str(shared_prefix / "algo-1" / "statistics.json"),
+                             str(shared_prefix / "algo-2" / "statistics.json"), "--output", str(tmp_path / "engine")],
+                            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert engine.returncode == 3, engine.stderr
+    assert [v["feature_name"] for v in read(tmp_path / "engine" / "constraint_violations.json")["violations"]] == \
+        ["card_present"]
+    merge_ml = tmp_path / "merge" / "opt" / "ml"
+    done = _entrypoint({"ANALYZER_OPT_ML": str(merge_ml), "analyzer_command": "merge-statistics",
+                        "dataset_source": str(shared_prefix), "output_path": str(merge_ml / "result"),
+                        "publish_cloudwatch_metrics": "Enabled", "end_time": "2026-11-27T03:00:00Z", **baseline},
+                       tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (merge_ml / "output" / "message").read_text() == "CompletedWithViolations: 1 violation(s)"
+    result = merge_ml / "result"
+    assert sorted(p.name for p in result.iterdir()) == ["constraint_violations.json", "constraints.json",
+                                                       "statistics.json"]
+    assert (result / "statistics.json").read_bytes() == (tmp_path / "engine" / "statistics.json").read_bytes()
+    assert read(result / "statistics.json")["dataset"] == {"item_count": 25000}
+    single_ml = tmp_path / "single" / "opt" / "ml"  # the same window unsharded: one instance, all files
+    done = _entrypoint({"ANALYZER_OPT_ML": str(single_ml), "dataset_source": str(case.capture), "output_path":
+                        str(single_ml / "result"), "publish_cloudwatch_metrics": "Enabled",
+                        "end_time": "2026-11-27T03:00:00Z", **baseline}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    merged, single = ([json.loads(line) for line in (ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl")
+                       .read_text().splitlines()] for ml in (merge_ml, single_ml))
+    assert [m["MetricName"] for m in merged] == [m["MetricName"] for m in single]
+    # counts, sums, extremes and completeness exactly; drift distances within the sketches' error
+    assert [m.get("StatisticValues") for m in merged] == [m.get("StatisticValues") for m in single]
+    for mine, theirs in zip(merged, single, strict=True):
+        assert mine.get("Value", 0.0) == pytest.approx(theirs.get("Value", 0.0), abs=0.02)
+
+
+def test_partial_statistics_for_another_command_is_refused_with_the_failure_file(tmp_path):
+    opt_ml = tmp_path / "opt" / "ml"
+    done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "analyzer_command": "estimate", "partial_statistics":
+                        "Enabled", "dataset_source": str(tmp_path), "output_path": str(tmp_path / "out")}, tmp_path)
+    assert done.returncode == 2
+    assert (opt_ml / "output" / "message").read_text() == "partial_statistics=Enabled is for analyzer_command " \
+                                                          "data-quality, not estimate"

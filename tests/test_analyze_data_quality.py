@@ -247,13 +247,12 @@ def test_unparseable_captures_are_counted_with_an_example_never_a_traceback(tmp_
     append_lines(case, ["this is not json", json_input, json_input, '{"eventVersion": "0"}'])
     code, out, err = run_cli(case.dq_args(), capsys)
     assert code == 0, err
-    assert err.splitlines() == [
-        "warning: 4 of 24 captured records could not be read and were skipped:",
-        "warning:   2 record(s): JSON data where CSV is expected (endpointInput observedContentType text/csv); first: "
-        + json_input[:300],
-        "warning:   1 record(s): JSON without captureData (not a Data Capture record); first: "
+    assert err.splitlines() == [  # one line per reason: count of the whole, reason, first example
+        "warning: 1 of 24 captured records skipped: JSON without captureData (not a Data Capture record); first: "
         '{"eventVersion": "0"}',
-        "warning:   1 record(s): not a JSON line; first: this is not json"]
+        "warning: 1 of 24 captured records skipped: not a JSON line; first: this is not json",
+        "warning: 2 of 22 rows skipped: JSON data where CSV is expected (endpointInput observedContentType is not "
+        "JSON); first: " + json_input[:300]]
     assert "Traceback" not in out + err
 
 
@@ -264,7 +263,8 @@ def test_a_window_with_nothing_readable_is_bad_input_with_one_line(tmp_path, cap
     code, out, err = run_cli(case.dq_args(), capsys)
     assert (code, out) == (2, "")
     assert err == (f"error: no readable captured record in {case.capture} for the window; 1 record(s): not a JSON "
-                   "line; first: garbage\n")
+                   "line; first: garbage; captures must be Data Capture JSON lines with CSV or JSON endpointInput "
+                   "data\n")
     assert not case.output.exists()
 
 
@@ -447,9 +447,7 @@ def test_problem_counts_stay_right_across_batches(tmp_path, capsys, monkeypatch)
     # 6 short rows of 26 do not make the window's column count 4; read as Spark reads them, their missing last
     # field is null: customer_age_band is 20/26 complete
     assert code == 3
-    assert err.splitlines() == [
-        "warning: 1 of 27 captured records could not be read and were skipped:",
-        "warning:   1 record(s): not a JSON line; first: not json"]
+    assert err.splitlines() == ["warning: 1 of 27 captured records skipped: not a JSON line; first: not json"]
     assert read(case.output / "constraint_violations.json")["violations"][0] == {
         "feature_name": "customer_age_band", "constraint_check_type": "completeness_check",
         "description": f"Value: {20 / 26!r} does not meet the constraint requirement! "}

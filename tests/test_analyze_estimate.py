@@ -107,4 +107,5 @@ def test_output_is_model_monitor_model_quality_statistics_marked_as_an_estimate(
 
 def test_threshold_outside_zero_one_is_bad_input(tmp_path, capsys):
     assert run_cli(_args(tmp_path, "--threshold", "1.5"), capsys)[1:] == (
-        "", "error: --threshold 1.5 is not between 0 and 1\n")
+        "", "error: --threshold '1.5' is not a number between 0 and 1 (exclusive); pass the score at which the model "
+        "flags fraud, e.g. 0.5\n")

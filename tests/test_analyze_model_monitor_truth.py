@@ -213,9 +213,8 @@ def test_labels_that_disagree_for_one_id_are_a_reported_conflict_never_settled_b
     conflict = json.dumps({"groundTruthData": {"data": "0", "encoding": "CSV"}, "eventMetadata": {"eventId": "txn-1"},
                            "eventVersion": "0"})
     assert err.splitlines() == [
-        "warning: 1 of 3 records could not be read and were skipped:",
-        "warning:   1 record(s): ground truth id labelled both 0 and 1 (in different lines); its records are left "
-        f"out; first: {conflict}"]
+        "warning: 1 ground truth label(s) skipped: ground truth id labelled both 0 and 1 (in different lines); its "
+        f"records are left out; first: {conflict}"]
     assert out.splitlines()[0].startswith("model-quality: 2 of 3 captured records have a label")
 
 

@@ -122,9 +122,8 @@ def test_outputs_that_are_not_probabilities_are_counted(tmp_path, capsys):
     _labels(tmp_path, [("e1", 1), ("e2", 0), ("e3", 1)])
     code, _, err = run_cli(_args(tmp_path), capsys)
     assert code == 0
-    assert err.splitlines() == ["warning: 1 of 3 records could not be read and were skipped:",
-                                f"warning:   1 record(s): endpointOutput is not a fraud probability (could not "
-                                f"convert string to float); first: {json.dumps(bad)[:300]}"]
+    assert err.splitlines() == ["warning: 1 of 3 captured records skipped: endpointOutput is not a fraud "
+                                f"probability (score is not a number); first: {json.dumps(bad)[:300]}"]
 
 
 def test_standard_deviations_appear_from_200_samples_as_model_monitor_computes_them(tmp_path, capsys):

@@ -8,6 +8,7 @@ import pytest
 
 from devtools import seed as seedmod
 from devtools.seed import ARTIFACTS_BUCKET, GROUP, OUTPUTS_BUCKET, ROLE_ARN
+from pipelines.deploy.thresholds import derived_constraints
 
 PKG = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{GROUP}"
 BASE = f"s3://{ARTIFACTS_BUCKET}/model-build/v3/baselines"
@@ -29,6 +30,8 @@ def test_default_run_writes_both_stages_with_all_four_monitors_enabled(cli, seed
     staging = json.loads((cli.tmp / "staging.json").read_text())
     bias_key = next(k for k in keys(clients[1], OUTPUTS_BUCKET) if "/model-bias/" in k)
     explain_key = next(k for k in keys(clients[1], OUTPUTS_BUCKET) if "/model-explainability/" in k
+                       and f"{OUT}/{k}" in result.out.split("Stage prod")[0])
+    matured_key = next(k for k in keys(clients[1], OUTPUTS_BUCKET) if "/constraints-matured-" in k
                        and f"{OUT}/{k}" in result.out.split("Stage prod")[0])
     assert staging == {
         "Parameters": {
@@ -64,9 +67,13 @@ def test_default_run_writes_both_stages_with_all_four_monitors_enabled(cli, seed
             "ModelMonitorImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
             "ModelMonitorRoleArn": ROLE_ARN,
             "ModelQualityAlarmMetric": "recall",
-            # the registry's recall 0.8662420382165605 - 3 x sd 0.013694539662666625 (tests/fixtures/sdk)
-            "ModelQualityAlarmThreshold": "0.784743",
+            # no ModelQualityAlarmThreshold: no label history yet, early recall is not paged (issue 18)
             "ModelQualityBaselineConstraints": f"{BASE}/model-quality/constraints.json",
+            # the registry's recall 0.8662420382165605 - 3 x sqrt(r (1 - r) / 10), 10 = the stage's ExpectedDailyFrauds
+            "ModelQualityMaturedAlarmThreshold": "0.543318",
+            "ModelQualityMaturedBaselineConstraints": f"{OUT}/{matured_key}",
+            "LabelMaturityDays": "90",
+            "ExpectedDailyFrauds": "10",
             "ModelQualityMaxRuntimeInSeconds": "3600",
             "ModelQualityMissedRunAlarmHours": "26",
             "ModelQualityOutputS3Uri": f"{OUT}/monitor-output/staging/model-quality",
@@ -220,9 +227,26 @@ def test_derived_files_never_touch_the_modelbuild_artifacts(cli, seeded, clients
     after = {k: s3.get_object(Bucket=ARTIFACTS_BUCKET, Key=k)["Body"].read() for k in keys(s3, ARTIFACTS_BUCKET)}
     assert after == before
     derived = keys(s3, OUTPUTS_BUCKET)
-    assert len(derived) == 3  # one merged bias file shared by both stages, one explainability config per stage
+    # one merged bias file shared by both stages, one explainability config and one matured model quality
+    # constraints file per stage (their ExpectedDailyFrauds differ: 10 and 30)
+    assert len(derived) == 5
     for key in derived:
         assert key.startswith(f"derived-baselines/{GROUP}/3/")
+
+
+def test_the_matured_constraints_carry_the_matured_alarm_threshold_so_model_monitor_agrees(cli, seeded, clients):
+    assert cli().exit_code == 0
+    for stage, daily in (("staging", 10), ("prod", 30)):
+        params = params_of(cli, stage)
+        uri = params["ModelQualityMaturedBaselineConstraints"]
+        body = clients[1].get_object(Bucket=OUTPUTS_BUCKET, Key=uri.split(f"{OUTPUTS_BUCKET}/")[1])["Body"].read()
+        assert uri == f"{OUT}/derived-baselines/{GROUP}/3/model-quality/constraints-matured-" \
+                      f"{__import__('hashlib').sha256(body).hexdigest()[:16]}.json"
+        assert json.loads(body) == derived_constraints(seedmod.fixture("model_quality_constraints.json"),
+                                                       seedmod.fixture("model_quality_statistics.json"), daily,
+                                                       "recall", params["ModelQualityMaturedAlarmThreshold"])
+        recall = json.loads(body)["binary_classification_constraints"]["recall"]["threshold"]
+        assert (stage, recall) == (stage, {"staging": 0.543318, "prod": 0.679802}[stage])
 
 
 def test_bias_constraints_are_pre_and_post_training_merged(cli, seeded, clients):

@@ -611,7 +611,7 @@ def test_a_tiny_registry_threshold_is_written_as_a_plain_decimal(registry, ws, c
     setup(registry, ws)
     result = ws.run()
     assert (result.code, result.err) == (0, "")
-    assert json.loads(ws.export(STAGING).read_text())["Parameters"]["ModelQualityAlarmThreshold"] == "0.00001"
+    assert json.loads(ws.export(STAGING).read_text())["Parameters"]["ModelQualityMaturedAlarmThreshold"] == "0.00001"
 
 
 def test_a_non_finite_registry_threshold_is_a_warning_naming_the_registry_file(registry, ws, calls):
@@ -622,9 +622,10 @@ def test_a_non_finite_registry_threshold_is_a_warning_naming_the_registry_file(r
     result = ws.run()
     # a warning, not a validation failure blamed on the generated parameters; --strict (CodeBuild) fails on it
     why = (f"the recall threshold in {uri} is nan, not a finite number; the model quality alarm is not created (set "
-           "ModelQualityAlarmThreshold in the stage file)")
+           "ModelQualityMaturedAlarmThreshold and ModelQualityAlarmThreshold in the stage file)")
     assert (result.code, result.err) == (0, f"warning: staging: {why}\nwarning: prod: {why}\n")
-    assert "ModelQualityAlarmThreshold" not in json.loads(ws.export(STAGING).read_text())["Parameters"]
+    exported = json.loads(ws.export(STAGING).read_text())["Parameters"]
+    assert "ModelQualityAlarmThreshold" not in exported and "ModelQualityMaturedAlarmThreshold" not in exported
     before = ws.files()
     strict = ws.run("--strict")
     assert (strict.code, strict.err) == (2, f"error: --strict: 2 problem(s), nothing written: staging: {why} | "

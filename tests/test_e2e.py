@@ -79,7 +79,8 @@ def test_codebuild_run_over_http_enables_all_four_monitors_in_both_stages(server
         assert validate(params, specs) == []
         assert [params[f"Enable{m}Monitor"] for m in ("DataQuality", "ModelQuality", "ModelBias",
                                                       "ModelExplainability")] == ["yes"] * 4
-    assert len([k for k in output_keys(s3) if k.startswith("derived-baselines/")]) == 3
+    # merged bias constraints (shared), an explainability config and matured model quality constraints per stage
+    assert len([k for k in output_keys(s3) if k.startswith("derived-baselines/")]) == 5
     again = run_cli(url, tmp_path)
     assert again.returncode == 0
     assert "Wrote 0 local file(s), 6 unchanged." in again.stdout.splitlines()

@@ -176,7 +176,11 @@ def test_outputs_outside_zero_one_fail_the_check_even_when_some_fall_inside(tmp_
         "  calibration assumption FAILS: 6 of 8 outputs are numbers outside [0, 1]: the endpoint's output is not a "
         "probability (a margin or logit?), so neither are the others; capture the fraud probability, or calibrate "
         "the scores on labelled data first"]
-    assert err.startswith("warning: 6 of 8 records could not be read and were skipped:")
+    # one line per reason with the first offending record (issue 17's warning form); the first logit is -4.2
+    first = next(line for path in sorted((tmp_path / "capture").rglob("*.jsonl"))
+                 for line in path.read_text().splitlines() if '"data":"-4.200000"' in line)
+    assert err.splitlines() == ["warning: 6 of 8 captured records skipped: endpointOutput is not a fraud probability "
+                                f"(output is not a probability between 0 and 1); first: {first[:300]}"]
 
 
 @pytest.mark.slow

@@ -351,6 +351,7 @@ def test_coverage_needs_the_capture_location(s3, tmp_path):
 
 def test_ground_truth_input_comes_from_the_stage_parameter_file(s3, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("pipelines.core.clock.utc_now", lambda: NOW)  # main() reads the project's clock
     (tmp_path / "prod-config-export.json").write_text(json.dumps({"Parameters": {"GroundTruthInput": GT_URI}}))
     (tmp_path / "labels.csv").write_text("inference_id,is_fraud,labelled_at\ntx-1,1,2026-11-20T08:15:00Z\n")
 

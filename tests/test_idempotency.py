@@ -16,9 +16,9 @@ def _mtimes(ws) -> dict[str, int]:
 def test_a_second_run_on_unchanged_inputs_writes_nothing_locally_or_to_s3(registry, ws, calls):
     first = ws.run()
     assert (first.code, first.err) == (0, "")
-    assert "Uploaded 3 derived file(s); the others already existed." in first.out.splitlines()
+    assert "Uploaded 5 derived file(s); the others already existed." in first.out.splitlines()
     assert "Wrote 6 local file(s), 0 unchanged." in first.out.splitlines()
-    assert calls.count("s3.PutObject") == 3
+    assert calls.count("s3.PutObject") == 5
     files, objects, mtimes = ws.files(), s3_state(registry.s3), _mtimes(ws)
     calls.calls.clear()
     second = ws.run()
@@ -29,7 +29,7 @@ def test_a_second_run_on_unchanged_inputs_writes_nothing_locally_or_to_s3(regist
     assert [name for name in calls.calls if name in S3_WRITES] == []
     assert "Uploaded 0 derived file(s); the others already existed." in second.out.splitlines()
     assert "Wrote 0 local file(s), 6 unchanged." in second.out.splitlines()
-    assert second.out == first.out.replace("Uploaded 3 derived file(s)", "Uploaded 0 derived file(s)").replace(
+    assert second.out == first.out.replace("Uploaded 5 derived file(s)", "Uploaded 0 derived file(s)").replace(
         "Wrote 6 local file(s), 0 unchanged.", "Wrote 0 local file(s), 6 unchanged.")
 
 
@@ -66,7 +66,7 @@ def test_a_changed_stage_file_rewrites_only_that_stages_changed_files(registry, 
 def test_the_derived_files_a_run_uploads_are_content_addressed_and_never_overwritten(registry, ws, calls):
     assert ws.run().code == 0
     derived = {uri: etag for uri, etag in s3_state(registry.s3).items() if "/derived-baselines/" in uri}
-    assert len(derived) == 3
+    assert len(derived) == 5  # bias (shared), explainability and matured model quality per stage
     for _ in range(2):
         calls.calls.clear()
         assert ws.run().code == 0

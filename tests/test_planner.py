@@ -200,9 +200,11 @@ def test_a_bad_baseline_disables_the_monitor_that_needs_it_in_both_stages(regist
 def test_each_baseline_object_is_read_once_per_run_for_both_stages(registry, ws, calls):
     result = ws.run()
     assert (result.code, result.err) == (0, "")
-    assert calls.count("s3.GetObject") == 9  # the nine DriftCheckBaselines objects, shared by staging and prod
+    # the nine DriftCheckBaselines objects, shared by staging and prod, and each stage's label development curve
+    # (absent here: no label history yet)
+    assert calls.count("s3.GetObject") == 11
     assert len({json.dumps(p["url_path"]) for p, c in zip(calls.params, calls.calls, strict=True)
-                if c == "s3.GetObject"}) == 9
+                if c == "s3.GetObject"}) == 11
 
 
 # ------------------------------------------------------------------------------------ deployed vs baselines

@@ -45,6 +45,7 @@ def test_the_readme_has_the_commands_this_test_runs():
         ".venv/bin/python -m pipelines.report",
         ".venv/bin/python -m pipelines.ground_truth labels.csv",
         ".venv/bin/python -m pipelines.report",
+        ".venv/bin/python -m pipelines.ground_truth",  # --matured-negatives (issue 18)
         ".venv/bin/python -m pipelines.analyze data-quality",
         ".venv/bin/python -m pipelines.analyze model-quality",
         ".venv/bin/python -m pipelines.analyze estimate",
@@ -85,6 +86,10 @@ def test_make_try_then_every_readme_usage_command_runs_as_written(tmp_path):
                          r"model-bias 2, model-explainability 1\); fraud-detect-prod-model-quality-recall in ALARM "
                          r"since \S+; investigate them, or update the baselines if the change is expected", line)
             for line in reports), reports
+        # both ground-truth commands (the upload and --matured-negatives on the seeded matured day) succeed
+        assert [(name, code, stderr) for name, code, stderr in results if "ground_truth" in name] == [
+            (".venv/bin/python -m pipelines.ground_truth labels.csv", 0, []),
+            (".venv/bin/python -m pipelines.ground_truth", 0, [])]
         assert (folder / "prod-report.html").stat().st_size > 50_000
         assert sorted(p.name for p in (folder / "out" / "dq").iterdir()) == ["constraint_violations.json",
                                                                             "statistics.json"]

@@ -65,3 +65,33 @@ def test_report_appends_the_section_when_asked(sm, s3, tmp_path, monkeypatch):
     assert code == 4  # no monitor could be read (the estimate is shown, but it is no verdict): UNKNOWN
     assert out.endswith("  WINDOW (UTC)                       ESTIMATED  95% INTERVAL   REALIZED\n"
                         "  2026-11-27 10:00-11:00             0.610      0.550-0.670    labels pending\n")
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"not json", "not JSON"),
+    (b"[1, 2]", "not a statistics.json object"),
+    (json.dumps({"estimate": {"window": {"start": "yesterday", "end": 5}}}).encode(),
+     "no estimate.window start/end times and binary_classification_metrics"),
+    (json.dumps({"estimate": "x", "binary_classification_metrics": []}).encode(),
+     "no estimate.window start/end times and binary_classification_metrics"),
+])
+def test_a_statistics_file_of_another_shape_in_the_history_is_said_and_skipped(s3, body, reason):
+    _estimate(s3, "27T10", 0.61, 0.55, 0.67)
+    bad = f"{ESTIMATES}/fraud-detect-prod/{BASE}-estimate/2026/11/26/09/statistics.json"
+    put(s3, bad, body)
+    skipped: list = []
+    rows = recall_windows.collect(s3, ESTIMATES, PARAMS["ModelQualityOutputS3Uri"], "-P8D", "-P7D", skipped=skipped)
+    assert recall_windows.render(rows, skipped).splitlines()[-2:] == [
+        "  2026-11-27 10:00-11:00             0.610      0.550-0.670    labels pending",
+        f"  1 statistics.json skipped: {reason}; first: {bad}"]
+
+
+def test_an_estimate_whose_values_are_not_numbers_shows_dashes_not_a_traceback(s3):
+    document = {"binary_classification_metrics": {"recall": {"value": "NaN", "confidence_interval_95": ["a", None]}},
+                "estimate": {"window": {"start": "2026-11-27T10:00:00Z", "end": "2026-11-27T11:00:00Z"},
+                             "calibration": {"holds": "yes"}}}
+    put(s3, f"{ESTIMATES}/fraud-detect-prod/{BASE}-estimate/2026/11/27/10/statistics.json",
+        json.dumps(document).encode())
+    rows = recall_windows.collect(s3, ESTIMATES, PARAMS["ModelQualityOutputS3Uri"], "-P8D", "-P7D")
+    assert recall_windows.render(rows).splitlines()[-1] == (
+        "  2026-11-27 10:00-11:00             -          -              labels pending")

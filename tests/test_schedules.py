@@ -163,11 +163,14 @@ def test_cost_lines_show_executions_and_the_instance_hours_upper_bound_per_monit
         "instance-hours/month",
         "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
         "instance-hours/month",
+        # the matured evaluation (issue 18): the same job, same cadence, on captures LabelMaturityDays old
+        "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
+        "instance-hours/month",
         "      model bias            cron(0 5 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
         "instance-hours/month",
         "      model explainability  cron(0 6 ? * * *)    30 executions/month  MaxRuntime 7200s  <= 120.0 "
         "instance-hours/month",
-        "      stage total                               810 executions/month  <= 960.0 instance-hours/month",
+        "      stage total                               840 executions/month  <= 1020.0 instance-hours/month",
     ]
 
 
@@ -202,14 +205,16 @@ def test_the_printed_plan_shows_the_cost_of_each_stage(cli, seeded):
     assert result.exit_code == 0, result.err
     staging = result.out.split("Stage staging")[1].split("Stage prod")[0].splitlines()
     start = staging.index("  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount 1):")
-    assert staging[start + 1:start + 6] == [
+    assert staging[start + 1:start + 7] == [
         "      data quality          cron(0 * ? * * *)   720 executions/month  MaxRuntime 1800s  <= 360.0 "
         "instance-hours/month",
         "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
+        "instance-hours/month",
+        "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
         "instance-hours/month",
         "      model bias            cron(0 5 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
         "instance-hours/month",
         "      model explainability  cron(0 6 ? * * *)    30 executions/month  MaxRuntime 7200s  <= 60.0 "
         "instance-hours/month",
-        "      stage total                               810 executions/month  <= 480.0 instance-hours/month",
+        "      stage total                               840 executions/month  <= 510.0 instance-hours/month",
     ]

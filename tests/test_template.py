@@ -29,7 +29,7 @@ from tests.support.template_render import (
 )
 
 MONITORS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
-JOB_DEFINITIONS = tuple(f"{m}JobDefinition" for m in MONITORS)
+JOB_DEFINITIONS = (*(f"{m}JobDefinition" for m in MONITORS), "ModelQualityMaturedJobDefinition")
 SCHEDULES = tuple(f"{m}MonitoringSchedule" for m in MONITORS)
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SUBNETS = "subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788"
@@ -53,7 +53,9 @@ def liveness(*monitors: str) -> set[str]:
     return {f"{m}{suffix}" for m in monitors for suffix in ("ExecutedRule", "MissedRunAlarm")}
 
 
-ALL_MONITORS = monitor_resources(*MONITORS) | liveness(*MONITORS)
+# the matured model quality evaluation (issue 18): a second job definition and schedule, and its recall alarm
+MATURED = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm"}
+ALL_MONITORS = monitor_resources(*MONITORS) | liveness(*MONITORS) | MATURED
 EMAIL_TOPIC = {"AlarmTopicKey", "AlarmTopic", "AlarmTopicPolicy", "AlarmTopicEmailSubscription"}
 FAILURE_RULE = {"MonitoringExecutionFailedRule"}
 WATCHDOG = {"WatchdogRole", "WatchdogFunction", "WatchdogScheduleRule", "WatchdogInvokePermission",
@@ -75,7 +77,7 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
     "data quality off": (
         {"EnableDataQualityMonitor": "no", "DriftAlarmFeatures": "transaction_amount"},
         monitor_resources("ModelQuality", "ModelBias", "ModelExplainability")
-        | liveness("ModelQuality", "ModelBias", "ModelExplainability") | {"ModelQualityAlarm"},
+        | liveness("ModelQuality", "ModelBias", "ModelExplainability") | {"ModelQualityAlarm"} | MATURED,
     ),
     "model quality off": (
         {"EnableModelQualityMonitor": "no"},
@@ -128,6 +130,10 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
     ),
     "fraud cadence": (FRAUD_CADENCE, ALL_MONITORS | {"ModelQualityAlarm"}),
     "no model quality threshold": ({"ModelQualityAlarmThreshold": ""}, ALL_MONITORS),
+    "no matured threshold": ({"ModelQualityMaturedAlarmThreshold": ""},
+                             ALL_MONITORS - {"ModelQualityMaturedAlarm"} | {"ModelQualityAlarm"}),
+    "matured constraints not derived": ({"ModelQualityMaturedBaselineConstraints": "", "LabelMaturityDays": "30"},
+                                        ALL_MONITORS | {"ModelQualityAlarm"}),
     "drift features 0": ({"DriftAlarmFeatures": ""}, ALL_MONITORS | {"ModelQualityAlarm"}),
     "drift features 1": (
         {"DriftAlarmFeatures": "transaction_amount"},
@@ -204,6 +210,8 @@ def test_outputs_name_the_schedules_and_the_alarms() -> None:
         "ModelQualityAlarmName": "ModelQualityAlarm",  # Ref of an alarm is its name; cloud-radar gives the id
         **{f"DriftAlarm{i}Name": f"DriftAlarm{i}" for i in range(1, 6)},
         **{f"{m}MissedRunAlarmName": f"{m}MissedRunAlarm" for m in MONITORS},
+        "ModelQualityMaturedMonitoringScheduleName": "fraud-detection-staging-model-quality-matured",
+        "ModelQualityMaturedAlarmName": "ModelQualityMaturedAlarm",
     }
 
 
@@ -284,6 +292,7 @@ def test_each_monitor_runs_on_its_own_cadence_and_runtime_when_set() -> None:
         "ModelQualityJobDefinition": {"MaxRuntimeInSeconds": "3600"},
         "ModelBiasJobDefinition": {"MaxRuntimeInSeconds": "3600"},
         "ModelExplainabilityJobDefinition": {"MaxRuntimeInSeconds": "7200"},
+        "ModelQualityMaturedJobDefinition": {"MaxRuntimeInSeconds": "3600"},  # the model quality job's own limit
     }
 
 
@@ -434,8 +443,8 @@ def _alarm(case: str, logical_id: str) -> dict[str, Any]:
 def test_the_model_quality_alarm_watches_a_day_of_recall_and_never_turns_green_without_data() -> None:
     assert _alarm("staging", "ModelQualityAlarm") == {
         "AlarmName": "fraud-detection-staging-model-quality-recall",
-        "AlarmDescription": "recall of fraud-detection-staging (labels -P8D to -P7D old) fell below 0.82 (baseline "
-        "minus margin).",
+        "AlarmDescription": "recall of fraud-detection-staging (labels -P8D to -P7D old) fell below 0.82 (recall at "
+        "that label age, from the label development curve, minus 3 binomial standard errors).",
         "Namespace": "aws/sagemaker/Endpoints/model-metrics",
         "MetricName": "recall",
         "Dimensions": [
@@ -573,7 +582,7 @@ def test_the_created_topic_lets_cloudwatch_and_eventbridge_of_this_account_publi
 def test_alarms_notify_the_topic_created_for_an_email_address() -> None:
     resources = rendered("alarms to email")["Resources"]
     alarms = [r for r, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 6  # recall + four missed-run alarms + the watchdog's own
+    assert len(alarms) == 7  # early and matured recall + four missed-run alarms + the watchdog's own
     for alarm in alarms:
         assert resources[alarm]["Properties"]["AlarmActions"] == ["AlarmTopic"]
         assert resources[alarm]["Properties"]["OKActions"] == ["AlarmTopic"]
@@ -676,7 +685,7 @@ def test_cfn_lint_is_clean_for_the_template_itself(lint_findings: dict[str, list
 @pytest.mark.slow
 def test_cfn_lint_attributes_a_bad_parameter_value_to_its_parameter_set(lint_findings: dict[str, list[str]]) -> None:
     bad = lint_findings["deliberately bad"]
-    assert len(bad) == 4  # InstanceType of each of the four job definitions
+    assert len(bad) == 5  # InstanceType of each of the four job definitions and the matured model quality one
     assert all(f.startswith("W1030 {'Ref': 'InstanceType'} is not one of ['ml.c4.2xlarge'") for f in bad)
     assert all("when 'Ref' is resolved to 'ml.m5.huge' from ['deliberately_bad.json']" in f for f in bad)
 
@@ -699,3 +708,58 @@ def test_checkov_reports_no_failed_checks() -> None:
     summary = json.loads(result.stdout)["summary"]
     assert (summary["failed"], summary["parsing_errors"]) == (0, 0), result.stdout
     assert summary["passed"] >= 6
+
+
+# ---- Matured labels (issue 18) ----------------------------------------------------------------------------------
+
+
+def test_the_matured_job_reads_one_day_of_captures_label_maturity_days_old_with_its_own_constraints() -> None:
+    resources = rendered("fraud cadence")["Resources"]
+    job = resources["ModelQualityMaturedJobDefinition"]["Properties"]
+    endpoint_input = job["ModelQualityJobInput"]["EndpointInput"]
+    assert (endpoint_input["StartTimeOffset"], endpoint_input["EndTimeOffset"]) == ("-P90DT24H", "-P90D")
+    assert job["ModelQualityBaselineConfig"] == {"ConstraintsResource": {"S3Uri": (
+        "s3://fraud-monitor-outputs-123456789012/derived/fraud-detection-p-1a2b3c4d5e6f/7/model-quality/"
+        "constraints-matured-5c1e7a.json")}}
+    assert job["ModelQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]["S3Uri"] == (
+        "s3://fraud-monitor-outputs-123456789012/monitor-output/staging/model-quality-matured")
+    schedule = resources["ModelQualityMaturedMonitoringSchedule"]["Properties"]
+    assert schedule["MonitoringScheduleName"] == "fraud-detection-staging-model-quality-matured"
+    assert schedule["MonitoringScheduleConfig"] == {
+        "MonitoringJobDefinitionName": "ModelQualityMaturedJobDefinition.JobDefinitionName",
+        "MonitoringType": "ModelQuality", "ScheduleConfig": {"ScheduleExpression": "cron(0 4 ? * * *)"}}
+
+
+def test_matured_offsets_follow_label_maturity_days_and_fall_back_to_the_early_constraints() -> None:
+    job = rendered("matured constraints not derived")["Resources"]["ModelQualityMaturedJobDefinition"]["Properties"]
+    endpoint_input = job["ModelQualityJobInput"]["EndpointInput"]
+    assert (endpoint_input["StartTimeOffset"], endpoint_input["EndTimeOffset"]) == ("-P30DT24H", "-P30D")
+    assert job["ModelQualityBaselineConfig"]["ConstraintsResource"]["S3Uri"] == (
+        "s3://fraud-monitor-outputs-123456789012/baselines/fraud-detection-p-1a2b3c4d5e6f/7/model-quality/"
+        "constraints.json")
+
+
+def test_the_matured_alarm_watches_a_day_of_matured_recall_on_its_own_schedule() -> None:
+    assert _alarm("staging", "ModelQualityMaturedAlarm") == {
+        "AlarmName": "fraud-detection-staging-model-quality-matured-recall",
+        "AlarmDescription": "recall of fraud-detection-staging on a day of transactions with matured labels (90 "
+        "days) fell below 0.679802 (baseline minus 3 binomial standard errors over 30 frauds a day).",
+        "Namespace": "aws/sagemaker/Endpoints/model-metrics",
+        "MetricName": "recall",
+        "Dimensions": [
+            {"Name": "Endpoint", "Value": "fraud-detection-staging"},
+            {"Name": "MonitoringSchedule", "Value": "fraud-detection-staging-model-quality-matured"},
+        ],
+        "Statistic": "Minimum",
+        "Period": 86400,
+        "EvaluationPeriods": 1,
+        "DatapointsToAlarm": 1,
+        "ComparisonOperator": "LessThanThreshold",
+        "Threshold": "0.679802",
+        "TreatMissingData": "missing",
+        "Tags": TAGS,
+    }
+
+
+def test_a_now_smoke_run_has_no_matured_evaluation() -> None:
+    assert not MATURED & set(rendered("now")["Resources"])

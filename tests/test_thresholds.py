@@ -7,15 +7,23 @@ and the seed's real-format baselines (devtools/seed.py)."""
 from __future__ import annotations
 
 import json
+import math
+from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devtools import seed as seedmod
 from pipelines.deploy.baselines import Baseline
 from pipelines.deploy.template_params import load_template_parameters
+from pipelines.formats.label_development import Curve, day_counts, summarize
 from pipelines.deploy.thresholds import (
+    binomial_below,
+    derived_constraints,
     drift_problems_and_thresholds,
+    false_pages_per_month,
     feature_drift_threshold,
     model_quality_threshold,
     number_text,
@@ -93,6 +101,13 @@ def test_explicit_drift_thresholds_must_match_the_feature_count() -> None:
         "leave it out to derive them"], [])
 
 
+NO_DAILY = ("ExpectedDailyFrauds is not set: the recall alarms are sized for the baseline's 157 frauds a day; a day "
+            "with fewer labelled frauds pages more often than the plan says; set ExpectedDailyFrauds (frauds per day "
+            "of transactions, at maturity) in the stage file")
+NO_CURVE = ("early recall (labels -P8D to -P7D old) is not paged: no label development curve yet (python -m "
+            "pipelines.ground_truth --matured-negatives builds it day by day)")
+
+
 def test_recall_alarm_sits_three_binomial_standard_errors_below_the_baseline_with_the_registry_fixture() -> None:
     # generate_model_quality.py: constraints threshold = the baseline recall 136/157 (as the real baselining job
     # writes it). Model Monitor's sd 0.013694539662666625 is below the binomial floor over the 157 frauds,
@@ -102,47 +117,181 @@ def test_recall_alarm_sits_three_binomial_standard_errors_below_the_baseline_wit
     assert (statistics["recall"], threshold["threshold"], statistics["confusion_matrix"]["1"]) == (
         {"value": 0.8662420382165605, "standard_deviation": 0.013694539662666625}, 0.8662420382165605,
         {"0": 21, "1": 136})
-    params = {"EnableModelQualityMonitor": "yes"}
-    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.784743"
+    params = {"EnableModelQualityMonitor": "yes"}  # no ExpectedDailyFrauds: sized for the baseline's 157 (a warning)
+    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([NO_DAILY], [
+        "matured recall alarm at 0.784743 (label age 90 days): expected 0.866242 over 157 labelled frauds a day, "
+        "minus 3 x 0.027166; expected false pages on an unchanged model: 0.09 a month", NO_CURVE])
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.784743"
+    assert "ModelQualityAlarmThreshold" not in params  # no label history: early recall is not paged
+
+
+# The issue's case: 30 labelled frauds a day on an unchanged model (recall 136/157). The margin sized on the
+# baseline's 157 frauds (threshold 0.784743) pages when 23 or fewer of 30 are caught: P = 0.0967 a day, 2.90 pages a
+# month; sized on 30 frauds (sd 0.062147) the threshold 0.679802 pages at 20 or fewer: 0.13 a month.
+def test_thirty_labelled_frauds_a_day_paged_three_times_a_month_at_the_old_margin_and_rarely_at_the_new() -> None:
+    recall = 136 / 157
+    assert round(binomial_below(0.784743, 30, recall), 6) == 0.096712
+    assert round(false_pages_per_month(0.784743, 30, recall), 4) == 2.9014
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}
+    assert model_quality_threshold(params, {}, SPECS, available(), documents()) == ([], [
+        "matured recall alarm at 0.679802 (label age 90 days): expected 0.866242 over 30 labelled frauds a day, "
+        "minus 3 x 0.062147; expected false pages on an unchanged model: 0.13 a month", NO_CURVE])
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.679802"
+    assert round(false_pages_per_month(0.679802, 30, recall), 4) == 0.1279
+
+
+@pytest.mark.parametrize(("recall", "new", "old"), [
+    (0.5, 0.978613, 0.999285),  # the issue's new fraud pattern: realized recall 0.50
+    (0.6, 0.823714, 0.982817),
+    (0.7, 0.411191, 0.840477),
+])
+def test_a_real_drop_still_pages_on_most_days_at_the_wider_margin(recall: float, new: float, old: float) -> None:
+    # the price of 0.13 instead of 2.90 false pages a month (30 frauds a day): the chance that one matured day of a
+    # model whose recall really fell reads below the threshold, at the new 0.679802 and the old 0.784743
+    assert (round(binomial_below(0.679802, 30, recall), 6), round(binomial_below(0.784743, 30, recall), 6)) == (new, old)
+
+
+@pytest.mark.parametrize(("daily", "threshold", "pages"), [
+    ("1", None, None),  # sd 0.340392: 3 of them reach below 0, no daily alarm (a warning)
+    ("3", "0.276666", 0.0718),  # pages only when none of the 3 is caught: 0.133758^3 a day
+    ("10", "0.543318", 0.1801),
+    ("30", "0.679802", 0.1279),
+    ("100", "0.764124", 0.0856),
+    ("1000", "0.825158", 0.0039),  # the binomial sd 0.010764 is below Model Monitor's 0.013695: that one counts
+])
+def test_fewer_expected_frauds_widen_the_margin(daily: str, threshold: str | None, pages: float | None) -> None:
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": daily}
+    sized: dict[str, Any] = {}
+    warnings, _ = model_quality_threshold(params, {}, SPECS, available(), documents(), None, sized)
+    assert params.get("ModelQualityMaturedAlarmThreshold") == threshold
+    if threshold is None:
+        assert warnings == [
+            "no matured recall alarm: 1 expected labelled frauds a day give a standard deviation of 0.340392, so 3 "
+            "of them reach below 0 and a daily alarm cannot tell a broken model from noise; raise ExpectedDailyFrauds "
+            "if it is too low, or set ModelQualityMaturedAlarmThreshold in the stage file"]
+    else:
+        assert (warnings, round(sized["matured"].false_pages_per_month, 4)) == ([], pages)
 
 
 def test_recall_alarm_uses_model_monitors_standard_deviation_when_it_is_the_larger() -> None:
     statistics = seedmod.fixture("model_quality_statistics.json")
     statistics["binary_classification_metrics"]["recall"]["standard_deviation"] = 0.05  # above the binomial 0.0272
-    params = {"EnableModelQualityMonitor": "yes"}  # 0.8662420... - 3 x 0.05 = 0.7162420...
-    assert model_quality_threshold(params, {}, SPECS, available(),
-                                   documents(**{"ModelQuality.Statistics": statistics})) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.716242"
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "157"}  # 0.8662420... - 3 x 0.05
+    model_quality_threshold(params, {}, SPECS, available(), documents(**{"ModelQuality.Statistics": statistics}))
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.716242"
 
 
 def test_recall_alarm_keeps_a_constraints_threshold_already_below_the_margin() -> None:
     constraints = seedmod.fixture("model_quality_constraints.json")
-    constraints["binary_classification_constraints"]["recall"]["threshold"] = 0.75  # a team's stricter-than-3-sd edit
-    params = {"EnableModelQualityMonitor": "yes"}  # fixture statistics: margin 0.784743 > 0.75, so 0.75 stays
+    constraints["binary_classification_constraints"]["recall"]["threshold"] = 0.6  # a team's stricter-than-3-sd edit
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}  # margin 0.679802 > 0.6: 0.6 stays
     assert model_quality_threshold(params, {}, SPECS, available(),
-                                   documents(**{"ModelQuality.Constraints": constraints})) == ([], [])
-    assert params["ModelQualityAlarmThreshold"] == "0.75"
+                                   documents(**{"ModelQuality.Constraints": constraints}))[1][0] == (
+        "matured recall alarm at 0.6 (label age 90 days): expected 0.866242 over 30 labelled frauds a day, minus 3 x "
+        "0.062147; expected false pages on an unchanged model: 0.00 a month")
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.6"
 
 
 def test_without_model_quality_statistics_the_alarm_has_no_margin_and_the_plan_says_so() -> None:
-    params = {"EnableModelQualityMonitor": "yes"}
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}
     baselines = {k: v for k, v in available().items() if k != "ModelQuality.Statistics"}
     assert model_quality_threshold(params, {}, SPECS, baselines, documents()) == ([], [
         "recall alarm at the constraints threshold 0.866242 with no margin: the model quality statistics "
-        "(ModelQuality.Statistics) give no recall value and standard deviation"])
-    assert params["ModelQualityAlarmThreshold"] == "0.866242"
+        "(ModelQuality.Statistics) give no recall value and standard deviation",
+        "early recall is not paged: no baseline recall to correct for label age"])
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.866242"
 
 
-def test_a_margin_at_or_below_zero_keeps_the_constraints_threshold_and_says_why() -> None:
+def test_a_margin_at_or_below_zero_is_no_alarm_and_a_warning() -> None:
     statistics = seedmod.fixture("model_quality_statistics.json")
     statistics["binary_classification_metrics"]["recall"] = {"value": 0.30, "standard_deviation": 0.12}
-    params = {"EnableModelQualityMonitor": "yes"}  # 0.30 - 3 x 0.12 = -0.06: an alarm there could never fire
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}  # 0.30 - 3 x 0.12 = -0.06
     assert model_quality_threshold(params, {}, SPECS, available(),
-                                   documents(**{"ModelQuality.Statistics": statistics})) == ([], [
-        "recall alarm at the constraints threshold 0.866242: the baseline minus 3 standard deviations is -0.06, at or "
-        "below 0"])
-    assert params["ModelQualityAlarmThreshold"] == "0.866242"
+                                   documents(**{"ModelQuality.Statistics": statistics}))[0] == [
+        "no matured recall alarm: 30 expected labelled frauds a day give a standard deviation of 0.120000, so 3 of "
+        "them reach below 0 and a daily alarm cannot tell a broken model from noise; raise ExpectedDailyFrauds if it "
+        "is too low, or set ModelQualityMaturedAlarmThreshold in the stage file"]
+    assert "ModelQualityMaturedAlarmThreshold" not in params
+
+
+def label_curve(days: int) -> Curve:
+    """``days`` matured days of 11 frauds each: 9 caught (6 labelled within 5 days, the rest at 30-45 days) and 2
+    missed (one labelled at 3 days, one at 60), as analyst reviews then chargebacks would label them."""
+    entry = day_counts([(2, True)] * 5 + [(5, True), (30, True), (30, True), (45, True), (3, False), (60, False)], 90)
+    return summarize({"version": 1, "label_maturity_days": 90,
+                      "days": {f"2026-08-{day + 1:02d}": entry for day in range(days)}})
+
+
+def test_early_recall_is_compared_with_recall_at_the_same_label_age() -> None:
+    # 14 days x 11 frauds: by day 7, 98 of 154 labelled (share 0.636364), 84 of them caught (recall there 0.857143
+    # vs 0.818182 at maturity). The label-age bias on the odds scale, Laplace's rule on the counts: odds 6.476190
+    # (0.866242) x (85/15) / (127/29) = 8.380, so an unchanged model shows 0.89339 over 30 x 98/154 = 19.0909
+    # labelled frauds; the standard deviation adds the history's own error: sqrt(e (1 - e) (1/19.0909 + 1/98)) =
+    # 0.077207, threshold 0.661769
+    curve = label_curve(14)
+    assert (curve.share(7), curve.early_recall(7), curve.matured_recall) == (7 / 11, 6 / 7, 9 / 11)
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30", "GroundTruthStartTimeOffset": "-P8D",
+              "GroundTruthEndTimeOffset": "-P7D"}
+    assert model_quality_threshold(params, {}, SPECS, available(), documents(), curve)[1][1] == (
+        "early recall alarm at 0.661769 (label age 7 days): expected 0.89339 over 19.0909 labelled frauds a day, "
+        "minus 3 x 0.077207; expected false pages on an unchanged model: 0.07 a month")
+    assert params["ModelQualityAlarmThreshold"] == "0.661769"
+
+
+def test_an_early_history_where_every_early_label_was_caught_is_not_a_certainty() -> None:
+    # analysts label the caught frauds first: 14 days x 11 frauds, the 6 caught ones by day 5, the 5 others later
+    entry = day_counts([(2, True)] * 6 + [(30, True)] * 3 + [(20, False), (60, False)], 90)
+    curve = summarize({"version": 1, "label_maturity_days": 90,
+                       "days": {f"2026-08-{day + 1:02d}": entry for day in range(14)}})
+    assert curve.early_recall(7) == 1.0
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}
+    model_quality_threshold(params, {}, SPECS, available(), documents(), curve)
+    # odds 6.476190 x (85/1) / (127/29) = 125.70: an unchanged model shows 0.992107 on the 16.3636 frauds labelled by
+    # day 7 (not 1.0), and the history's 84 labels add their error: sd 0.023911, threshold 0.920374. One miss among
+    # 16 (0.9375) does not page; two do: 0.21 false pages a month
+    assert params["ModelQualityAlarmThreshold"] == "0.920374"
+
+
+def test_until_enough_label_history_exists_early_recall_is_not_paged_and_the_plan_says_so() -> None:
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": "30"}
+    assert model_quality_threshold(params, {}, SPECS, available(), documents(), label_curve(13))[1][1] == (
+        "early recall (labels -P8D to -P7D old) is not paged: 13 matured day(s) with 143 fraud(s) so far; early "
+        "thresholds need 14 days and 100 frauds (python -m pipelines.ground_truth --matured-negatives builds it day "
+        "by day)")
+    assert "ModelQualityAlarmThreshold" not in params
+
+
+def test_the_derived_constraints_carry_the_alarm_threshold_and_window_sized_margins() -> None:
+    # 30 frauds a day; the baseline's confusion matrix scales the other counts: 11843 legitimate per 157 frauds ->
+    # 2262.99 legitimate, 161 predicted frauds per 157 -> 30.76 predicted frauds, 12000 records -> 2292.99; each
+    # threshold is value -/+ 3 binomial standard errors over its count (f-scores over the 30 frauds, AUC by Hanley
+    # & McNeil over 30 and 2262.99), recall and true positive rate at the alarm's 0.679802
+    document = derived_constraints(seedmod.fixture("model_quality_constraints.json"),
+                                   seedmod.fixture("model_quality_statistics.json"), 30, "recall", "0.679802")
+    assert document == {"version": 0.0, "binary_classification_constraints": {
+        "accuracy": {"comparison_operator": "LessThanThreshold", "threshold": 0.992295},
+        "auc": {"comparison_operator": "LessThanThreshold", "threshold": 0.910442},
+        "f0_5": {"comparison_operator": "LessThanThreshold", "threshold": 0.652795},
+        "f1": {"comparison_operator": "LessThanThreshold", "threshold": 0.662684},
+        "f2": {"comparison_operator": "LessThanThreshold", "threshold": 0.672855},
+        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.320198},
+        "false_positive_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.005005},
+        "precision": {"comparison_operator": "LessThanThreshold", "threshold": 0.648831},
+        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.679802},
+        "true_negative_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.994995},
+        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.679802},
+    }}
+
+
+def test_the_early_constraints_keep_only_what_labels_without_negatives_can_judge() -> None:
+    document = derived_constraints(seedmod.fixture("model_quality_constraints.json"),
+                                   seedmod.fixture("model_quality_statistics.json"), 19.0909, "recall", "0.661769",
+                                   early=True)
+    assert document["binary_classification_constraints"] == {
+        "false_negative_rate": {"comparison_operator": "GreaterThanThreshold", "threshold": 0.338231},
+        "recall": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
+        "true_positive_rate": {"comparison_operator": "LessThanThreshold", "threshold": 0.661769},
+    }
 
 
 @pytest.mark.parametrize(("constraints", "why"), [
@@ -156,7 +305,7 @@ def test_no_derivable_recall_threshold_is_a_warning_not_a_quietly_missing_alarm(
     params = {"EnableModelQualityMonitor": "yes"}
     assert model_quality_threshold(params, {}, SPECS, available(),
                                    documents(**{"ModelQuality.Constraints": constraints})) == ([
-        f"{why}; the model quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"], [])
+        f"{why}; the model quality alarm is not created (set ModelQualityMaturedAlarmThreshold and ModelQualityAlarmThreshold in the stage file)"], [])
     assert "ModelQualityAlarmThreshold" not in params
 
 
@@ -165,7 +314,8 @@ def test_constraints_set_in_the_stage_file_leave_no_derived_threshold_and_warn()
     explicit = {"ModelQualityBaselineConstraints": "s3://b/mine.json"}
     assert model_quality_threshold(params, explicit, SPECS, available(), documents()) == ([
         "no recall alarm threshold derived (ModelQualityBaselineConstraints set in the stage file); the model quality "
-        "alarm is not created (set ModelQualityAlarmThreshold in the stage file)"], [])
+        "alarm is not created (set ModelQualityMaturedAlarmThreshold and ModelQualityAlarmThreshold in the stage "
+        "file)"], [])
 
 
 @pytest.mark.parametrize(("change", "switch"), [
@@ -223,3 +373,14 @@ def test_the_cli_refuses_a_misspelt_drift_feature_and_writes_nothing(cli, seeded
         "error: 1 problem(s) in the generated parameters; nothing was written",
     ]
     assert cli.files() == {}
+
+
+@pytest.mark.slow
+@given(trials=st.integers(1, 60), rate=st.fractions(0, 1).filter(lambda r: 0 < r < 1),
+       threshold=st.fractions(0, 1))
+@settings(max_examples=200, deadline=None)
+def test_the_false_page_chance_is_the_exact_binomial_tail(trials: int, rate: Fraction, threshold: Fraction) -> None:
+    """P(X / n < t) against exact rational arithmetic: the count k with k / n < t exactly, summed with math.comb."""
+    exact = sum(Fraction(math.comb(trials, k)) * rate ** k * (1 - rate) ** (trials - k)
+                for k in range(trials + 1) if Fraction(k, trials) < threshold)
+    assert binomial_below(float(threshold), trials, float(rate)) == pytest.approx(float(exact), abs=1e-9)

@@ -1,4 +1,5 @@
-"""``python -m pipelines.analyze {data-quality,model-quality,estimate,calibrate,clarify-dataset,clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate,calibrate,clarify-dataset,
+clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails or the scores
 drifted), 2 bad input, 1 AWS/runtime failure.
@@ -7,6 +8,7 @@ drifted), 2 bad input, 1 AWS/runtime failure.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from pipelines.core.clock import utc_now
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
+from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
 
 
@@ -32,16 +35,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "constraint_violations.json")
     dq = commands.add_parser("data-quality", parents=[common], help="the six data quality checks")
     dq.add_argument("--statistics", required=True, help="baseline statistics.json (path or s3:// URI)")
-    dq.add_argument("--constraints", required=True, help="baseline constraints.json (path or s3:// URI)")
+    dq.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); required without --partial")
+    dq.add_argument("--partial", action="store_true", help="one shard of the window: write partial_statistics.json "
+                    "(no checks) for merge-statistics")
+    merge = commands.add_parser("merge-statistics", help="merge shards' partial statistics; the data quality checks")
+    merge.add_argument("partials", nargs="+", metavar="PARTIAL_STATISTICS",
+                       help="partial_statistics*.json files, or folders / s3:// prefixes holding them")
+    merge.add_argument("--statistics", help="baseline statistics.json (path or s3:// URI); default: the baseline the "
+                       "shards carry")
+    merge.add_argument("--constraints", help="baseline constraints.json (path or s3:// URI); default: the baseline "
+                       "the shards carry")
+    merge.add_argument("--output", required=True, help="directory for statistics.json and "
+                       "constraint_violations.json")
     dq.add_argument("--output-columns-position", default="START", choices=("START", "END"),
                     help="where the endpoint's output columns go in each CSV row: before (START, Model Monitor's "
                          "default) or after (END) the input columns; the baseline's columns are in that order")
     mq = commands.add_parser("model-quality", parents=[common], help="merge with ground truth; binary metrics")
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
-    mq.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    mq.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
     est = commands.add_parser("estimate", parents=[common], help="estimated recall/precision before labels arrive")
-    est.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    est.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
     est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
     est.add_argument("--constraints", help="model quality constraints.json (estimated metrics are checked too)")
     est.add_argument("--ground-truth", help="labels that have arrived, to check the calibration assumption")
@@ -58,7 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "captures as a Clarify dataset + its analysis config")
     cd.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     cd.add_argument("--config", required=True, help="the model package's bias analysis config (path or s3:// URI)")
-    cd.add_argument("--threshold", type=float, default=0.5, help="predict fraud at score >= threshold (0.5)")
+    cd.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
     cc = commands.add_parser("clarify-check", help="model bias, after Clarify: analysis.json against the "
                              "baseline constraints (bias drift)")
     cc.add_argument("--analysis", required=True, help="Clarify's analysis.json (path or s3:// URI)")
@@ -76,64 +90,115 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
-    """The shared command shape (errors.run_command): parse, log to stderr, run guarded; the exit code. ``now`` (the
-    clock, for the calibration file's creation time) is injectable."""
+    """The shared command shape (core.command.run_command): parse, log to stderr, run guarded; the exit code. ``now``
+    (the clock, for the calibration file's creation time) is injectable."""
     return run_command(argv, parse_args, lambda args: _run(args, now), interrupted="nothing was written")
 
 
-def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
-    from pipelines.analyze import commands
+# What each setting is called where it comes from: the CLI's flags; the container's environment (container.py)
+FLAGS = {"capture": "--capture", "start": "--start", "end": "--end", "output": "--output", "threshold": "--threshold",
+         "statistics": "--statistics", "constraints": "--constraints", "ground_truth": "--ground-truth",
+         "calibration": "--calibration", "upload": "--upload"}
+
+
+def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[Any, float]:
+    """The one validation of an analysis request, for the CLI and the container alike (``names``: how each setting
+    is spelled to the user): (window, threshold). Checks the output folder (and calibrate's --upload prefix) before
+    anything is read.
+
+    Raises:
+        UsageError: a time that is not ISO-8601, an empty window, a threshold that is not a number strictly
+            between 0 and 1, an --upload that is not an s3:// prefix, or an output folder that cannot be written.
+    """
     from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader
-    from pipelines.core.progress import Progress
+    from pipelines.analyze.commands import check_output
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    if getattr(args, "upload", None):  # checked before anything is read or written
+    start = parse_time(args.start, names["start"]) if getattr(args, "start", None) else None
+    end = parse_time(args.end, names["end"]) if getattr(args, "end", None) else None
+    if start and end and end <= start:
+        raise UsageError(f"{names['end']} {args.end} is not after {names['start']} {args.start}; pass a window "
+                         "that ends after it starts")
+    threshold = threshold_value(getattr(args, "threshold", None), names["threshold"])
+    if getattr(args, "upload", None):
         from pipelines.core.s3uri import S3UriError, parse_s3_uri
 
         try:
             parse_s3_uri(args.upload, key_required=False)
         except S3UriError as exc:
-            raise UsageError(f"--upload {args.upload}: {exc}; pass s3://<bucket>/derived-baselines/<group>/"
-                             "<version>/") from None
-    reader = Reader()
-    if args.command in ("clarify-check", "shap-check"):
+            raise UsageError(f"{names.get('upload', '--upload')} {args.upload}: {exc}; pass "
+                             "s3://<bucket>/derived-baselines/<group>/<version>/") from None
+    check_output(args.output, names["output"])
+    return Window(start, end), threshold
+
+
+def threshold_value(text: Any, name: str) -> float:
+    """The decision threshold: a number strictly between 0 and 1 (0 would call every record fraud, 1 none)."""
+    if text is None or text == "":
+        return 0.5
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0.0 < value < 1.0:  # NaN too
+        raise UsageError(f"{name} '{text}' is not a number between 0 and 1 (exclusive); pass the score at which the "
+                         "model flags fraud, e.g. 0.5")
+    return value
+
+
+def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any = None,
+            now: datetime | None = None) -> Any:
+    """Run the analysis ``args.command`` asks for; its Outcome (nothing written yet). ``now``: calibrate's clock."""
+    from pipelines.analyze import commands
+    from pipelines.analyze.sources import Reader
+
+    reader = reader or Reader()
+    position = getattr(args, "output_columns_position", "START")
+    if args.command == "merge-statistics":
+        return commands.merge_statistics(reader, args.partials, args.statistics, args.constraints)
+    if args.command == "data-quality" and getattr(args, "partial", False):
+        return commands.data_quality_partial(reader, args.capture, window, args.statistics, getattr(args, "host", None),
+                                             position, args.constraints, getattr(args, "partial_file", None))
+    if args.command == "data-quality":
+        if not args.constraints:
+            raise UsageError(f"data-quality needs {FLAGS['constraints']} (only a --partial shard runs without them)")
+        return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints, position)
+    if args.command == "model-quality":
+        return commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints, threshold)
+    if args.command == "calibrate":
+        return commands.calibrate(reader, args.capture, window, args.ground_truth, iso_z(now or utc_now()))
+    if args.command in ("clarify-dataset", "shap-dataset"):  # the data Clarify reads (processing engine)
+        from pipelines.analyze import clarify
+
+        if args.command == "shap-dataset":
+            return clarify.shap_dataset(reader, args.capture, window, args.config)
+        return clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config, threshold)
+    return commands.estimate(reader, args.capture, window, threshold, args.ground_truth, args.statistics,
+                             args.constraints, getattr(args, "calibration", None))
+
+
+def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
+    from pipelines.analyze import commands
+    from pipelines.analyze.sources import Reader
+    from pipelines.core.progress import Progress
+
+    if args.command in ("clarify-check", "shap-check"):  # read Clarify's analysis.json, no capture window
         from pipelines.analyze import clarify
 
         check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        commands.check_output(args.output, FLAGS["output"])
         with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
             progress.step(f"reading {args.analysis}")
-            outcome = check(reader, args.analysis, args.constraints)
+            outcome = check(Reader(), args.analysis, args.constraints)
             progress.step(f"writing {args.output}")
             paths = commands.write_outputs(outcome, args.output)
         return _report(outcome, paths)
-    window = Window(parse_time(args.start, "--start") if args.start else None,
-                    parse_time(args.end, "--end") if args.end else None)
-    if window.start and window.end and window.end <= window.start:
-        raise UsageError(f"--end {args.end} is not after --start {args.start}")
-    if getattr(args, "threshold", 0.5) is not None and not 0.0 < getattr(args, "threshold", 0.5) < 1.0:
-        raise UsageError(f"--threshold {args.threshold} is not between 0 and 1")
+    window, threshold = validate(args)
+    reader = Reader()
     with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
-        progress.step(f"reading captures under {args.capture}")
-        if args.command == "data-quality":
-            outcome = commands.data_quality(reader, args.capture, window, args.statistics, args.constraints,
-                                            args.output_columns_position)
-        elif args.command == "model-quality":
-            outcome = commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints,
-                                             args.threshold)
-        elif args.command == "estimate":
-            outcome = commands.estimate(reader, args.capture, window, args.threshold, args.ground_truth,
-                                        args.statistics, args.constraints, args.calibration)
-        elif args.command == "calibrate":
-            outcome = commands.calibrate(reader, args.capture, window, args.ground_truth, iso_z(now or utc_now()))
-        else:
-            from pipelines.analyze import clarify
-
-            if args.command == "shap-dataset":
-                outcome = clarify.shap_dataset(reader, args.capture, window, args.config)
-            else:
-                outcome = clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config,
-                                                  args.threshold)
+        source = args.capture if args.command != "merge-statistics" else ", ".join(args.partials)
+        progress.step(f"reading {source}")
+        outcome = analyze(args, window, threshold, reader, now)
         progress.step(f"writing {args.output}")
         paths = commands.write_outputs(outcome, args.output)
         if args.command == "calibrate" and args.upload:
@@ -145,7 +210,7 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
 def _report(outcome: Any, paths: list[Any]) -> int:
     """Warnings to stderr, the summary lines and the written files to stdout; the exit code."""
     for line in outcome.warnings:
-        print(f"warning: {line}", file=sys.stderr)
+        print(f"warning: {printable(line)}", file=sys.stderr)
     for line in outcome.lines:
         print(line)
     print("wrote " + ", ".join(str(path) for path in paths))

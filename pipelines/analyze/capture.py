@@ -24,23 +24,31 @@ from typing import Iterator
 
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.core.errors import UsageError
+from pipelines.core.files import json_loads, printable
 from pipelines.formats.capture import join_key
 from pipelines.formats.times import parse_iso8601
 
 BATCH = 20_000
+# A batch ends at BATCH records or BATCH_BYTES of capture lines, whichever comes first: memory follows the bytes
+# (2,000 features x 20,000 records held 3.5 GiB when batches were bounded by records only). At 8 MiB a narrow
+# record (~400 bytes) still fills 20,000 records, so the fast path keeps its batch size.
+BATCH_BYTES = 8 << 20
 EXAMPLE_CHARS = 300
+MAX_REASONS = 10
 
 
 @dataclass
 class Problems:
-    """Records that could not be read, by reason: a count and the first example line of each."""
+    """Records that could not be read, by reason: a count and the first example line of each. Reasons are fixed
+    texts (details go in the example), so 1,000 bad records give one line per kind of problem, not per record."""
 
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
+    seen: int = 0  # records looked at (batches(): the window's non-blank lines), the whole the counts are part of
 
     def add(self, reason: str, example: str, count: int = 1) -> None:
         self.counts[reason] += count
-        self.examples.setdefault(reason, example.strip()[:EXAMPLE_CHARS])
+        self.examples.setdefault(reason, printable(example.strip()[:EXAMPLE_CHARS]))
 
     @property
     def total(self) -> int:
@@ -51,10 +59,17 @@ class Problems:
         for reason, count in other.counts.items():
             self.add(reason, other.examples[reason], count)
 
-    def lines(self) -> list[str]:
-        """One line per reason: count, reason, first example."""
-        return [f"{count} record(s): {reason}; first: {self.examples[reason]}"
-                for reason, count in sorted(self.counts.items())]
+    def lines(self, total: int | None = None, what: str = "records") -> list[str]:
+        """One line per reason, the most frequent first: '<count> of <total> <what> skipped: <reason>; first:
+        <example>' (without ``total``: '<count> record(s): ...'); at most MAX_REASONS lines, the rest summed."""
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        head = (lambda count: f"{count} of {total} {what} skipped") if total is not None else \
+            (lambda count: f"{count} {what} skipped") if what != "records" else (lambda count: f"{count} record(s)")
+        found = [f"{head(count)}: {reason}; first: {self.examples[reason]}" for reason, count in ranked[:MAX_REASONS]]
+        rest = ranked[MAX_REASONS:]
+        if rest:
+            found.append(f"{head(sum(count for _, count in rest))}: {len(rest)} other reasons")
+        return found
 
 
 @dataclass
@@ -67,6 +82,10 @@ class Batch:
     output_types: list[str] = field(default_factory=list)
     ids: list[str | None] = field(default_factory=list)  # inferenceId, else eventId (the ground-truth join key)
     lines: list[str] = field(default_factory=list)  # the raw line, for problem examples
+    bytes: int = 0  # characters of the capture lines held
+
+    def full(self, size: int) -> bool:
+        return len(self.lines) >= size or self.bytes >= BATCH_BYTES
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -130,7 +149,8 @@ def capture_files(reader: Reader, root: str, window: Window) -> list[HourFile]:
     files = reader.hour_files(root)
     if not files:
         raise UsageError(f"no Data Capture files under {root} (expected <endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl); "
-                         "pass the capture destination or one endpoint's folder")
+                         "check that it is the endpoint's DataCaptureConfig DestinationS3Uri (or one endpoint's folder "
+                         "in it) and that capture is enabled and the endpoint had traffic")
     endpoints = sorted({_endpoint_of(item.owner) for item in files})
     if len(endpoints) > 1:
         raise UsageError(f"{root} holds captures of {len(endpoints)} endpoints ({', '.join(endpoints)}); pass one "
@@ -171,7 +191,8 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
         check_time = window.hour_overlap(item.hour) == "partial"
         for chunk in reader.line_chunks(item.location):
             if not (outputs or check_time) and _whole_chunk(chunk, batch):
-                if len(batch.lines) >= size:
+                problems.seen += len(chunk)
+                if batch.full(size):
                     yield batch
                     batch = Batch()
                 continue
@@ -182,12 +203,14 @@ def batches(reader: Reader, files: list[HourFile], window: Window, problems: Pro
                         continue
                     record = _slow_fields(line)
                     if isinstance(record, str):
+                        problems.seen += 1
                         problems.add(record, line)
                         continue
                 if check_time and not _in_window(record[6], window):
                     continue
+                problems.seen += 1
                 _append(batch, record, line, problems)
-                if len(batch.lines) >= size:
+                if batch.full(size):
                     yield batch
                     batch = Batch()
     if batch.lines:
@@ -211,6 +234,7 @@ def _whole_chunk(chunk: list[str], batch: Batch) -> bool:
     batch.output_types.extend(out_types)
     batch.outputs.extend(outputs)
     batch.lines.extend(chunk)
+    batch.bytes += len(text)
     return True
 
 
@@ -252,6 +276,7 @@ def _append(batch: Batch, record: Fields, line: str, problems: Problems) -> None
     batch.output_types.append(out_type or "")
     batch.ids.append(join_id)
     batch.lines.append(line)
+    batch.bytes += len(line)
 
 
 def _decode(data: str | None, encoding: str | None) -> str | None | bool:
@@ -275,21 +300,41 @@ def _in_window(inference_time: str | None, window: Window) -> bool:
 
 
 def _slow_fields(line: str) -> Fields | str:
-    """Full parser: the fields, or the reason the line is not a capture record."""
+    """Full parser: the fields, or the reason the line is not a capture record. Every field's type is checked before
+    it is used (a reason names the field), so no record shape ends the run."""
     try:
-        document = json.loads(line)
-    except (json.JSONDecodeError, ValueError):
+        document = json_loads(line)
+    except (ValueError, RecursionError):  # invalid JSON, or nested too deep
         return "not a JSON line"
     if not isinstance(document, dict) or not isinstance(document.get("captureData"), dict):
         return "JSON without captureData (not a Data Capture record)"
-    capture, metadata = document["captureData"], document.get("eventMetadata") or {}
+    capture, metadata = document["captureData"], document.get("eventMetadata")
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        return "eventMetadata is not an object"
     join_id = join_key(metadata)
     if not join_id:
         return "capture without eventMetadata.eventId"
-    parts = []
+    if not isinstance(join_id, (str, int)) or isinstance(join_id, bool):
+        return "eventMetadata.inferenceId/eventId is not a string"
+    when = metadata.get("inferenceTime")
+    if when is not None and not isinstance(when, str):
+        return "eventMetadata.inferenceTime is not a string"
+    parts: list[str | None] = []
     for name in ("endpointInput", "endpointOutput"):
-        part = capture.get(name) or {}
-        data = part.get("data")
-        parts.extend([data if isinstance(data, str) or data is None else json.dumps(data), part.get("encoding"),
-                      part.get("observedContentType")])
-    return (*parts, metadata.get("inferenceTime"), str(join_id))
+        part = capture.get(name)
+        if part is None:
+            part = {}
+        if not isinstance(part, dict):
+            return f"captureData.{name} is not an object"
+        data, encoding, content_type = part.get("data"), part.get("encoding"), part.get("observedContentType")
+        for key, value in (("encoding", encoding), ("observedContentType", content_type)):
+            if value is not None and not isinstance(value, str):
+                return f"captureData.{name}.{key} is not a string"
+        if data is not None and not isinstance(data, str):
+            if isinstance(data, bool):
+                return f"captureData.{name}.data is not a string"
+            data = json.dumps(data)  # a number, list or object written unquoted: read as its JSON text
+        parts.extend([data, encoding, content_type])
+    return (*parts, when, str(join_id))

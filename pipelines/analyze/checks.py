@@ -208,7 +208,8 @@ def _domain_check(feature: FeatureProfile, constraint: dict[str, Any], config: S
 def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Settings, result: Result) -> None:
     """baseline_drift_check: Deequ's distance between the baseline's profile and the window's."""
     if feature.numeric:
-        sketch = ((baseline.get("numerical_statistics") or {}).get("distribution") or {}).get("kll", {}).get("sketch")
+        sketch = (((baseline.get("numerical_statistics") or {}).get("distribution") or {}).get("kll") or {}).get(
+            "sketch")
         baseline_table = kll.KLL.from_json(sketch).rank_table() if sketch else (np.empty(0), np.empty(0))
         if not len(baseline_table[0]):
             result.unsketched.append(feature.name)
@@ -218,21 +219,28 @@ def _drift_check(feature: FeatureProfile, baseline: dict[str, Any], config: Sett
         simple, n, m = kll.linf_simple_numerical(baseline_table, feature.sketch.rank_table())
         distance, threshold = kll.select_metric(simple, n, m, config.method), config.threshold
     else:
-        counts = {str(item["value"]): float(item["count"]) for item in ((baseline.get("string_statistics") or {})
-                  .get("distribution") or {}).get("categorical", {}).get("buckets", [])}
+        counts = {str(item["value"]): float(item["count"]) for item in ((((baseline.get("string_statistics") or {})
+                  .get("distribution") or {}).get("categorical") or {}).get("buckets") or [])}
         if not counts or not feature.categories:
             result.notes.append(f"{feature.name}: no categorical distribution to compare; drift not checked")
             return
         threshold = config.categorical_threshold
         if config.categorical_method == "ChiSquared":
             p_value = kll.chi_squared_p_value(dict(feature.categories), counts)
+            if math.isnan(p_value):  # never a silent pass: the run says the check could not be made
+                result.notes.append(f"{feature.name}: ChiSquared drift not checked (fewer than 2 categories left "
+                                    "after regrouping, or a baseline that counts nothing)")
+                return
             result.distances[feature.name] = p_value
-            if not math.isnan(p_value) and p_value < threshold:  # our reading: a small p-value means drift
+            if p_value < threshold:  # our reading: a small p-value means drift
                 result.add(feature.name, "baseline_drift_check",
                            f"Baseline drift p-value: {p_value!r} is below threshold: {threshold!r}")
             return
         simple, n, m = kll.linf_simple_categorical(counts, dict(feature.categories))
         distance = kll.select_metric(simple, n, m, config.method)
+    if math.isnan(distance):
+        result.notes.append(f"{feature.name}: drift not checked (the baseline's distribution counts nothing)")
+        return
     result.distances[feature.name] = distance
     if distance > threshold:
         # Model Monitor's wording for this check, as its violations files show it

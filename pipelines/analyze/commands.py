@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.analyze import checks, metrics
+from pipelines.analyze import checks, metrics, schema
 from pipelines.analyze import estimate as cbpe
 from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
-from pipelines.analyze.sources import Reader
+from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
 from pipelines.core.errors import OutputError, UsageError
 from pipelines.core.files import atomic_write_many, canonical_json
@@ -29,26 +31,46 @@ class Outcome:
     metrics: list[dict[str, Any]] = field(default_factory=list)  # {"MetricName", "Value" | "StatisticValues"}
     failed_assumption: bool = False
     score_drift: bool = False  # estimate with a calibration file: the scores drifted from its reference
+    skipped: int = 0  # files, folders, records and rows that could not be read (the run says so)
 
     @property
     def exit_violations(self) -> bool:
         return bool(self.violations) or self.failed_assumption or self.score_drift
 
 
-def _problem_warnings(problems: Problems, what: str, total: int) -> list[str]:
-    if not problems.total:
-        return []
-    return [f"{problems.total} of {total} {what} could not be read and were skipped:",
-            *[f"  {line}" for line in problems.lines()]]
+def _problem_warnings(problems: Problems, what: str, total: int | None = None) -> list[str]:
+    """One line per reason: '<n> of <total> <what> skipped: <reason>; first: <example>'."""
+    return problems.lines(total, what) if problems.total else []
 
 
-def _features(statistics: dict[str, Any], location: str) -> list[tuple[str, str]]:
-    features = statistics.get("features") if isinstance(statistics, dict) else None
-    if not isinstance(features, list) or not features or not all(isinstance(f, dict) and f.get("name")
-                                                                  for f in features):
-        raise UsageError(f"baseline statistics {location} has no 'features' list with names; pass a data quality "
-                         "statistics.json")
-    return [(item["name"], item.get("inferred_type", "Fractional")) for item in features]
+def _reader_warnings(reader: Reader, what: str) -> list[str]:
+    return reader.skipped_lines(what)
+
+
+def _nothing_read(reader: Reader, problems: Problems) -> str:
+    """Why nothing could be read, for the one-line error: the first skipped file or record reason."""
+    if reader.skipped:
+        location, reason = reader.skipped[0]
+        return f"; {len(reader.skipped)} file(s) or folder(s) skipped, first: {location} ({reason})"
+    return f"; {problems.lines()[0]}" if problems.total else ""
+
+
+def check_output(directory: str, name: str = "--output") -> None:
+    """Fail before reading anything when ``directory`` cannot hold the outputs: it is a file, or neither it nor
+    the nearest folder above it that exists is a writable directory. Nothing is created here."""
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{name} {directory} is a file; pass a directory (it is created if missing)")
+    probe = target
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise UsageError(f"{name} {directory}: {probe} is a file, so the directory cannot be created; pass another "
+                         "directory")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{name} {directory}: {probe} is not writable; pass a writable directory")
 
 
 def data_quality(reader: Reader, capture: str, window: Window, statistics_at: str,
@@ -60,27 +82,105 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     Raises:
         UsageError: missing or malformed baseline, no captures, or no readable record in the window.
     """
+    statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
+    return evaluate_window(window_profile, statistics, constraints, capture)
+
+
+def baseline_documents(reader: Reader, statistics_at: str, constraints_at: str) -> tuple[dict, dict, list]:
+    """The baseline statistics and constraints, checked before any capture is read, and the features."""
     statistics = reader.read_json(statistics_at, "baseline statistics", "statistics")
     constraints = reader.read_json(constraints_at, "baseline constraints", "constraints")
-    if not isinstance(constraints, dict) or not isinstance(constraints.get("features"), list):
-        raise UsageError(f"baseline constraints {constraints_at} has no 'features' list; pass a data quality "
-                         "constraints.json")
-    checks.settings(constraints.get("monitoring_config"))  # bad monitoring_config fails before any reading
-    profile = Profile(_features(statistics, statistics_at), output_columns_position)
-    problems, row_problems = Problems(), Problems()  # lines the reader could not use; records it read but not profiled
-    records = 0
-    for batch in batches(reader, capture_files(reader, capture, window), window, problems):
-        records += len(batch)
-        profile.add_batch(batch, row_problems)
-    total = records + problems.total
-    problems.merge(row_problems)
+    features = schema.data_quality_statistics(statistics, statistics_at)
+    schema.data_quality_constraints(constraints, constraints_at)
+    for constraint in constraints["features"]:  # bad monitoring_config or overrides fail before any reading
+        checks.settings(constraints.get("monitoring_config"), checks._overrides(constraint))
+    checks.settings(constraints.get("monitoring_config"))
+    _sketches_as_arrays(statistics)
+    return statistics, constraints, features
+
+
+@dataclass
+class WindowProfile:
+    """A window's (or a shard's) profile and what reading it found: records read, lines that could not be read,
+    records read but not profiled. Partial statistics files carry exactly this (pipelines/analyze/partial.py)."""
+
+    profile: Profile
+    records: int = 0
+    unreadable: Problems = field(default_factory=Problems)
+    unprofiled: Problems = field(default_factory=Problems)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files or folders that could not be read
+
+
+def profile_window(reader: Reader, files: list[HourFile], window: Window, features: list[tuple[str, str]],
+                   output_columns_position: str = "START") -> WindowProfile:
+    """Read the window's capture files into a profile of the baseline's features: all-numeric CSV captures of
+    whole hours on local disk through the fast reader (pipelines/analyze/fastcsv.py), chunk by chunk, any chunk it
+    does not take and everything else through the reference reader; the profile does not depend on which."""
+    from pipelines.analyze import fastcsv
+
+    result = WindowProfile(Profile(features, output_columns_position))
+    fast = result.profile.all_numeric and fastcsv.enabled()
+    for item in files:
+        if not (fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"):
+            _reference_read(reader, [item], window, result)
+            continue
+        try:
+            for chunk in fastcsv.chunks(item.location):
+                parsed = fastcsv.parse(chunk, result.profile.width, output_columns_position == "START")
+                if parsed is None:
+                    _reference_read(_ChunkReader(chunk), [item], window, result)
+                else:
+                    result.records += len(parsed[0])
+                    result.unreadable.seen += len(parsed[0])
+                    result.profile.add_values(*parsed)
+        except OSError as exc:  # as Reader.line_chunks: the lines read before an I/O error count
+            reader.skip(item.location, f"cannot be read ({exc.strerror or exc})")
+    result.skipped = list(getattr(reader, "skipped", []))
+    return result
+
+
+def _reference_read(reader: Any, files: list[HourFile], window: Window, result: WindowProfile) -> None:
+    for batch in batches(reader, files, window, result.unreadable):
+        result.records += len(batch)
+        result.profile.add_batch(batch, result.unprofiled)
+
+
+class _ChunkReader:
+    """One chunk of a capture file, read by the reference reader as Reader.line_chunks reads a file (text mode:
+    UTF-8 with replacement characters, universal newlines)."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self._chunk = chunk
+
+    def line_chunks(self, location: str) -> Any:
+        import io
+
+        yield io.TextIOWrapper(io.BytesIO(self._chunk), encoding="utf-8", errors="replace").readlines()
+
+
+def evaluate_window(window_profile: WindowProfile, statistics: dict[str, Any], constraints: dict[str, Any],
+                    source: str) -> Outcome:
+    """The checks on a window's profile: the files, violations, lines and metrics of data-quality."""
+    profile, records = window_profile.profile, window_profile.records
+    unreadable, unprofiled = window_profile.unreadable, window_profile.unprofiled
+    skipped = Reader()  # the files and folders that could not be read, worded as the reader words them
+    skipped.skipped = list(window_profile.skipped)
     if not profile.items:
-        detail = f"; {problems.lines()[0]}" if problems.total else ""
-        raise UsageError(f"no readable captured record in {capture} for the window{detail}")
+        problems = Problems()
+        problems.merge(unreadable)
+        problems.merge(unprofiled)
+        raise UsageError(f"no readable captured record in {source} for the window{_nothing_read(skipped, problems)}"
+                         "; captures must be Data Capture JSON lines with CSV or JSON endpointInput data")
     result = checks.evaluate(profile, statistics, constraints)
     outcome = Outcome(files={"statistics.json": profile.to_json(),
                              "constraint_violations.json": {"violations": result.violations}},
-                      violations=result.violations, warnings=_problem_warnings(problems, "captured records", total))
+                      violations=result.violations,
+                      warnings=_reader_warnings(skipped, "capture") +
+                      _problem_warnings(unreadable, "captured records", unreadable.seen) +
+                      _problem_warnings(unprofiled, "rows", profile.items + unprofiled.total),
+                      skipped=len(skipped.skipped) + unreadable.total + unprofiled.total)
     outcome.lines.append(f"data-quality: {profile.items} rows from {records} captured records; "
                          f"{len(result.violations)} violation(s)")
     outcome.lines += [f"  {v['constraint_check_type']} {v['feature_name']}: {v['description'].strip()}"
@@ -88,6 +188,81 @@ def data_quality(reader: Reader, capture: str, window: Window, statistics_at: st
     outcome.warnings += result.notes
     outcome.metrics = _data_metrics(profile, result)
     return outcome
+
+
+def data_quality_partial(reader: Reader, capture: str, window: Window, statistics_at: str,
+                         host: str | None = None, output_columns_position: str = "START",
+                         constraints_at: str | None = None, file_name: str | None = None) -> Outcome:
+    """One shard's partial statistics (pipelines/analyze/partial.py); no checks, no violations. The baseline
+    documents ride along in the file, so the merge step needs no other input (it may run network-isolated)."""
+    from pipelines.analyze import partial
+
+    if constraints_at:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), \
+            reader.read_json(constraints_at, "baseline constraints", "constraints")  # as written, not as arrays
+    else:
+        statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), None
+        features = schema.data_quality_statistics(statistics, statistics_at)
+    files = capture_files(reader, capture, window)
+    window_profile = profile_window(reader, files, window, features, output_columns_position)
+    shard = {"host": host, "capture": capture, "files": len(files),
+             "first_capture": files[0].location if files else None}
+    document = partial.to_document(window_profile, window, shard)
+    document["baseline"] = {"statistics": statistics, "constraints": constraints}
+    outcome = Outcome(files={file_name or partial.file_name(host): document}, violations=[],
+                      skipped=len(window_profile.skipped) + window_profile.unreadable.total +
+                      window_profile.unprofiled.total)
+    outcome.warnings = _problem_warnings(window_profile.unreadable, "captured records",
+                                         window_profile.unreadable.seen)
+    outcome.lines.append(f"data-quality --partial: {window_profile.profile.items} rows from "
+                         f"{window_profile.records} captured records in {len(files)} file(s); merge the shards "
+                         "with merge-statistics")
+    return outcome
+
+
+def merge_statistics(reader: Reader, locations: list[str], statistics_at: str | None,
+                     constraints_at: str | None) -> Outcome:
+    """Merge shards' partial statistics; then the same checks, files and metrics as data-quality. Without
+    ``--statistics``/``--constraints`` the baseline the shards carried is used (every shard must carry the same)."""
+    import tempfile
+
+    from pipelines.analyze import partial
+
+    partials = [partial.read_partial(reader, location) for location in partial.partial_locations(reader, locations)]
+    if not (statistics_at and constraints_at):
+        carried = partial.carried_baseline(partials)
+        with tempfile.TemporaryDirectory() as folder:  # the same checks as files passed by flag
+            paths = {}
+            for kind, document in (("statistics", carried[0]), ("constraints", carried[1])):
+                paths[kind] = os.path.join(folder, f"{kind}.json")
+                with open(paths[kind], "w", encoding="utf-8") as handle:
+                    json.dump(document, handle)
+            statistics, constraints, features = baseline_documents(
+                reader, statistics_at or paths["statistics"], constraints_at or paths["constraints"])
+    else:
+        statistics, constraints, features = baseline_documents(reader, statistics_at, constraints_at)
+    for item in partials:
+        theirs = [(f.name, f.baseline_type) for f in item.window_profile.profile.features]
+        if theirs != features:
+            raise UsageError(f"partial statistics {item.location} was profiled against other features than "
+                             f"{statistics_at or 'the baseline the shards carry'}; merge with the baseline the "
+                             "shards used")
+    outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
+    outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
+    return outcome
+
+
+def _sketches_as_arrays(statistics: dict[str, Any]) -> None:
+    """The baseline's KLL sketch items as numpy arrays instead of Python floats (8 bytes an item instead of ~32): a
+    2,000-feature baseline held ~300 MiB as parsed JSON while the window was read."""
+    import numpy as np
+
+    for feature in statistics["features"]:
+        sketch = (((feature.get("numerical_statistics") or {}).get("distribution") or {}).get("kll") or {}).get(
+            "sketch")
+        if sketch and sketch.get("data"):
+            sketch["data"] = [np.asarray(level, dtype=np.float64) for level in sketch["data"]]
 
 
 def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any]]:
@@ -111,13 +286,20 @@ def _data_metrics(profile: Profile, result: checks.Result) -> list[dict[str, Any
     return found
 
 
+def _mq_constraints(reader: Reader, location: str | None) -> dict[str, Any]:
+    if not location:
+        return {}
+    document = reader.read_json(location, "model quality constraints", "model-quality-constraints")
+    return schema.model_quality_constraints(document, location)
+
+
 def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at: str, constraints_at: str | None,
                   threshold: float) -> Outcome:
     """Merge the window's predictions with ground truth; model quality statistics and violations."""
-    constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
-    problems = Problems()
+    constraints = _mq_constraints(reader, constraints_at)
+    problems, label_problems = Problems(), Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    labels = mq.ground_truth(reader, ground_truth_at, window, problems)
+    labels = mq.ground_truth(reader, ground_truth_at, window, label_problems)
     merged = mq.merge(predictions, labels)
     if not len(merged.labels):
         raise UsageError(f"none of the {predictions.records} captured records in the window has a ground truth "
@@ -129,8 +311,8 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     notes: list[str] = []
     violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations,
-                      warnings=_problem_warnings(problems, "records", predictions.records) + notes)
+                      violations=violations, warnings=_mq_warnings(reader, problems, label_problems) + notes,
+                      skipped=len(reader.skipped) + problems.total + label_problems.total)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
@@ -145,18 +327,19 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
              statistics_at: str | None, constraints_at: str | None, calibration_at: str | None = None) -> Outcome:
     """Estimated recall/precision/F1 from captured scores, with the calibration check and, given a calibration file,
     calibrated probabilities and score drift against its reference."""
-    baseline = reader.read_json(statistics_at, "model quality baseline statistics", "model-quality-statistics") if statistics_at else None
-    constraints = reader.read_json(constraints_at, "model quality constraints", "model-quality-constraints") if constraints_at else {}
+    baseline = schema.model_quality_statistics(reader.read_json(
+        statistics_at, "model quality baseline statistics", "model-quality-statistics"), statistics_at) \
+        if statistics_at else None
+    constraints = _mq_constraints(reader, constraints_at)
     reference = _read_calibration(reader, calibration_at) if calibration_at else None
-    problems = Problems()
+    problems, label_problems = Problems(), Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
     if not predictions.ids:
-        detail = f"; {problems.lines()[0]}" if problems.total else ""
-        raise UsageError(f"no captured fraud probability in {capture} for the window{detail}")
+        raise UsageError(f"no captured fraud probability in {capture} for the window"
+                         f"{_nothing_read(reader, problems)}; endpointOutput must hold the fraud probability")
     import numpy as np
 
     scores = np.asarray(predictions.scores, dtype=np.float64)
-    warnings = _problem_warnings(problems, "records", predictions.records)
     problem = cbpe.score_problem(scores)
     not_probabilities = sum(count for reason, count in problems.counts.items()
                             if reason.startswith("endpointOutput is not a fraud probability (output is not a "
@@ -170,13 +353,14 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
         statistics = cbpe.unavailable_statistics(len(scores), threshold, calibration)
         statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}
         outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": []}},
-                          violations=[], warnings=warnings, failed_assumption=True)
+                          violations=[], warnings=_mq_warnings(reader, problems, label_problems),
+                          failed_assumption=True, skipped=len(reader.skipped) + problems.total)
         outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; no estimate")
         outcome.lines.append("  " + cbpe.calibration_message(calibration))
         return outcome
     probabilities = cbpe.apply_calibration(reference, scores) if reference else scores
     if ground_truth_at:
-        merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
+        merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, label_problems))
         labelled = cbpe.apply_calibration(reference, merged.scores) if reference else merged.scores
         calibration = cbpe.calibration_from_labels(merged.labels, labelled) if len(merged.labels) else \
             cbpe.calibration_from_baseline(probabilities, baseline, reference and reference["reference"])
@@ -196,8 +380,9 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     estimable = {"binary_classification_constraints": {k: v for k, v in rules.items() if k in block}}
     violations = metrics.evaluate_constraints(block, estimable) if rules else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=warnings,
-                      failed_assumption=calibration["holds"] is False, score_drift=bool(drift and drift["drift"]))
+                      violations=violations, warnings=_mq_warnings(reader, problems, label_problems),
+                      failed_assumption=calibration["holds"] is False, score_drift=bool(drift and drift["drift"]),
+                      skipped=len(reader.skipped) + problems.total + label_problems.total)
     if unestimated:
         outcome.warnings.append(f"constraints on {', '.join(unestimated)} not checked: they cannot be estimated "
                                 "from scores without labels")
@@ -232,12 +417,13 @@ def _read_calibration(reader: Reader, location: str) -> dict[str, Any]:
 
 def calibrate(reader: Reader, capture: str, window: Window, ground_truth_at: str, created: str) -> Outcome:
     """The calibration file from a matured labelled window: captured scores joined with their labels."""
-    problems = Problems()
+    problems, label_problems = Problems(), Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
-    merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, problems))
+    merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, label_problems))
     if not len(merged.labels):
-        raise UsageError(f"no captured record in {capture} has a label in {ground_truth_at} for the window; pass a "
-                         "matured window (--start/--end at least the label maturity ago)")
+        raise UsageError(f"no captured record in {capture} has a label in {ground_truth_at} for the window"
+                         f"{_nothing_read(reader, problems)}; pass a matured window (--start/--end at least the "
+                         "label maturity ago)")
     source = f"captures {capture} joined with labels {ground_truth_at}, window {_iso(window.start)} to " \
              f"{_iso(window.end)}"
     try:
@@ -245,13 +431,22 @@ def calibrate(reader: Reader, capture: str, window: Window, ground_truth_at: str
     except ValueError as exc:
         raise UsageError(f"cannot calibrate: {exc}") from None
     outcome = Outcome(files={"calibration.json": document}, violations=[],
-                      warnings=_problem_warnings(problems, "records", predictions.records))
+                      warnings=_mq_warnings(reader, problems, label_problems),
+                      skipped=len(reader.skipped) + problems.total + label_problems.total)
     error = document["expected_calibration_error"]
     reference = document["reference"]
     outcome.lines.append(f"calibrate: {reference['records']} labelled records ({reference['frauds']} frauds, join "
                          f"rate {merged.join_rate:.1%}); expected calibration error {error['raw_scores']:.5f} raw, "
                          f"{error['calibrated']:.5f} calibrated; {len(document['map']['scores'])} fitted points")
     return outcome
+
+
+def _mq_warnings(reader: Reader, problems: Problems, label_problems: Problems) -> list[str]:
+    """Files skipped, captured records whose line or output could not be read (of all lines in the window), and
+    ground truth lines that are not labels."""
+    return (_reader_warnings(reader, "capture or ground truth") +
+            _problem_warnings(problems, "captured records", problems.seen) +
+            _problem_warnings(label_problems, "ground truth label(s)"))
 
 
 def _iso(when: Any) -> str | None:
@@ -264,18 +459,33 @@ def _value(entry: dict[str, Any]) -> str:
 
 
 def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
-    """Write every file of the outcome at once (all or none)."""
+    """Write every file of the outcome at once (all or none), as strict JSON: a value that is not a finite number
+    (an overflowing sum, an undefined ratio) is written as the string Model Monitor uses for it ("NaN", "Infinity")
+    and named in a warning; a CloudWatch metric record without a finite value is dropped with a warning."""
     target = Path(directory)
+    files: dict[str, Any] = {}
+    replaced: list[str] = []
+    for name, document in outcome.files.items():
+        files[name] = finite_json(document, name, replaced)
+    if replaced:
+        outcome.warnings.append(f"{len(replaced)} value(s) that are not finite numbers written as strings "
+                                f"(\"NaN\", \"Infinity\"); first: {replaced[0]}")
+    kept = [metric for metric in outcome.metrics if _finite_metric(metric)]
+    if len(kept) != len(outcome.metrics):
+        dropped = [metric["MetricName"] for metric in outcome.metrics if not _finite_metric(metric)]
+        outcome.warnings.append(f"{len(dropped)} CloudWatch metric(s) without a finite value not published "
+                                f"(CloudWatch takes numbers only); first: {dropped[0]}")
+        outcome.metrics = kept
     try:
         target.mkdir(parents=True, exist_ok=True)
+        for name in files:  # a shard's file sits in its host's folder (<host>/statistics.json)
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
         # statistics.json is mostly KLL sketch numbers: compact, so the C encoder writes it (indenting it costs more
         # than reading a million captures); the small files stay indented for people
         paths = {target / name: (document.encode() if isinstance(document, str)  # a CSV (clarify-dataset)
-                                 else json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-                                 if name == "statistics.json" else canonical_json(document))
-                 for name, document in outcome.files.items()}
-        for path in paths:  # clarify-dataset writes dataset/ and config/, the two inputs of the Clarify job
-            path.parent.mkdir(parents=True, exist_ok=True)
+                                 else json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+                                 .encode() + b"\n" if name.endswith("statistics.json") else canonical_json(document))
+                 for name, document in files.items()}
         atomic_write_many(paths)
     except OSError as exc:
         raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "
@@ -300,3 +510,30 @@ def upload_calibration(reader: Reader, document: dict[str, Any], prefix: str) ->
     if not aws.any_object(reader.s3, bucket, key):
         aws.put_object(reader.s3, bucket, key, body)
     return s3_uri(bucket, key)
+
+
+def _finite_metric(metric: dict[str, Any]) -> bool:
+    values = [metric["Value"]] if "Value" in metric else list((metric.get("StatisticValues") or {}).values())
+    return bool(values) and all(isinstance(value, (int, float)) and not isinstance(value, bool) and
+                                math.isfinite(value) for value in values)
+
+
+def finite_json(document: Any, path: str, replaced: list[str]) -> Any:
+    """``document`` with every non-finite float replaced by "NaN", "Infinity" or "-Infinity" (strict JSON has no
+    such numbers; Model Monitor writes an undefined metric as the string "NaN"); each replacement's path is added
+    to ``replaced``. Iterative, and copies only the containers on a path to a replacement."""
+    if isinstance(document, float):
+        if math.isfinite(document):
+            return document
+        replaced.append(path)
+        return "NaN" if math.isnan(document) else ("Infinity" if document > 0 else "-Infinity")
+    if isinstance(document, dict):
+        changed = {key: finite_json(value, f"{path}.{key}", replaced) for key, value in document.items()
+                   if isinstance(value, (float, dict, list))}
+        return {**document, **changed} if changed else document
+    if isinstance(document, list):
+        if document and all(type(value) is float for value in document) and all(map(math.isfinite, document)):
+            return document  # the long lists (sketch levels): checked in C-speed passes
+        return [finite_json(value, f"{path}[{index}]", replaced) if isinstance(value, (float, dict, list)) else value
+                for index, value in enumerate(document)]
+    return document

@@ -7,24 +7,37 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``baseline_statistics`` / ``baseline_constraints`` (local paths, only when the schedule has a baseline);
 - outputs, model-monitor-byoc-contract-outputs: ``statistics.json``, ``constraints.json`` and
   ``constraint_violations.json`` in ``output_path`` (uploaded to S3 by the platform); the execution status from
-  ``/opt/ml/output/message`` ("CompletedWithViolations: ..." vs "Completed: ..."); a failure's reason in
-  ``/opt/ml/output/failure`` (the Processing job contract);
+  ``/opt/ml/output/message`` ("CompletedWithViolations: ..." vs "Completed: ..."); a failure's reason in the same
+  file (the Processing job contract, byoc-metadata: its first 1 KB is the job's ExitMessage);
 - metrics, model-monitor-byoc-cloudwatch: with ``publish_cloudwatch_metrics=Enabled``, one JSON record a line in
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
+estimate; merge-statistics; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
 shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
 or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate),
-``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
-metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes).
+``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the metrics with PutMetricData in this
+namespace instead of writing the file Model Monitor publishes), ``shard_count`` (below).
 ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
+
+Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md and
+docs/processing-engine.md):
+- each instance: ``analyzer_command=data-quality`` with ``shard_count`` N > 1 (or ``partial_statistics=Enabled``);
+  it writes only its partial statistics, ``<output_path>/<current_host>/statistics.json`` (the host from
+  ``/opt/ml/config/resourceconfig.json``, which SageMaker Processing writes into every instance: all instances
+  upload to one S3 prefix, so each writes under its own folder), with the baseline statistics and constraints inside,
+  and the message ``Completed: partial statistics``;
+- then one instance: ``python -m pipelines.analyze merge-statistics <the shards' files or folder> --output ...``
+  (the processing engine's entrypoint: it needs no other input, the shards carry the baseline), or this entrypoint
+  with ``analyzer_command=merge-statistics`` and ``dataset_source`` = the shards' folder, which also writes the
+  message and the metric records as an unsharded data-quality run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -32,11 +45,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.errors import EXIT_OK, MonitorError, UsageError
+from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
+from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
 
-COMMANDS = ("data-quality", "model-quality", "estimate", "clarify-dataset", "clarify-check", "shap-dataset",
-            "shap-check")
+COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics", "clarify-dataset", "clarify-check",
+            "shap-dataset", "shap-check")
+CLARIFY_CHECKS = ("clarify-check", "shap-check")  # read Clarify's analysis.json from dataset_source
+# The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
+ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
+             "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
+             "ground_truth": "ground_truth", "calibration": "calibration"}
+SWITCHES = ("Enabled", "Disabled")
+MESSAGE_BYTES = 1024  # DescribeProcessingJob's ExitMessage holds the first 1 KB of /opt/ml/output/message
 
 
 def opt_ml() -> Path:
@@ -51,45 +72,73 @@ def _env(name: str, required: bool = False) -> str | None:
     return value
 
 
-def run() -> tuple[Any, str]:
-    """Run the analysis the environment asks for; (outcome, output_path)."""
-    from pipelines.analyze import commands
-    from pipelines.analyze.capture import Window
-    from pipelines.analyze.sources import Reader
-    from pipelines.formats.times import parse_time_flag as parse_time
-
+def request() -> argparse.Namespace:
+    """The environment as the CLI's arguments, each checked as the CLI checks its flag (``__main__.validate``)."""
     command = _env("analyzer_command") or "data-quality"
     if command not in COMMANDS:
         raise UsageError(f"analyzer_command '{command}' is not one of {', '.join(COMMANDS)}")
-    source, output = _env("dataset_source", True), _env("output_path", True)
-    start, end = _env("start_time"), _env("end_time")
-    window = Window(parse_time(start, "start_time") if start else None, parse_time(end, "end_time") if end else None)
-    threshold = float(_env("threshold") or 0.5)
+    publish = _env("publish_cloudwatch_metrics") or "Disabled"
+    if publish not in SWITCHES:
+        raise UsageError(f"publish_cloudwatch_metrics '{publish}' is not Enabled or Disabled")
+    partial = _env("partial_statistics") or "Disabled"
+    if partial not in SWITCHES:
+        raise UsageError(f"partial_statistics '{partial}' is not Enabled or Disabled")
+    shards = _env("shard_count") or "1"
+    if not shards.isdigit() or int(shards) < 1:
+        raise UsageError(f"shard_count '{shards}' is not a whole number of at least 1 (the job's InstanceCount)")
+    partial = partial == "Enabled" or int(shards) > 1
+    if partial and command != "data-quality":
+        raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
+    checks = command in ("data-quality", "merge-statistics")
+    capture = _env("dataset_source", True)
+    clarify_input = command in ("clarify-dataset", "shap-dataset")
+    return argparse.Namespace(
+        command=command, capture=capture, partials=[capture], output=_env("output_path", True),
+        start=_env("start_time"), end=_env("end_time"), threshold=_env("threshold"),
+        statistics=_env("baseline_statistics", checks),
+        constraints=_env("baseline_constraints", (checks and not partial) or command in CLARIFY_CHECKS),
+        ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
+        config=_env("analysis_config", clarify_input), calibration=_env("calibration"), publish=publish == "Enabled",
+        partial=partial, host=current_host() if partial else None,
+        partial_file=f"{current_host()}/statistics.json" if partial else None,
+        output_columns_position=output_columns_position())
+
+
+def run() -> tuple[Any, argparse.Namespace]:
+    """Run the analysis the environment asks for; (outcome, request)."""
+    from pipelines.analyze.__main__ import analyze, validate
+    from pipelines.analyze.sources import Reader
+
+    args = request()
+    window, threshold = validate(args, ENV_NAMES)
     reader = Reader()
-    if command == "data-quality":
-        outcome = commands.data_quality(reader, source, window, _env("baseline_statistics", True),
-                                        _env("baseline_constraints", True), output_columns_position())
-    elif command == "model-quality":
-        outcome = commands.model_quality(reader, source, window, _env("ground_truth", True),
-                                         _env("baseline_constraints"), threshold)
-    elif command == "estimate":
-        outcome = commands.estimate(reader, source, window, threshold, _env("ground_truth"),
-                                    _env("baseline_statistics"), _env("baseline_constraints"), _env("calibration"))
-    else:  # model bias on the processing engine (pipelines/analyze/clarify.py): before and after the Clarify job
+    if args.command in CLARIFY_CHECKS:  # after the Clarify job of bias / explainability (processing engine)
         from pipelines.analyze import clarify
 
-        if command == "clarify-dataset":
-            return clarify.clarify_dataset(reader, source, window, _env("ground_truth", True),
-                                           _env("analysis_config", True), threshold), output
-        if command == "shap-dataset":
-            return clarify.shap_dataset(reader, source, window, _env("analysis_config", True)), output
-        check = clarify.clarify_check if command == "clarify-check" else clarify.shap_check
-        return check(reader, f"{source.rstrip('/')}/{clarify.ANALYSIS_FILE}", _env("baseline_constraints", True)), \
-            output
-    constraints_at = _env("baseline_constraints")
-    outcome.files["constraints.json"] = reader.read_json(constraints_at, "baseline constraints") if constraints_at \
-        else {"version": 0.0}
-    return outcome, output
+        check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
+        return check(reader, f"{args.capture.rstrip('/')}/{clarify.ANALYSIS_FILE}", args.constraints), args
+    outcome = analyze(args, window, threshold, reader)
+    if args.command in ("clarify-dataset", "shap-dataset"):  # the Clarify job's inputs, no Model Monitor files
+        return outcome, args
+    if not args.partial:  # a shard writes its partial statistics only
+        outcome.files["constraints.json"] = reader.read_json(args.constraints, "baseline constraints") \
+            if args.constraints else {"version": 0.0}
+    return outcome, args
+
+
+def current_host() -> str:
+    """This instance's name in a Processing job (``current_host`` of /opt/ml/config/resourceconfig.json, e.g.
+    ``algo-2``; AWS docs, build-your-own-processing-container); ``algo-1`` when the file is absent (one instance)."""
+    path = opt_ml() / "config" / "resourceconfig.json"
+    try:
+        host = json.loads(path.read_text()).get("current_host")
+    except FileNotFoundError:
+        return "algo-1"
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{path} is not the JSON SageMaker Processing writes (current_host, hosts)") from None
+    if not isinstance(host, str) or not host or not all(ch.isalnum() or ch in "._-" for ch in host):
+        raise UsageError(f"{path} has no usable current_host ({host!r})")
+    return host
 
 
 def output_columns_position() -> str:
@@ -128,8 +177,16 @@ def metric_records(outcome: Any, when: datetime) -> list[str]:
     return [json.dumps({"MetricName": metric["MetricName"], "Timestamp": stamp,
                         "Dimensions": dimensions + metric.get("Dimensions", []),
                         **{key: value for key, value in metric.items() if key not in ("MetricName", "Dimensions")}},
-                       sort_keys=True)
+                       sort_keys=True, allow_nan=False)
             for metric in outcome.metrics]
+
+
+def write_message(text: str) -> None:
+    """/opt/ml/output/message: the execution's status line, or a failure's reason (its first 1 KB, UTF-8, becomes
+    DescribeProcessingJob's ExitMessage; AWS docs byoc-metadata)."""
+    output_dir = opt_ml() / "output"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "message").write_bytes(text.encode("utf-8")[:MESSAGE_BYTES].decode("utf-8", "ignore").encode())
 
 
 PUT_METRIC_BATCH = 20  # metrics per PutMetricData request: the long-standing limit (newer accounts take 1000)
@@ -165,52 +222,62 @@ def publish_metrics(records: list[str], namespace: str, cloudwatch: Any = None) 
 
 
 def main() -> int:
-    """Always exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad
-    input or runtime failure writes /opt/ml/output/failure and exits with its code (the job then Fails)."""
+    """Exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad input or
+    runtime failure writes its one-line reason to /opt/ml/output/message and exits with its code (the job then
+    Fails). An unexpected error (a bug) is written there too, with its traceback on stderr for the job's log."""
     from pipelines.analyze import commands
 
-    output_dir = opt_ml() / "output"
     try:
-        outcome, output_path = run()
-        commands.write_outputs(outcome, output_path)
+        outcome, args = run()
+        commands.write_outputs(outcome, args.output)
     except MonitorError as exc:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "failure").write_text(str(exc)[:1024])
-        print(f"error: {exc}", file=sys.stderr)
+        reason = printable(str(exc))
+        write_message(reason)
+        print(f"error: {reason}", file=sys.stderr)
         return exc.exit_code
-    for line in outcome.warnings + outcome.lines:
+    except Exception as exc:  # noqa: BLE001 - the job must fail with a reason, not an empty ExitMessage
+        import traceback
+
+        traceback.print_exc()
+        write_message(f"internal error: {type(exc).__name__}: {exc}; please report it with the job's log")
+        return EXIT_RUNTIME
+    for line in outcome.warnings:
+        print(f"warning: {printable(line)}")
+    for line in outcome.lines:
         print(line)
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    end = _env("end_time")
-    when = parse_time(end, "end_time") if end else datetime.now(timezone.utc)  # the window's end, as MM stamps
-    if (_env("publish_cloudwatch_metrics") or "Disabled") == "Enabled" and outcome.metrics:
+    when = parse_time(args.end, "end_time") if args.end else datetime.now(timezone.utc)  # the window's end, as MM stamps
+    output_dir = opt_ml() / "output"
+    if args.publish and outcome.metrics:
         records = metric_records(outcome, when)
         namespace = _env("cloudwatch_namespace")
         if namespace:  # the processing engine: no Model Monitor harness publishes the file, so publish here
             try:
                 publish_metrics(records, namespace)
             except MonitorError as exc:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                reason = f"the analysis was written, but its CloudWatch metrics were not: {exc}"
-                (output_dir / "failure").write_text(reason[:1024])
+                reason = printable(f"the analysis was written, but its CloudWatch metrics were not: {exc}")
+                write_message(reason)
                 print(f"error: {reason}", file=sys.stderr)
                 return exc.exit_code
         else:
             metrics_dir = output_dir / "metrics" / "cloudwatch"
             metrics_dir.mkdir(parents=True, exist_ok=True)
             (metrics_dir / "metrics.jsonl").write_text("\n".join(records) + "\n")
-    output_dir.mkdir(parents=True, exist_ok=True)
     count = len(outcome.violations)
-    if outcome.exit_violations:
-        unchecked = "baseline metrics missing from the analysis" if (_env("analyzer_command") or "").endswith(
-            "-check") else "calibration assumption fails"
+    if args.partial:
+        message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
+    elif outcome.exit_violations:
+        unchecked = "baseline metrics missing from the analysis" if args.command in CLARIFY_CHECKS \
+            else "calibration assumption fails"
         reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "") + \
             ("; score drift" if getattr(outcome, "score_drift", False) else "")
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"
-    (output_dir / "message").write_text(message)
+    if outcome.skipped:  # never "fine" on less data than was there without saying so
+        message += f"; {outcome.skipped} unreadable file(s), record(s) or row(s) skipped (see the job's log)"
+    write_message(message)
     print(message)
     return EXIT_OK
 

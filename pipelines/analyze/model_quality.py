@@ -14,7 +14,6 @@ counted with their label (facts.md, "The merge joined every captured record"). T
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
 from pipelines.core.errors import UsageError
+from pipelines.core.files import json_loads
 from pipelines.formats.ground_truth import binary_label, read_record
 
 SCORE_KEYS = ("score", "probability", "probabilities", "predicted_probability", "prediction")
@@ -35,35 +35,45 @@ def parse_score(text: str | None, content_type: str) -> float:
         raise ValueError("capture without endpointOutput data")
     stripped = text.strip()
     if "json" in content_type.lower() or stripped[:1] in ("{", "["):
-        return _json_score(json.loads(stripped))
+        try:
+            document = json_loads(stripped)
+        except ValueError:  # not JSON, or nested too deep
+            raise ValueError("not JSON") from None
+        return _json_score(document)
     first = stripped.split("\n", 1)
     if len(first) > 1 and first[1].strip():
         raise ValueError("more than one prediction in one record (batch request)")
-    value = float(first[0].split(",", 1)[0])
-    if not 0.0 <= value <= 1.0:
+    return _probability(first[0].split(",", 1)[0])
+
+
+def _probability(value: Any) -> float:
+    """A score as a float in [0, 1]; ValueError naming what it is instead."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("score is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("score is not a number") from None
+    if not 0.0 <= number <= 1.0:  # NaN fails this too
         raise ValueError("output is not a probability between 0 and 1")
-    return value
+    return number
 
 
 def _json_score(document: Any) -> float:
     if isinstance(document, (int, float)) and not isinstance(document, bool):
-        value = float(document)
-    elif isinstance(document, list) and len(document) == 1:
+        return _probability(document)
+    if isinstance(document, list) and len(document) == 1:
         return _json_score(document[0])
     elif isinstance(document, dict) and isinstance(document.get("predictions"), list) and \
             len(document["predictions"]) == 1:
         return _json_score(document["predictions"][0])
     elif isinstance(document, dict) and any(key in document for key in SCORE_KEYS):
         value = document[next(key for key in SCORE_KEYS if key in document)]
-        if isinstance(value, list):  # [p(0), p(1)] from multi-output containers: the positive class is last
+        if isinstance(value, list) and value:  # [p(0), p(1)] from multi-output containers: the positive class is last
             value = value[-1]
-        value = float(value)
-    else:
-        raise ValueError("JSON output without a single score (expected a number, [p], {\"score\": p} or "
-                         "{\"predictions\": [...]})")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("output is not a probability between 0 and 1")
-    return value
+        return _probability(value)
+    raise ValueError("JSON output without a single score (expected a number, [p], {\"score\": p} or "
+                     "{\"predictions\": [...]})")
 
 
 @dataclass
@@ -86,16 +96,12 @@ def window_predictions(reader: Reader, capture: str, window: Window, problems: P
             records += 1
             try:
                 score = parse_score(text, content_type)
-            except (ValueError, json.JSONDecodeError) as exc:
-                problems.add(f"endpointOutput is not a fraud probability ({_reason(exc)})", line)
+            except ValueError as exc:
+                problems.add(f"endpointOutput is not a fraud probability ({exc})", line)
                 continue
             ids.append(join_id)  # type: ignore[arg-type]
             scores.append(score)
     return Predictions(ids, scores, records)
-
-
-def _reason(exc: Exception) -> str:
-    return "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
 
 
 CONFLICT = "ground truth id labelled both 0 and 1 (in different lines); its records are left out"
@@ -106,8 +112,8 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
     that disagree is left out and counted in ``problems`` once (CONFLICT)."""
     files = reader.hour_files(root)
     if not files:
-        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); pass the "
-                         "GroundTruthInput folder or s3:// prefix")
+        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); check that it is the "
+                         "stage's GroundTruthInput and that labels were uploaded (python -m pipelines.ground_truth)")
     labels: dict[str, int] = {}
     conflicts: dict[str, str] = {}  # id -> the first line that disagreed
     for item in files:
@@ -123,11 +129,11 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
 
 
 def _add_label(line: str, labels: dict[str, int], conflicts: dict[str, str], problems: Problems) -> None:
-    try:
-        event_id, text = read_record(json.loads(line))
-    except ValueError:  # also json.JSONDecodeError
-        problems.add("ground truth line without groundTruthData.data and eventMetadata.eventId", line)
+    reason, document = _label_fields(line)
+    if reason:
+        problems.add(reason, line)
         return
+    event_id, text = read_record(document)  # every field it reads was type-checked above
     label = binary_label(text)
     if label is None:
         problems.add("ground truth label that is not 0/1", line)
@@ -137,6 +143,25 @@ def _add_label(line: str, labels: dict[str, int], conflicts: dict[str, str], pro
         labels[event_id] = label
     elif known != label:
         conflicts.setdefault(event_id, line)
+
+
+def _label_fields(line: str) -> tuple[str, Any]:
+    """(reason it is not a label, or "", the parsed line): each field's type checked before it is used."""
+    try:
+        document = json_loads(line)
+    except ValueError:
+        return "ground truth line that is not JSON", None
+    data = document.get("groundTruthData") if isinstance(document, dict) else None
+    metadata = document.get("eventMetadata") if isinstance(document, dict) else None
+    if not isinstance(data, dict) or not isinstance(metadata, dict) or metadata.get("eventId") in (None, ""):
+        return "ground truth line without groundTruthData.data and eventMetadata.eventId", None
+    event_id = metadata["eventId"]
+    if isinstance(event_id, bool) or not isinstance(event_id, (str, int)):
+        return "ground truth eventMetadata.eventId is not a string", None
+    if not isinstance(data.get("data"), (str, int, float, type(None))) or \
+            not isinstance(data.get("encoding"), (str, type(None))):
+        return "ground truth groundTruthData.data or .encoding is not a string", None
+    return "", document
 
 
 @dataclass

@@ -21,7 +21,6 @@ is why real Model Monitor violations report data-type ratios like 0.4995 for far
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -30,8 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.analyze import exact
 from pipelines.analyze.capture import Batch, Problems, join_output, split_fields
 from pipelines.analyze.kll import KLL, buckets
+from pipelines.core.files import json_loads
 
 # Deequ's regexes with Java's meaning: \d is [0-9], and fullmatch stands for Matcher.matches() (Python's $ would also
 # match before a final newline)
@@ -42,6 +43,7 @@ BOOLEAN_RE = re.compile(r"(true|false)")
 # the sign, so any space sends the batch to the per-token path
 _NUMBER_BYTES = b"0123456789.eE+-,\n"
 NUMERIC_TYPES = ("Integral", "Fractional")
+MOMENT_BLOCK = 4096  # values per mean/M2 block (FeatureProfile.add_numbers)
 
 
 def value_type(token: str) -> str:
@@ -90,9 +92,13 @@ class FeatureProfile:
     missing: int = 0
     types: Counter = field(default_factory=Counter)  # non-null values by Deequ type
     count: int = 0  # numeric values in the moments and the sketch
-    mean: float = 0.0
+    mean: float = 0.0  # running mean for m2 (Chan); the mean written is exact_mean
     m2: float = 0.0
-    total: float = 0.0
+    moment_count: int = 0  # values folded into mean/m2 (count, once flushed)
+    _pending: list = field(default_factory=list, repr=False)  # values not yet folded into mean/m2
+    _pending_count: int = 0
+    exact: int = 0  # exact sum of the finite values, in units of 2^-1074 (pipelines/analyze/exact.py)
+    special: float = 0.0  # sum of the non-finite values (inf, nan), kept apart from the exact sum
     low: float = math.inf
     high: float = -math.inf
     sketch: KLL = field(default_factory=KLL)
@@ -106,20 +112,59 @@ class FeatureProfile:
     def present(self) -> int:
         return sum(self.types.values())
 
-    def add_numbers(self, values: np.ndarray) -> None:
-        """Merge a batch of finite numbers (Chan et al. parallel variance, so one pass and stable)."""
+    @property
+    def total(self) -> float:
+        """The sum, correctly rounded from the exact sum: the same however the values were batched or sharded."""
+        return exact.to_float(self.exact) + self.special
+
+    @property
+    def exact_mean(self) -> float:
+        """The mean, correctly rounded from the exact sum (same for one pass and for merged shards)."""
+        return exact.to_float(self.exact, self.count) + self.special if self.count else 0.0
+
+    def add_numbers(self, values: np.ndarray, exact_total: int | None = None) -> None:
+        """Add a batch of numbers. Every statistic is independent of how the values were batched: count, min, max,
+        the exact sum and the KLL sketch (its updates equal item-by-item ones) trivially; mean/M2 for std_dev are
+        folded in blocks of MOMENT_BLOCK values (Chan et al.), whatever the batches were, so the fast reader and the
+        reference reader, and any batch size, write the same std_dev."""
         if not len(values):
             return
-        n, mean = len(values), float(values.mean())
-        m2 = float(((values - mean) ** 2).sum())
-        total = self.count + n
-        delta = mean - self.mean
-        self.m2 += m2 + delta * delta * self.count * n / total
-        self.mean += delta * n / total
-        self.count = total
-        self.total += float(values.sum())
+        self.count += len(values)
+        if exact_total is not None:  # the fast reader summed these finite values already (exact.from_bins)
+            self.exact += exact_total
+        elif (finite := np.isfinite(values)).all():
+            self.exact += exact.exact_sum(values)
+        else:
+            self.exact += exact.exact_sum(values[finite])
+            self.special += float(values[~finite].sum())
         self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
         self.sketch.update(values)
+        self._pending.append(values)
+        self._pending_count += len(values)
+        if self._pending_count >= MOMENT_BLOCK:
+            joined = np.concatenate(self._pending)
+            full = len(joined) - len(joined) % MOMENT_BLOCK
+            for start in range(0, full, MOMENT_BLOCK):
+                self._fold(joined[start:start + MOMENT_BLOCK])
+            rest = joined[full:]
+            self._pending, self._pending_count = ([rest] if len(rest) else []), len(rest)
+
+    def _fold(self, values: np.ndarray) -> None:
+        """Chan et al.'s parallel update of (moment_count, mean, M2) with one block."""
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1.8e308: inf, written as "Infinity"
+            n, mean = len(values), float(values.mean())
+            m2 = float(((values - mean) ** 2).sum())
+        total = self.moment_count + n
+        delta = mean - self.mean
+        self.m2 += m2 + delta * delta * self.moment_count * n / total
+        self.mean += delta * n / total
+        self.moment_count = total
+
+    def flush(self) -> None:
+        """Fold the last, short block into mean/M2 (before writing; no value may be added after)."""
+        if self._pending_count:
+            self._fold(np.concatenate(self._pending))
+            self._pending, self._pending_count = [], 0
 
     def add_tokens(self, tokens: list[str]) -> None:
         """Slow path: one column of raw CSV tokens ('' is null)."""
@@ -140,6 +185,7 @@ class FeatureProfile:
 
     def to_json(self) -> dict[str, Any]:
         """This feature in statistics.json."""
+        self.flush()
         common = {"num_present": self.present, "num_missing": self.missing}
         entry: dict[str, Any] = {"name": self.name, "inferred_type": determine_type(self.types)}
         if not self.numeric:
@@ -151,7 +197,7 @@ class FeatureProfile:
         numbers: dict[str, Any] = {"common": common}
         if self.count:
             # Deequ StandardDeviation is the population standard deviation (stddev_pop)
-            numbers.update(mean=self.mean, sum=self.total, std_dev=math.sqrt(self.m2 / self.count), min=self.low,
+            numbers.update(mean=self.exact_mean, sum=self.total, std_dev=math.sqrt(self.m2 / self.count), min=self.low,
                            max=self.high, distribution={"kll": {
                                "buckets": buckets(self.sketch.rank_table(), self.low, self.high),
                                "sketch": self.sketch.to_json()}})
@@ -175,6 +221,25 @@ class Profile:
         self.items = 0
         self.column_counts: Counter = Counter()  # CSV rows by number of columns
         self._all_numeric = all(item.numeric for item in self.features)
+
+    @property
+    def all_numeric(self) -> bool:
+        return self._all_numeric
+
+    def add_values(self, values: np.ndarray, fractional: np.ndarray) -> None:
+        """Rows the fast reader parsed (pipelines/analyze/fastcsv.py): every field a finite Deequ number, the row as
+        wide as the baseline; ``fractional`` marks the Fractional ones ('.', 'e' or 'E'), the others are Integral."""
+        rows = len(values)
+        self.items += rows
+        self.column_counts[self.width] += rows
+        counts = fractional.sum(axis=0)
+        from pipelines.analyze._fastcsv_kernel import exact_bins  # only the fast reader calls this: numba is there
+
+        high, low = exact_bins(values)
+        for index, feature in enumerate(self.features):
+            feature.types["Fractional"] += int(counts[index])
+            feature.types["Integral"] += rows - int(counts[index])
+            feature.add_numbers(np.ascontiguousarray(values[:, index]), exact.from_bins(high[index], low[index]))
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""
@@ -226,17 +291,21 @@ class Profile:
         """CSV rows of one capture part (a JSON part's values become CSV fields)."""
         if "json" in content_type.lower():
             try:
-                document = json.loads(text)
+                document = json_loads(text)
+            except ValueError:  # not JSON, or nested too deep
+                problems.add(f"{part} JSON that is not valid JSON", line)
+                return None
+            try:
                 rows = [[document]] if _scalar(document) else \
                     [list(document.values())] if part == "endpointOutput" and isinstance(document, dict) and \
                     all(_scalar(value) for value in document.values()) else json_rows(document, names)
-            except (json.JSONDecodeError, ValueError) as exc:
-                problems.add(f"{part} JSON that is not a row of values ({exc})", line)
+                return [",".join(_token(value) for value in row) for row in rows]
+            except (ValueError, TypeError):  # fixed reasons: 1,000 bad records are one line, not one each
+                problems.add(f"{part} JSON that is not a row of values (expected [..], [[..]], {{\"instances\": ..}}, "
+                             "{\"features\": [..]} or an object keyed by feature name)", line)
                 return None
-            return [",".join(_token(value) for value in row) for row in rows]
         if text[:1] in ("{", "["):
-            problems.add(f"JSON data where CSV is expected ({part} observedContentType {content_type or 'none'})",
-                         line)
+            problems.add(f"JSON data where CSV is expected ({part} observedContentType is not JSON)", line)
             return None
         if "\n" in text or "\r" in text:
             return [row for row in text.replace("\r", "").split("\n") if row]

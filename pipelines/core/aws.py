@@ -32,6 +32,7 @@ _S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
     "HeadBucket": "s3:ListBucket",
     "DeleteObject": "s3:DeleteObject",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 }
 # The one not-found rule: AWS error code -> what does not exist. GetObject answers NoSuchKey / NoSuchBucket;
 # HeadObject has no body, so botocore reports its bare HTTP status "404" (or "NotFound") as the code.

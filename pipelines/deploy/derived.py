@@ -88,6 +88,14 @@ def derive(kind: str, documents: list[Any], *, bucket: str, group: str, version:
     return DerivedFile(uri=uri, body=body, param=param, description=f"{monitor_key} {name}")
 
 
+def derive_document(document: Any, *, bucket: str, group: str, version: int, monitor_key: str, name: str,
+                    param: str) -> DerivedFile:
+    """A derived file built elsewhere (e.g. the model quality constraints with window-sized thresholds)."""
+    body = canonical_json(document)
+    uri = s3_uri(bucket, derived_key(group, version, monitor_key, name, body))
+    return DerivedFile(uri=uri, body=body, param=param, description=f"{monitor_key} {name}")
+
+
 def upload_derived(objects: "S3Objects", files: list[DerivedFile], uploaded: list[str]) -> None:
     """PutObject for derived files not yet in S3, appending each URI to ``uploaded`` as its PutObject starts.
     Keys are content-addressed, so one listing of each derived-baselines/<group>/<version>/ prefix says what exists

@@ -9,14 +9,26 @@ from pipelines.core import aws
 from pipelines.core.errors import MonitorError
 from pipelines.core.monitors import MONITORS, SOURCE_KINDS, Monitor
 from pipelines.deploy.baselines import Baseline, BaselineProblem, S3Objects, load_baseline, registry_baselines
-from pipelines.deploy.derived import DerivedFile, derive
+from pipelines.deploy.derived import DerivedFile, derive, derive_document
 from pipelines.deploy.image_uris import ImageUris
 from pipelines.deploy.options import RunOptions
 from pipelines.deploy.registry import EndpointInfo, ModelPackage
 from pipelines.deploy.schedules import PROCESSING, fill_missed_run_hours
 from pipelines.deploy.stage_config import StageConfig
 from pipelines.deploy.template_params import ParameterSpec
-from pipelines.deploy.thresholds import drift_problems_and_thresholds, model_quality_threshold
+from pipelines.deploy.thresholds import (
+    EARLY_PARAM,
+    MATURED_PARAM,
+    MQ_CONSTRAINTS,
+    MQ_STATISTICS,
+    RecallAlarm,
+    derived_constraints,
+    drift_problems_and_thresholds,
+    expected_daily_frauds,
+    model_quality_threshold,
+)
+from pipelines.core.files import json_loads
+from pipelines.formats.label_development import Curve, CurveError, curve_uri, summarize
 
 
 @dataclass
@@ -203,7 +215,10 @@ def plan_stage(
     for status in plan.monitors:
         if params.get(status.monitor.enable_param, "no") in ("yes", "no"):  # else validation names the bad value
             params[status.monitor.enable_param] = "yes" if status.enabled else "no"
-    _alarm_thresholds(plan, explicit, specs, available, document)
+    curve = _label_curve(plan, objects, specs)
+    sized: dict[str, RecallAlarm] = {}
+    _alarm_thresholds(plan, explicit, specs, available, document, curve, sized)
+    _matured_evaluation(plan, explicit, specs, available, document, sized, options)
     _processing_inputs(plan, explicit, specs)
     fill_missed_run_hours(params, explicit, specs)
     return plan
@@ -245,10 +260,11 @@ def _monitor_problems(monitor: Monitor, params: dict[str, str], explicit: dict[s
 
 
 def _alarm_thresholds(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
-                      available: dict[str, Baseline], document: Any) -> None:
+                      available: dict[str, Baseline], document: Any, curve: Curve | None = None,
+                      sized: dict[str, RecallAlarm] | None = None) -> None:
     """Fill the drift and model quality alarm thresholds from the baselines (thresholds.py); record problems."""
     problems, notes = drift_problems_and_thresholds(plan.parameters, explicit, available, document)
-    warnings, more_notes = model_quality_threshold(plan.parameters, explicit, specs, available, document)
+    warnings, more_notes = model_quality_threshold(plan.parameters, explicit, specs, available, document, curve, sized)
     plan.problems += problems
     plan.warnings += [f"{plan.stage}: {warning}" for warning in warnings]
     plan.notes += [f"{plan.stage}: {note}" for note in notes + more_notes]
@@ -273,3 +289,118 @@ def ground_truth_note(plan: StagePlan, s3: Any) -> None:
     if not labelled:
         plan.notes.append(f"{plan.stage}: no labels under {uri} yet; model quality and bias jobs find nothing to "
                           "merge until labels arrive (python -m pipelines.ground_truth uploads them)")
+
+
+# ---- matured labels (issue 18) -------------------------------------------------------------------------------------
+
+
+def _model_quality_on(plan: StagePlan) -> bool:
+    return any(s.enabled and s.monitor.key == "model-quality" for s in plan.monitors)
+
+
+def _label_curve(plan: StagePlan, objects: S3Objects, specs: dict[str, ParameterSpec]) -> Curve | None:
+    """The stage's label development curve (label_development.py), None before the first matured day.
+
+    One GetObject per stage. A curve that exists but cannot be read is a warning (``--strict`` fails): early recall
+    would silently go unjudged.
+    """
+    params = plan.parameters
+    if not _model_quality_on(plan) or not params.get("GroundTruthInput"):
+        return None
+    try:
+        uri = curve_uri(params["GroundTruthInput"], params["EndpointName"])
+    except ValueError:
+        return None  # a malformed GroundTruthInput: validation reports it
+    try:
+        body = objects.read(uri)
+    except BaselineProblem:
+        return None  # no curve yet: the threshold notes say so
+    except MonitorError as exc:  # e.g. no s3:GetObject on it: the early alarm would silently not be sized
+        plan.warnings.append(f"{plan.stage}: cannot read the label development curve {uri} ({exc}); early recall is "
+                             "not judged until it can be read")
+        return None
+    try:
+        curve = summarize(json_loads(body))
+    except (ValueError, CurveError) as exc:
+        plan.warnings.append(f"{plan.stage}: the label development curve {uri} cannot be read ({exc}); early recall "
+                             "is not judged until it is fixed: rerun python -m pipelines.ground_truth "
+                             "--matured-negatives, or delete the file to start the history again")
+        return None
+    maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or ""
+    if str(curve.maturity_days) != maturity:
+        plan.warnings.append(f"{plan.stage}: the label development curve {uri} was measured with a "
+                             f"{curve.maturity_days}-day maturity but LabelMaturityDays is {maturity}; early "
+                             "thresholds are not derived from it: start a new history or set LabelMaturityDays back")
+        return None
+    return curve
+
+
+def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[str, ParameterSpec],
+                        available: dict[str, Baseline], document: Any, sized: dict[str, RecallAlarm],
+                        options: RunOptions) -> None:
+    """The matured model quality schedule's constraints, and the early one's when its alarm is sized: derived files
+    with the alarm thresholds, so Model Monitor's own verdict agrees with the alarm."""
+    params = plan.parameters
+    if not _model_quality_on(plan):
+        return
+    maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
+    params.setdefault("LabelMaturityDays", maturity)  # in every export: the day-2 tools read it
+    if params.get("MonitoringEngine") == "processing":
+        plan.notes.append(f"{plan.stage}: no matured evaluation on MonitoringEngine processing (not built yet: the "
+                          "matured schedule and its alarm deploy on the model-monitor engine only); run python -m "
+                          "pipelines.analyze model-quality on the matured day instead (docs/labels.md)")
+        return
+    plan.notes.append(f"{plan.stage}: label maturity {maturity} days (LabelMaturityDays): each day of transactions is "
+                      f"evaluated again {maturity} days later (schedule {params['MonitoringScheduleBaseName']}-model-"
+                      f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "
+                      "false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written its "
+                      "negatives")
+    registry_constraints = available[MQ_CONSTRAINTS].uri if MQ_CONSTRAINTS in available else ""
+    if "ModelQualityBaselineConstraints" in explicit or MQ_STATISTICS not in available or not registry_constraints:
+        if "ModelQualityMaturedBaselineConstraints" not in explicit:
+            params["ModelQualityMaturedBaselineConstraints"] = params.get("ModelQualityBaselineConstraints", "")
+            plan.notes.append(f"{plan.stage}: the matured model quality job uses ModelQualityBaselineConstraints as "
+                              "is (no registry statistics to size its thresholds)")
+        return
+    package = plan.package
+    daily = expected_daily_frauds(params)
+    windows = [("matured", "ModelQualityMaturedBaselineConstraints", MATURED_PARAM),
+               ("early", "ModelQualityBaselineConstraints", EARLY_PARAM)]
+    for window, param, alarm_param in windows:
+        if param in explicit and window == "matured":
+            continue
+        threshold = params.get(alarm_param, "")
+        alarm = sized.get(window)
+        frauds = alarm.expected_frauds if alarm else daily
+        derived = derived_constraints(document(MQ_CONSTRAINTS), document(MQ_STATISTICS), frauds or 0.0,
+                                      params.get("ModelQualityAlarmMetric", "recall"), threshold,
+                                      early=window == "early") if threshold and frauds else None
+        if derived is None:
+            if window == "matured":
+                params[param] = registry_constraints
+                plan.notes.append(f"{plan.stage}: the matured model quality job uses the registry constraints as is "
+                                  "(no derived thresholds: see the alarm notes)")
+            continue
+        file = derive_document(derived, bucket=options.bucket, group=package.group, version=package.version,
+                               monitor_key="model-quality", name=f"constraints-{window}", param=param)
+        plan.derived.append(file)
+        params[param] = file.uri
+        status = next(s for s in plan.monitors if s.monitor.key == "model-quality")
+        status.baselines[param] = file.uri
+
+
+def capture_retention_check(plan: StagePlan, s3: Any, specs: dict[str, ParameterSpec]) -> None:
+    """Warn (``--strict``: fail) when the capture bucket's lifecycle rules expire or archive captures before the
+    matured evaluation reads them (capture_retention.py)."""
+    from pipelines.deploy.capture_retention import capture_retention_warning
+
+    endpoint = plan.endpoint
+    destination = (endpoint.capture or {}).get("DestinationS3Uri") if endpoint and endpoint.exists else None
+    if not _model_quality_on(plan) or not destination:
+        return
+    maturity = plan.parameters.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
+    if not maturity.isdigit():
+        return  # validation names the bad value
+    warning = capture_retention_warning(s3, destination, endpoint.name, int(maturity))
+    if warning:
+        plan.warnings.append(f"{plan.stage}: {warning}")

@@ -13,7 +13,14 @@ from pipelines.deploy.derived import upload_derived
 from pipelines.deploy.image_uris import resolve_image_uris
 from pipelines.deploy.options import RunOptions, check_output_paths
 from pipelines.deploy.outputs import StageOutputs, render_files, stage_outputs, write_all
-from pipelines.deploy.planner import StagePlan, derived_parameters, endpoint_state_error, ground_truth_note, plan_stage
+from pipelines.deploy.planner import (
+    StagePlan,
+    capture_retention_check,
+    derived_parameters,
+    endpoint_state_error,
+    ground_truth_note,
+    plan_stage,
+)
 from pipelines.deploy.registry import (
     ModelPackage,
     check_pinned_arn,
@@ -97,6 +104,7 @@ def run(options: RunOptions, sm: Any, s3: Any, region: str) -> RunResult:
         plan.warnings[:0] = [line for line in (warning, mixed_versions(endpoint, package, stage), *gone) if line]
         plan.tags = tags | plan.tags
         ground_truth_note(plan, s3)
+        capture_retention_check(plan, s3, specs)
         plans.append(plan)
     strict = run_warnings + [w for plan in plans for w in plan.warnings]
     if options.strict and strict:

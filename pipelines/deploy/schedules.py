@@ -183,14 +183,19 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     lines = [f"  cadence (30-day month; upper bound = executions x MaxRuntime x InstanceCount {count}):"]
     total_runs, total_hours = 0, 0.0
     processing = _value(params, specs, "MonitoringEngine") == PROCESSING
-    for monitor in monitors:
-        run = cadence(params, specs, monitor)
+    runs = [(monitor, monitor.title, cadence(params, specs, monitor)) for monitor in monitors]
+    if MODEL_QUALITY in monitors and runs and runs[0][2].expression != NOW and not processing:
+        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later;
+        # the Model Monitor engine only (the template's ModelQualityMaturedEnabled)
+        runs.insert(monitors.index(MODEL_QUALITY) + 1,
+                    (MODEL_QUALITY, "model quality matured", cadence(params, specs, MODEL_QUALITY)))
+    for monitor, title, run in runs:
         # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify
         jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
         total_hours += hours
-        lines.append(f"      {monitor.title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
+        lines.append(f"      {title:<21} {run.expression:<18} {run.executions_per_month:>4} executions/month"
                      f"  MaxRuntime {run.runtime}s  <= {hours:.1f} instance-hours/month")
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")

@@ -25,7 +25,9 @@ INTEGER_PARAMETERS = {"InstanceCount": "SageMaker's MonitoringClusterConfig.Inst
                       "MaxRuntimeInSeconds": "SageMaker's MonitoringStoppingCondition.MaxRuntimeInSeconds",
                       # the missed-run alarms' EvaluationPeriods / DatapointsToAlarm (CloudWatch PutMetricAlarm)
                       **{f"{monitor}MissedRunAlarmHours": "CloudWatch's PutMetricAlarm EvaluationPeriods"
-                         for monitor in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")}}
+                         for monitor in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")},
+                      # written into the matured job's offsets, -P<n>DT24H / -P<n>D: ISO-8601 days are whole here
+                      "LabelMaturityDays": "the matured model quality job's StartTimeOffset (-P<n>DT24H)"}
 
 
 @dataclass(frozen=True)

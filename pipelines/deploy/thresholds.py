@@ -13,16 +13,25 @@
   recall (true positive rate) the standard deviation is at least the binomial standard error over the baseline's
   frauds, sqrt(r (1 - r) / P) with P from its confusion matrix: Model Monitor's own figure resamples the one
   baseline dataset (five 80 % samples) and comes out about half that, so a window of the unchanged model would page.
+- Recall alarms sized for the window (issue 18): P is the window's expected labelled frauds, not the baseline's:
+  ``ExpectedDailyFrauds`` a day for the matured window (``ModelQualityMaturedAlarmThreshold``), times the share
+  labelled by the early window's label age for the early one (``ModelQualityAlarmThreshold``), whose expected recall
+  is the baseline's corrected on the odds scale by the label development curve (label_development.py), with the
+  history's own binomial error added. Fewer frauds, wider margin;
+  the plan prints the exact binomial chance that a day of an unchanged model reads below the threshold, as false
+  pages a month. A derived model quality constraints file carries the same thresholds (``derived_constraints``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from pipelines.core.monitors import DATA_QUALITY, MODEL_QUALITY
 from pipelines.deploy.baselines import Baseline
 from pipelines.deploy.template_params import ParameterSpec, closest
+from pipelines.formats.label_development import Curve, offset_days
 
 DEFAULT_DRIFT_THRESHOLD = 0.1  # monitoring_config.distribution_constraints default (model-monitor-byoc-constraints)
 MARGIN_SIGMAS = 3  # model quality alarm: this many standard deviations below the baseline value
@@ -121,17 +130,23 @@ def _drift_metrics_off(constraints: dict[str, Any]) -> str:
 
 
 def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], specs: dict[str, ParameterSpec],
-                            available: dict[str, Baseline], document: Document) -> tuple[list[str], list[str]]:
-    """Fill ModelQualityAlarmThreshold (unless set in the stage file); (warnings, notes) for the plan.
+                            available: dict[str, Baseline], document: Document, curve: Curve | None = None,
+                            sized: dict[str, RecallAlarm] | None = None) -> tuple[list[str], list[str]]:
+    """Fill the matured (ModelQualityMaturedAlarmThreshold) and early (ModelQualityAlarmThreshold) model quality alarm
+    thresholds, each unless set in the stage file; (warnings, notes) for the plan.
 
     No alarm where the user gets one by default is a warning (``--strict``, as in CodeBuild, fails on it): never a
-    quietly missing recall alarm.
+    quietly missing recall alarm. The early alarm is the exception the issue asks for: without enough label history
+    (``curve``) nobody knows what recall looks like at that label age, so it is not created and the plan says so.
     """
-    if "ModelQualityAlarmThreshold" in explicit or params.get(MODEL_QUALITY.enable_param) != "yes":
+    if params.get(MODEL_QUALITY.enable_param) != "yes":
         return [], []
     metric = params.get("ModelQualityAlarmMetric", specs["ModelQualityAlarmMetric"].default or "recall")
     problem_type = params.get("ProblemType", specs["ProblemType"].default or "BinaryClassification")
-    not_created = "the model quality alarm is not created (set ModelQualityAlarmThreshold in the stage file)"
+    wanted = [name for name in (MATURED_PARAM, EARLY_PARAM) if name not in explicit]
+    if not wanted:
+        return [], []
+    not_created = (f"the model quality alarm is not created (set {' and '.join(wanted)} in the stage file)")
     if "ModelQualityBaselineConstraints" in explicit or MQ_CONSTRAINTS not in available:
         return [f"no {metric} alarm threshold derived (ModelQualityBaselineConstraints set in the stage file); "
                 f"{not_created}"], []
@@ -148,18 +163,208 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
     if threshold is None:
         return [f"no {metric} threshold in the model quality constraints {uri} ({constraints_section}); "
                 f"{not_created}"], []
-    margin = statistics_margin(document(MQ_STATISTICS) if MQ_STATISTICS in available else None, statistics_section,
-                                metric)
+    statistics = document(MQ_STATISTICS) if MQ_STATISTICS in available else None
+    if metric in RECALL_METRICS and statistics_section == "binary_classification_metrics":
+        return _recall_alarms(params, explicit, threshold, statistics, metric, curve,
+                              sized if sized is not None else {})
+    warnings: list[str] = []
+    notes: list[str] = []
+    if EARLY_PARAM in wanted:
+        notes.append(f"early {metric} (labels {params.get('GroundTruthStartTimeOffset', '-P8D')} to "
+                     f"{params.get('GroundTruthEndTimeOffset', '-P7D')} old) is not paged: the label development "
+                     "curve corrects recall only; the matured alarm watches it")
+    if MATURED_PARAM not in wanted:
+        return warnings, notes
+    margin = statistics_margin(statistics, statistics_section, metric)
     if margin is None:
-        params["ModelQualityAlarmThreshold"] = number_text(threshold)
-        return [], [f"{metric} alarm at the constraints threshold {number_text(threshold)} with no margin: the model "
-                    f"quality statistics (ModelQuality.Statistics) give no {metric} value and standard deviation"]
+        params[MATURED_PARAM] = number_text(threshold)
+        return warnings, notes + [f"{metric} alarm at the constraints threshold {number_text(threshold)} with no "
+                                  f"margin: the model quality statistics (ModelQuality.Statistics) give no {metric} "
+                                  "value and standard deviation"]
     if margin <= 0:  # a noisy baseline: an alarm at 0 or below could never fire
-        params["ModelQualityAlarmThreshold"] = number_text(threshold)
-        return [], [f"{metric} alarm at the constraints threshold {number_text(threshold)}: the baseline minus "
-                    f"{MARGIN_SIGMAS} standard deviations is {number_text(margin)}, at or below 0"]
-    params["ModelQualityAlarmThreshold"] = number_text(min(threshold, margin))
-    return [], []
+        params[MATURED_PARAM] = number_text(threshold)
+        return warnings, notes + [f"{metric} alarm at the constraints threshold {number_text(threshold)}: the "
+                                  f"baseline minus {MARGIN_SIGMAS} standard deviations is {number_text(margin)}, at "
+                                  "or below 0"]
+    params[MATURED_PARAM] = number_text(min(threshold, margin))
+    return warnings, notes
+
+
+# ---- recall alarms sized for the window (issue 18) -----------------------------------------------------------------
+
+MATURED_PARAM = "ModelQualityMaturedAlarmThreshold"
+EARLY_PARAM = "ModelQualityAlarmThreshold"
+RECALL_METRICS = ("recall", "true_positive_rate")
+WINDOW_DAYS = 1  # both evaluations cover one day of transactions (-P8D..-P7D; -P<M>DT24H..-P<M>D)
+DAYS_PER_MONTH = 30  # the recall alarms have a one-day period: one datapoint, one chance to page, per day
+
+
+@dataclass(frozen=True)
+class RecallAlarm:
+    """One recall alarm sized for its window: what an unchanged model shows there and how often it pages anyway."""
+
+    window: str  # "matured" or "early"
+    label_age_days: int
+    expected_recall: float
+    expected_frauds: float  # labelled frauds in one window
+    deviation: float
+    threshold: float
+    false_pages_per_month: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"window": self.window, "label_age_days": self.label_age_days,
+                "expected_recall": round(self.expected_recall, 6), "expected_frauds": round(self.expected_frauds, 3),
+                "standard_deviation": round(self.deviation, 6), "threshold": float(number_text(self.threshold)),
+                "false_pages_per_month": round(self.false_pages_per_month, 4)}
+
+
+def binomial_below(threshold: float, trials: int, rate: float) -> float:
+    """P(X / trials < threshold) for X ~ Binomial(trials, rate): the chance one window of an unchanged model reads
+    below the threshold. Exact sum (log-gamma terms, so thousands of trials neither overflow nor underflow)."""
+    if trials < 1:
+        return 0.0
+    if rate <= 0 or rate >= 1:
+        return 1.0 if (rate if rate > 0 else 0.0) < threshold else 0.0
+    below = math.ceil(threshold * trials) - 1  # largest k with k / trials < threshold
+    if below * 1.0 / trials >= threshold:
+        below -= 1
+    total = 0.0
+    for k in range(0, min(below, trials) + 1):
+        total += math.exp(math.lgamma(trials + 1) - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
+                          + k * math.log(rate) + (trials - k) * math.log1p(-rate))
+    return min(total, 1.0)
+
+
+def false_pages_per_month(threshold: float, frauds: float, rate: float) -> float:
+    """Expected pages a month on an unchanged model: 30 daily windows x P(window recall < threshold), with the
+    window's labelled frauds rounded to a whole number (a day holds whole frauds)."""
+    return DAYS_PER_MONTH * binomial_below(threshold, max(1, round(frauds)), rate)
+
+
+def size_recall_alarm(window: str, age: int, expected: float, frauds: float, floor_deviation: float,
+                      history: float = 0.0) -> RecallAlarm:
+    """The threshold MARGIN_SIGMAS standard deviations below ``expected``: the binomial standard error over the
+    window's labelled frauds, sqrt(r (1 - r) / n), or Model Monitor's own figure when larger. ``history``: the
+    labelled frauds the expectation itself was estimated from (the early window's label development curve); its
+    binomial variance r (1 - r) / history is added, since that expectation is an estimate too."""
+    if frauds <= 0:
+        deviation = math.inf
+    else:
+        variance = expected * (1 - expected) * (1 / frauds + (1 / history if history > 0 else 0.0))
+        deviation = max(floor_deviation, math.sqrt(variance))
+    threshold = expected - MARGIN_SIGMAS * deviation
+    pages = false_pages_per_month(float(number_text(threshold)), frauds, expected) if threshold > 0 else 0.0
+    return RecallAlarm(window=window, label_age_days=age, expected_recall=expected, expected_frauds=frauds,
+                       deviation=deviation, threshold=threshold, false_pages_per_month=pages)
+
+
+def expected_daily_frauds(params: dict[str, str]) -> float | None:
+    """ExpectedDailyFrauds as a number (None when empty or not a positive number; validation names a bad value)."""
+    try:
+        value = float(params.get("ExpectedDailyFrauds", "") or "nan")
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _recall_alarms(params: dict[str, str], explicit: dict[str, str], constraint: float, statistics: Any, metric: str,
+                   curve: Curve | None, sized: dict[str, RecallAlarm]) -> tuple[list[str], list[str]]:
+    metrics = statistics.get("binary_classification_metrics") if isinstance(statistics, dict) else None
+    entry = metrics.get(metric) if isinstance(metrics, dict) else None
+    value = _number(entry.get("value")) if isinstance(entry, dict) else None
+    mm_deviation = _number(entry.get("standard_deviation")) if isinstance(entry, dict) else None
+    warnings: list[str] = []
+    notes: list[str] = []
+    if value is None or not 0 < value < 1:
+        if MATURED_PARAM not in explicit:
+            params[MATURED_PARAM] = number_text(constraint)
+            notes.append(f"{metric} alarm at the constraints threshold {number_text(constraint)} with no margin: the "
+                         f"model quality statistics (ModelQuality.Statistics) give no {metric} value and standard "
+                         "deviation")
+        if EARLY_PARAM not in explicit:
+            notes.append(f"early {metric} is not paged: no baseline {metric} to correct for label age")
+        return warnings, notes
+    baseline_frauds = _positives(metrics.get("confusion_matrix"))
+    daily = expected_daily_frauds(params)
+    if daily is None:
+        daily = float(baseline_frauds or 0)
+        warnings.append(f"ExpectedDailyFrauds is not set: the {metric} alarms are sized for the baseline's "
+                        f"{baseline_frauds} frauds a day; a day with fewer labelled frauds pages more often than the "
+                        "plan says; set ExpectedDailyFrauds (frauds per day of transactions, at maturity) in the stage "
+                        "file")
+    if daily <= 0:
+        return warnings + [f"no {metric} alarm derived: neither ExpectedDailyFrauds nor the baseline's confusion "
+                           "matrix gives a number of frauds; set ExpectedDailyFrauds in the stage file"], notes
+    maturity = _int(params.get("LabelMaturityDays")) or 90
+    if MATURED_PARAM not in explicit:
+        alarm = size_recall_alarm("matured", maturity, value, daily * WINDOW_DAYS, mm_deviation or 0.0)
+        if 0 < constraint < alarm.threshold:  # a team's stricter-than-3-sd edit of the constraint stays
+            alarm = replace(alarm, threshold=constraint,
+                            false_pages_per_month=false_pages_per_month(constraint, alarm.expected_frauds, value))
+        problem = _unusable(alarm, metric)
+        if problem:
+            warnings.append(problem)
+        else:
+            params[MATURED_PARAM] = number_text(alarm.threshold)
+            sized["matured"] = alarm
+            notes.append(_alarm_note(alarm, metric))
+    if EARLY_PARAM not in explicit:
+        age = offset_days(params.get("GroundTruthEndTimeOffset", "-P7D")) or 0
+        window = (f"labels {params.get('GroundTruthStartTimeOffset', '-P8D')} to "
+                  f"{params.get('GroundTruthEndTimeOffset', '-P7D')} old")
+        missing = "no label development curve yet" if curve is None else curve.missing_history()
+        early, matured_history = (curve.early_recall(age), curve.matured_recall) if curve else (None, None)
+        share = curve.share(age) if curve else None
+        if not missing and (not early or not matured_history or not share):
+            missing = f"the label development curve has no fraud labelled by day {age}"
+        if missing:
+            notes.append(f"early {metric} ({window}) is not paged: {missing} (python -m pipelines.ground_truth "
+                         "--matured-negatives builds it day by day)")
+        else:
+            # The history's label-age bias carried onto the baseline on the odds scale (it stays inside 0..1), with
+            # Laplace's rule of succession on the history's counts: early labels are mostly caught frauds, so an early
+            # recall of 1.0 (every early-labelled fraud caught) is common and must not become a certainty
+            labelled, caught_early = curve.labelled_by_day[min(age, curve.maturity_days)], \
+                curve.caught_labelled_by_day[min(age, curve.maturity_days)]
+            odds = (value / (1 - value)) * ((caught_early + 1) / (labelled - caught_early + 1)) \
+                / ((curve.caught + 1) / (curve.frauds - curve.caught + 1))
+            expected = odds / (1 + odds)
+            alarm = size_recall_alarm("early", age, expected, daily * WINDOW_DAYS * share, mm_deviation or 0.0,
+                                      history=labelled)
+            problem = _unusable(alarm, metric)
+            if problem:
+                notes.append(f"early {metric} ({window}) is not paged: {problem}")
+            else:
+                params[EARLY_PARAM] = number_text(alarm.threshold)
+                sized["early"] = alarm
+                notes.append(_alarm_note(alarm, metric))
+    return warnings, notes
+
+
+def _unusable(alarm: RecallAlarm, metric: str) -> str:
+    if alarm.threshold > 0:
+        return ""
+    return (f"no {alarm.window} {metric} alarm: {alarm.expected_frauds:g} expected labelled frauds a day give a "
+            f"standard deviation of {alarm.deviation:.6f}, so {MARGIN_SIGMAS} of them reach below 0 and a daily "
+            f"alarm cannot tell a broken model from noise; raise ExpectedDailyFrauds if it is too low, or set "
+            f"{MATURED_PARAM if alarm.window == 'matured' else EARLY_PARAM} in the stage file")
+
+
+def _alarm_note(alarm: RecallAlarm, metric: str) -> str:
+    return (f"{alarm.window} {metric} alarm at {number_text(alarm.threshold)} (label age {alarm.label_age_days} days): "
+            f"expected {number_text(alarm.expected_recall)} over {alarm.expected_frauds:g} labelled frauds a day, "
+            f"minus {MARGIN_SIGMAS} x {alarm.deviation:.6f}; expected false pages on an unchanged model: "
+            f"{alarm.false_pages_per_month:.2f} a month")
+
+
+def _positives(matrix: Any) -> int:
+    row = matrix.get("1") if isinstance(matrix, dict) else None
+    counts = [_number(n) for n in row.values()] if isinstance(row, dict) else []
+    return int(sum(n for n in counts if n is not None))
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 def statistics_margin(statistics: Any, section: str, metric: str) -> float | None:
@@ -184,3 +389,92 @@ def _binomial_deviation(rate: float, matrix: Any) -> float:
     counts = [_number(n) for n in row.values()] if isinstance(row, dict) else []
     positives = sum(n for n in counts if n is not None)
     return math.sqrt(rate * (1 - rate) / positives) if positives > 0 and 0 <= rate <= 1 else 0.0
+
+
+# ---- the derived model quality constraints: Model Monitor's verdict agrees with the alarm (issue 18) ---------------
+
+# Metric -> which window count its binomial standard error is over (P frauds, N legitimate, PP predicted frauds,
+# ALL records), scaled from the baseline's confusion matrix to the window's expected frauds. F-scores combine recall
+# and precision: our reading takes the binomial error over the smaller of P and PP (the noisier of the two). AUC uses
+# Hanley & McNeil's standard error (Radiology 143:29-36, 1982) over P and N. Any other metric scales Model Monitor's
+# own standard deviation by sqrt(baseline frauds / window frauds) (it resamples the baseline, so shrinks as 1/sqrt n).
+# Real jobs wrote violations for the four rates only (facts.md, "What real Model Monitor jobs wrote"), so the rates'
+# thresholds are the ones that decide CompletedWithViolations; the others are kept consistent all the same.
+DENOMINATORS = {"recall": "P", "true_positive_rate": "P", "false_negative_rate": "P", "precision": "PP",
+                "false_positive_rate": "N", "true_negative_rate": "N", "accuracy": "ALL", "f0_5": "F", "f1": "F",
+                "f2": "F", "auc": "AUC"}
+EARLY_METRICS = ("recall", "true_positive_rate", "false_negative_rate")  # need no negatives (written at maturity)
+
+
+def derived_constraints(constraints: Any, statistics: Any, frauds: float, alarm_metric: str, alarm_threshold: str,
+                        *, early: bool = False) -> dict[str, Any] | None:
+    """The registry's binary classification constraints with every threshold moved to where a window of
+    ``frauds`` labelled frauds tells a change from noise (MARGIN_SIGMAS standard deviations), and the alarm metric at
+    exactly the alarm's threshold, so the job's CompletedWithViolations and the alarm say the same.
+
+    ``early``: only recall, true positive rate and false negative rate are kept: the early window holds the labels
+    that have arrived and no negatives, so precision, false-positive rate, accuracy and AUC there mean nothing (the
+    matured window checks them). None when the documents are not binary classification ones.
+    """
+    section = constraints.get("binary_classification_constraints") if isinstance(constraints, dict) else None
+    metrics = statistics.get("binary_classification_metrics") if isinstance(statistics, dict) else None
+    if not isinstance(section, dict) or not isinstance(metrics, dict) or frauds <= 0:
+        return None
+    matrix = metrics.get("confusion_matrix") if isinstance(metrics.get("confusion_matrix"), dict) else {}
+    cells = {f"{a}{p}": _number((matrix.get(a) or {}).get(p)) or 0.0 for a in "01" for p in "01"}
+    positives, negatives = cells["10"] + cells["11"], cells["00"] + cells["01"]
+    if positives <= 0:
+        return None
+    scale = frauds / positives
+    counts = {"P": frauds, "N": negatives * scale, "PP": (cells["11"] + cells["01"]) * scale,
+              "ALL": (positives + negatives) * scale}
+    counts["F"] = min(counts["P"], counts["PP"]) if counts["PP"] > 0 else counts["P"]
+    alarm = float(alarm_threshold)
+    recall_family = alarm_metric in RECALL_METRICS
+    derived: dict[str, Any] = {}
+    for name, entry in sorted(section.items()):
+        if not isinstance(entry, dict) or (early and name not in EARLY_METRICS):
+            continue
+        operator = entry.get("comparison_operator")
+        threshold = _number(entry.get("threshold"))
+        if name == alarm_metric or (recall_family and name in RECALL_METRICS):
+            value = alarm
+        elif recall_family and name == "false_negative_rate":
+            value = float(number_text(1 - alarm))
+        elif early or threshold is None or operator not in ("LessThanThreshold", "GreaterThanThreshold"):
+            derived[name] = entry
+            continue
+        else:
+            value = _window_threshold(metrics.get(name), operator, threshold, DENOMINATORS.get(name), counts,
+                                      positives, frauds)
+        derived[name] = dict(entry, threshold=value)
+    document = {key: value for key, value in constraints.items() if key != "binary_classification_constraints"}
+    document["binary_classification_constraints"] = derived
+    return document
+
+
+def _window_threshold(entry: Any, operator: str, constraint: float, denominator: str | None,
+                      counts: dict[str, float], baseline_frauds: float, frauds: float) -> float:
+    value = _number(entry.get("value")) if isinstance(entry, dict) else None
+    deviation = _number(entry.get("standard_deviation")) if isinstance(entry, dict) else None
+    if value is None:
+        return constraint
+    if denominator == "AUC" and 0 < value < 1 and counts["P"] > 0 and counts["N"] > 0:
+        deviation = max(deviation or 0.0, _hanley_mcneil(value, counts["P"], counts["N"]))
+    elif denominator and denominator != "AUC" and 0 <= value <= 1 and counts[denominator] > 0:
+        deviation = max(deviation or 0.0, math.sqrt(value * (1 - value) / counts[denominator]))
+    elif deviation is not None:
+        deviation *= math.sqrt(baseline_frauds / frauds)
+    else:
+        return constraint
+    if operator == "LessThanThreshold":
+        return float(number_text(max(0.0, min(constraint, value - MARGIN_SIGMAS * deviation))))
+    return float(number_text(min(1.0, max(constraint, value + MARGIN_SIGMAS * deviation))))
+
+
+def _hanley_mcneil(auc: float, positives: float, negatives: float) -> float:
+    """Standard error of an AUC over ``positives`` and ``negatives`` (Hanley & McNeil 1982, equation 2)."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) \
+        / (positives * negatives)
+    return math.sqrt(max(variance, 0.0))

@@ -32,7 +32,8 @@ def read_record(document: Any) -> tuple[str, str | None]:
     if not isinstance(data, dict) or event_id is None or isinstance(event_id, (dict, list)):
         raise ValueError("not a ground-truth record (no groundTruthData and eventMetadata.eventId)")
     text = data.get("data")
-    if (data.get("encoding") or "").upper() == "BASE64":
+    encoding = data.get("encoding")
+    if isinstance(encoding, str) and encoding.upper() == "BASE64":
         try:
             text = base64.b64decode(text or "", validate=True).decode("utf-8")
         except (binascii.Error, ValueError, TypeError):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.core import aws
+from pipelines.core import aws, clock
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import ConfigError, UsageError
 from pipelines.core.monitors import stage
@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m pipelines.ground_truth",
         description="Validate a label file and upload it as SageMaker Model Monitor ground truth.")
     add = parser.add_argument
-    add("labels", type=Path, help="CSV or JSON-lines label file")
+    add("labels", type=Path, nargs="?", help="CSV or JSON-lines label file (not with --matured-negatives)")
     env_argument(parser, "--stage", "STAGE", type=stage, metavar="STAGE",
                  help="stage whose GroundTruthInput receives the labels (env STAGE)")
     env_argument(parser, "--params-file", "PARAMS_FILE",
@@ -76,6 +76,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--lookback-hours", type=int, default=DEFAULT_LOOKBACK_HOURS,
         help="hours of earlier uploads compared for duplicates and conflicts; older label times are "
              "rejected (default: %(default)s, the -P8D ground-truth offset plus a day)")
+    add("--matured-negatives", action="store_true",
+        help="for one matured day of captures (--day), write a 0 label for every captured id without a label and "
+             "update the label development curve; needs --capture-s3-uri (docs/day2.md)")
+    env_argument(parser, "--day", "MATURED_DAY",
+                 help="--matured-negatives: the day of transactions, yyyy-mm-dd (env MATURED_DAY; default: the newest "
+                      "day whose labels are mature, LabelMaturityDays + 1 days ago)")
     env_argument(parser, "--log-level", "LOG_LEVEL", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                  help="(env LOG_LEVEL)")
     return parse_with_env(parser, argv)
@@ -88,10 +94,10 @@ def _values(text: str, flag: str) -> frozenset[str]:
     return values
 
 
-def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
+def resolve_targets(args: argparse.Namespace, *, need_endpoint: bool = False) -> tuple[str, str | None]:
     """(GroundTruthInput, EndpointName) from flags, else the stage's parameter file."""
     gt_uri, endpoint = args.ground_truth_s3_uri, args.endpoint_name
-    if not gt_uri or (args.check_coverage and not endpoint):
+    if not gt_uri or ((args.check_coverage or need_endpoint) and not endpoint):
         if not args.stage and not args.params_file:
             raise UsageError("no destination: pass --stage (or --params-file), or --ground-truth-s3-uri")
         params, source = load_stage_params(args.stage, args.params_file)
@@ -114,7 +120,7 @@ def resolve_targets(args: argparse.Namespace) -> tuple[str, str | None]:
 def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None, out: Any = None) -> int:
     """Validate, optionally check coverage, then upload; returns the exit code."""
     out = out or sys.stdout
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.utc_now()
     if args.batch_size < 1:
         raise UsageError(f"--batch-size {args.batch_size} must be at least 1")
     if args.window_hours < 1 or args.window_hours > 24 * 31:
@@ -124,6 +130,10 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
     if positive & negative:
         raise UsageError(f"{', '.join(sorted(positive & negative))} is both a positive and a negative value; "
                          "fix --positive-values / --negative-values")
+    if args.matured_negatives:
+        return _run_matured(args, s3=s3, now=now, out=out)
+    if args.labels is None:
+        raise UsageError("no label file given; pass the CSV or JSON-lines file of labels (or --matured-negatives)")
     if args.check_coverage and not args.capture_s3_uri:
         raise UsageError("--check-coverage needs --capture-s3-uri (the endpoint's data capture destination)")
     spec = LabelSpec(path=args.labels, fmt=detect_format(args.labels, args.format), id_column=args.id_column,
@@ -173,6 +183,44 @@ def run(args: argparse.Namespace, *, s3: Any = None, now: datetime | None = None
         progress.stop()
         result.close()
     out.write(render_upload(written, parse_s3_uri(gt_uri, key_required=False)[0], dry_run=args.dry_run))
+    return 0
+
+
+def _run_matured(args: argparse.Namespace, *, s3: Any, now: datetime, out: Any) -> int:
+    """--matured-negatives: the 0 labels of one matured day and its entry of the label development curve."""
+    from pipelines.ground_truth.matured import parse_day, render_matured, run_matured, score_reader
+    from pipelines.formats.label_development import offset_days
+
+    if args.labels is not None:
+        raise UsageError("--matured-negatives writes the negatives of captured ids only; upload the label file in a "
+                         "separate run without it")
+    if not args.capture_s3_uri:
+        raise UsageError("--matured-negatives needs --capture-s3-uri (the endpoint's data capture destination)")
+    params: dict[str, str] = {}
+    if args.stage or args.params_file:
+        params, _ = load_stage_params(args.stage, args.params_file)
+    gt_uri, endpoint = resolve_targets(args, need_endpoint=True)
+    if not endpoint:
+        raise UsageError("--matured-negatives needs the endpoint name; pass --endpoint-name or --stage")
+    maturity = params.get("LabelMaturityDays") or "90"
+    threshold = params.get("ProbabilityThresholdAttribute") or "0.5"
+    if not maturity.isdigit() or not 1 <= int(maturity) <= 365:
+        raise ConfigError(f"LabelMaturityDays '{maturity}' must be a whole number of days from 1 to 365")
+    try:
+        cut = float(threshold)
+    except ValueError:
+        raise ConfigError(f"ProbabilityThresholdAttribute '{threshold}' is not a number") from None
+    caught = score_reader(params.get("ProbabilityAttribute", "0") if "ProbabilityAttribute" in params else "0",
+                          params.get("InferenceAttribute", ""), cut)
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size {args.batch_size} must be at least 1")
+    if s3 is None:
+        s3 = aws.make_client(aws.make_session(), "s3")
+    result = run_matured(s3, gt_uri=gt_uri, capture_uri=args.capture_s3_uri, endpoint=endpoint,
+                         day=parse_day(args.day) if args.day else None, now=now, maturity_days=int(maturity),
+                         caught=caught, early_age=offset_days(params.get("GroundTruthEndTimeOffset") or "-P7D") or 0,
+                         batch_size=args.batch_size, dry_run=args.dry_run)
+    out.write(render_matured(result, dry_run=args.dry_run))
     return 0
 
 

@@ -96,6 +96,7 @@ class Report:
     baseline: dict[str, Any] = field(default_factory=dict)  # data quality statistics/constraints, model quality
     baseline_errors: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
+    label_maturity: dict[str, Any] | None = None  # label_maturity.collect: windows and the label development curve
 
     @property
     def total(self) -> int:
@@ -443,6 +444,7 @@ def report_dict(report: Report, recall: list[Any] | None = None) -> dict[str, An
         "alarms_error": report.alarms_error,
         "recall_windows": None if recall is None else [_window_dict(w) for w in recall],
         "notes": list(report.baseline_errors),
+        "label_maturity": report.label_maturity,
     }
 
 
@@ -542,6 +544,7 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
         report = collect(params, sm, s3, stage=stage, executions=args.executions, source=source, cw=cw,
                          history_limit=args.history, statistics=bool(args.html), sfn=sfn)
         recall = None
+        skipped: list[tuple[str, str]] = []  # estimate statistics.json files of another shape, said in the section
         estimate_uri = args.estimate_output or params.get("AnalyzerEstimateOutputS3Uri", "")
         if estimate_uri and (args.estimate_output or args.html or args.json):
             from pipelines.report import recall_windows
@@ -551,19 +554,24 @@ def run(args: argparse.Namespace, *, sm: Any = None, s3: Any = None, out: Any = 
                 recall = recall_windows.collect(
                     s3, estimate_uri, params.get("ModelQualityOutputS3Uri", ""),
                     params.get("GroundTruthStartTimeOffset") or "-P8D",
-                    params.get("GroundTruthEndTimeOffset") or "-P7D", limit=args.history)
+                    params.get("GroundTruthEndTimeOffset") or "-P7D", limit=args.history, skipped=skipped)
             except (MonitorError, S3UriError, ValueError) as exc:
                 if args.estimate_output:  # asked for by name: its failure is the run's
                     raise
                 report.baseline_errors.append(f"recall windows from AnalyzerEstimateOutputS3Uri unreadable: {exc}")
+        from pipelines.report import label_maturity
+
+        steps.step("reading the label development curve")
+        report.label_maturity = label_maturity.collect(params, s3)
         if args.html:
             steps.step(f"drawing {args.html}")
             report_html.write(report, recall, args.html)
-    out.write(render_json(report, recall) if args.json else render_text(report))
+    out.write(render_json(report, recall) if args.json
+              else render_text(report) + label_maturity.render(report.label_maturity))
     if args.estimate_output and not args.json:
         from pipelines.report import recall_windows
 
-        out.write(recall_windows.render(recall or []))
+        out.write(recall_windows.render(recall or [], skipped))
     out.flush()
     unreadable = [m.monitor for m in report.monitors if m.violations_error]
     if unreadable:

@@ -11,6 +11,7 @@ boto3 and the standard library only (the report is not an analyzer entry point).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -56,31 +57,65 @@ def _statistics_keys(s3: Any, prefix_uri: str) -> list[str]:
     return [s3_uri(bucket, key) for key in sorted(keys)]
 
 
-def _read(s3: Any, uri: str) -> dict[str, Any]:
+def _read(s3: Any, uri: str, skipped: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """A statistics.json as an object; None (and the reason kept in ``skipped``) when it is not JSON or not an
+    object: one bad file in the history is said, and never ends the report."""
     bucket, key = parse_s3_uri(uri)
-    return json.loads(aws.read_object(s3, bucket, key))
+    try:
+        document = json.loads(aws.read_object(s3, bucket, key))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+        skipped.append((uri, "not JSON"))
+        return None
+    if not isinstance(document, dict):
+        skipped.append((uri, "not a statistics.json object"))
+        return None
+    return document
 
 
-def _when(text: str | None) -> datetime | None:
-    return parse_iso8601(text) if text else None
+def _when(text: Any) -> datetime | None:
+    try:
+        return parse_iso8601(text) if text else None
+    except ValueError:  # not a string, or not ISO-8601
+        return None
 
 
 def _value(entry: Any) -> float | None:
     value = (entry or {}).get("value") if isinstance(entry, dict) else None
-    return float(value) if isinstance(value, (int, float)) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value) else None
+
+
+def _interval(entry: Any) -> list[float | None]:
+    interval = entry.get("confidence_interval_95") if isinstance(entry, dict) else None
+    if isinstance(interval, list) and len(interval) == 2 and all(_value({"value": end}) is not None
+                                                                   for end in interval):
+        return [float(interval[0]), float(interval[1])]
+    return [None, None]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def collect(s3: Any, estimate_uri: str, realized_uri: str, start_offset: str, end_offset: str,
-            limit: int = 6) -> list[RecallWindow]:
-    """The newest ``limit`` estimated windows, each with its realized recall when one covers it."""
+            limit: int = 6, skipped: list[tuple[str, str]] | None = None) -> list[RecallWindow]:
+    """The newest ``limit`` estimated windows, each with its realized recall when one covers it. A file that cannot
+    be read as a statistics.json is kept in ``skipped`` (uri, reason) for the section to say so."""
+    skipped = [] if skipped is None else skipped
     estimates = []
     for uri in _statistics_keys(s3, estimate_uri):
-        document = _read(s3, uri)
-        window = (document.get("estimate") or {}).get("window") or {}
+        document = _read(s3, uri, skipped)
+        if document is None:
+            continue
+        estimate = _mapping(document.get("estimate"))
+        window = _mapping(estimate.get("window"))
         start, end = _when(window.get("start")), _when(window.get("end"))
-        if start and end:
-            holds = ((document.get("estimate") or {}).get("calibration") or {}).get("holds")
-            estimates.append((start, end, document["binary_classification_metrics"], holds))
+        block = document.get("binary_classification_metrics")
+        if not (start and end and isinstance(block, dict)):
+            skipped.append((uri, "no estimate.window start/end times and binary_classification_metrics"))
+            continue
+        holds = _mapping(estimate.get("calibration")).get("holds")
+        estimates.append((start, end, block, holds if isinstance(holds, bool) else None))
     realized = []
     for uri in _statistics_keys(s3, realized_uri):
         match = HOUR_IN_KEY.search(uri)
@@ -90,18 +125,24 @@ def collect(s3: Any, estimate_uri: str, realized_uri: str, start_offset: str, en
     rows = []
     for start, end, block, holds in sorted(estimates, key=lambda item: item[1])[-limit:]:
         covering = [uri for low, high, uri in realized if low <= start and end <= high]
-        recall = _value(_read(s3, covering[-1]).get("binary_classification_metrics", {}).get("recall")) \
-            if covering else None
-        interval = block.get("recall", {}).get("confidence_interval_95") or [None, None]
+        document = _read(s3, covering[-1], skipped) if covering else None
+        recall = _value(_mapping((document or {}).get("binary_classification_metrics")).get("recall"))
+        interval = _interval(block.get("recall"))
         rows.append(RecallWindow(start, end, _value(block.get("recall")), interval[0], interval[1], holds, recall))
     return rows
 
 
-def render(rows: list[RecallWindow]) -> str:
-    """The report's section: one line per window, realized recall or 'labels pending'."""
+def render(rows: list[RecallWindow], skipped: list[tuple[str, str]] | None = None) -> str:
+    """The report's section: one line per window, realized recall or 'labels pending'; then one line per reason a
+    statistics.json was skipped (count and the first file)."""
     lines = ["", "fraud recall by capture window: estimated (no labels needed) vs realized (once labels arrive)"]
+    by_reason: dict[str, list[str]] = {}
+    for uri, reason in skipped or []:
+        by_reason.setdefault(reason, []).append(uri)
+    notes = [f"  {len(uris)} statistics.json skipped: {reason}; first: {uris[0]}" for reason, uris in
+             sorted(by_reason.items())]
     if not rows:
-        return "\n".join(lines + ["  no estimate statistics.json yet", ""])
+        return "\n".join(lines + ["  no estimate statistics.json yet", *notes, ""])
     lines.append("  WINDOW (UTC)                       ESTIMATED  95% INTERVAL   REALIZED")
     for row in rows:
         window = f"{row.start:%Y-%m-%d %H:%M}-{row.end:%H:%M}"
@@ -110,4 +151,4 @@ def render(rows: list[RecallWindow]) -> str:
         realized = f"{row.realized:.3f}" if row.realized is not None else "labels pending"
         caveat = "  (calibration FAILS: estimate not trusted)" if row.calibration_holds is False else ""
         lines.append(f"  {window:<34} {estimated:<10} {interval:<14} {realized}{caveat}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + notes) + "\n"
