@@ -5,18 +5,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 SDK_VENV := .venv-sdk
+BUILD_VENV := .venv-build
+FAST := -m "not e2e and not slow"
+# Only what CodeBuild installs (requirements-build.txt): the dev-only packages cannot be imported.
+BUILD_SET := -p tests.support.build_set -p no:hypothesispytest
+# How far ahead `make test` moves the clock (libfaketime) for its second run of the fast tests.
+FUTURE ?= +400 days
+# apt-get as root (CI, this workplace); through sudo otherwise.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_VENV := .venv-bench
 
-.PHONY: help venv tools node browser test test-fast lint demo bench clean try try-stop
+.PHONY: help venv tools node browser faketime test test-fast test-future test-build lint demo bench clean try try-stop
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
-	@echo "make test   - all tests, cfn-lint and checkov"
+	@echo "make test   - all tests, cfn-lint and checkov; then the fast tests $(FUTURE) ahead (faketime) with only"
+	@echo "              what CodeBuild installs (requirements-build.txt)"
+	@echo "make test-build - the fast tests in a fresh venv of requirements-build.txt (as CodeBuild installs it)"
 	@echo "make try    - moto_server on 127.0.0.1, seeded and left running; prints export lines (make try-stop ends it)"
 	@echo "make bench  - cold-start benchmark of the CLI against moto_server; the analyzer on 1M captures; data quality"
 	@echo "              at 1M and 10M records beside Evidently and the JSON-decoding floor (.venv-bench)"
 
-$(VENV)/.stamp: requirements.txt requirements-dev.txt requirements-report.txt
+$(VENV)/.stamp: requirements.txt requirements-build.txt requirements-dev.txt requirements-report.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -46,7 +56,12 @@ node: node_modules/.stamp
 
 venv: $(VENV)/.stamp
 
-tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp browser
+tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp browser faketime
+
+# libfaketime (Debian package faketime): the suite must pass on any date, so make test runs it in the future too.
+faketime:
+	@command -v faketime >/dev/null || $(SUDO) apt-get install -y -qq faketime >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
 
 # Debian's headless browser for the HTML report's browser test (tests/test_report_html.py), installed when missing
 browser:
@@ -64,9 +79,24 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 test: tools node lint
 	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest -q -n 2
+	$(MAKE) --no-print-directory test-future
 
 test-fast: $(VENV)/.stamp
-	$(PY) -m pytest -q -n 2 -m "not e2e and not slow"
+	$(PY) -m pytest -q -n 2 $(FAST)
+
+# The fast tests with the clock moved $(FUTURE) (a time bomb fails CI on the day it is written) and with only the
+# build's packages importable (a fast test needing a dev-only package fails here, not in a user's CodeBuild run).
+# libfaketime also fakes the monotonic clock: FAKETIME_DONT_FAKE_MONOTONIC=1 makes time.sleep fail with EINVAL.
+# No test waits on a thread's timed wait (they hang under libfaketime: core/progress.py takes an injectable timer).
+test-future: $(VENV)/.stamp faketime
+	faketime '$(FUTURE)' $(PY) -m pytest -q -n 2 -p no:cacheprovider $(FAST) $(BUILD_SET)
+
+# The same check in a real fresh venv of requirements-build.txt (slower: an install).
+test-build:
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-build.txt
+	$(BUILD_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(FAST)
 
 demo: $(VENV)/.stamp
 	$(PY) bench/demo.py
@@ -85,4 +115,4 @@ bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp
 	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BENCH_VENV) node_modules .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) $(BENCH_VENV) node_modules .pytest_cache out

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,6 +16,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_ground_truth import write_capture_files, write_label_csv  # noqa: E402
 from devtools.seed import OUTPUTS_BUCKET  # noqa: E402
+from pipelines.core import clock  # noqa: E402
 from devtools.seed_captures import write_matured_day  # noqa: E402
 from tests.fixtures.violations.seed import seed_violations  # noqa: E402
 
@@ -26,7 +26,7 @@ def main(out: Path) -> int:
 
     params = json.loads((out / "prod-config-export.json").read_text())["Parameters"]
     s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-    now = datetime.now(timezone.utc)
+    now = clock.utc_now()
     labels = write_label_csv(out / "labels.csv", 1000)
     ids = [f"tx-{i:09d}" for i in range(950)]  # 950 of the 1,000 labelled transactions were captured
     write_capture_files(s3, f"s3://{OUTPUTS_BUCKET}/data-capture", params["EndpointName"], ids, now)

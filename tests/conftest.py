@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,19 @@ from tests.support.reliability import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
+# "Now" for every in-process run: the day devtools.seed_captures.start_of_day() writes its captures on.
+FROZEN_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The project's one clock (pipelines.core.clock.utc_now) pinned: no test depends on today's date. A test that
+    needs another "now" passes ``now=`` or sets the clock again; `make test` also runs the fast tests under
+    libfaketime 400 days ahead, which catches a module that reads the real clock around this one."""
+    from pipelines.core import clock
+
+    monkeypatch.setattr(clock, "utc_now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)

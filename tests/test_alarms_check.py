@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
+from pipelines.core import clock
 from pipelines.report import cli as report
 from pipelines.report.alarms_check import Watched, parse_query
 from tests.support.template_render import alerting_requests, render, sample_parameters
@@ -51,7 +52,7 @@ def deploy_template_alarms(cw) -> list[str]:
 
 def put(cw, namespace: str, metric: str, value: float, **dimensions: str) -> None:
     cw.put_metric_data(Namespace=namespace, MetricData=[{
-        "MetricName": metric, "Value": value, "Timestamp": datetime.now(timezone.utc) - timedelta(hours=1),
+        "MetricName": metric, "Value": value, "Timestamp": clock.utc_now() - timedelta(hours=1),
         "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}])
 
 

@@ -15,6 +15,7 @@ from pipelines.analyze import checks, kll
 from pipelines.analyze.capture import Problems
 from pipelines.analyze.stats import Profile
 from tests.support.analyze import FIXTURES, append_lines, csv_capture, make_case, read, run_cli, structure
+from tests.support.shared_fixtures import sagemaker_sdk_file
 
 
 def test_clean_window_has_no_violation_and_writes_both_files(tmp_path, capsys):
@@ -39,8 +40,13 @@ def test_statistics_and_violations_have_the_aws_documentedstructure(tmp_path, ca
     assert structure(statistics["features"][0]) == structure(schemas["statistics"]["numerical_feature"])
     violations = read(case.output / "constraint_violations.json")
     assert structure(violations) == structure(schemas["violations"])
-    sdk = read(FIXTURES / "sdk" / "constraint_violations.json")
-    assert structure(violations) == structure(sdk)
+
+
+def test_violations_have_the_structure_of_a_real_model_monitor_violations_file(tmp_path, capsys):
+    real = read(sagemaker_sdk_file("monitor/constraint_violations.json"))
+    case = make_case(tmp_path, drift={1: 1.0})
+    assert run_cli(case.dq_args(), capsys)[0] == 3
+    assert structure(read(case.output / "constraint_violations.json")) == structure(real)
 
 
 def test_drift_violation_is_worded_and_computed_as_deequ_robust_linf(tmp_path, capsys):
@@ -70,18 +76,18 @@ def test_sdk_string_constraints_give_the_sdk_wording_for_categorical_values(tmp_
     # captures of the input only (the SDK's baseline has no output column)
     (capture / "a.jsonl").write_text("".join(csv_capture(row, f"e-{i}", output=None) + "\n"
                                              for i, row in enumerate(rows)))
-    statistics = json.loads((FIXTURES / "sdk" / "statistics.json").read_text())
+    statistics = json.loads(sagemaker_sdk_file("monitor/statistics.json").read_text())
     statistics["features"].append(dict(statistics["features"][0], name="second_message"))
     (tmp_path / "statistics.json").write_text(json.dumps(statistics))
     argv = ["data-quality", "--capture", str(tmp_path / "capture"), "--statistics", str(tmp_path / "statistics.json"),
-            "--constraints", str(FIXTURES / "sdk" / "constraints.json"), "--output", str(tmp_path / "out")]
+            "--constraints", str(sagemaker_sdk_file("monitor/constraints.json")), "--output", str(tmp_path / "out")]
     code, _, err = run_cli(argv, capsys)
     assert (code, err.splitlines()) == (0, [
         "warning: datatype_check_threshold absent from the constraints' monitoring_config: AWS's default 0.1 applies "
         "(at least 10% of values must have the baseline type)",
         "warning: domain_content_threshold absent from the constraints' monitoring_config: AWS's default 0.1 applies "
         "(at least 10% of values must lie in the baseline domain)"])
-    constraints = json.loads((FIXTURES / "sdk" / "constraints.json").read_text())
+    constraints = json.loads(sagemaker_sdk_file("monitor/constraints.json").read_text())
     constraints["monitoring_config"].update(datatype_check_threshold=1.0, domain_content_threshold=1.0)
     (tmp_path / "constraints.json").write_text(json.dumps(constraints))
     argv[6] = str(tmp_path / "constraints.json")

@@ -41,10 +41,11 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.core import clock
 from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
 from pipelines.core.files import printable
 from pipelines.formats.times import iso_z
@@ -221,7 +222,7 @@ def publish_metrics(records: list[str], namespace: str, cloudwatch: Any = None) 
     return requests
 
 
-def main() -> int:
+def main(now: datetime | None = None) -> int:
     """Exit 0 when the analysis ran (the message file carries Completed vs CompletedWithViolations); a bad input or
     runtime failure writes its one-line reason to /opt/ml/output/message and exits with its code (the job then
     Fails). An unexpected error (a bug) is written there too, with its traceback on stderr for the job's log."""
@@ -247,7 +248,7 @@ def main() -> int:
         print(line)
     from pipelines.formats.times import parse_time_flag as parse_time
 
-    when = parse_time(args.end, "end_time") if args.end else datetime.now(timezone.utc)  # the window's end, as MM stamps
+    when = parse_time(args.end, "end_time") if args.end else now or clock.utc_now()  # the window's end, as MM stamps
     output_dir = opt_ml() / "output"
     if args.publish and outcome.metrics:
         records = metric_records(outcome, when)

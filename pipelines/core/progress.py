@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 DELAY_S = 2.0
 
@@ -22,7 +22,8 @@ class Progress:
     """Prints ``<title>: <step> (<seconds> s)`` on stderr once the work has run ``delay`` seconds, then each step."""
 
     def __init__(self, title: str, *, stream: TextIO | None = None, delay: float = DELAY_S,
-                 enabled: bool | None = None) -> None:
+                 enabled: bool | None = None, timer: Callable[[float, Callable[[], None]], Any] = threading.Timer
+                 ) -> None:
         self.title = title
         self.stream = stream or sys.stderr
         self.delay = delay
@@ -30,7 +31,8 @@ class Progress:
         self.current = ""
         self.started = 0.0
         self.shown = False
-        self._timer: threading.Timer | None = None
+        self._make_timer = timer  # injectable: tests fire it at once instead of waiting on a thread
+        self._timer: Any = None
         self._lock = threading.Lock()
 
     def _is_terminal(self) -> bool:
@@ -50,7 +52,7 @@ class Progress:
     def __enter__(self) -> "Progress":
         self.started = time.monotonic()
         if self.enabled:
-            self._timer = threading.Timer(self.delay, self._first)
+            self._timer = self._make_timer(self.delay, self._first)
             self._timer.daemon = True
             self._timer.start()
         return self

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from pipelines.core import aws
+from pipelines.core import aws, clock
 
 DEFAULT_DAYS = 7
 _QUERY = re.compile(
@@ -141,7 +141,7 @@ def _datapoints(cw: Any, watched: Watched, dimensions: Dimensions, start: dateti
 
 def check(cw: Any, prefix: str, days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[AlarmCheck]:
     """Each of the stack's alarms with the datapoints CloudWatch holds for what it watches over the last `days`."""
-    end = now or datetime.now(timezone.utc)
+    end = now or clock.utc_now()
     start = end - timedelta(days=days)
     results = []
     for alarm in stack_alarms(cw, prefix):
