@@ -8,7 +8,7 @@ SDK_VENV := .venv-sdk
 BUILD_VENV := .venv-build
 FAST := -m "not e2e and not slow"
 # Only what CodeBuild installs (requirements-build.txt): the dev-only packages cannot be imported.
-BUILD_SET := -p tests.support.build_set -p no:hypothesispytest
+BUILD_SET := -p tests.support.build_set
 # How far ahead `make test` moves the clock (libfaketime) for its second run of the fast tests.
 FUTURE ?= +400 days
 # apt-get as root (CI, this workplace); through sudo otherwise.

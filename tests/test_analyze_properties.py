@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-# slow tests only; CodeBuild installs requirements-build.txt (no hypothesis) and runs the fast subset
-pytest.importorskip("hypothesis", reason="hypothesis is in requirements-dev.txt, not in the build's requirements-build.txt")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

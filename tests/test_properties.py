@@ -10,8 +10,6 @@ import sys
 
 import pytest
 
-# slow tests only; CodeBuild installs requirements-build.txt (no hypothesis) and runs the fast subset
-pytest.importorskip("hypothesis", reason="hypothesis is in requirements-dev.txt, not in the build's requirements-build.txt")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
