@@ -124,7 +124,7 @@ MONITORS = (
     ProcessingMonitor(
         prefix="AnalyzerEstimate", key="estimate", code="est", condition="AnalyzerEstimateOnProcessing",
         title="recall estimate", command="estimate", output_param="AnalyzerEstimateOutputS3Uri",
-        namespace="/aws/sagemaker/Endpoint/data-metrics", start_offset=DEFAULT_START, end_offset=DEFAULT_END,
+        namespace="!Ref AnalyzerMetricsNamespace", start_offset=DEFAULT_START, end_offset=DEFAULT_END,
         schedule="!Ref ScheduleExpression", runtime="!Ref MaxRuntimeInSeconds",
         instance_type="!Ref AnalyzerInstanceType", instance_count='"1"',
         environment=(("ground_truth", "!If [HasGroundTruth, !Ref GroundTruthInput, \"\"]"),
@@ -611,8 +611,13 @@ def job_environment(m: ProcessingMonitor, params: dict[str, str], start: str, en
                     dataset_source: str = "/opt/ml/processing/input/endpoint",
                     output_path: str = "/opt/ml/processing/output") -> dict[str, str]:
     """The container environment the monitor's state machine gives its Analyze job, from a stage's parameters."""
-    namespace = params.get("DataQualityMetricsNamespace", "aws/sagemaker/Endpoints/data-metrics") \
-        if m.namespace.startswith("!Ref") else m.namespace
+    from pipelines.deploy.template_params import load_template_parameters
+
+    specs = load_template_parameters(TEMPLATE)
+    namespace = m.namespace
+    if m.namespace.startswith("!Ref "):  # a parameter: the stage's value, else the template's default
+        parameter = m.namespace[len("!Ref "):]
+        namespace = params.get(parameter, specs[parameter].default or "")
     count = "1" if m.instance_count == '"1"' else params.get("InstanceCount", "1")
     environment = {
         "analyzer_command": m.command, "dataset_source": dataset_source, "output_path": output_path,
@@ -620,9 +625,6 @@ def job_environment(m: ProcessingMonitor, params: dict[str, str], start: str, en
         "cloudwatch_namespace": namespace, "sagemaker_endpoint_name": params["EndpointName"],
         "sagemaker_monitoring_schedule_name": f"{params['MonitoringScheduleBaseName']}-{m.key}",
         "shard_count": count}
-    from pipelines.deploy.template_params import load_template_parameters
-
-    specs = load_template_parameters(TEMPLATE)
     for name, value in m.environment:
         parameter = _PARAMETER_OF_SUBSTITUTION[value]
         environment[name] = params.get(parameter, specs[parameter].default or "")

@@ -129,7 +129,7 @@ def test_the_estimate_schedule_publishes_estimated_recall_and_fails_on_miscalibr
     records = [json.loads(line) for line in
                (opt_ml / "output" / "metrics" / "cloudwatch" / "metrics.jsonl").read_text().splitlines()]
     assert [record["MetricName"] for record in records] == ["estimated_recall", "estimated_precision",
-                                                            "estimated_f1"]
+                                                            "estimated_f1", "estimated_recall_upper_95"]
     assert records[0]["Dimensions"][1] == {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-estimate"}
 
 

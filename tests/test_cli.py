@@ -86,6 +86,7 @@ def test_default_run_writes_both_stages_with_all_four_monitors_enabled(cli, seed
             "SageMakerProjectName": "fraud-detect",
             "ScheduleExpression": "cron(0 * ? * * *)",
             "StageName": "staging",
+            "StageTraffic": "intermittent",  # the shipped staging config: "no data" is never a watchdog page
             "VolumeSizeInGB": "20",
         },
         "Tags": {"cost-center": "payments-risk", "stage": "staging", "team": "fraud-ml"},

@@ -21,6 +21,7 @@ USAGE = {
     "pipelines.ground_truth.cli:main": "usage: python -m pipelines.ground_truth [-h]",
     "pipelines.report.cli:main": "usage: python -m pipelines.report [-h]",
     "pipelines.analyze.__main__:main": "usage: python -m pipelines.analyze [-h]",
+    "pipelines.watchdog.cli:main": "usage: python -m pipelines.watchdog [-h]",
 }
 pytestmark = pytest.mark.slow  # sub-processes
 
@@ -39,18 +40,21 @@ def test_pyproject_declares_one_console_script_per_command():
     assert SCRIPTS == {"get-baselines-and-configs": "get_baselines_and_configs:main",
                        "model-monitor-ground-truth": "pipelines.ground_truth.cli:main",
                        "model-monitor-report": "pipelines.report.cli:main",
-                       "model-monitor-analyze": "pipelines.analyze.__main__:main"}
+                       "model-monitor-analyze": "pipelines.analyze.__main__:main",
+                       "model-monitor-watchdog": "pipelines.watchdog.cli:main"}
 
 
 @pytest.mark.parametrize("argv", [("get_baselines_and_configs.py",), ("-m", "pipelines.ground_truth"),
-                                  ("-m", "pipelines.report"), ("-m", "pipelines.analyze")],
-                         ids=["script", "ground_truth", "report", "analyze"])
+                                  ("-m", "pipelines.report"), ("-m", "pipelines.analyze"),
+                                  ("-m", "pipelines.watchdog")],
+                         ids=["script", "ground_truth", "report", "analyze", "watchdog"])
 def test_each_command_prints_its_help_and_exits_0(argv):
     done = run(*argv, "--help")
     target = {"get_baselines_and_configs.py": "get_baselines_and_configs:main",
               "pipelines.ground_truth": "pipelines.ground_truth.cli:main",
               "pipelines.report": "pipelines.report.cli:main",
-              "pipelines.analyze": "pipelines.analyze.__main__:main"}[argv[-1]]
+              "pipelines.analyze": "pipelines.analyze.__main__:main",
+              "pipelines.watchdog": "pipelines.watchdog.cli:main"}[argv[-1]]
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(USAGE[target])
 
@@ -70,6 +74,8 @@ USAGE_ERRORS = {
     "pipelines.report.cli:main": "python -m pipelines.report: error: unrecognized arguments: --no-such-flag",
     "pipelines.analyze.__main__:main": "python -m pipelines.analyze: error: the following arguments are required: "
                                        "command",
+    "pipelines.watchdog.cli:main": "python -m pipelines.watchdog: error: one of the arguments --schedule-base-name "
+                                   "--schedules is required",
 }
 
 

@@ -121,10 +121,14 @@ def _two_monitors(**overrides: str) -> dict[str, str]:
                              NotificationTopicArn=TOPIC_ARN, **overrides)
 
 
+WATCHDOG = {"WatchdogRole", "WatchdogFunction", "WatchdogScheduleRule", "WatchdogInvokePermission",
+            "WatchdogNotRunningAlarm", "WatchdogReadViolationsPolicy"}  # issue 18: watches Model Monitor schedules
+
+
 def test_the_model_monitor_engine_is_the_default_and_deploys_no_processing_resource() -> None:
     # with the matured model quality evaluation (issue 18), which is Model Monitor only
     matured = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm"}
-    assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"} | matured
+    assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"} | matured | WATCHDOG
 
 
 def test_the_processing_engine_deploys_a_schedule_and_a_state_machine_per_monitor_and_no_monitoring_schedule() -> None:

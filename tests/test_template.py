@@ -58,6 +58,8 @@ MATURED = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSch
 ALL_MONITORS = monitor_resources(*MONITORS) | liveness(*MONITORS) | MATURED
 EMAIL_TOPIC = {"AlarmTopicKey", "AlarmTopic", "AlarmTopicPolicy", "AlarmTopicEmailSubscription"}
 FAILURE_RULE = {"MonitoringExecutionFailedRule"}
+WATCHDOG = {"WatchdogRole", "WatchdogFunction", "WatchdogScheduleRule", "WatchdogInvokePermission",
+            "WatchdogNotRunningAlarm", "WatchdogReadViolationsPolicy"}  # issue 18: with a topic and data quality on
 FRAUD_CADENCE = {  # the shipped stage configs' per-monitor schedules
     "DataQualityScheduleExpression": "cron(0 * ? * * *)",
     "ModelQualityScheduleExpression": "cron(0 4 ? * * *)",
@@ -118,9 +120,10 @@ CASES: dict[str, tuple[dict[str, str], set[str]]] = {
     ),
     "alarms to email": (
         {"NotificationEmail": "fraud-ml-oncall@example.com"},
-        ALL_MONITORS | {"ModelQualityAlarm"} | EMAIL_TOPIC | FAILURE_RULE,
+        ALL_MONITORS | {"ModelQualityAlarm"} | EMAIL_TOPIC | FAILURE_RULE | WATCHDOG | {"WatchdogTopicKeyPolicy"},
     ),
-    "alarms to topic": ({"NotificationTopicArn": TOPIC_ARN}, ALL_MONITORS | {"ModelQualityAlarm"} | FAILURE_RULE),
+    "alarms to topic": ({"NotificationTopicArn": TOPIC_ARN},
+                        ALL_MONITORS | {"ModelQualityAlarm"} | FAILURE_RULE | WATCHDOG),
     "alarms to email, all monitors off": (
         {"NotificationEmail": "fraud-ml-oncall@example.com", **{f"Enable{m}Monitor": "no" for m in MONITORS}},
         EMAIL_TOPIC,
@@ -425,7 +428,7 @@ def test_subnets_without_security_groups_give_no_vpc_config() -> None:
 
 def test_every_taggable_resource_carries_the_project_and_stage_tags() -> None:
     resources = {**rendered("alarms to email")["Resources"], **rendered("drift features 5")["Resources"]}
-    untaggable = {"AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"}
+    untaggable = {"AWS::SNS::Subscription", "AWS::SNS::TopicPolicy", "AWS::IAM::Policy", "AWS::Lambda::Permission"}
     assert {r: v["Properties"].get("Tags") for r, v in resources.items() if v["Type"] not in untaggable} == {
         r: TAGS for r, v in resources.items() if v["Type"] not in untaggable
     }
@@ -579,7 +582,7 @@ def test_the_created_topic_lets_cloudwatch_and_eventbridge_of_this_account_publi
 def test_alarms_notify_the_topic_created_for_an_email_address() -> None:
     resources = rendered("alarms to email")["Resources"]
     alarms = [r for r, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 6  # early and matured recall + four missed-run alarms
+    assert len(alarms) == 7  # early and matured recall + four missed-run alarms + the watchdog's own
     for alarm in alarms:
         assert resources[alarm]["Properties"]["AlarmActions"] == ["AlarmTopic"]
         assert resources[alarm]["Properties"]["OKActions"] == ["AlarmTopic"]

@@ -1,8 +1,8 @@
-"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate,clarify-dataset,clarify-check,
-shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate,calibrate,clarify-dataset,
+clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
-Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails), 2 bad input,
-1 AWS/runtime failure.
+Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails or the scores
+drifted), 2 bad input, 1 AWS/runtime failure.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from datetime import datetime
 from typing import Any
 
+from pipelines.core.clock import utc_now
 from pipelines.core.command import env_argument, parse_with_env, run_command
 from pipelines.core.errors import EXIT_OK, EXIT_VIOLATIONS, UsageError
 from pipelines.core.files import printable
+from pipelines.formats.times import iso_z
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,6 +59,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
     est.add_argument("--constraints", help="model quality constraints.json (estimated metrics are checked too)")
     est.add_argument("--ground-truth", help="labels that have arrived, to check the calibration assumption")
+    est.add_argument("--calibration", help="calibration.json from `calibrate` (path or s3:// URI): calibrated "
+                     "probabilities and score drift against its reference")
+    cal = commands.add_parser("calibrate", parents=[common], help="fit the isotonic calibration and keep the "
+                              "reference score distribution, from a matured labelled window")
+    cal.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh); "
+                     "use a window whose labels have matured")
+    cal.add_argument("--upload", help="also put calibration.json under this s3:// prefix, next to the model version's "
+                     "derived baselines (s3://<bucket>/derived-baselines/<group>/<version>/), content-addressed; "
+                     "prints the URI for AnalyzerCalibrationS3Uri")
     cd = commands.add_parser("clarify-dataset", parents=[common], help="model bias, before Clarify: labelled "
                              "captures as a Clarify dataset + its analysis config")
     cd.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
@@ -77,23 +89,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parse_with_env(parser, argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The shared command shape (core.command.run_command): parse, log to stderr, run guarded; the exit code."""
-    return run_command(argv, parse_args, _run, interrupted="nothing was written")
+def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
+    """The shared command shape (core.command.run_command): parse, log to stderr, run guarded; the exit code. ``now``
+    (the clock, for the calibration file's creation time) is injectable."""
+    return run_command(argv, parse_args, lambda args: _run(args, now), interrupted="nothing was written")
 
 
 # What each setting is called where it comes from: the CLI's flags; the container's environment (container.py)
 FLAGS = {"capture": "--capture", "start": "--start", "end": "--end", "output": "--output", "threshold": "--threshold",
-         "statistics": "--statistics", "constraints": "--constraints", "ground_truth": "--ground-truth"}
+         "statistics": "--statistics", "constraints": "--constraints", "ground_truth": "--ground-truth",
+         "calibration": "--calibration", "upload": "--upload"}
 
 
 def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[Any, float]:
     """The one validation of an analysis request, for the CLI and the container alike (``names``: how each setting
-    is spelled to the user): (window, threshold). Checks the output folder before anything is read.
+    is spelled to the user): (window, threshold). Checks the output folder (and calibrate's --upload prefix) before
+    anything is read.
 
     Raises:
         UsageError: a time that is not ISO-8601, an empty window, a threshold that is not a number strictly
-            between 0 and 1, or an output folder that cannot be written.
+            between 0 and 1, an --upload that is not an s3:// prefix, or an output folder that cannot be written.
     """
     from pipelines.analyze.capture import Window
     from pipelines.analyze.commands import check_output
@@ -105,6 +120,14 @@ def validate(args: argparse.Namespace, names: dict[str, str] = FLAGS) -> tuple[A
         raise UsageError(f"{names['end']} {args.end} is not after {names['start']} {args.start}; pass a window "
                          "that ends after it starts")
     threshold = threshold_value(getattr(args, "threshold", None), names["threshold"])
+    if getattr(args, "upload", None):
+        from pipelines.core.s3uri import S3UriError, parse_s3_uri
+
+        try:
+            parse_s3_uri(args.upload, key_required=False)
+        except S3UriError as exc:
+            raise UsageError(f"{names.get('upload', '--upload')} {args.upload}: {exc}; pass "
+                             "s3://<bucket>/derived-baselines/<group>/<version>/") from None
     check_output(args.output, names["output"])
     return Window(start, end), threshold
 
@@ -123,8 +146,9 @@ def threshold_value(text: Any, name: str) -> float:
     return value
 
 
-def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any = None) -> Any:
-    """Run the analysis ``args.command`` asks for; its Outcome (nothing written yet)."""
+def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any = None,
+            now: datetime | None = None) -> Any:
+    """Run the analysis ``args.command`` asks for; its Outcome (nothing written yet). ``now``: calibrate's clock."""
     from pipelines.analyze import commands
     from pipelines.analyze.sources import Reader
 
@@ -141,6 +165,8 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
         return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints, position)
     if args.command == "model-quality":
         return commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints, threshold)
+    if args.command == "calibrate":
+        return commands.calibrate(reader, args.capture, window, args.ground_truth, iso_z(now or utc_now()))
     if args.command in ("clarify-dataset", "shap-dataset"):  # the data Clarify reads (processing engine)
         from pipelines.analyze import clarify
 
@@ -148,16 +174,16 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
             return clarify.shap_dataset(reader, args.capture, window, args.config)
         return clarify.clarify_dataset(reader, args.capture, window, args.ground_truth, args.config, threshold)
     return commands.estimate(reader, args.capture, window, threshold, args.ground_truth, args.statistics,
-                             args.constraints)
+                             args.constraints, getattr(args, "calibration", None))
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from pipelines.analyze import commands
+    from pipelines.analyze.sources import Reader
     from pipelines.core.progress import Progress
 
     if args.command in ("clarify-check", "shap-check"):  # read Clarify's analysis.json, no capture window
         from pipelines.analyze import clarify
-        from pipelines.analyze.sources import Reader
 
         check = clarify.clarify_check if args.command == "clarify-check" else clarify.shap_check
         commands.check_output(args.output, FLAGS["output"])
@@ -168,12 +194,16 @@ def _run(args: argparse.Namespace) -> int:
             paths = commands.write_outputs(outcome, args.output)
         return _report(outcome, paths)
     window, threshold = validate(args)
+    reader = Reader()
     with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
         source = args.capture if args.command != "merge-statistics" else ", ".join(args.partials)
         progress.step(f"reading {source}")
-        outcome = analyze(args, window, threshold)
+        outcome = analyze(args, window, threshold, reader, now)
         progress.step(f"writing {args.output}")
         paths = commands.write_outputs(outcome, args.output)
+        if args.command == "calibrate" and args.upload:
+            outcome.lines.append("uploaded " + commands.upload_calibration(
+                reader, outcome.files["calibration.json"], args.upload))
     return _report(outcome, paths)
 
 

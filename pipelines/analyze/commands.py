@@ -30,11 +30,12 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)  # {"MetricName", "Value" | "StatisticValues"}
     failed_assumption: bool = False
+    score_drift: bool = False  # estimate with a calibration file: the scores drifted from its reference
     skipped: int = 0  # files, folders, records and rows that could not be read (the run says so)
 
     @property
     def exit_violations(self) -> bool:
-        return bool(self.violations) or self.failed_assumption
+        return bool(self.violations) or self.failed_assumption or self.score_drift
 
 
 def _problem_warnings(problems: Problems, what: str, total: int | None = None) -> list[str]:
@@ -324,12 +325,14 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
 
 
 def estimate(reader: Reader, capture: str, window: Window, threshold: float, ground_truth_at: str | None,
-             statistics_at: str | None, constraints_at: str | None) -> Outcome:
-    """Estimated recall/precision/F1 from captured scores, with the calibration check."""
+             statistics_at: str | None, constraints_at: str | None, calibration_at: str | None = None) -> Outcome:
+    """Estimated recall/precision/F1 from captured scores, with the calibration check and, given a calibration file,
+    calibrated probabilities and score drift against its reference."""
     baseline = schema.model_quality_statistics(reader.read_json(
         statistics_at, "model quality baseline statistics", "model-quality-statistics"), statistics_at) \
         if statistics_at else None
     constraints = _mq_constraints(reader, constraints_at)
+    reference = _read_calibration(reader, calibration_at) if calibration_at else None
     problems, label_problems = Problems(), Problems()
     predictions = mq.window_predictions(reader, capture, window, problems)
     if not predictions.ids:
@@ -338,14 +341,40 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     import numpy as np
 
     scores = np.asarray(predictions.scores, dtype=np.float64)
+    problem = cbpe.score_problem(scores)
+    not_probabilities = sum(count for reason, count in problems.counts.items()
+                            if reason.startswith("endpointOutput is not a fraud probability (output is not a "
+                                                 "probability"))
+    if not_probabilities:  # a model that outputs logits: the rest are logits in [0, 1], not p
+        problem = (f"{not_probabilities} of {predictions.records} outputs are numbers outside [0, 1]: the endpoint's "
+                   "output is not a probability (a margin or logit?), so neither are the others; capture the fraud "
+                   "probability, or calibrate the scores on labelled data first")
+    if problem:  # issue 17: hard 0/1 outputs must fail the check, never read as "recall 1.000"
+        calibration = {"checked_against": "the captured scores", "holds": False, "problem": problem}
+        statistics = cbpe.unavailable_statistics(len(scores), threshold, calibration)
+        statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}
+        outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": []}},
+                          violations=[], warnings=_mq_warnings(reader, problems, label_problems),
+                          failed_assumption=True, skipped=len(reader.skipped) + problems.total)
+        outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; no estimate")
+        outcome.lines.append("  " + cbpe.calibration_message(calibration))
+        return outcome
+    probabilities = cbpe.apply_calibration(reference, scores) if reference else scores
     if ground_truth_at:
         merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, label_problems))
-        calibration = cbpe.calibration_from_labels(merged.labels, merged.scores) if len(merged.labels) else \
-            cbpe.calibration_from_baseline(scores, baseline)
+        labelled = cbpe.apply_calibration(reference, merged.scores) if reference else merged.scores
+        calibration = cbpe.calibration_from_labels(merged.labels, labelled) if len(merged.labels) else \
+            cbpe.calibration_from_baseline(probabilities, baseline, reference and reference["reference"])
     else:
-        calibration = cbpe.calibration_from_baseline(scores, baseline)
-    statistics = cbpe.estimate_statistics(scores, threshold, calibration)
+        calibration = cbpe.calibration_from_baseline(probabilities, baseline, reference and reference["reference"])
+    statistics = cbpe.estimate_statistics(scores, threshold, calibration, probabilities if reference else None)
     statistics["estimate"]["window"] = {"start": _iso(window.start), "end": _iso(window.end)}  # for the report
+    drift = cbpe.score_drift(scores, reference, threshold) if reference else None
+    if reference:
+        statistics["estimate"]["calibration_file"] = {"location": calibration_at, "source": reference.get("source"),
+                                                      "created": reference.get("created"),
+                                                      "reference": reference["reference"]}
+        statistics["estimate"]["score_drift"] = drift
     block = statistics["binary_classification_metrics"]
     rules = (constraints or {}).get("binary_classification_constraints") or {}
     unestimated = sorted(name for name in rules if name not in block)  # auc and the like need labels
@@ -353,7 +382,7 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     violations = metrics.evaluate_constraints(block, estimable) if rules else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
                       violations=violations, warnings=_mq_warnings(reader, problems, label_problems),
-                      failed_assumption=calibration["holds"] is False,
+                      failed_assumption=calibration["holds"] is False, score_drift=bool(drift and drift["drift"]),
                       skipped=len(reader.skipped) + problems.total + label_problems.total)
     if unestimated:
         outcome.warnings.append(f"constraints on {', '.join(unestimated)} not checked: they cannot be estimated "
@@ -361,13 +390,55 @@ def estimate(reader: Reader, capture: str, window: Window, threshold: float, gro
     recall = block["recall"]
     interval = recall.get("confidence_interval_95")
     span = f" (95% interval {interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
-    outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; estimated recall "
+    scale = "calibrated " if reference else ""
+    outcome.lines.append(f"estimate: {len(scores)} scored records at threshold {threshold}; {scale}estimated recall "
                          f"{_value(recall)}{span}, precision {_value(block['precision'])}; "
                          f"{len(violations)} violation(s)")
     outcome.lines.append("  " + cbpe.calibration_message(calibration))
+    if drift:
+        outcome.lines.append("  " + cbpe.score_drift_message(drift))
     outcome.lines += [f"  {v['description']}" for v in violations]
     outcome.metrics = [{"MetricName": f"estimated_{name}", "Value": block[name]["value"]}
                        for name in ("recall", "precision", "f1") if block[name]["value"] != "NaN"]
+    if interval:  # the estimate's alarm watches the interval's upper end: it pages only when recall is surely low
+        outcome.metrics.append({"MetricName": "estimated_recall_upper_95", "Value": interval[1]})
+    if drift and drift["score_drift"] != "NaN":
+        outcome.metrics.append({"MetricName": "score_drift", "Value": min(drift["score_drift"], 1e6)})
+        outcome.metrics.append({"MetricName": "alert_rate", "Value": drift["alert_rate"]})
+    return outcome
+
+
+def _read_calibration(reader: Reader, location: str) -> dict[str, Any]:
+    document = reader.read_json(location, "calibration file")
+    try:
+        return cbpe.check_calibration_document(document)
+    except ValueError as exc:
+        raise UsageError(f"--calibration {location}: {exc}") from None
+
+
+def calibrate(reader: Reader, capture: str, window: Window, ground_truth_at: str, created: str) -> Outcome:
+    """The calibration file from a matured labelled window: captured scores joined with their labels."""
+    problems, label_problems = Problems(), Problems()
+    predictions = mq.window_predictions(reader, capture, window, problems)
+    merged = mq.merge(predictions, mq.ground_truth(reader, ground_truth_at, window, label_problems))
+    if not len(merged.labels):
+        raise UsageError(f"no captured record in {capture} has a label in {ground_truth_at} for the window"
+                         f"{_nothing_read(reader, problems)}; pass a matured window (--start/--end at least the "
+                         "label maturity ago)")
+    source = f"captures {capture} joined with labels {ground_truth_at}, window {_iso(window.start)} to " \
+             f"{_iso(window.end)}"
+    try:
+        document = cbpe.build_calibration(merged.scores, merged.labels, source, created)
+    except ValueError as exc:
+        raise UsageError(f"cannot calibrate: {exc}") from None
+    outcome = Outcome(files={"calibration.json": document}, violations=[],
+                      warnings=_mq_warnings(reader, problems, label_problems),
+                      skipped=len(reader.skipped) + problems.total + label_problems.total)
+    error = document["expected_calibration_error"]
+    reference = document["reference"]
+    outcome.lines.append(f"calibrate: {reference['records']} labelled records ({reference['frauds']} frauds, join "
+                         f"rate {merged.join_rate:.1%}); expected calibration error {error['raw_scores']:.5f} raw, "
+                         f"{error['calibrated']:.5f} calibrated; {len(document['map']['scores'])} fitted points")
     return outcome
 
 
@@ -421,6 +492,25 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         raise OutputError(f"cannot write to --output {directory}: {exc.strerror or exc}; pass a writable "
                           "directory") from None
     return sorted(paths)
+
+
+def upload_calibration(reader: Reader, document: dict[str, Any], prefix: str) -> str:
+    """Put the calibration next to the model version's derived baselines, content-addressed as the deploy CLI keys
+    its derived files (``<prefix>estimate/calibration-<sha256[:16]>.json``), only if absent; its s3:// URI."""
+    from pipelines.core import aws
+    from pipelines.core.files import sha256_hex
+    from pipelines.core.s3uri import S3UriError, parse_s3_uri, s3_uri
+
+    try:
+        bucket, key_prefix = parse_s3_uri(prefix, key_required=False)
+    except S3UriError as exc:
+        raise UsageError(f"--upload {prefix}: {exc}; pass s3://<bucket>/derived-baselines/<group>/<version>/") \
+            from None
+    body = canonical_json(document)
+    key = f"{key_prefix.rstrip('/')}/estimate/calibration-{sha256_hex(body)[:16]}.json".lstrip("/")
+    if not aws.any_object(reader.s3, bucket, key):
+        aws.put_object(reader.s3, bucket, key, body)
+    return s3_uri(bucket, key)
 
 
 def _finite_metric(metric: dict[str, Any]) -> bool:

@@ -17,9 +17,9 @@ estimate; merge-statistics; clarify-dataset and clarify-check, the steps around 
 shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
 or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
-container), ``threshold`` (0.5), ``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the
-metrics with PutMetricData in this namespace instead of writing the file Model Monitor publishes), ``shard_count``
-(below).
+container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate),
+``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the metrics with PutMetricData in this
+namespace instead of writing the file Model Monitor publishes), ``shard_count`` (below).
 ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
 
 Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md and
@@ -56,7 +56,7 @@ CLARIFY_CHECKS = ("clarify-check", "shap-check")  # read Clarify's analysis.json
 # The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
 ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
              "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
-             "ground_truth": "ground_truth"}
+             "ground_truth": "ground_truth", "calibration": "calibration"}
 SWITCHES = ("Enabled", "Disabled")
 MESSAGE_BYTES = 1024  # DescribeProcessingJob's ExitMessage holds the first 1 KB of /opt/ml/output/message
 
@@ -99,7 +99,7 @@ def request() -> argparse.Namespace:
         statistics=_env("baseline_statistics", checks),
         constraints=_env("baseline_constraints", (checks and not partial) or command in CLARIFY_CHECKS),
         ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
-        config=_env("analysis_config", clarify_input), publish=publish == "Enabled",
+        config=_env("analysis_config", clarify_input), calibration=_env("calibration"), publish=publish == "Enabled",
         partial=partial, host=current_host() if partial else None,
         partial_file=f"{current_host()}/statistics.json" if partial else None,
         output_columns_position=output_columns_position())
@@ -271,7 +271,8 @@ def main(now: datetime | None = None) -> int:
     elif outcome.exit_violations:
         unchecked = "baseline metrics missing from the analysis" if args.command in CLARIFY_CHECKS \
             else "calibration assumption fails"
-        reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "")
+        reason = f"{count} violation(s)" + (f"; {unchecked}" if outcome.failed_assumption else "") + \
+            ("; score drift" if getattr(outcome, "score_drift", False) else "")
         message = f"CompletedWithViolations: {reason}"
     else:
         message = "Completed: no violations"

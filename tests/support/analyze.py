@@ -65,11 +65,11 @@ def csv_capture(row: str, event: str = "e-1", when: str = "2026-11-27T00:30:00.0
     return capture_line(row, output, event, datetime.fromisoformat(when.replace("Z", "+00:00")))
 
 
-def run_cli(argv: list[str], capsys: Any) -> tuple[int, str, str]:
-    """``python -m pipelines.analyze`` in-process: (exit code, stdout, stderr)."""
+def run_cli(argv: list[str], capsys: Any, now: Any = None) -> tuple[int, str, str]:
+    """``python -m pipelines.analyze`` in-process: (exit code, stdout, stderr); ``now`` is the injected clock."""
     from pipelines.analyze.__main__ import main
 
-    code = main(argv)
+    code = main(argv, now=now) if now else main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -482,6 +482,8 @@ def sample_parameters(stage: str = "staging", **overrides: str) -> dict[str, str
         "DriftAlarmThresholds": "",
         "DataQualityMetricsNamespace": "aws/sagemaker/Endpoints/data-metrics",
         "DataQualityMetricsEndpointDimension": "Endpoint",
+        "EnableWatchdog": "yes",  # issue 18: the template's defaults; staging ships StageTraffic intermittent
+        "StageTraffic": "continuous",
         "MonitoringEngine": "model-monitor",
         "DataCaptureS3Uri": "",
         "CaptureVariantNames": "AllTraffic",

@@ -1,0 +1,5 @@
+import sys
+
+from pipelines.watchdog.cli import main
+
+sys.exit(main())
