@@ -9,7 +9,7 @@ import pytest
 from tests.support.template_render import api_problems, cfn_lint, create_job_definitions_in_moto, render
 
 JOB_DEFINITIONS = ["DataQualityJobDefinition", "ModelBiasJobDefinition", "ModelExplainabilityJobDefinition",
-                   "ModelQualityJobDefinition"]
+                   "ModelQualityJobDefinition", "ModelQualityMaturedJobDefinition"]  # + the matured labels' job (issue 18)
 
 
 @pytest.mark.slow
@@ -19,7 +19,7 @@ def test_the_generated_stage_file_renders_to_valid_api_requests_and_lints_clean(
     params = json.loads((cli.tmp / f"{stage}.json").read_text())["Parameters"]
     resources = render(params)
     assert sorted(k for k, v in resources.items() if v["Type"].endswith("JobDefinition")) == JOB_DEFINITIONS
-    assert len([v for v in resources.values() if v["Type"] == "AWS::SageMaker::MonitoringSchedule"]) == 4
+    assert len([v for v in resources.values() if v["Type"] == "AWS::SageMaker::MonitoringSchedule"]) == 5
     assert api_problems(resources) == []
     assert sorted(create_job_definitions_in_moto(resources)) == JOB_DEFINITIONS
     assert cfn_lint({stage: params}) == {"": [], stage: []}  # "": findings not tied to a parameter set
