@@ -33,32 +33,10 @@ static const char MODE_OUT[] = "\",\"mode\":\"OUTPUT\",\"data\":\"";
 static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
                                  1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* The starts and ends (exclusive, without the newline) of the non-blank lines of buf[0:n]; returns how many. The
- * caller sizes starts/ends for (newlines + 1) lines. */
-int64_t line_index(const uint8_t *buf, int64_t n, int64_t *starts, int64_t *ends) {
-    int64_t count = 0, pos = 0;
-    while (pos < n) {
-        const uint8_t *newline = memchr(buf + pos, '\n', (size_t)(n - pos));
-        int64_t end = newline ? (int64_t)(newline - buf) : n;
-        if (end > pos) {
-            starts[count] = pos;
-            ends[count] = end;
-            count++;
-        }
-        pos = end + 1;
-    }
-    return count;
-}
-
-/* Newlines in buf[0:n] (to size line_index's arrays). */
-int64_t count_newlines(const uint8_t *buf, int64_t n) {
-    int64_t count = 0, pos = 0;
-    const uint8_t *newline;
-    while (pos < n && (newline = memchr(buf + pos, '\n', (size_t)(n - pos)))) {
-        count++;
-        pos = (int64_t)(newline - buf) + 1;
-    }
-    return count;
+/* The position just after the first newline of buf[from:n], or 0 when there is none. */
+int64_t line_after(const uint8_t *buf, int64_t from, int64_t n) {
+    const uint8_t *newline = from < n ? memchr(buf + from, '\n', (size_t)(n - from)) : NULL;
+    return newline ? (int64_t)(newline - buf) + 1 : 0;
 }
 
 static inline int matches(const uint8_t *buf, int64_t pos, int64_t end, const char *pattern, int64_t length) {
@@ -152,52 +130,56 @@ static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col,
     }
 }
 
-/* Rows first..last-1 of a chunk (line_index's starts/ends) into values/fractional, column-major with `rows` rows.
- * Returns how many lines the kernel does not take (0: every line parsed). Each data string is read once: its fields
- * end at its closing quote, where the fixed tail must follow. */
-int64_t parse_rows(const uint8_t *buf, const int64_t *starts, const int64_t *ends, int64_t first, int64_t last,
-                   int64_t rows, int64_t width, int32_t output_first, double *values, uint8_t *fractional) {
+/* The lines of buf[0:n] (blank lines skipped) into values/fractional, column-major with `capacity` rows a column
+ * (values[col * capacity + row]). Returns the number of rows, or -1 at the first line the kernel does not take (or
+ * a row beyond capacity): the caller then hands the whole block to the reference reader. Each data string is read
+ * once: its fields end at its closing quote, where the fixed tail must follow. */
+int64_t parse_block(const uint8_t *buf, int64_t n, int64_t capacity, int64_t width, int32_t output_first,
+                    double *values, uint8_t *fractional) {
     const int64_t prefix = sizeof(PREFIX) - 1, mode_in = sizeof(MODE_IN) - 1, tail = sizeof(TAIL) - 1,
                   output = sizeof(OUTPUT) - 1, mode_out = sizeof(MODE_OUT) - 1;
-    double *row_values = malloc((size_t)width * 2 * sizeof(double));
-    uint8_t *row_marks = malloc((size_t)width * 2);
-    if (!row_values || !row_marks) {
-        free(row_values);
-        free(row_marks);
-        return last - first;
-    }
-    int64_t failed = 0;
-    for (int64_t row = first; row < last; row++) {
-        int64_t pos = starts[row], end = ends[row], stop = -1;
-        if (!matches(buf, pos, end, PREFIX, prefix)) { failed++; continue; }
+    double *row_values = malloc((size_t)width * sizeof(double));
+    uint8_t *row_marks = malloc((size_t)width);
+    int64_t row = 0, line = 0;
+    if (!row_values || !row_marks) goto fail;
+    while (line < n) {
+        const uint8_t *newline = memchr(buf + line, '\n', (size_t)(n - line));
+        int64_t pos = line, end = newline ? (int64_t)(newline - buf) : n, stop = -1;
+        line = end + 1;
+        if (end == pos) continue; /* a blank line */
+        if (row >= capacity || !matches(buf, pos, end, PREFIX, prefix)) goto fail;
         pos = string_end(buf, pos + prefix, end, 1);
-        if (pos < 0 || !matches(buf, pos, end, MODE_IN, mode_in)) { failed++; continue; }
+        if (pos < 0 || !matches(buf, pos, end, MODE_IN, mode_in)) goto fail;
         /* the input's fields first, at the front of the row buffer; then the output's after them */
         int64_t inputs = fields(buf, pos + mode_in, end, 0, width, row_values, row_marks, &stop);
-        if (inputs < 0 || !matches(buf, stop, end, TAIL, tail)) { failed++; continue; }
+        if (inputs < 0 || !matches(buf, stop, end, TAIL, tail)) goto fail;
         pos = stop + tail;
         int64_t columns = inputs;
         if (matches(buf, pos, end, OUTPUT, output)) {
             pos = string_end(buf, pos + output, end, 1);
-            if (pos < 0 || !matches(buf, pos, end, MODE_OUT, mode_out)) { failed++; continue; }
+            if (pos < 0 || !matches(buf, pos, end, MODE_OUT, mode_out)) goto fail;
             columns = fields(buf, pos + mode_out, end, inputs, width, row_values, row_marks, &stop);
-            if (columns < 0 || !matches(buf, stop, end, TAIL, tail)) { failed++; continue; }
+            if (columns < 0 || !matches(buf, stop, end, TAIL, tail)) goto fail;
         } else if (pos >= end || buf[pos] != '}') { /* captureData ends without an output */
-            failed++;
-            continue;
+            goto fail;
         }
-        if (columns != width) { failed++; continue; }
+        if (columns != width) goto fail;
         /* the row as the baseline lines it up: the output's columns first (START) or after the input's */
         int64_t rotate = output_first ? inputs : 0;
         for (int64_t col = 0; col < width; col++) {
             int64_t from = (col + rotate) % width;
-            values[col * rows + row] = row_values[from];
-            fractional[col * rows + row] = row_marks[from];
+            values[col * capacity + row] = row_values[from];
+            fractional[col * capacity + row] = row_marks[from];
         }
+        row++;
     }
     free(row_values);
     free(row_marks);
-    return failed;
+    return row;
+fail:
+    free(row_values);
+    free(row_marks);
+    return -1;
 }
 
 /* One column of finite doubles: min and max (out[0], out[1]), the number of Fractional fields (returned), and the

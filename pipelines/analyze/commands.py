@@ -136,9 +136,10 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
                     columns.release()
                     _reference_read(_ChunkReader(bytes(chunk)), [item], window, result)
                 else:
-                    result.records += parsed[0].shape[1]
-                    result.unreadable.seen += parsed[0].shape[1]
-                    columns.add(*parsed)
+                    rows = sum(values.shape[1] for values, _ in parsed)
+                    result.records += rows
+                    result.unreadable.seen += rows
+                    columns.add(parsed)
         except OSError as exc:  # as Reader.line_chunks: the lines read before an I/O error count
             reader.skip(item.location, f"cannot be read ({exc.strerror or exc})")
     if columns:

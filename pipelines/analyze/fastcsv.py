@@ -52,9 +52,8 @@ _pool: ThreadPoolExecutor | None = None
 _P = ctypes.c_void_p
 _I = ctypes.c_int64
 _SIGNATURES = {
-    "count_newlines": (_I, [_P, _I]),
-    "line_index": (_I, [_P, _I, _P, _P]),
-    "parse_rows": (_I, [_P, _P, _P, _I, _I, _I, _I, ctypes.c_int32, _P, _P]),
+    "line_after": (_I, [_P, _I, _I]),
+    "parse_block": (_I, [_P, _I, _I, _I, ctypes.c_int32, _P, _P]),
     "column_stats": (_I, [_P, _P, _I, _P, _P, _P]),
     "kll_plan": (_I, [_I, _I, _P, _P, _P, _P, _P, _I, _P, _I]),
     "kll_apply": (_I, [_P, _I, _I, _P, _P, _P, _P, _P, _P, _P, _I]),
@@ -121,62 +120,60 @@ def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[memoryview]:
             yield view[:carry]
 
 
-class _Buffers:
-    """parse_columns' arrays, reused from chunk to chunk (grown when a chunk has more lines)."""
+# The shortest line the kernel takes: the fixed text around one input field and no output (`parse_block` checks the
+# capacity anyway: a wrong bound only sends a chunk to the reference reader)
+_SHORTEST_LINE = len(b'{"captureData":{"endpointInput":{"observedContentType":"","mode":"INPUT","data":"0",'
+                     b'"encoding":"CSV"}}')
+
+
+class _Half:
+    """One thread's share of a chunk: its arrays, reused from chunk to chunk (grown when a share has more bytes)."""
 
     def __init__(self) -> None:
-        self.lines = self.cells = 0
-        self.starts = self.ends = np.empty(0, dtype=np.int64)
+        self.cells = 0
         self.values = np.empty(0, dtype=np.float64)
         self.fractional = np.empty(0, dtype=np.uint8)
 
-    def take(self, lines: int, width: int) -> None:
-        if lines > self.lines:
-            self.lines = lines + lines // 4
-            self.starts = np.empty(self.lines, dtype=np.int64)
-            self.ends = np.empty(self.lines, dtype=np.int64)
-        if lines * width > self.cells:
-            self.cells = (lines + lines // 4) * width
+    def parse(self, data: np.ndarray, width: int, output_first: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        capacity = len(data) // _SHORTEST_LINE + 1
+        if capacity * width > self.cells:
+            self.cells = capacity * width
             self.values = np.empty(self.cells, dtype=np.float64)
             self.fractional = np.empty(self.cells, dtype=np.uint8)
+        values = self.values[:capacity * width].reshape(width, capacity)
+        fractional = self.fractional[:capacity * width].reshape(width, capacity)
+        rows = _load().parse_block(data.ctypes.data, len(data), capacity, width, int(output_first),
+                                   values.ctypes.data, fractional.ctypes.data)
+        return None if rows < 0 else (values[:, :rows], fractional[:, :rows])
 
 
-_buffers = _Buffers()
+_halves = (_Half(), _Half())
 
 
 def parse_columns(chunk: bytes | memoryview, width: int,
-                  output_first: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """(values [width x rows], fractional [width x rows], column-major) for a chunk every line of which the kernel
-    takes; None otherwise (nothing is consumed: the caller hands the chunk to the reference reader). Blank lines are
-    skipped, as the reference reader skips them. The two halves of the rows are parsed at once. The arrays are
-    reused by the next call."""
-    library = _load()
+                  output_first: bool) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The chunk's rows in two parts (the two halves of its bytes, cut at a line's end, parsed at once), each
+    (values [width x rows], fractional [width x rows]): every column a contiguous row of doubles; None when any line
+    is not one the kernel takes (nothing is consumed: the caller hands the chunk to the reference reader). Blank
+    lines are skipped, as the reference reader skips them. The arrays are reused by the next call."""
     data = np.frombuffer(chunk, dtype=np.uint8)
-    address, size = data.ctypes.data, len(data)
-    lines = library.count_newlines(address, size) + 1
-    _buffers.take(lines, width)
-    starts, ends = _buffers.starts, _buffers.ends
-    rows = library.line_index(address, size, starts.ctypes.data, ends.ctypes.data)
-    values = _buffers.values[:rows * width].reshape(width, rows)
-    fractional = _buffers.fractional[:rows * width].reshape(width, rows)
-
-    def part(first: int, last: int) -> int:
-        return library.parse_rows(address, starts.ctypes.data, ends.ctypes.data, first, last, rows, width,
-                                  int(output_first), values.ctypes.data, fractional.ctypes.data)
-
-    middle = rows // 2
-    if rows >= 2048:
-        halves = [_threads().submit(part, 0, middle), _threads().submit(part, middle, rows)]
-        failed = sum(half.result() for half in halves)
+    cut = _load().line_after(data.ctypes.data, len(data) // 2, len(data)) if len(data) >= 1 << 16 else 0
+    if cut <= 0:
+        parts = [_halves[0].parse(data, width, output_first)]
     else:
-        failed = part(0, rows)
-    return None if failed else (values, fractional)
+        futures = [_threads().submit(half.parse, piece, width, output_first)
+                   for half, piece in zip(_halves, (data[:cut], data[cut:]), strict=True)]
+        parts = [future.result() for future in futures]
+    return None if any(part is None for part in parts) else parts
 
 
 def parse(chunk: bytes, width: int, output_first: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """``parse_columns`` as rows: (values [rows x width], fractional [rows x width] bool), or None."""
-    parsed = parse_columns(chunk, width, output_first)
-    return None if parsed is None else (parsed[0].T.copy(), parsed[1].T.astype(bool))
+    parts = parse_columns(chunk, width, output_first)
+    if parts is None:
+        return None
+    return np.concatenate([part[0] for part in parts], axis=1).T.copy(), \
+        np.concatenate([part[1] for part in parts], axis=1).T.astype(bool)
 
 
 def _keys(values: np.ndarray) -> np.ndarray:
@@ -204,6 +201,7 @@ class Sketch:
         self.offsets = np.zeros(MAX_HEIGHT, dtype=np.int64)
         self.height = np.ones(1, dtype=np.int64)
         self.scratch = np.empty(2 * self.stride, dtype=np.uint64)
+        self.stream = np.empty(0, dtype=np.float64)
 
     def load(self, sketch: KLL) -> bool:
         """Take ``sketch``'s state; False when it does not fit (the caller keeps the Python sketch)."""
@@ -224,28 +222,31 @@ class Sketch:
         sketch._offsets = self.offsets[:height].tolist()
         sketch._capacities = []
 
-    def update(self, values: np.ndarray) -> bool:
-        """Add ``values`` (finite doubles) as KLL.update would: the lowest compactor's stretches, planned from
-        the sizes alone (_native.c's kll_plan), are sorted here by numpy (its vectorised sort; consecutive stretches
-        of one length in one call), then the update is replayed (kll_apply). False when the sketch outgrows the
-        arrays (never below 2^48 k items)."""
-        library, n, lowest = _load(), len(values), int(self.sizes[0])
-        stream = np.empty(lowest + n, dtype=np.float64)  # numpy's float sort is its fastest (AVX2 here)
+    def update(self, *arrays: np.ndarray) -> bool:
+        """Add the values of ``arrays`` (finite doubles), in order, as KLL.update would: the lowest compactor's
+        stretches, planned from the sizes alone (_native.c's kll_plan), are sorted here by numpy (its vectorised
+        sort, AVX2 where the CPU has it), then the update is replayed (kll_apply). False when
+        the sketch outgrows the arrays (never below 2^48 k items)."""
+        library, lowest = _load(), int(self.sizes[0])
+        n = sum(len(values) for values in arrays)
+        if len(self.stream) < lowest + n:  # reused: a fresh array each call costs page faults
+            self.stream = np.empty(lowest + n + (lowest + n) // 4, dtype=np.float64)
+        stream = self.stream[:lowest + n]  # doubles: numpy's float sort is its fastest (AVX2 here)
         stream[:lowest] = _values(self.levels[0, :lowest])
-        stream[lowest:] = values
+        position = lowest
+        for values in arrays:
+            stream[position:position + len(values)] = values
+            position += len(values)
         state = [self.sizes.copy(), self.compressions.copy(), self.offsets.copy(), self.height.copy()]
         stretches = np.empty((lowest + n) // max(int(self.capacities[0]) - 1, 1) + 2, dtype=np.int64)
         count = library.kll_plan(self.stride, MAX_HEIGHT, *(array.ctypes.data for array in state),
                                  self.capacities.ctypes.data, n, stretches.ctypes.data, len(stretches))
         if count < 0:
             return False
-        lengths = stretches[:count]
-        changes = np.flatnonzero(np.diff(lengths)) + 1
         position = 0
-        for group in np.split(lengths, changes) if count else []:
-            size = int(group[0]) * len(group)
-            stream[position:position + size].reshape(len(group), int(group[0])).sort(axis=1)
-            position += size
+        for length in stretches[:count].tolist():  # numpy's sort runs without the GIL
+            stream[position:position + length].sort()
+            position += length
         return library.kll_apply(self.levels.ctypes.data, self.stride, MAX_HEIGHT, self.sizes.ctypes.data,
                                  self.compressions.ctypes.data, self.offsets.ctypes.data, self.height.ctypes.data,
                                  self.capacities.ctypes.data, self.scratch.ctypes.data, stream.ctypes.data,
@@ -273,28 +274,32 @@ class Columns:
         self.profile = profile
         self.sketches: list[Sketch] | None = None
 
-    def add(self, values: np.ndarray, fractional: np.ndarray) -> None:
-        """A parsed chunk (``parse_columns``) into the profile: the same statistics as stats.Profile.add_values."""
+    def add(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """A parsed chunk (``parse_columns``: its parts in order) into the profile: the same statistics as the
+        reference reader's stats.FeatureProfile.add_numbers."""
         features = self.profile.features
         if self.sketches is None:
             self.sketches = [Sketch(feature.sketch.k, feature.sketch.c) for feature in features]
             for sketch, feature in zip(self.sketches, features, strict=True):
                 if not sketch.load(feature.sketch):  # pragma: no cover - a sketch of more than 2^48 k items
                     raise RuntimeError("a KLL sketch too tall for the fast reader")
-        rows = values.shape[1]
+        rows = sum(values.shape[1] for values, _ in parts)
         library = _load()
 
         def column(index: int) -> tuple[int, int, float, float]:
             feature, sketch = features[index], self.sketches[index]
-            data, marks = values[index], fractional[index]
             high = np.zeros(2048, dtype=np.int64)
             low = np.zeros(2048, dtype=np.int64)
             bounds = np.array([np.inf, -np.inf])
-            fractions = library.column_stats(data.ctypes.data, marks.ctypes.data, rows, high.ctypes.data,
-                                             low.ctypes.data, bounds.ctypes.data)
-            if not sketch.update(data):  # pragma: no cover - see Sketch.load
+            fractions = 0
+            for values, fractional in parts:
+                fractions += library.column_stats(values[index].ctypes.data, fractional[index].ctypes.data,
+                                                  values.shape[1], high.ctypes.data, low.ctypes.data,
+                                                  bounds.ctypes.data)
+            if not sketch.update(*(values[index] for values, _ in parts)):  # pragma: no cover - see Sketch.load
                 raise RuntimeError("the fast reader's KLL sketch overflowed")
-            feature.add_moments(data, borrowed=True, fold=_fold_blocks)
+            for values, _ in parts:
+                feature.add_moments(values[index], borrowed=True, fold=_fold_blocks)
             return fractions, exact.from_bins(high, low), float(bounds[0]), float(bounds[1])
 
         results = list(_threads().map(column, range(len(features))))
