@@ -1,0 +1,420 @@
+/* data-quality's fast reader (pipelines/analyze/fastcsv.py): the compiled part, loaded with ctypes.
+ *
+ * Built by `make native` (cc -O2 -shared; the analyzer container's build stage does the same); without the library
+ * the reference reader runs. Plain C99 and the C library only, so it loads in a few milliseconds: the compiled
+ * kernel it replaces (numba) cost about 1.1 s of import and cache loading per process, more than the whole budget
+ * of a million records a second (docs/performance.md).
+ *
+ * Every function works on memory the caller (numpy) owns and is called without the GIL (ctypes.CDLL releases it),
+ * so the Python side runs two of them at once, one per core.
+ *
+ * - line_index: the non-blank lines of a chunk.
+ * - parse_rows: SageMaker's compact capture line with all-numeric CSV data into doubles, exactly as Python's float()
+ *   (Clinger's fast path only; anything else fails the chunk, which then goes whole to the reference reader). The
+ *   rules are fastcsv.py's module docstring.
+ * - column_stats: a column's min, max, Fractional count and its exact sum in bins (pipelines/analyze/exact.py).
+ * - kll_update: Deequ's KLL sketch update, item for item the same compactions as pipelines/analyze/kll.py
+ *   (QuantileNonSample.scala, NonSampleCompactor.scala in awslabs/deequ), with the compactor's sort in Java's total
+ *   order of doubles (-0.0 before 0.0, as Scala's Ordering.Double and java.util.Arrays.sort order them).
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char PREFIX[] = "{\"captureData\":{\"endpointInput\":{\"observedContentType\":\"";
+static const char MODE_IN[] = "\",\"mode\":\"INPUT\",\"data\":\"";
+static const char TAIL[] = "\",\"encoding\":\"CSV\"}";
+static const char OUTPUT[] = ",\"endpointOutput\":{\"observedContentType\":\"";
+static const char MODE_OUT[] = "\",\"mode\":\"OUTPUT\",\"data\":\"";
+
+/* exact doubles 10^0 .. 10^22 */
+static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+                                 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The starts and ends (exclusive, without the newline) of the non-blank lines of buf[0:n]; returns how many. The
+ * caller sizes starts/ends for (newlines + 1) lines. */
+int64_t line_index(const uint8_t *buf, int64_t n, int64_t *starts, int64_t *ends) {
+    int64_t count = 0, pos = 0;
+    while (pos < n) {
+        const uint8_t *newline = memchr(buf + pos, '\n', (size_t)(n - pos));
+        int64_t end = newline ? (int64_t)(newline - buf) : n;
+        if (end > pos) {
+            starts[count] = pos;
+            ends[count] = end;
+            count++;
+        }
+        pos = end + 1;
+    }
+    return count;
+}
+
+/* Newlines in buf[0:n] (to size line_index's arrays). */
+int64_t count_newlines(const uint8_t *buf, int64_t n) {
+    int64_t count = 0, pos = 0;
+    const uint8_t *newline;
+    while (pos < n && (newline = memchr(buf + pos, '\n', (size_t)(n - pos)))) {
+        count++;
+        pos = (int64_t)(newline - buf) + 1;
+    }
+    return count;
+}
+
+static inline int matches(const uint8_t *buf, int64_t pos, int64_t end, const char *pattern, int64_t length) {
+    return pos + length <= end && memcmp(buf + pos, pattern, (size_t)length) == 0;
+}
+
+/* End of a JSON string's content (its closing quote), or -1 at a backslash / the line's end; with check_json, -1 if
+ * it holds "json" in any case (a JSON content type). */
+static int64_t string_end(const uint8_t *buf, int64_t pos, int64_t end, int check_json) {
+    for (; pos < end; pos++) {
+        uint8_t c = buf[pos];
+        if (c == '"') return pos;
+        if (c == '\\') return -1;
+        if (check_json && (c | 32) == 'j' && pos + 3 < end && (buf[pos + 1] | 32) == 's' &&
+            (buf[pos + 2] | 32) == 'o' && (buf[pos + 3] | 32) == 'n')
+            return -1;
+    }
+    return -1;
+}
+
+/* The CSV fields of one string (up to its closing quote) into values[col..], fractional[col..]; the next column (and
+ * *stop = the closing quote's position), or -1 when a field is not a Deequ number computed exactly here (a quote or
+ * backslash inside the string included), or the row is wider than width. */
+static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col, int64_t width, double *values,
+                      uint8_t *fractional, int64_t *stop) {
+    for (;;) {
+        if (col >= width || pos >= end) return -1;
+        int negative = 0, dot = 0;
+        uint8_t c = buf[pos];
+        if (c == '-' || c == '+') {
+            negative = c == '-';
+            pos++;
+        }
+        uint64_t mantissa = 0;
+        int64_t first = pos;
+        unsigned digit;
+        while (pos < end && (digit = (unsigned)buf[pos] - '0') <= 9) {
+            mantissa = mantissa * 10 + digit; /* wraps past 19 digits: refused below */
+            pos++;
+        }
+        int64_t digits = pos - first;
+        int scale = 0;
+        if (digits == 0) return -1;
+        if (pos < end && buf[pos] == '.') {
+            dot = 1;
+            pos++;
+            int64_t start = pos;
+            while (pos < end && (digit = (unsigned)buf[pos] - '0') <= 9) {
+                mantissa = mantissa * 10 + digit;
+                pos++;
+            }
+            if (pos == start) return -1;
+            digits += pos - start;
+            scale = (int)(start - pos);
+        }
+        if (digits > 19) return -1; /* could overflow the mantissa: the reference reader decides */
+        if (pos < end && (buf[pos] == 'e' || buf[pos] == 'E')) {
+            dot = 1; /* Fractional: '.', 'e' or 'E' (Deequ's Fractional regex) */
+            pos++;
+            int exponent_negative = 0, exponent = 0;
+            if (pos < end && (buf[pos] == '-' || buf[pos] == '+')) {
+                exponent_negative = buf[pos] == '-';
+                pos++;
+            }
+            int64_t start = pos;
+            while (pos < end && (digit = (unsigned)buf[pos] - '0') <= 9) {
+                if (exponent < 100000) exponent = exponent * 10 + (int)digit;
+                pos++;
+            }
+            if (pos == start) return -1;
+            scale += exponent_negative ? -exponent : exponent;
+        }
+        if (pos >= end) return -1;
+        c = buf[pos];
+        if (c != ',' && c != '"') return -1;
+        if (mantissa >= 9007199254740992ULL || scale > 22 || scale < -22)
+            return -1; /* outside Clinger's exact fast path: the reference reader decides */
+        double value = (double)mantissa;
+        if (scale > 0)
+            value = value * POW10[scale];
+        else if (scale < 0)
+            value = value / POW10[-scale];
+        values[col] = negative ? -value : value;
+        fractional[col] = (uint8_t)dot;
+        col++;
+        if (c == '"') {
+            *stop = pos;
+            return col;
+        }
+        pos++;
+    }
+}
+
+/* Rows first..last-1 of a chunk (line_index's starts/ends) into values/fractional, column-major with `rows` rows.
+ * Returns how many lines the kernel does not take (0: every line parsed). Each data string is read once: its fields
+ * end at its closing quote, where the fixed tail must follow. */
+int64_t parse_rows(const uint8_t *buf, const int64_t *starts, const int64_t *ends, int64_t first, int64_t last,
+                   int64_t rows, int64_t width, int32_t output_first, double *values, uint8_t *fractional) {
+    const int64_t prefix = sizeof(PREFIX) - 1, mode_in = sizeof(MODE_IN) - 1, tail = sizeof(TAIL) - 1,
+                  output = sizeof(OUTPUT) - 1, mode_out = sizeof(MODE_OUT) - 1;
+    double *row_values = malloc((size_t)width * 2 * sizeof(double));
+    uint8_t *row_marks = malloc((size_t)width * 2);
+    if (!row_values || !row_marks) {
+        free(row_values);
+        free(row_marks);
+        return last - first;
+    }
+    int64_t failed = 0;
+    for (int64_t row = first; row < last; row++) {
+        int64_t pos = starts[row], end = ends[row], stop = -1;
+        if (!matches(buf, pos, end, PREFIX, prefix)) { failed++; continue; }
+        pos = string_end(buf, pos + prefix, end, 1);
+        if (pos < 0 || !matches(buf, pos, end, MODE_IN, mode_in)) { failed++; continue; }
+        /* the input's fields first, at the front of the row buffer; then the output's after them */
+        int64_t inputs = fields(buf, pos + mode_in, end, 0, width, row_values, row_marks, &stop);
+        if (inputs < 0 || !matches(buf, stop, end, TAIL, tail)) { failed++; continue; }
+        pos = stop + tail;
+        int64_t columns = inputs;
+        if (matches(buf, pos, end, OUTPUT, output)) {
+            pos = string_end(buf, pos + output, end, 1);
+            if (pos < 0 || !matches(buf, pos, end, MODE_OUT, mode_out)) { failed++; continue; }
+            columns = fields(buf, pos + mode_out, end, inputs, width, row_values, row_marks, &stop);
+            if (columns < 0 || !matches(buf, stop, end, TAIL, tail)) { failed++; continue; }
+        } else if (pos >= end || buf[pos] != '}') { /* captureData ends without an output */
+            failed++;
+            continue;
+        }
+        if (columns != width) { failed++; continue; }
+        /* the row as the baseline lines it up: the output's columns first (START) or after the input's */
+        int64_t rotate = output_first ? inputs : 0;
+        for (int64_t col = 0; col < width; col++) {
+            int64_t from = (col + rotate) % width;
+            values[col * rows + row] = row_values[from];
+            fractional[col * rows + row] = row_marks[from];
+        }
+    }
+    free(row_values);
+    free(row_marks);
+    return failed;
+}
+
+/* One column of finite doubles: min and max (out[0], out[1]), the number of Fractional fields (returned), and the
+ * exact sum as pipelines/analyze/exact.py bins it: the signed 53-bit integer mantissas summed per biased exponent,
+ * split into their high (>> 26) and low 26 bits (int64 bins are exact below 2^36 values). high/low: 2048 each,
+ * added to. */
+int64_t column_stats(const double *values, const uint8_t *fractional, int64_t n, int64_t *high, int64_t *low,
+                     double *out) {
+    double lo = out[0], hi = out[1];
+    int64_t fractions = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double value = values[i];
+        if (value < lo) lo = value;
+        if (value > hi) hi = value;
+        fractions += fractional[i];
+        uint64_t word;
+        memcpy(&word, &value, 8);
+        int64_t biased = (int64_t)((word >> 52) & 0x7FF);
+        int64_t mantissa = (int64_t)(word & 0xFFFFFFFFFFFFFULL);
+        if (biased) mantissa |= (int64_t)1 << 52;
+        if (word >> 63) mantissa = -mantissa;
+        high[biased] += mantissa >> 26;  /* arithmetic shift, as numpy's >> on int64 */
+        low[biased] += mantissa & 0x3FFFFFF;
+    }
+    out[0] = lo;
+    out[1] = hi;
+    return fractions;
+}
+
+/* ---- KLL ----------------------------------------------------------------------------------------------------- */
+
+/* Java's total order of doubles as unsigned integers: flip every bit of a negative, the sign bit of a positive. The
+ * sketch's levels hold these keys (fastcsv.Sketch converts at load and store). */
+static inline uint64_t order_key(double value) {
+    uint64_t word;
+    memcpy(&word, &value, 8);
+    return (word >> 63) ? ~word : word ^ 0x8000000000000000ULL;
+}
+
+static void sort_keys(uint64_t *keys, uint64_t *scratch, int64_t n);
+
+static void insertion_sort(uint64_t *keys, int64_t n) {
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t key = keys[i];
+        int64_t j = i;
+        while (j > 0 && keys[j - 1] > key) {
+            keys[j] = keys[j - 1];
+            j--;
+        }
+        keys[j] = key;
+    }
+}
+
+/* Sort n keys (scratch: n more): MSD radix sort (American flag) on the up to 11 bits below and including the highest
+ * bit on which the keys differ, fewer for small n, then each bucket the same way, by insertion when small. Adaptive
+ * to where the values lie: a column of scores near 0 and one of amounts in a single binade both spread. */
+static void sort_keys(uint64_t *keys, uint64_t *scratch, int64_t n) {
+    if (n < 40) {
+        insertion_sort(keys, n);
+        return;
+    }
+    uint64_t differ = 0, first = keys[0];
+    for (int64_t i = 1; i < n; i++) differ |= keys[i] ^ first;
+    if (!differ) return;
+    int top = 63 - __builtin_clzll(differ);
+    int bits = 64 - __builtin_clzll((uint64_t)n); /* about log2(n) + 1: a few items a bucket */
+    if (bits > 11) bits = 11;
+    int shift = top + 1 >= bits ? top + 1 - bits : 0;
+    int64_t buckets = (int64_t)1 << (top + 1 - shift), mask = buckets - 1;
+    int64_t counts[2048], offsets[2048];
+    memset(counts, 0, (size_t)buckets * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++) counts[(keys[i] >> shift) & mask]++;
+    int64_t offset = 0;
+    for (int64_t digit = 0; digit < buckets; digit++) {
+        offsets[digit] = offset;
+        offset += counts[digit];
+    }
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t key = keys[i];
+        scratch[offsets[(key >> shift) & mask]++] = key;
+    }
+    memcpy(keys, scratch, (size_t)n * 8);
+    if (!shift) return; /* the digit was every differing bit */
+    for (int64_t digit = 0, start = 0; digit < buckets; digit++) {
+        int64_t count = counts[digit];
+        if (count > 1) sort_keys(keys + start, scratch, count);
+        start += count;
+    }
+}
+
+/* A sketch's state in caller-owned arrays: levels[h * stride + i] (order keys) for i < sizes[h], h < *height;
+ * compressions and offsets per compactor; capacities[h] = QuantileNonSample.capacity(h) for h < max_height
+ * (computed in Python, with Python's float power, so they are kll.py's). scratch: 2 * stride keys. */
+typedef struct {
+    uint64_t *levels;
+    int64_t stride, max_height;
+    int64_t *sizes, *compressions, *offsets, *height;
+    const int64_t *capacities;
+    uint64_t *scratch;
+} Sketch;
+
+/* NonSampleCompactor.compact of level h into level h + 1 (which exists): sort the even-length prefix, keep every
+ * other item from the offset (which alternates every second compaction), the odd last item stays. */
+static void compact(Sketch *s, int64_t h) {
+    uint64_t *buffer = s->levels + h * s->stride;
+    int64_t size = s->sizes[h], even = size - size % 2;
+    if (s->compressions[h] % 2 == 1) s->offsets[h] = 1 - s->offsets[h];
+    uint64_t *keys = s->scratch;
+    memcpy(keys, buffer, (size_t)even * 8);
+    sort_keys(keys, s->scratch + s->stride, even);
+    uint64_t *above = s->levels + (h + 1) * s->stride;
+    int64_t at = s->sizes[h + 1];
+    for (int64_t i = s->offsets[h]; i < even; i += 2) above[at++] = keys[i];
+    s->sizes[h + 1] = at;
+    if (size % 2) buffer[0] = buffer[even];
+    s->sizes[h] = size % 2;
+    s->compressions[h]++;
+}
+
+static int64_t total_capacity(const Sketch *s) {
+    int64_t total = 0;
+    for (int64_t h = 0; h < *s->height; h++) total += s->capacities[h];
+    return total;
+}
+
+/* QuantileNonSample.condense: the lowest level at or over its capacity into the level above. 0, or -1 when the
+ * sketch would need more than max_height levels or a level would outgrow stride (the caller falls back). */
+static int condense(Sketch *s) {
+    for (int64_t h = 0; h < *s->height; h++) {
+        if (s->sizes[h] >= s->capacities[h]) {
+            if (h + 1 >= *s->height) {
+                if (h + 1 >= s->max_height) return -1;
+                s->sizes[h + 1] = 0;
+                s->compressions[h + 1] = 0;
+                s->offsets[h + 1] = 0;
+                (*s->height)++;
+            }
+            if (s->sizes[h + 1] + s->sizes[h] / 2 + 1 > s->stride) return -1;
+            compact(s, h);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Add values[0:n] as kll.py's KLL.update does (condense exactly when Deequ's item-by-item update would: when the
+ * items exceed the total capacity). 0, or -1 (see condense; the state is then unusable). */
+int32_t kll_update(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
+                   int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch,
+                   const double *values, int64_t n) {
+    Sketch s = {levels, stride, max_height, sizes, compressions, offsets, height, capacities, scratch};
+    int64_t size = 0;
+    for (int64_t h = 0; h < *height; h++) size += sizes[h];
+    int64_t capacity = total_capacity(&s), start = 0;
+    while (start < n) {
+        int64_t room = capacity - size + 1; /* the item that overflows triggers one condense */
+        int64_t take = room < 0 ? 0 : (room < n - start ? room : n - start);
+        if (sizes[0] + take > stride) return -1;
+        uint64_t *level = levels + sizes[0];
+        for (int64_t i = 0; i < take; i++) level[i] = order_key(values[start + i]);
+        sizes[0] += take;
+        size += take;
+        start += take;
+        if (size > capacity) {
+            int64_t before = *height;
+            if (condense(&s) < 0) return -1;
+            size = 0;
+            for (int64_t h = 0; h < *height; h++) size += sizes[h];
+            if (*height != before) capacity = total_capacity(&s);
+        }
+    }
+    return 0;
+}
+
+/* ---- mean and M2 ------------------------------------------------------------------------------------------------ */
+
+/* numpy's pairwise summation of contiguous doubles (numpy/_core/src/umath/loops_utils.h.src, @TYPE@_pairwise_sum,
+ * PW_BLOCKSIZE 128, 8 accumulators), which ``ndarray.sum`` and ``ndarray.mean`` use: the same additions in the same
+ * order, so the same double (tests/test_analyze_fast.py compares them on random arrays). */
+static double pairwise_sum(const double *a, int64_t n) {
+    if (n < 8) {
+        double res = 0.;
+        for (int64_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        int64_t i;
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+double sum_pairwise(const double *a, int64_t n) { return pairwise_sum(a, n); }
+
+/* stats.FeatureProfile._fold for each of the n / block full blocks of values, in order: the block's mean
+ * (numpy's values.mean(): the pairwise sum over n) and M2 (((values - mean) ** 2).sum()), then Chan et al.'s
+ * update of state = {moment_count, mean, m2} with Python's operation order. scratch: block doubles. */
+void fold_blocks(const double *values, int64_t n, int64_t block, double *state, double *scratch) {
+    for (int64_t start = 0; start + block <= n; start += block) {
+        const double *v = values + start;
+        double mean = pairwise_sum(v, block) / (double)block;
+        for (int64_t i = 0; i < block; i++) {
+            double d = v[i] - mean;
+            scratch[i] = d * d;
+        }
+        double m2 = pairwise_sum(scratch, block);
+        double count = state[0], total = count + (double)block;
+        double delta = mean - state[1];
+        state[2] += m2 + delta * delta * count * (double)block / total;
+        state[1] += delta * (double)block / total;
+        state[0] = total;
+    }
+}
