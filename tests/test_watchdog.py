@@ -113,7 +113,8 @@ def _job_definition(stubbers, kind, start_offset, end_offset):
         "ModelQualityJobInput": {
             "EndpointInput": {"EndpointName": BASE, "LocalPath": "/opt/ml/processing/input/endpoint",
                               "ProbabilityAttribute": "0", "ProbabilityThresholdAttribute": 0.5,
-                              "StartTimeOffset": start_offset, "EndTimeOffset": end_offset},
+                              **({"StartTimeOffset": start_offset, "EndTimeOffset": end_offset} if start_offset
+                                 else {})},
             "GroundTruthS3Input": {"S3Uri": "s3://fraud-ground-truth/fraud-detect-prod"}},
         "ModelQualityJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
             "S3Uri": f"s3://monitor-outputs/{BASE}/{kind}", "LocalPath": "/opt/ml/processing/output"}}]},
@@ -192,6 +193,17 @@ def test_no_ground_truth_after_the_first_maturity_window_pages(aws):
     failed = {HOUR - timedelta(hours=2): ("Failed", "Job inputs had no data")}
     _expect(stubbers, "model-quality", _schedule("model-quality"), _hourly("model-quality", failed))
     _job_definition(stubbers, "model-quality", "-P8D", "-P7D")  # its window reaches 8 days back: well inside
+    assert _run(clients, ["model-quality"]) == [
+        "PAGE fraud-detect-prod-model-quality: execution scheduled 2031-03-10T12:00Z Failed with no ground truth yet "
+        "(Job inputs had no data) after the first label maturity window on a stage with continuous traffic: captures "
+        "or labels are not arriving"]
+
+
+def test_no_ground_truth_after_label_maturity_pages_when_the_job_has_no_offsets(aws):
+    clients, stubbers = aws  # a job definition without offsets reads the last period: no longer first window
+    failed = {HOUR - timedelta(hours=2): ("Failed", "Job inputs had no data")}
+    _expect(stubbers, "model-quality", _schedule("model-quality"), _hourly("model-quality", failed))
+    _job_definition(stubbers, "model-quality", None, None)
     assert _run(clients, ["model-quality"]) == [
         "PAGE fraud-detect-prod-model-quality: execution scheduled 2031-03-10T12:00Z Failed with no ground truth yet "
         "(Job inputs had no data) after the first label maturity window on a stage with continuous traffic: captures "

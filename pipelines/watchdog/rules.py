@@ -218,7 +218,7 @@ def _first_window(execution: dict[str, Any], monitoring_type: str, config: Confi
         offset = start_offset()
     except Exception as exc:  # noqa: BLE001 - never "fine" on what could not be read
         return None, f"its job definition's StartTimeOffset could not be read ({_error_code(exc)})"
-    reach = offset_reach(offset)
+    reach = offset_reach(offset) if offset else timedelta(0)  # no offsets: the window is the last period
     if reach is None:
         return None, f"its window's StartTimeOffset {offset!r} is not a duration the watchdog reads"
     if scheduled < created + reach:
