@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static const char PREFIX[] = "{\"captureData\":{\"endpointInput\":{\"observedContentType\":\"";
 static const char MODE_IN[] = "\",\"mode\":\"INPUT\",\"data\":\"";
@@ -287,88 +288,152 @@ static void sort_keys(uint64_t *keys, uint64_t *scratch, int64_t n) {
     }
 }
 
-/* A sketch's state in caller-owned arrays: levels[h * stride + i] (order keys) for i < sizes[h], h < *height;
- * compressions and offsets per compactor; capacities[h] = QuantileNonSample.capacity(h) for h < max_height
- * (computed in Python, with Python's float power, so they are kll.py's). scratch: 2 * stride keys. */
-typedef struct {
-    uint64_t *levels;
-    int64_t stride, max_height;
-    int64_t *sizes, *compressions, *offsets, *height;
-    const int64_t *capacities;
-    uint64_t *scratch;
-} Sketch;
-
-/* NonSampleCompactor.compact of level h into level h + 1 (which exists): sort the even-length prefix, keep every
- * other item from the offset (which alternates every second compaction), the odd last item stays. */
-static void compact(Sketch *s, int64_t h) {
-    uint64_t *buffer = s->levels + h * s->stride;
-    int64_t size = s->sizes[h], even = size - size % 2;
-    if (s->compressions[h] % 2 == 1) s->offsets[h] = 1 - s->offsets[h];
-    uint64_t *keys = s->scratch;
-    memcpy(keys, buffer, (size_t)even * 8);
-    sort_keys(keys, s->scratch + s->stride, even);
-    uint64_t *above = s->levels + (h + 1) * s->stride;
-    int64_t at = s->sizes[h + 1];
-    for (int64_t i = s->offsets[h]; i < even; i += 2) above[at++] = keys[i];
-    s->sizes[h + 1] = at;
-    if (size % 2) buffer[0] = buffer[even];
-    s->sizes[h] = size % 2;
-    s->compressions[h]++;
-}
-
-static int64_t total_capacity(const Sketch *s) {
-    int64_t total = 0;
-    for (int64_t h = 0; h < *s->height; h++) total += s->capacities[h];
-    return total;
-}
-
-/* QuantileNonSample.condense: the lowest level at or over its capacity into the level above. 0, or -1 when the
- * sketch would need more than max_height levels or a level would outgrow stride (the caller falls back). */
-static int condense(Sketch *s) {
-    for (int64_t h = 0; h < *s->height; h++) {
-        if (s->sizes[h] >= s->capacities[h]) {
-            if (h + 1 >= *s->height) {
-                if (h + 1 >= s->max_height) return -1;
-                s->sizes[h + 1] = 0;
-                s->compressions[h + 1] = 0;
-                s->offsets[h + 1] = 0;
-                (*s->height)++;
+/* The order keys of n finite doubles sorted by numpy (ascending, but -0.0 and 0.0 in any order among themselves):
+ * the zeros are one run; its -0.0 go first, as Java's total order has them. */
+static void sorted_keys(const double *sorted, int64_t n, uint64_t *keys) {
+    int64_t negative_zeros = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double value = sorted[i];
+        if (value == 0.0) {
+            if (negative_zeros < 0) { /* the first zero: count the run's -0.0 */
+                negative_zeros = 0;
+                for (int64_t j = i; j < n && sorted[j] == 0.0; j++) negative_zeros += signbit(sorted[j]) != 0;
             }
-            if (s->sizes[h + 1] + s->sizes[h] / 2 + 1 > s->stride) return -1;
-            compact(s, h);
-            return 0;
+            keys[i] = order_key(negative_zeros-- > 0 ? -0.0 : 0.0);
+        } else {
+            keys[i] = order_key(value);
         }
     }
-    return 0;
 }
 
-/* Add values[0:n] as kll.py's KLL.update does (condense exactly when Deequ's item-by-item update would: when the
- * items exceed the total capacity). 0, or -1 (see condense; the state is then unusable). */
-int32_t kll_update(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
-                   int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch,
-                   const double *values, int64_t n) {
-    Sketch s = {levels, stride, max_height, sizes, compressions, offsets, height, capacities, scratch};
-    int64_t size = 0;
-    for (int64_t h = 0; h < *height; h++) size += sizes[h];
-    int64_t capacity = total_capacity(&s), start = 0;
+/* Sort keys that are a few sorted runs (an upper compactor's items: the sorted outputs of the level below, after
+ * its odd leftover): natural merge sort, runs merged pairwise until one is left; many runs go to sort_keys. */
+static void sort_runs(uint64_t *keys, uint64_t *scratch, int64_t n) {
+    int64_t bounds[66], runs = 0;
+    bounds[runs++] = 0;
+    for (int64_t i = 1; i < n; i++) {
+        if (keys[i] < keys[i - 1]) {
+            if (runs == 65) {
+                sort_keys(keys, scratch, n);
+                return;
+            }
+            bounds[runs++] = i;
+        }
+    }
+    bounds[runs] = n;
+    while (runs > 1) {
+        int64_t merged = 0;
+        for (int64_t r = 0; r < runs; r += 2) {
+            if (r + 1 == runs) {
+                bounds[merged++] = bounds[r];
+                break;
+            }
+            int64_t a = bounds[r], a_end = bounds[r + 1], b = a_end, b_end = bounds[r + 2], at = a;
+            while (a < a_end && b < b_end) scratch[at++] = keys[b] < keys[a] ? keys[b++] : keys[a++];
+            while (a < a_end) scratch[at++] = keys[a++];
+            while (b < b_end) scratch[at++] = keys[b++];
+            memcpy(keys + bounds[r], scratch + bounds[r], (size_t)(b_end - bounds[r]) * 8);
+            bounds[merged++] = bounds[r];
+        }
+        bounds[merged] = n;
+        runs = merged;
+    }
+}
+
+/* A sketch's state in caller-owned arrays: levels[h * stride + i] (order keys) for i < sizes[h], h < *height;
+ * compressions and offsets per compactor; capacities[h] = QuantileNonSample.capacity(h) for h < max_height
+ * (computed in Python, with Python's float power, so they are kll.py's). scratch: 2 * stride keys.
+ *
+ * An update runs in three steps, so that the sorts of the lowest compactor (half the work: every item passes it)
+ * are numpy's vectorised sort: which compactions happen depends on the sizes only, never on the values, so
+ * kll_plan finds, without the values, the stretches of the stream (the lowest compactor's items, then the new
+ * values) that each compaction of the lowest compactor sorts: consecutive, disjoint stretches. fastcsv.Sketch
+ * sorts each stretch in place (numpy), and kll_apply replays the update with them. */
+
+/* The compaction loop of kll.py's KLL.update (condense exactly when Deequ's item-by-item update would: when the
+ * items exceed the total capacity; the lowest level at or over its capacity is compacted into the one above). With
+ * stream == NULL it only plans: sizes change, and the lengths of the lowest compactor's sorted stretches go to
+ * stretches (at most max_stretches; the count is returned). With stream, the lowest compactor's items are
+ * stream[first:...] and its stretches are already sorted; the upper compactors' items are in levels. -1 when the
+ * sketch would outgrow max_height or stride, or more stretches than max_stretches. */
+static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
+                      int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch,
+                      double *stream, int64_t n, int64_t *stretches, int64_t max_stretches) {
+    int64_t size = 0, capacity = 0, start = 0, first = 0, count = 0;
+    for (int64_t h = 0; h < *height; h++) {
+        size += sizes[h];
+        capacity += capacities[h];
+    }
     while (start < n) {
         int64_t room = capacity - size + 1; /* the item that overflows triggers one condense */
         int64_t take = room < 0 ? 0 : (room < n - start ? room : n - start);
-        if (sizes[0] + take > stride) return -1;
-        uint64_t *level = levels + sizes[0];
-        for (int64_t i = 0; i < take; i++) level[i] = order_key(values[start + i]);
         sizes[0] += take;
         size += take;
         start += take;
-        if (size > capacity) {
-            int64_t before = *height;
-            if (condense(&s) < 0) return -1;
-            size = 0;
-            for (int64_t h = 0; h < *height; h++) size += sizes[h];
-            if (*height != before) capacity = total_capacity(&s);
+        if (size <= capacity) continue;
+        for (int64_t h = 0; h < *height; h++) {
+            if (sizes[h] < capacities[h]) continue;
+            if (h + 1 >= *height) {
+                if (h + 1 >= max_height) return -1;
+                sizes[h + 1] = 0;
+                compressions[h + 1] = 0;
+                offsets[h + 1] = 0;
+                (*height)++;
+                capacity += capacities[h + 1];
+            }
+            int64_t even = sizes[h] - sizes[h] % 2;
+            if (sizes[h + 1] + even / 2 > stride || (h > 0 && sizes[h] > stride)) return -1;
+            if (compressions[h] % 2 == 1) offsets[h] = 1 - offsets[h];
+            compressions[h]++;
+            if (!stream) { /* plan: sizes only */
+                if (h == 0) {
+                    if (count == max_stretches) return -1;
+                    stretches[count++] = even;
+                }
+            } else {
+                uint64_t *keys = scratch, *above = levels + (h + 1) * stride;
+                if (h == 0) {
+                    sorted_keys(stream + first, even, keys); /* the stretch was sorted by the caller */
+                } else {
+                    memcpy(keys, levels + h * stride, (size_t)even * 8);
+                    sort_runs(keys, scratch + stride, even);
+                }
+                int64_t at = sizes[h + 1];
+                for (int64_t i = offsets[h]; i < even; i += 2) above[at++] = keys[i];
+                if (h == 0)
+                    first += even; /* the odd last item stays: the next stretch starts with it */
+                else if (sizes[h] % 2)
+                    levels[h * stride] = levels[h * stride + even];
+            }
+            size -= even / 2;
+            sizes[h + 1] += even / 2;
+            sizes[h] -= even;
+            break;
         }
     }
-    return 0;
+    if (stream) {
+        if (sizes[0] > stride) return -1;
+        for (int64_t i = 0; i < sizes[0]; i++) levels[i] = order_key(stream[first + i]);
+    }
+    return count;
+}
+
+/* The plan of an update of a sketch by n values (see replay); the state arrays are not changed (the caller passes
+ * copies of sizes, compressions, offsets and height). */
+int64_t kll_plan(int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions, int64_t *offsets,
+                 int64_t *height, const int64_t *capacities, int64_t n, int64_t *stretches, int64_t max_stretches) {
+    return replay(NULL, stride, max_height, sizes, compressions, offsets, height, capacities, NULL, NULL, n,
+                  stretches, max_stretches);
+}
+
+/* Apply the update: stream = the lowest compactor's items then the n new values (finite doubles), each planned
+ * stretch sorted by numpy's float sort (which leaves -0.0 and 0.0 in any order: sorted_keys puts them in order). */
+int64_t kll_apply(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
+                  int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch, double *stream,
+                  int64_t n) {
+    sizes[0] = 0; /* its items are the stream's first ones */
+    return replay(levels, stride, max_height, sizes, compressions, offsets, height, capacities, scratch, stream, n,
+                  NULL, 0);
 }
 
 /* ---- mean and M2 ------------------------------------------------------------------------------------------------ */

@@ -56,7 +56,8 @@ _SIGNATURES = {
     "line_index": (_I, [_P, _I, _P, _P]),
     "parse_rows": (_I, [_P, _P, _P, _I, _I, _I, _I, ctypes.c_int32, _P, _P]),
     "column_stats": (_I, [_P, _P, _I, _P, _P, _P]),
-    "kll_update": (ctypes.c_int32, [_P, _I, _I, _P, _P, _P, _P, _P, _P, _P, _I]),
+    "kll_plan": (_I, [_I, _I, _P, _P, _P, _P, _P, _I, _P, _I]),
+    "kll_apply": (_I, [_P, _I, _I, _P, _P, _P, _P, _P, _P, _P, _I]),
     "sum_pairwise": (ctypes.c_double, [_P, _I]),
     "fold_blocks": (None, [_P, _I, _I, _P, _P]),
 }
@@ -224,10 +225,31 @@ class Sketch:
         sketch._capacities = []
 
     def update(self, values: np.ndarray) -> bool:
-        return _load().kll_update(self.levels.ctypes.data, self.stride, MAX_HEIGHT, self.sizes.ctypes.data,
-                                  self.compressions.ctypes.data, self.offsets.ctypes.data, self.height.ctypes.data,
-                                  self.capacities.ctypes.data, self.scratch.ctypes.data, values.ctypes.data,
-                                  len(values)) == 0
+        """Add ``values`` (finite doubles) as KLL.update would: the lowest compactor's stretches, planned from
+        the sizes alone (_native.c's kll_plan), are sorted here by numpy (its vectorised sort; consecutive stretches
+        of one length in one call), then the update is replayed (kll_apply). False when the sketch outgrows the
+        arrays (never below 2^48 k items)."""
+        library, n, lowest = _load(), len(values), int(self.sizes[0])
+        stream = np.empty(lowest + n, dtype=np.float64)  # numpy's float sort is its fastest (AVX2 here)
+        stream[:lowest] = _values(self.levels[0, :lowest])
+        stream[lowest:] = values
+        state = [self.sizes.copy(), self.compressions.copy(), self.offsets.copy(), self.height.copy()]
+        stretches = np.empty((lowest + n) // max(int(self.capacities[0]) - 1, 1) + 2, dtype=np.int64)
+        count = library.kll_plan(self.stride, MAX_HEIGHT, *(array.ctypes.data for array in state),
+                                 self.capacities.ctypes.data, n, stretches.ctypes.data, len(stretches))
+        if count < 0:
+            return False
+        lengths = stretches[:count]
+        changes = np.flatnonzero(np.diff(lengths)) + 1
+        position = 0
+        for group in np.split(lengths, changes) if count else []:
+            size = int(group[0]) * len(group)
+            stream[position:position + size].reshape(len(group), int(group[0])).sort(axis=1)
+            position += size
+        return library.kll_apply(self.levels.ctypes.data, self.stride, MAX_HEIGHT, self.sizes.ctypes.data,
+                                 self.compressions.ctypes.data, self.offsets.ctypes.data, self.height.ctypes.data,
+                                 self.capacities.ctypes.data, self.scratch.ctypes.data, stream.ctypes.data,
+                                 lowest + n) >= 0
 
 
 def _fold_blocks(blocks: np.ndarray, state: tuple[int, float, float]) -> tuple[int, float, float]:
