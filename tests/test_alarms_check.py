@@ -65,13 +65,14 @@ def check_alarms(params_file, cw, *extra: str) -> tuple[int, str]:
 def test_every_alarm_that_sees_data_is_ok_and_one_watching_nothing_fails_the_check(cw, params_file):
     assert deploy_template_alarms(cw) == [
         f"{BASE}-data-quality-no-execution", f"{BASE}-drift-transaction_amount", f"{BASE}-model-bias-no-execution",
-        f"{BASE}-model-explainability-no-execution", f"{BASE}-model-quality-matured-recall",
-        f"{BASE}-model-quality-no-execution", f"{BASE}-model-quality-recall"]
+        f"{BASE}-model-explainability-no-execution", f"{BASE}-model-quality-matured-no-execution",
+        f"{BASE}-model-quality-matured-recall", f"{BASE}-model-quality-no-execution", f"{BASE}-model-quality-recall"]
     put(cw, DATA_NS, "feature_baseline_drift_transaction_amount", 0.04, Endpoint=BASE,
         MonitoringSchedule=f"{BASE}-data-quality")
     put(cw, MODEL_NS, "recall", 0.81, Endpoint=BASE, MonitoringSchedule=f"{BASE}-model-quality")
     put(cw, MODEL_NS, "recall", 0.79, Endpoint=BASE, MonitoringSchedule=f"{BASE}-model-quality-matured")
-    for rule in ("DataQualityExecutedRule", "ModelQualityExecutedRule", "ModelBiasExecutedRule"):
+    for rule in ("DataQualityExecutedRule", "ModelQualityExecutedRule", "ModelBiasExecutedRule",
+                 "ModelQualityMaturedExecutedRule"):
         put(cw, "AWS/Events", "TriggeredRules", 1, RuleName=rule)  # cloud-radar renders !Ref Rule as its id
     code, text = check_alarms(params_file, cw)
     assert code == 3
@@ -85,6 +86,8 @@ def test_every_alarm_that_sees_data_is_ok_and_one_watching_nothing_fails_the_che
         "          watches AWS/Events TriggeredRules (exactly RuleName=ModelBiasExecutedRule)",
         f"  NOTHING {BASE}-model-explainability-no-execution: 0 datapoint(s) from 0 metric(s)",
         "          watches AWS/Events TriggeredRules (exactly RuleName=ModelExplainabilityExecutedRule)",
+        f"  ok      {BASE}-model-quality-matured-no-execution: 1 datapoint(s) from 1 metric(s)",
+        "          watches AWS/Events TriggeredRules (exactly RuleName=ModelQualityMaturedExecutedRule)",
         f"  ok      {BASE}-model-quality-matured-recall: 1 datapoint(s) from 1 metric(s)",
         f"          watches {MODEL_NS} recall (exactly Endpoint={BASE}, MonitoringSchedule={BASE}-model-quality-"
         "matured)",
@@ -92,7 +95,7 @@ def test_every_alarm_that_sees_data_is_ok_and_one_watching_nothing_fails_the_che
         "          watches AWS/Events TriggeredRules (exactly RuleName=ModelQualityExecutedRule)",
         f"  ok      {BASE}-model-quality-recall: 1 datapoint(s) from 1 metric(s)",
         f"          watches {MODEL_NS} recall (exactly Endpoint={BASE}, MonitoringSchedule={BASE}-model-quality)",
-        "6 of 7 alarm(s) see data; 1 watch nothing: fix the namespace, metric or dimensions (README \"Alerts\"), or "
+        "7 of 8 alarm(s) see data; 1 watch nothing: fix the namespace, metric or dimensions (README \"Alerts\"), or "
         "wait for the first executions",
     ]
 
@@ -109,7 +112,7 @@ def test_alarms_whose_dimensions_match_nothing_are_reported_even_when_the_metric
     assert lines[0] == f"Alarms of {BASE}-* and the datapoints CloudWatch holds for them (last 2 days):"
     assert f"  NOTHING {BASE}-drift-transaction_amount: 0 datapoint(s) from 0 metric(s)" in lines
     assert f"  NOTHING {BASE}-model-quality-recall: 0 datapoint(s) from 0 metric(s)" in lines
-    assert lines[-1].startswith("0 of 7 alarm(s) see data; 7 watch nothing")
+    assert lines[-1].startswith("0 of 8 alarm(s) see data; 8 watch nothing")
 
 
 def test_all_alarms_seeing_data_exit_zero(cw, tmp_path):

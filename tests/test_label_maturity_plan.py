@@ -90,3 +90,25 @@ def test_a_curve_the_build_may_not_read_is_a_warning(registry, ws, calls):
         f"staging: cannot read the label development curve s3://{OUTPUTS_BUCKET}/{CURVE.format(stage='staging')} "
         f"(access denied: s3:GetObject on s3://{OUTPUTS_BUCKET}/{CURVE.format(stage='staging')}; grant s3:GetObject "
         "to the role running this build); early recall is not judged until it can be read")
+
+
+def test_without_the_watchdog_the_plan_says_the_matured_schedule_pages_daily_at_first(registry, ws):
+    # issue 18: the matured schedule fails daily until captures reach its window, and with EnableWatchdog "no" the
+    # failed-execution rule pages each failure: the plan says so (never silently)
+    note = ('  note: EnableWatchdog is "no": the matured schedule fraud-detect-prod-model-quality-matured fails '
+            "daily for its first 90 days or so after deployment (its window, -P90DT24H to -P90D, holds no captures "
+            "yet), and MonitoringExecutionFailedRule pages each failure, as it pages the model quality and bias "
+            'schedules while no labels have arrived; set EnableWatchdog to "yes" to make those daily notes until the '
+            "first window is over (docs/watchdog.md)")
+    document = ws.document("prod")
+    document["Parameters"].update({"NotificationEmail": "fraud-ml-oncall@example.com", "EnableWatchdog": "no"})
+    ws.write_config("prod", document)
+    result = ws.run()
+    assert result.code == 0
+    assert note in result.out.splitlines()
+    document["Parameters"]["EnableWatchdog"] = "yes"  # the watchdog makes them notes: nothing to say
+    ws.write_config("prod", document)
+    assert "EnableWatchdog" not in ws.run().out
+    document["Parameters"].update({"EnableWatchdog": "no", "NotificationEmail": ""})  # no topic: nothing pages
+    ws.write_config("prod", document)
+    assert "EnableWatchdog" not in ws.run().out

@@ -127,7 +127,8 @@ WATCHDOG = {"WatchdogRole", "WatchdogFunction", "WatchdogScheduleRule", "Watchdo
 
 def test_the_model_monitor_engine_is_the_default_and_deploys_no_processing_resource() -> None:
     # with the matured model quality evaluation (issue 18), which is Model Monitor only
-    matured = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm"}
+    matured = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm",
+               "ModelQualityMaturedExecutedRule", "ModelQualityMaturedMissedRunAlarm"}
     assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"} | matured | WATCHDOG
 
 

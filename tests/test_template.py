@@ -54,7 +54,8 @@ def liveness(*monitors: str) -> set[str]:
 
 
 # the matured model quality evaluation (issue 18): a second job definition and schedule, and its recall alarm
-MATURED = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm"}
+MATURED = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm",
+           "ModelQualityMaturedExecutedRule", "ModelQualityMaturedMissedRunAlarm"}  # + its missed-run alarm
 ALL_MONITORS = monitor_resources(*MONITORS) | liveness(*MONITORS) | MATURED
 EMAIL_TOPIC = {"AlarmTopicKey", "AlarmTopic", "AlarmTopicPolicy", "AlarmTopicEmailSubscription"}
 FAILURE_RULE = {"MonitoringExecutionFailedRule"}
@@ -212,6 +213,7 @@ def test_outputs_name_the_schedules_and_the_alarms() -> None:
         **{f"{m}MissedRunAlarmName": f"{m}MissedRunAlarm" for m in MONITORS},
         "ModelQualityMaturedMonitoringScheduleName": "fraud-detection-staging-model-quality-matured",
         "ModelQualityMaturedAlarmName": "ModelQualityMaturedAlarm",
+        "ModelQualityMaturedMissedRunAlarmName": "ModelQualityMaturedMissedRunAlarm",
     }
 
 
@@ -538,17 +540,109 @@ def test_the_cli_sets_the_missed_run_window_per_monitor() -> None:
     assert requests["DataQualityMissedRunAlarm"][0][2]["EvaluationPeriods"] == 3  # CloudFormation passes a number
 
 
-def test_failed_and_stopped_executions_of_this_stacks_schedules_page_the_alarm_topic() -> None:
-    rule = rendered("alarms to topic")["Resources"]["MonitoringExecutionFailedRule"]["Properties"]
-    assert rule["EventPattern"] == {
+THIS_STACKS_SCHEDULES = [{"prefix": {"equals-ignore-case": "arn:aws:sagemaker:us-east-1:555555555555:"
+                                                           "monitoring-schedule/fraud-detection-staging-"}}]
+NO_DATA_REASONS = ["*Job inputs had no data*", "*ground truth*", "*Ground truth*", "*Ground Truth*", "*GROUND TRUTH*"]
+
+
+def _failure_rule(watchdog: str) -> dict[str, Any]:
+    return render(sample_parameters(NotificationTopicArn=TOPIC_ARN, EnableWatchdog=watchdog))[
+        "MonitoringExecutionFailedRule"]["Properties"]
+
+
+def test_without_the_watchdog_every_failed_and_stopped_execution_pages() -> None:
+    assert _failure_rule("no")["EventPattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {"ProcessingJobStatus": ["Failed", "Stopped"], "MonitoringScheduleArn": THIS_STACKS_SCHEDULES},
+    }
+
+
+def test_with_the_watchdog_no_data_failures_are_left_to_it_and_every_other_failure_pages() -> None:
+    assert _failure_rule("yes")["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Processing Job State Change"],
         "detail": {
-            "ProcessingJobStatus": ["Failed", "Stopped"],
-            "MonitoringScheduleArn": [{"prefix": {"equals-ignore-case": "arn:aws:sagemaker:us-east-1:555555555555:"
-                                                                        "monitoring-schedule/fraud-detection-staging-"}}],
+            "MonitoringScheduleArn": THIS_STACKS_SCHEDULES,
+            "$or": [
+                {"ProcessingJobStatus": ["Stopped"]},
+                {"ProcessingJobStatus": ["Failed"], "FailureReason": [{"exists": False}]},
+                {"ProcessingJobStatus": ["Failed"], "FailureReason": [{"anything-but": {"wildcard": NO_DATA_REASONS}}]},
+            ],
         },
     }
+
+
+def _processing_job_event(status: str, reason: str | None, schedule: str) -> dict[str, Any]:
+    """A "SageMaker Processing Job State Change" event: EventBridge's envelope around a DescribeProcessingJob response
+    (automating-sagemaker-with-eventbridge), the response checked against botocore's service model."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    job = f"model-monitoring-202603101200-{schedule[-8:]}"
+    detail = {"ProcessingJobName": job, "ProcessingJobArn": f"arn:aws:sagemaker:us-east-1:555555555555:processing-job/{job}",
+              "ProcessingJobStatus": status, "CreationTime": "2026-03-10T12:04:00Z",
+              "MonitoringScheduleArn": f"arn:aws:sagemaker:us-east-1:555555555555:monitoring-schedule/{schedule}",
+              "AppSpecification": {"ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/"
+                                               "sagemaker-model-monitor-analyzer"},
+              "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                        "VolumeSizeInGB": 20}}}
+    if reason is not None:
+        detail["FailureReason"] = reason
+    shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "DescribeProcessingJob").output_shape
+    from datetime import datetime
+
+    report = ParamValidator().validate({**detail, "CreationTime": datetime(2026, 3, 10, 12, 4)}, shape)
+    assert not report.has_errors(), report.generate_report()
+    return {"version": "0", "id": "4e8a1b2c-0000-4000-8000-000000000001",
+            "detail-type": "SageMaker Processing Job State Change", "source": "aws.sagemaker",
+            "account": "555555555555", "time": "2026-03-10T12:31:00Z", "region": "us-east-1",
+            "resources": [detail["ProcessingJobArn"]], "detail": detail}
+
+
+MATURED_SCHEDULE = "fraud-detection-staging-model-quality-matured"
+
+
+@pytest.mark.parametrize("status, reason, schedule, with_watchdog, without", [
+    ("Failed", "Job inputs had no data", MATURED_SCHEDULE, False, True),  # the matured schedule's first days
+    ("Failed", "ClientError: No ground truth data found to merge", "fraud-detection-staging-model-quality", False,
+     True),  # our reading of a missing ground truth
+    ("Failed", "AlgorithmError: See job logs for more information", MATURED_SCHEDULE, True, True),
+    ("Failed", "Failure reason unknown", "fraud-detection-staging-data-quality", True, True),
+    ("Failed", None, MATURED_SCHEDULE, True, True),  # no reason at all: a page
+    ("Stopped", "Job inputs had no data", MATURED_SCHEDULE, True, True),  # stopped always pages
+    ("Completed", None, MATURED_SCHEDULE, False, False),
+    ("Failed", "Failure reason unknown", "fraud-detection-prod-model-quality", False, False),  # another stack's
+    ("Failed", "Failure reason unknown", "FRAUD-DETECTION-STAGING-model-quality", True, True),  # ARN case
+])
+def test_which_processing_job_events_the_failure_rule_pages(status, reason, schedule, with_watchdog, without) -> None:
+    # EventBridge's matching as moto implements it ($or, exists, anything-but wildcard lists): each rendered pattern
+    # is put as a rule with a queue as its target, the event is put on the bus, and the queue says whether it matched.
+    # moto is not EventBridge, and the FailureReason values in real events are unverified (docs/watchdog.md).
+    import boto3
+    from moto import mock_aws
+
+    event = _processing_job_event(status, reason, schedule)
+    matched = []
+    with mock_aws():
+        events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        for watchdog in ("yes", "no"):
+            queue = sqs.create_queue(QueueName=f"pages-{watchdog}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            events.put_rule(Name=f"failed-{watchdog}", EventPattern=json.dumps(_failure_rule(watchdog)["EventPattern"]))
+            events.put_targets(Rule=f"failed-{watchdog}", Targets=[{"Id": "pages", "Arn": arn}])
+        entry = {"Source": event["source"], "DetailType": event["detail-type"], "Resources": event["resources"],
+                 "Detail": json.dumps(event["detail"])}
+        assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+        for watchdog in ("yes", "no"):
+            queue = sqs.get_queue_url(QueueName=f"pages-{watchdog}")["QueueUrl"]
+            matched.append(len(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])) == 1)
+    assert matched == [with_watchdog, without]
+
+
+def test_the_failure_rule_message_and_targets() -> None:
+    rule = rendered("alarms to topic")["Resources"]["MonitoringExecutionFailedRule"]["Properties"]
     assert rule["State"] == "ENABLED"
     assert rule["Targets"] == [{
         "Id": "AlarmTopic",
@@ -582,7 +676,7 @@ def test_the_created_topic_lets_cloudwatch_and_eventbridge_of_this_account_publi
 def test_alarms_notify_the_topic_created_for_an_email_address() -> None:
     resources = rendered("alarms to email")["Resources"]
     alarms = [r for r, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 7  # early and matured recall + four missed-run alarms + the watchdog's own
+    assert len(alarms) == 8  # early and matured recall + five missed-run alarms + the watchdog's own
     for alarm in alarms:
         assert resources[alarm]["Properties"]["AlarmActions"] == ["AlarmTopic"]
         assert resources[alarm]["Properties"]["OKActions"] == ["AlarmTopic"]
@@ -763,3 +857,37 @@ def test_the_matured_alarm_watches_a_day_of_matured_recall_on_its_own_schedule()
 
 def test_a_now_smoke_run_has_no_matured_evaluation() -> None:
     assert not MATURED & set(rendered("now")["Resources"])
+
+
+def test_the_matured_schedule_has_a_missed_run_alarm_sized_like_model_quality_where_failures_count() -> None:
+    stack = render_stack(sample_parameters(**FRAUD_CADENCE, ModelQualityMissedRunAlarmHours="26"))
+    resources = stack["Resources"]
+    assert resources["ModelQualityMaturedExecutedRule"]["Properties"]["EventPattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {
+            "ProcessingJobStatus": ["Completed", "Failed", "Stopped"],  # its first days fail: still a run
+            "MonitoringScheduleArn": [{"equals-ignore-case": "arn:aws:sagemaker:us-east-1:555555555555:"
+                                                              "monitoring-schedule/" + MATURED_SCHEDULE}],
+        },
+    }
+    assert "Targets" not in resources["ModelQualityMaturedExecutedRule"]["Properties"]
+    props = {k: v for k, v in resources["ModelQualityMaturedMissedRunAlarm"]["Properties"].items() if k != "Tags"}
+    assert props == {
+        "AlarmName": "fraud-detection-staging-model-quality-matured-no-execution",
+        "AlarmDescription": "No matured model quality execution on fraud-detection-staging finished in 26 hours; "
+        "check the schedule (aws sagemaker describe-monitoring-schedule).",
+        "Namespace": "AWS/Events",
+        "MetricName": "TriggeredRules",
+        "Dimensions": [{"Name": "RuleName", "Value": "ModelQualityMaturedExecutedRule"}],
+        "Statistic": "Sum",
+        "Period": 3600,
+        "EvaluationPeriods": "26",
+        "DatapointsToAlarm": "26",
+        "ComparisonOperator": "LessThanThreshold",
+        "Threshold": 1,
+        "TreatMissingData": "breaching",
+    }
+    assert stack["Outputs"]["ModelQualityMaturedMissedRunAlarmName"]["Value"] == "ModelQualityMaturedMissedRunAlarm"
+    assert alerting_problems({k: resources[k] for k in ("ModelQualityMaturedExecutedRule",
+                                                        "ModelQualityMaturedMissedRunAlarm")}) == []

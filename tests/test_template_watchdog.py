@@ -25,7 +25,7 @@ def test_the_watchdog_watches_exactly_the_deployed_schedules():
     config = rules.config_from_environment(_environment(resources))
     assert config == rules.Config(
         schedules=("fraud-detection-staging-data-quality", "fraud-detection-staging-model-quality",
-                   "fraud-detection-staging-model-explainability"),
+                   "fraud-detection-staging-model-quality-matured", "fraud-detection-staging-model-explainability"),
         label_maturity_days=90, stage_traffic="continuous", settle_hours=2, note_hour=8, stage="staging")
     assert _environment(resources)["TOPIC_ARN"] == "AlarmTopic"
 
@@ -34,6 +34,13 @@ def test_stage_traffic_and_label_maturity_reach_the_watchdog():
     resources = render({**sample_parameters(**EMAIL), "StageTraffic": "intermittent", "LabelMaturityDays": "60"})
     config = rules.config_from_environment(_environment(resources))
     assert (config.stage_traffic, config.label_maturity_days) == ("intermittent", 60)
+
+
+def test_a_now_run_or_the_processing_engine_has_no_matured_schedule_to_watch():
+    resources = render({**sample_parameters(**EMAIL), "ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
+                        "DataAnalysisEndTime": "-PT0H"})
+    assert "fraud-detection-staging-model-quality-matured" not in rules.config_from_environment(
+        _environment(resources)).schedules
 
 
 def test_no_watchdog_without_a_topic_or_when_switched_off():
@@ -63,7 +70,11 @@ def test_the_role_allows_exactly_the_calls_the_watchdog_makes():
                 for p in ("WatchdogReadViolationsPolicy", "WatchdogTopicKeyPolicy")]
     assert actions == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                        "sagemaker:DescribeMonitoringSchedule", "sagemaker:ListMonitoringExecutions",
-                       "sagemaker:DescribeProcessingJob", "sns:Publish"}
+                       "sagemaker:DescribeProcessingJob", "sagemaker:DescribeModelQualityJobDefinition",
+                       "sagemaker:DescribeModelBiasJobDefinition", "sns:Publish"}
+    offsets = next(s for s in statements if s["Sid"] == "ReadWindowOffsets")["Resource"]
+    assert offsets == [f"arn:aws:sagemaker:us-east-1:555555555555:{kind}-job-definition/*"
+                       for kind in ("model-quality", "model-bias")]
     assert policies[0]["Action"] == "s3:GetObject"
     assert policies[0]["Resource"].startswith("arn:aws:s3:::") and policies[0]["Resource"].endswith("/*")
     assert policies[1]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -72,6 +83,9 @@ def test_the_role_allows_exactly_the_calls_the_watchdog_makes():
     for call in ("describe_monitoring_schedule", "list_monitoring_executions", "describe_processing_job",
                  "get_object", "publish"):
         assert f".{call}(" in source
+    assert set(rules.JOB_DEFINITION_INPUTS) == {"ModelQuality", "ModelBias"}  # called by name from this table
+    assert {call for call, _ in rules.JOB_DEFINITION_INPUTS.values()} == {
+        "describe_model_quality_job_definition", "describe_model_bias_job_definition"}
 
 
 def test_the_watchdog_runs_hourly_five_minutes_past():

@@ -29,7 +29,7 @@ HOUR = datetime(2031, 3, 10, 14, 0, tzinfo=timezone.utc)
 BASE = "fraud-detect-prod"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 TYPES = {"data-quality": "DataQuality", "model-quality": "ModelQuality", "model-bias": "ModelBias",
-         "model-explainability": "ModelExplainability"}
+         "model-explainability": "ModelExplainability", "model-quality-matured": "ModelQuality"}
 OLD = datetime(2030, 1, 1, tzinfo=timezone.utc)  # created long before: past the first maturity window
 NEW = datetime(2031, 3, 1, tzinfo=timezone.utc)  # created 9 days before NOW: inside a 90-day maturity window
 
@@ -98,6 +98,28 @@ def _expect(stubbers, kind, schedule, executions, lookback_hours=28):
         "list_monitoring_executions", {"MonitoringExecutionSummaries": executions},
         {"MonitoringScheduleName": name, "ScheduledTimeAfter": HOUR - timedelta(hours=lookback_hours),
          "SortBy": "ScheduledTime", "SortOrder": "Descending", "MaxResults": 100})
+
+
+def _job_definition(stubbers, kind, start_offset, end_offset):
+    """DescribeModelQualityJobDefinition of the schedule's job definition, shaped as model-monitor-template.yml deploys
+    it (ModelQualityJobDefinition / ModelQualityMaturedJobDefinition; the service model checks the response)."""
+    name = f"{BASE}-{kind}-definition"
+    stubbers["sagemaker"].add_response("describe_model_quality_job_definition", {
+        "JobDefinitionArn": f"{ARN}:model-quality-job-definition/{name}", "JobDefinitionName": name,
+        "CreationTime": OLD, "RoleArn": "arn:aws:iam::123456789012:role/fraud-model-monitor",
+        "ModelQualityAppSpecification": {"ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/"
+                                                     "sagemaker-model-monitor-analyzer",
+                                         "ProblemType": "BinaryClassification"},
+        "ModelQualityJobInput": {
+            "EndpointInput": {"EndpointName": BASE, "LocalPath": "/opt/ml/processing/input/endpoint",
+                              "ProbabilityAttribute": "0", "ProbabilityThresholdAttribute": 0.5,
+                              **({"StartTimeOffset": start_offset, "EndTimeOffset": end_offset} if start_offset
+                                 else {})},
+            "GroundTruthS3Input": {"S3Uri": "s3://fraud-ground-truth/fraud-detect-prod"}},
+        "ModelQualityJobOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+            "S3Uri": f"s3://monitor-outputs/{BASE}/{kind}", "LocalPath": "/opt/ml/processing/output"}}]},
+        "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}},
+    }, {"JobDefinitionName": name})
 
 
 def _violations(stubbers, job, checks):
@@ -170,6 +192,18 @@ def test_no_ground_truth_after_the_first_maturity_window_pages(aws):
     clients, stubbers = aws
     failed = {HOUR - timedelta(hours=2): ("Failed", "Job inputs had no data")}
     _expect(stubbers, "model-quality", _schedule("model-quality"), _hourly("model-quality", failed))
+    _job_definition(stubbers, "model-quality", "-P8D", "-P7D")  # its window reaches 8 days back: well inside
+    assert _run(clients, ["model-quality"]) == [
+        "PAGE fraud-detect-prod-model-quality: execution scheduled 2031-03-10T12:00Z Failed with no ground truth yet "
+        "(Job inputs had no data) after the first label maturity window on a stage with continuous traffic: captures "
+        "or labels are not arriving"]
+
+
+def test_no_ground_truth_after_label_maturity_pages_when_the_job_has_no_offsets(aws):
+    clients, stubbers = aws  # a job definition without offsets reads the last period: no longer first window
+    failed = {HOUR - timedelta(hours=2): ("Failed", "Job inputs had no data")}
+    _expect(stubbers, "model-quality", _schedule("model-quality"), _hourly("model-quality", failed))
+    _job_definition(stubbers, "model-quality", None, None)
     assert _run(clients, ["model-quality"]) == [
         "PAGE fraud-detect-prod-model-quality: execution scheduled 2031-03-10T12:00Z Failed with no ground truth yet "
         "(Job inputs had no data) after the first label maturity window on a stage with continuous traffic: captures "
@@ -418,3 +452,91 @@ def test_cli_reads_the_violations_file_through_the_projects_s3_store(aws, capsys
     assert capsys.readouterr().out.splitlines()[0] == (
         "PAGE fraud-detect-prod-data-quality: execution scheduled 2031-03-10T12:00Z CompletedWithViolations that no "
         "alarm watches: extra_column_check x1")
+
+
+# ---- The matured model quality schedule (issue 18): its first window comes from its own offsets ------------------
+MATURED = "model-quality-matured"
+SCHEDULED = HOUR - timedelta(hours=2)  # the execution judged at NOW: 2031-03-10T12:00Z, a daily cron(0 12 ? * * *)
+
+
+def _matured_run(clients, stubbers, created, reason, offset_read=True):
+    """One daily matured execution that failed at SCHEDULED, the schedule created ``created`` (LabelMaturityDays 90)."""
+    executions = [_execution(MATURED, SCHEDULED - timedelta(days=d), "Failed", reason, job=f"job-{d}")
+                  for d in range(2)]
+    _expect(stubbers, MATURED, _schedule(MATURED, created=created, expression="cron(0 12 ? * * *)"), executions)
+    if offset_read == "denied":
+        stubbers["sagemaker"].add_client_error("describe_model_quality_job_definition", "AccessDeniedException",
+                                               http_status_code=400,
+                                               expected_params={"JobDefinitionName": f"{BASE}-{MATURED}-definition"})
+    elif offset_read:
+        _job_definition(stubbers, MATURED, "-P90DT24H", "-P90D")
+    return _run(clients, [MATURED], label_maturity_days=90)
+
+
+def test_matured_no_data_on_day_5_is_a_note_without_reading_the_offsets(aws):
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED - timedelta(days=5), "Job inputs had no data",
+                        offset_read=False) == [
+        "note fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed with no ground "
+        "truth yet (Job inputs had no data); not a page: first label maturity window, until 2031-06-03T12:00Z"]
+
+
+def test_matured_no_data_half_a_day_past_label_maturity_is_still_its_first_window(aws):
+    # created 90.5 days before: CreationTime + 90 days has passed, but the window (-P90DT24H) still starts before the
+    # schedule existed until CreationTime + 91 days; judging by CreationTime + 90 days would page here
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED - timedelta(days=90, hours=12), "Job inputs had no data") == [
+        "note fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed with no ground "
+        "truth yet (Job inputs had no data); not a page: first window: its captures reach back -P90DT24H, before the "
+        "schedule was created, until 2031-03-11T00:00Z"]
+
+
+def test_matured_no_data_two_days_past_label_maturity_pages(aws):
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED - timedelta(days=92), "Job inputs had no data") == [
+        "PAGE fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed with no ground "
+        "truth yet (Job inputs had no data) after the first label maturity window on a stage with continuous "
+        "traffic: captures or labels are not arriving"]
+
+
+def test_a_matured_failure_that_is_not_no_data_pages_on_day_5(aws):
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED - timedelta(days=5), "Failure reason unknown",
+                        offset_read=False) == [
+        "PAGE fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed: Failure reason "
+        "unknown"]
+
+
+def test_an_execution_scheduled_before_the_first_window_closes_is_judged_by_its_hour_not_the_clock(aws):
+    # the window closes at 13:00 (created 91 days before that); the 12:00 execution had nothing in its window even
+    # though the watchdog judges it at 14:05, after the window closed
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED + timedelta(hours=1) - timedelta(days=91),
+                        "Job inputs had no data") == [
+        "note fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed with no ground "
+        "truth yet (Job inputs had no data); not a page: first window: its captures reach back -P90DT24H, before the "
+        "schedule was created, until 2031-03-10T13:00Z"]
+
+
+def test_a_window_offset_that_cannot_be_read_pages(aws):
+    clients, stubbers = aws
+    assert _matured_run(clients, stubbers, SCHEDULED - timedelta(days=90, hours=12), "Job inputs had no data",
+                        offset_read="denied") == [
+        "PAGE fraud-detect-prod-model-quality-matured: execution scheduled 2031-03-10T12:00Z Failed with no ground "
+        "truth yet (Job inputs had no data) and its job definition's StartTimeOffset could not be read "
+        "(AccessDeniedException): cannot tell whether it is still the schedule's first window"]
+
+
+@pytest.mark.parametrize("offset, reach", [("-P90DT24H", timedelta(days=91)), ("-P8D", timedelta(days=8)),
+                                           ("-PT1H", timedelta(hours=1)), ("-P1W", timedelta(days=7)),
+                                           ("-P30DT1H30M", timedelta(days=30, hours=1, minutes=30)),
+                                           ("P8D", None), ("-P", None), ("", None), ("-P1Y", None)])
+def test_window_offsets_in_model_monitor_duration_forms(offset, reach):
+    assert rules.offset_reach(offset) == reach
+
+
+def test_the_cli_watches_the_matured_schedule_of_a_base_name():
+    args = cli.parse_args(["--schedule-base-name", BASE])
+    assert cli.config_from_args(args).schedules == (
+        f"{BASE}-data-quality", f"{BASE}-model-quality", f"{BASE}-model-bias", f"{BASE}-model-explainability",
+        f"{BASE}-model-quality-matured")

@@ -355,6 +355,7 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
                       f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "
                       "false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written its "
                       "negatives")
+    _matured_pages_without_watchdog(plan, specs, maturity)
     registry_constraints = available[MQ_CONSTRAINTS].uri if MQ_CONSTRAINTS in available else ""
     if "ModelQualityBaselineConstraints" in explicit or MQ_STATISTICS not in available or not registry_constraints:
         if "ModelQualityMaturedBaselineConstraints" not in explicit:
@@ -387,6 +388,26 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
         params[param] = file.uri
         status = next(s for s in plan.monitors if s.monitor.key == "model-quality")
         status.baselines[param] = file.uri
+
+
+def _matured_pages_without_watchdog(plan: StagePlan, specs: dict[str, ParameterSpec], maturity: str) -> None:
+    """Without the watchdog, the failed-execution rule pages every failure, and the matured schedule fails daily
+    until captures reach its window: say so (issue 18: never silently)."""
+    params = plan.parameters
+
+    def value(name: str) -> str:
+        return params.get(name, specs[name].default or "") if name in specs else params.get(name, "")
+
+    topic = value("NotificationTopicArn") or value("NotificationEmail")
+    if not topic or value("EnableWatchdog") != "no" or value("ScheduleExpression") == "NOW":
+        return
+    base = params["MonitoringScheduleBaseName"]
+    plan.notes.append(f"{plan.stage}: EnableWatchdog is \"no\": the matured schedule {base}-model-quality-matured "
+                      f"fails daily for its first {maturity} days or so after deployment (its window, "
+                      f"-P{maturity}DT24H to -P{maturity}D, holds no captures yet), and MonitoringExecutionFailedRule "
+                      "pages each failure, as it pages the model quality and bias schedules while no labels have "
+                      "arrived; set EnableWatchdog to \"yes\" to make those daily notes until the first window is "
+                      "over (docs/watchdog.md)")
 
 
 def capture_retention_check(plan: StagePlan, s3: Any, specs: dict[str, ParameterSpec]) -> None:

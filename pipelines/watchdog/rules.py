@@ -12,7 +12,9 @@ Every hour, for each schedule the stack deployed, it reads (SageMaker API refere
   ScheduledTime, MonitoringExecutionStatus (Pending | Completed | CompletedWithViolations | InProgress | Failed |
   Stopping | Stopped), FailureReason, ProcessingJobArn;
 - for a data quality CompletedWithViolations: DescribeProcessingJob's ProcessingOutputConfig S3 output and the
-  ``constraint_violations.json`` Model Monitor writes there (model-monitor-interpreting-violations).
+  ``constraint_violations.json`` Model Monitor writes there (model-monitor-interpreting-violations);
+- for a model quality or bias "no data" failure after the first LABEL_MATURITY_DAYS: the job definition's
+  StartTimeOffset (below).
 Each execution is judged once, in the run SETTLE_HOURS after the hour it was scheduled in. It pages on:
 - Failed (other than "no data", below) and Stopped (a job that hit MaxRuntimeInSeconds analysed nothing);
 - CompletedWithViolations for checks no alarm watches: data quality's data_type_check, completeness_check,
@@ -29,8 +31,16 @@ but list no FailureReason values). AWS publishes no wording for a model quality 
 without ground truth ("The model quality job will fail if there's no ground truth data to merge", AWS's model
 quality sample); our reading: a reason that mentions ground truth. Anything else is a failure and pages. A no-data
 failure is a daily note, not a page, on a stage whose traffic is intermittent (STAGE_TRAFFIC=intermittent, e.g.
-staging) and, for model quality and bias (which need labels), during the first label maturity window (schedule
-CreationTime + LABEL_MATURITY_DAYS); after that it pages.
+staging) and, for model quality and bias (which need labels), during the schedule's first window: until CreationTime
++ the longer of LABEL_MATURITY_DAYS and how far back its window starts (the job definition's StartTimeOffset: the
+matured schedule's -P<M>DT24H reaches M days + 24 h back, so its first execution with captures in the whole window
+runs M + 1 days after the schedule was created); after that it pages. The offset is read only for a no-data failure
+scheduled after CreationTime + LABEL_MATURITY_DAYS, from DescribeModelQualityJobDefinition /
+DescribeModelBiasJobDefinition (``<Type>JobInput.EndpointInput.StartTimeOffset``; the schedule names its job
+definition in ``MonitoringScheduleConfig.MonitoringJobDefinitionName``) or from an inline
+``MonitoringJobDefinition.MonitoringInputs[0].EndpointInput.StartTimeOffset``: what is deployed, not a second copy in
+the environment that could drift from it, and the shell CLI gets it without a flag. An offset that cannot be read
+pages (the first window cannot be told apart).
 The daily note (the run at NOTE_HOUR UTC) lists the last 24 hours: no-data failures let through, watched violations,
 executions judged, open gaps. A schedule the watchdog cannot read pages: it never reports "fine" on what it could
 not read.
@@ -54,6 +64,12 @@ LABELLED_TYPES = ("ModelQuality", "ModelBias")  # jobs that merge ground truth
 PAGE_ALWAYS_ON_VIOLATIONS = ("ModelBias", "ModelExplainability")  # no alarm watches their metrics
 VIOLATIONS_FILE = "constraint_violations.json"
 ESTIMATE_SUFFIX = "-estimate"  # the optional analyzer estimate schedule (a custom container; docs/analyzer.md)
+# where a schedule's job definition keeps its window (botocore's service model: Describe<Type>JobDefinition)
+JOB_DEFINITION_INPUTS = {"ModelQuality": ("describe_model_quality_job_definition", "ModelQualityJobInput"),
+                         "ModelBias": ("describe_model_bias_job_definition", "ModelBiasJobInput")}
+# MonitoringTimeOffsetString as Model Monitor's offsets use it: a negative ISO-8601 duration of weeks, days, hours,
+# minutes (-P8D, -P90DT24H, -PT1H)
+_OFFSET_RE = re.compile(r"-P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?")
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,40 @@ def no_data_kind(monitoring_type: str, reason: str) -> str | None:
     return None
 
 
+def offset_reach(offset: str) -> timedelta | None:
+    """How far back a window offset reaches: -P90DT24H -> 91 days, -P8D -> 8 days; None for another form."""
+    match = _OFFSET_RE.fullmatch((offset or "").strip())
+    if not match or not any(match.groups()):
+        return None
+    weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+
+
+def window_start_offset(sagemaker: Any, schedule: dict[str, Any], monitoring_type: str) -> str:
+    """The StartTimeOffset of the window the schedule's job reads (its job definition, or the inline definition)."""
+    config = schedule.get("MonitoringScheduleConfig") or {}
+    inline = config.get("MonitoringJobDefinition")
+    if inline:
+        inputs = inline.get("MonitoringInputs") or [{}]
+        return str((inputs[0].get("EndpointInput") or {}).get("StartTimeOffset") or "")
+    call, key = JOB_DEFINITION_INPUTS[monitoring_type]
+    definition = getattr(sagemaker, call)(JobDefinitionName=config.get("MonitoringJobDefinitionName") or "")
+    return str(((definition.get(key) or {}).get("EndpointInput") or {}).get("StartTimeOffset") or "")
+
+
+class _StartOffset:
+    """The schedule's window StartTimeOffset, read at most once a run and only when a judgement needs it."""
+
+    def __init__(self, sagemaker: Any, schedule: dict[str, Any], monitoring_type: str) -> None:
+        self.args = (sagemaker, schedule, monitoring_type)
+        self.value: str | None = None
+
+    def __call__(self) -> str:
+        if self.value is None:
+            self.value = window_start_offset(*self.args)
+        return self.value
+
+
 def _error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
     return str((response.get("Error") or {}).get("Code") or getattr(exc, "code", "") or type(exc).__name__)
@@ -152,8 +202,33 @@ def violated_checks(sagemaker: Any, read_object: Any, processing_job_arn: str) -
     return [str(v.get("constraint_check_type", "")) for v in document.get("violations", []) if isinstance(v, dict)]
 
 
+def _first_window(execution: dict[str, Any], monitoring_type: str, config: Config, created: datetime,
+                  start_offset: Any) -> tuple[str | None, str | None]:
+    """(excuse, problem) for a no-data failure of a labelled schedule: the excuse while the execution was scheduled
+    inside the schedule's first window (judged by its scheduled time, not the watchdog's clock: an execution
+    scheduled an hour before the window closes had no data even when it is judged after), the problem when the
+    window's offset could not be read."""
+    if monitoring_type not in LABELLED_TYPES:
+        return None, None
+    scheduled = execution["ScheduledTime"]
+    matured = created + timedelta(days=config.label_maturity_days)
+    if scheduled < matured:
+        return f"first label maturity window, until {_iso(matured)}", None
+    try:
+        offset = start_offset()
+    except Exception as exc:  # noqa: BLE001 - never "fine" on what could not be read
+        return None, f"its job definition's StartTimeOffset could not be read ({_error_code(exc)})"
+    reach = offset_reach(offset) if offset else timedelta(0)  # no offsets: the window is the last period
+    if reach is None:
+        return None, f"its window's StartTimeOffset {offset!r} is not a duration the watchdog reads"
+    if scheduled < created + reach:
+        return (f"first window: its captures reach back {offset}, before the schedule was created, until "
+                f"{_iso(created + reach)}"), None
+    return None, None
+
+
 def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: Config, created: datetime,
-           now: datetime, sagemaker: Any, read_object: Any, report: Report, settle: bool) -> None:
+           sagemaker: Any, read_object: Any, report: Report, settle: bool, start_offset: Any = None) -> None:
     status = execution.get("MonitoringExecutionStatus", "")
     when = _iso(execution["ScheduledTime"])
     reason = execution.get("FailureReason") or ""
@@ -175,11 +250,15 @@ def _judge(execution: dict[str, Any], monitoring_type: str, name: str, config: C
         excuses = []
         if config.stage_traffic == "intermittent":
             excuses.append("this stage's traffic is intermittent")
-        if monitoring_type in LABELLED_TYPES and now < created + timedelta(days=config.label_maturity_days):
-            ready = created + timedelta(days=config.label_maturity_days)
-            excuses.append(f"first label maturity window, until {_iso(ready)}")
+        window, problem = (None, None) if excuses else _first_window(execution, monitoring_type, config, created,
+                                                                     start_offset)
+        if window:
+            excuses.append(window)
         if excuses:
             report.add("note", name, f"{label} Failed with {kind} ({reason}); not a page: {'; '.join(excuses)}")
+        elif problem:
+            report.add("page", name, f"{label} Failed with {kind} ({reason}) and {problem}: cannot tell whether it is "
+                                     "still the schedule's first window")
         else:
             report.add("page", name, f"{label} Failed with {kind} ({reason}) after the first label maturity window "
                                      "on a stage with continuous traffic: captures or labels are not arriving")
@@ -244,15 +323,16 @@ def check(sagemaker: Any, read_object: Any, config: Config, now: datetime) -> Re
         except Exception as exc:  # noqa: BLE001
             report.add("page", name, f"executions cannot be listed ({_error_code(exc)})")
             continue
+        start_offset = _StartOffset(sagemaker, schedule, monitoring_type)
         for execution in executions:
             scheduled = execution["ScheduledTime"]
             if judged_from <= scheduled < judged_to:
-                _judge(execution, monitoring_type, name, config, created, now, sagemaker, read_object, report,
-                       settle=True)
+                _judge(execution, monitoring_type, name, config, created, sagemaker, read_object, report,
+                       settle=True, start_offset=start_offset)
             elif report.daily and hour - timedelta(hours=24) <= scheduled < judged_from:
                 quiet = Report()
-                _judge(execution, monitoring_type, name, config, created, now, sagemaker, read_object, quiet,
-                       settle=False)
+                _judge(execution, monitoring_type, name, config, created, sagemaker, read_object, quiet,
+                       settle=False, start_offset=start_offset)
                 report.notes += [Finding("note", f.schedule, f"(last 24 h) {f.text}") for f in quiet.notes]
         if interval is None and report.daily:
             report.add("note", name, f"schedule expression {expression!r} is not an hourly, every-N-hours or daily "
