@@ -545,6 +545,10 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
             "running the analyzer image (MonitoringEngine processing), captures -P90DT24H to -P90D) for recall, "
             "precision and false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written "
             "its negatives") in prod_plan.splitlines()
+    assert ("  note: label maturity 90 days (LabelMaturityDays): each day of transactions is evaluated again 90 days "
+            "later (schedule fraud-detect-staging-model-quality-matured, a Model Monitor schedule, captures -P90DT24H "
+            "to -P90D) for recall, precision and false-positive rate, once python -m pipelines.ground_truth "
+            "--matured-negatives has written its negatives") in result.out.split("Stage prod")[0].splitlines()
     assert "no matured evaluation" not in result.out + result.err
     assert result.out.splitlines()[-3].endswith("--tags file://" + str(cli.tmp / "prod.tags.json")
                                                  + " --capabilities CAPABILITY_IAM")  # the stack creates IAM roles
