@@ -15,7 +15,7 @@ FUTURE ?= +400 days
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_VENV := .venv-bench
 
-.PHONY: help venv tools node browser faketime test test-fast test-future test-build lint demo bench clean try try-stop
+.PHONY: help venv tools node browser faketime native test test-fast test-future test-build lint demo bench clean try try-stop
 
 help:
 	@echo "make demo   - venv + moto_server + seeded registry + the real CLI, as CodeBuild runs it"
@@ -58,6 +58,17 @@ venv: $(VENV)/.stamp
 
 tools: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp $(SDK_VENV)/.stamp browser faketime
 
+# The analyzer's fast reader (pipelines/analyze/fastcsv.py): plain C, loaded with ctypes; the C compiler comes from
+# apt-get when missing. -ffp-contract=off: no fused multiply-add, so the mean/M2 blocks are numpy's doubles exactly.
+NATIVE := pipelines/analyze/_native.so
+CFLAGS_NATIVE := -O3 -ffp-contract=off -fPIC -shared -Wall -Wextra -Werror
+$(NATIVE): pipelines/analyze/_native.c
+	@command -v cc >/dev/null || $(SUDO) apt-get install -y -qq gcc >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc; }
+	cc $(CFLAGS_NATIVE) -o $@ $<
+
+native: $(NATIVE)
+
 # libfaketime (Debian package faketime): the suite must pass on any date, so make test runs it in the future too.
 faketime:
 	@command -v faketime >/dev/null || $(SUDO) apt-get install -y -qq faketime >/dev/null 2>&1 || \
@@ -76,12 +87,12 @@ lint: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -f model-monitor-template.yml
 	$(PY) -m devtools.processing_engine_block --check
 
-test: tools node lint
+test: tools node lint $(NATIVE)
 	SDK_PYTHON=$(CURDIR)/$(SDK_VENV)/bin/python CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest -q -n 2
 	$(MAKE) --no-print-directory test-future
 
-test-fast: $(VENV)/.stamp
+test-fast: $(VENV)/.stamp $(NATIVE)
 	$(PY) -m pytest -q -n 2 $(FAST)
 
 # The fast tests with the clock moved $(FUTURE) (a time bomb fails CI on the day it is written) and with only the
@@ -98,7 +109,7 @@ test-build:
 	$(BUILD_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-build.txt
 	$(BUILD_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(FAST)
 
-demo: $(VENV)/.stamp
+demo: $(VENV)/.stamp $(NATIVE)
 	$(PY) bench/demo.py
 
 # A seeded emulator left running, so the README's usage commands run as written: prints the export lines
@@ -108,11 +119,11 @@ try: $(VENV)/.stamp
 try-stop: $(VENV)/.stamp
 	$(PY) -m devtools.try_env stop
 
-bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(NATIVE)
 	$(PY) bench/bench.py
 	$(PY) bench/bench_analyzer.py
 	$(PY) bench/bench_report_html.py
 	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) $(BENCH_VENV) node_modules .pytest_cache out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SDK_VENV) $(BUILD_VENV) $(BENCH_VENV) node_modules .pytest_cache out $(NATIVE)

@@ -1,6 +1,13 @@
 # The analyzer as a custom SageMaker Model Monitor container (bring your own container).
 # Build from the repository root:  docker build -f docker/analyzer.Dockerfile -t fraud-monitor-analyzer .
 # Contract (environment, /opt/ml layout, outputs): docs/analyzer.md.
+
+# data-quality's fast reader (pipelines/analyze/_native.c): built where a C compiler is, copied into the slim image
+# (the C library only; the same flags as `make native`)
+FROM python:3.11 AS native
+COPY pipelines/analyze/_native.c /src/
+RUN cc -O3 -ffp-contract=off -fPIC -shared -Wall -Wextra -Werror -o /src/_native.so /src/_native.c
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -12,8 +19,7 @@ RUN pip install --quiet -r requirements-analyzer.txt
 COPY utils.py ./
 COPY pipelines/ ./pipelines/
 ENV PYTHONPATH=/opt/analyzer
-# Compile data-quality's fast reader once, into numba's on-disk cache next to the module (__pycache__): every
-# execution then loads it instead of compiling it (a few seconds)
+COPY --from=native /src/_native.so ./pipelines/analyze/_native.so
 RUN python -c "from pipelines.analyze import fastcsv; assert fastcsv.enabled()"
 
 # No USER switch: the Processing job contract does not promise that a non-root user may write the

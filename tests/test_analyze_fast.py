@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -19,7 +20,7 @@ from pipelines.analyze import fastcsv
 from tests.support.analyze import append_lines, csv_capture, make_case, run_cli
 
 pytestmark = pytest.mark.skipif(not fastcsv.enabled() and os.environ.get("ANALYZER_FAST") != "0",
-                                reason="numba (the analyzer extra) is not installed: the fast reader is off")
+                                reason="the fast reader's C library is not built (make native): the fast reader is off")
 
 
 def _outputs(case_args: list[str], output: Path, fast: bool, capsys, monkeypatch) -> tuple[int, str, dict[str, bytes]]:
@@ -111,3 +112,65 @@ def test_values_come_out_in_record_order_across_chunks(tmp_path, capsys, monkeyp
     args = [a for a in case.dq_args() if a not in ("--output", str(case.output))]
     assert _outputs(args, tmp_path / "a", False, capsys, monkeypatch)[2] == \
         _outputs(args, tmp_path / "b", True, capsys, monkeypatch)[2]
+
+
+# ---- the C library's parts against the Python they replace ------------------------------------------------------
+
+_DOUBLES = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, 1.7976931348623157e308]),
+    st.integers(-10_000, 10_000).map(lambda cents: cents / 100))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_DOUBLES, min_size=0, max_size=9000), cuts=st.lists(st.integers(0, 9000), max_size=6))
+def test_the_c_sketch_update_is_the_python_one_item_for_item(values, cuts):
+    """Same levels (bits, -0.0 included), compressions and offsets, however the values are batched."""
+    from pipelines.analyze.kll import KLL
+
+    array = np.array(values, dtype=np.float64)
+    python, native = KLL(k=64), KLL(k=64)  # a small k: many compactions and levels
+    sketch = fastcsv.Sketch(64, native.c)
+    assert sketch.load(native)
+    bounds = [0, *sorted(min(cut, len(array)) for cut in cuts), len(array)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        python.update(array[start:end])
+        assert sketch.update(np.ascontiguousarray(array[start:end]))
+    sketch.store(native)
+    assert [level.view(np.int64).tolist() for level in native.levels] == \
+        [level.view(np.int64).tolist() for level in python.levels]
+    assert (native._compressions, native._offsets) == (python._compressions, python._offsets)
+
+
+def test_the_compactor_sorts_in_javas_total_order():
+    from pipelines.analyze.kll import total_order_sort
+
+    values = np.array([0.0, -0.0, 2.5, -np.inf, np.nan, -1.5, 0.0, -0.0])
+    assert [str(v) for v in total_order_sort(values)] == ["-inf", "-1.5", "-0.0", "-0.0", "0.0", "0.0", "2.5",
+                                                          "nan"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), blocks=st.integers(1, 3), extra=st.integers(0, 17), scale=st.integers(-8, 8),
+       state=st.tuples(st.integers(0, 10**6), st.floats(-1e3, 1e3), st.floats(0, 1e6)))
+def test_the_c_mean_and_m2_blocks_are_numpys_doubles(seed, blocks, extra, scale, state):
+    from pipelines.analyze.stats import MOMENT_BLOCK, FeatureProfile
+
+    rng = np.random.default_rng(seed)  # 4096-value blocks: drawn from a seed, not value by value
+    array = rng.normal(size=blocks * MOMENT_BLOCK + extra) * 10.0 ** scale + rng.integers(-5, 5)
+    full = len(array) - len(array) % MOMENT_BLOCK
+    python = FeatureProfile("x", "Fractional", moment_count=state[0], mean=state[1], m2=state[2])
+    for start in range(0, full, MOMENT_BLOCK):
+        python._fold(array[start:start + MOMENT_BLOCK])
+    assert fastcsv._fold_blocks(array[:full], state) == (python.moment_count, python.mean, python.m2)
+
+
+@pytest.mark.parametrize("chunk_bytes", [7, 64, 4096])
+def test_chunks_are_whole_lines_whatever_the_buffer(tmp_path, chunk_bytes):
+    """Lines longer than the buffer grow it; the last line may lack its newline."""
+    lines = [b"a" * 10, b"", b"b" * 300, b"c", b"d" * 5000, b"tail without newline"]
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    seen = [bytes(chunk) for chunk in fastcsv.chunks(str(path), chunk_bytes)]  # each valid until the next
+    assert b"".join(seen) == path.read_bytes()
+    assert all(chunk.endswith(b"\n") for chunk in seen[:-1]) and seen[-1] == b"tail without newline"

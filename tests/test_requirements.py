@@ -34,7 +34,6 @@ def test_each_file_adds_its_own_pins_to_the_one_before():
     assert {k: v for k, v in dev.items() if k not in build} == {
         "awscli": "==1.45.11", "pyinstrument": "==5.1.3", "ruff": "==0.17.5",
         "selenium": "==4.51.0", "jsonschema": "==4.26.0", "pandas": "==3.0.3",
-        "numba": "==0.68.1", "llvmlite": "==0.50.0",  # the analyzer's compiled fast reader (slow tests hold it)
         **{k: v for k, v in pins("requirements-report.txt").items() if k not in build}}
     assert "matplotlib" in dev
     assert [str(r) for r in requirements(REPO / "requirements-dev.txt") if r.name == "moto"] == [

@@ -122,21 +122,28 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
 
     result = WindowProfile(Profile(features, output_columns_position))
     fast = result.profile.all_numeric and fastcsv.enabled()
+    columns = fastcsv.Columns(result.profile) if fast else None
     for item in files:
         if not (fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"):
+            if columns:
+                columns.release()
             _reference_read(reader, [item], window, result)
             continue
         try:
             for chunk in fastcsv.chunks(item.location):
-                parsed = fastcsv.parse(chunk, result.profile.width, output_columns_position == "START")
+                parsed = fastcsv.parse_columns(chunk, result.profile.width, output_columns_position == "START")
                 if parsed is None:
-                    _reference_read(_ChunkReader(chunk), [item], window, result)
+                    columns.release()
+                    _reference_read(_ChunkReader(bytes(chunk)), [item], window, result)
                 else:
-                    result.records += len(parsed[0])
-                    result.unreadable.seen += len(parsed[0])
-                    result.profile.add_values(*parsed)
+                    rows = sum(values.shape[1] for values, _ in parsed)
+                    result.records += rows
+                    result.unreadable.seen += rows
+                    columns.add(parsed)
         except OSError as exc:  # as Reader.line_chunks: the lines read before an I/O error count
             reader.skip(item.location, f"cannot be read ({exc.strerror or exc})")
+    if columns:
+        columns.release()
     result.skipped = list(getattr(reader, "skipped", []))
     return result
 

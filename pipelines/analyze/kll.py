@@ -25,6 +25,17 @@ BUCKETS = 10  # "By default, we materialize the distribution in 10 buckets" (mod
 DEFAULT_C_ALPHA = 1.8  # Distance.defaultCAlpha (alpha 0.003, Knuth TAOCP vol. 2, eq. 15)
 
 
+def total_order_sort(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted in Java's total order of doubles, as the compactor sorts them (Scala's Ordering.Double and
+    java.util.Arrays.sort(double[]): -0.0 before 0.0, every NaN last): numpy's float sort leaves -0.0 and 0.0 in
+    any order, which changes which of them a compaction keeps. The fast reader's C sort (_native.c) uses the same
+    keys."""
+    words = np.where(np.isnan(values), np.nan, values).view(np.int64)
+    keys = np.where(words < 0, ~words, words | np.int64(-0x8000000000000000)).view(np.uint64)
+    keys = np.sort(keys).view(np.int64)
+    return np.where(keys < 0, keys & np.int64(0x7FFFFFFFFFFFFFFF), ~keys).view(np.float64)
+
+
 class KLL:
     """A KLL sketch with Deequ's compaction rules; ``update`` takes numpy batches (same result as item by item)."""
 
@@ -80,7 +91,7 @@ class KLL:
         even = len(buffer) - len(buffer) % 2
         if self._compressions[height] % 2 == 1:
             self._offsets[height] = 1 - self._offsets[height]
-        output = np.sort(buffer[:even])[self._offsets[height]:even:2]
+        output = total_order_sort(buffer[:even])[self._offsets[height]:even:2]
         self.levels[height] = buffer[even:]
         self._compressions[height] += 1
         return output

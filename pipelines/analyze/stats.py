@@ -139,14 +139,28 @@ class FeatureProfile:
             self.special += float(values[~finite].sum())
         self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
         self.sketch.update(values)
+        self.add_moments(values)
+
+    def add_moments(self, values: np.ndarray, borrowed: bool = False, fold: Any = None) -> None:
+        """Queue values for mean/M2, folding every full block of MOMENT_BLOCK (add_numbers; the fast reader's
+        fastcsv.Columns calls it with the rest of the statistics done in compiled code). ``borrowed``: ``values``
+        is reused after the call, so what is queued is copied. ``fold(blocks, (moment_count, mean, m2))``: the
+        state after folding the full blocks ``blocks`` as ``_fold`` does one by one (the fast reader's C)."""
+        if borrowed and self._pending_count + len(values) < MOMENT_BLOCK:
+            values = values.copy()
         self._pending.append(values)
         self._pending_count += len(values)
         if self._pending_count >= MOMENT_BLOCK:
-            joined = np.concatenate(self._pending)
+            joined = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
             full = len(joined) - len(joined) % MOMENT_BLOCK
-            for start in range(0, full, MOMENT_BLOCK):
-                self._fold(joined[start:start + MOMENT_BLOCK])
+            if fold is not None:
+                self.moment_count, self.mean, self.m2 = fold(joined[:full], (self.moment_count, self.mean, self.m2))
+            else:
+                for start in range(0, full, MOMENT_BLOCK):
+                    self._fold(joined[start:start + MOMENT_BLOCK])
             rest = joined[full:]
+            if borrowed and rest.base is not None and len(rest):
+                rest = rest.copy()
             self._pending, self._pending_count = ([rest] if len(rest) else []), len(rest)
 
     def _fold(self, values: np.ndarray) -> None:
@@ -225,21 +239,6 @@ class Profile:
     @property
     def all_numeric(self) -> bool:
         return self._all_numeric
-
-    def add_values(self, values: np.ndarray, fractional: np.ndarray) -> None:
-        """Rows the fast reader parsed (pipelines/analyze/fastcsv.py): every field a finite Deequ number, the row as
-        wide as the baseline; ``fractional`` marks the Fractional ones ('.', 'e' or 'E'), the others are Integral."""
-        rows = len(values)
-        self.items += rows
-        self.column_counts[self.width] += rows
-        counts = fractional.sum(axis=0)
-        from pipelines.analyze._fastcsv_kernel import exact_bins  # only the fast reader calls this: numba is there
-
-        high, low = exact_bins(values)
-        for index, feature in enumerate(self.features):
-            feature.types["Fractional"] += int(counts[index])
-            feature.types["Integral"] += rows - int(counts[index])
-            feature.add_numbers(np.ascontiguousarray(values[:, index]), exact.from_bins(high[index], low[index]))
 
     def add_batch(self, batch: Batch, problems: Problems) -> None:
         """Each record's rows (output columns joined at ``position``); what is neither CSV nor JSON is a problem."""

@@ -47,6 +47,9 @@ def json_loads(text: str | bytes, **kwargs: Any) -> Any:
     return document
 
 
+_CONTAINERS = frozenset((dict, list))  # json.loads makes exactly these (no subclasses)
+
+
 def _too_deep(document: Any) -> bool:
     """True when ``document`` nests deeper than MAX_JSON_DEPTH (iterative: no recursion of its own)."""
     stack = [(document, 1)]
@@ -55,7 +58,8 @@ def _too_deep(document: Any) -> bool:
         if depth > MAX_JSON_DEPTH:
             return True
         children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        if not _CONTAINERS.isdisjoint(map(type, children)):  # a C-speed pass: long lists of numbers have none
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
 
 
