@@ -104,7 +104,8 @@ def one_run(s3: Any, cloudwatch: Any, params: dict[str, str], key: str, schedule
             print(f"  input {uri} -> {count} capture file(s)")
     output = opt_ml / "processing" / "output"
     env = os.environ | engine.job_environment(monitor, params, iso(window.start), iso(window.end),
-                                              dataset_source=str(source), output_path=str(output))
+                                              dataset_source=str(source), output_path=str(output),
+                                              scheduled=iso(window.scheduled_hour))
     env["ANALYZER_OPT_ML"] = str(opt_ml)
     code = run([sys.executable, "-m", "pipelines.analyze.container"], env)
     if code != 0:

@@ -57,6 +57,7 @@ WINDOW = """(
     'start': $fromMillis($start, $iso),
     'end': $fromMillis($end, $iso),
     'hour': $fromMillis($hour, '[Y0001]/[M01]/[D01]/[H01]'),
+    'scheduled': $fromMillis($hour, $iso),
     'job': '${JobPrefix}-' & $fromMillis($hour, '[Y0001][M01][D01][H01]') & '-'
       & $substring($replace($states.context.Execution.Name, /[^a-zA-Z0-9]/, ''), 0, 4),
     'inputs': [$map($pairs, function($pair, $i) {{
@@ -92,10 +93,13 @@ class ProcessingMonitor:
     instance_type: str
     instance_count: str
     environment: tuple[tuple[str, str], ...]  # extra container environment: name, CloudFormation value
+    output_suffix: str = ""  # appended to the output parameter's value (the matured job writes under <uri>-matured)
 
 
 DEFAULT_START = '!If [HasDataAnalysisStartTime, !Ref DataAnalysisStartTime, "-PT1H"]'
 DEFAULT_END = '!If [HasDataAnalysisEndTime, !Ref DataAnalysisEndTime, "-PT0H"]'
+MATURED_CONSTRAINTS = ("!If [HasModelQualityMaturedConstraints, !Ref ModelQualityMaturedBaselineConstraints, "
+                       "!Ref ModelQualityBaselineConstraints]")
 
 MONITORS = (
     ProcessingMonitor(
@@ -130,7 +134,31 @@ MONITORS = (
         environment=(("ground_truth", "!If [HasGroundTruth, !Ref GroundTruthInput, \"\"]"),
                      ("threshold", "!Ref AnalyzerEstimateThreshold")),
     ),
+    # The matured model quality evaluation (issue 18, docs/labels.md): the model quality job on one day of
+    # transactions LabelMaturityDays old, as the Model Monitor engine's <base>-model-quality-matured schedule runs it:
+    # same cron, offsets -P<M>DT24H..-P<M>D, the matured constraints (the early ones when the CLI derived none), output
+    # under <ModelQualityOutputS3Uri>-matured, metrics under the schedule name the matured alarm watches. One
+    # instance: the analyzer writes partial statistics for data quality only (container.request), so model quality
+    # has no shards to merge.
+    ProcessingMonitor(
+        prefix="ModelQualityMatured", key="model-quality-matured", code="mqm",
+        condition="ModelQualityMaturedOnProcessing", title="matured model quality", command="model-quality",
+        output_param="ModelQualityOutputS3Uri", output_suffix="-matured",
+        namespace="aws/sagemaker/Endpoints/model-metrics", start_offset="!Sub -P${LabelMaturityDays}DT24H",
+        end_offset="!Sub -P${LabelMaturityDays}D",
+        schedule="!If [HasModelQualitySchedule, !Ref ModelQualityScheduleExpression, !Ref ScheduleExpression]",
+        runtime="!If [HasModelQualityMaxRuntime, !Ref ModelQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
+        instance_type="!Ref InstanceType", instance_count='"1"',
+        environment=(("baseline_constraints", MATURED_CONSTRAINTS),
+                     ("ground_truth", "!Ref GroundTruthInput"),
+                     ("threshold", "!Ref ProbabilityThresholdAttribute")),
+    ),
 )
+
+
+def _output_value(m: ProcessingMonitor) -> str:
+    """The CloudFormation value of a monitor's output prefix."""
+    return f"!Sub ${{{m.output_param}}}{m.output_suffix}" if m.output_suffix else f"!Ref {m.output_param}"
 
 
 def state_machine(m: ProcessingMonitor) -> str:
@@ -165,7 +193,7 @@ def state_machine(m: ProcessingMonitor) -> str:
         CaptureS3Uri: !Ref DataCaptureS3Uri
         EndpointName: !Ref EndpointName
         ScheduleName: !Sub ${{MonitoringScheduleBaseName}}-{m.key}
-        OutputS3Uri: !Ref {m.output_param}
+        OutputS3Uri: {_output_value(m)}
         ImageUri: !Ref AnalyzerImageUri
         RoleArn: !Ref ModelMonitorRoleArn
         InstanceType: {m.instance_type}
@@ -208,6 +236,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 end_time: "{{% $window.end %}}"
                 publish_cloudwatch_metrics: Enabled
                 cloudwatch_namespace: ${{Namespace}}
+                metric_time: "{{% $window.scheduled %}}"
                 sagemaker_endpoint_name: ${{EndpointName}}
                 sagemaker_monitoring_schedule_name: ${{ScheduleName}}
                 shard_count: "${{InstanceCount}}"
@@ -257,6 +286,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 end_time: "{{% $window.end %}}"
                 publish_cloudwatch_metrics: Enabled
                 cloudwatch_namespace: ${{Namespace}}
+                metric_time: "{{% $window.scheduled %}}"
                 sagemaker_endpoint_name: ${{EndpointName}}
                 sagemaker_monitoring_schedule_name: ${{ScheduleName}}
 {merge_env}
@@ -416,7 +446,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
         CaptureS3Uri: !Ref DataCaptureS3Uri
         EndpointName: !Ref EndpointName
         ScheduleName: !Sub ${{MonitoringScheduleBaseName}}-{m.key}
-        OutputS3Uri: !Ref {m.output_param}
+        OutputS3Uri: {_output_value(m)}
         ImageUri: !Ref AnalyzerImageUri
         ClarifyImageUri: !Ref ClarifyImageUri
         RoleArn: !Ref ModelMonitorRoleArn
@@ -502,6 +532,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
                 end_time: "{{% $window.end %}}"
                 publish_cloudwatch_metrics: Enabled
                 cloudwatch_namespace: ${{Namespace}}
+                metric_time: "{{% $window.scheduled %}}"
                 sagemaker_endpoint_name: ${{EndpointName}}
                 sagemaker_monitoring_schedule_name: ${{ScheduleName}}
                 baseline_constraints: ${{BaselineConstraints}}
@@ -590,26 +621,29 @@ if __name__ == "__main__":
 
 # ---- The same job, run locally (bench/demo_processing.py; tests compare it with the state machines) ---------------
 
-_PARAMETER_OF_SUBSTITUTION = {  # a monitor's extra environment: the template parameter it takes its value from
-    "!Ref DataQualityBaselineStatistics": "DataQualityBaselineStatistics",
-    "!Ref DataQualityBaselineConstraints": "DataQualityBaselineConstraints",
-    "!Ref ModelQualityBaselineConstraints": "ModelQualityBaselineConstraints",
-    "!Ref GroundTruthInput": "GroundTruthInput",
-    "!Ref ProbabilityThresholdAttribute": "ProbabilityThresholdAttribute",
-    '!If [HasGroundTruth, !Ref GroundTruthInput, ""]': "GroundTruthInput",
-    "!Ref AnalyzerEstimateThreshold": "AnalyzerEstimateThreshold",
-    "!Ref DataQualityMetricsEndpointDimension": "DataQualityMetricsEndpointDimension",
+_PARAMETER_OF_SUBSTITUTION = {  # a monitor's extra environment: the template parameter(s) it takes its value from,
+    # the first that is set (the template's !If on a Has<Parameter> condition)
+    "!Ref DataQualityBaselineStatistics": ("DataQualityBaselineStatistics",),
+    "!Ref DataQualityBaselineConstraints": ("DataQualityBaselineConstraints",),
+    "!Ref ModelQualityBaselineConstraints": ("ModelQualityBaselineConstraints",),
+    MATURED_CONSTRAINTS: ("ModelQualityMaturedBaselineConstraints", "ModelQualityBaselineConstraints"),
+    "!Ref GroundTruthInput": ("GroundTruthInput",),
+    "!Ref ProbabilityThresholdAttribute": ("ProbabilityThresholdAttribute",),
+    '!If [HasGroundTruth, !Ref GroundTruthInput, ""]': ("GroundTruthInput",),
+    "!Ref AnalyzerEstimateThreshold": ("AnalyzerEstimateThreshold",),
+    "!Ref DataQualityMetricsEndpointDimension": ("DataQualityMetricsEndpointDimension",),
 }
 
 
 def monitor(key: str) -> ProcessingMonitor:
-    """The processing monitor with this schedule suffix (data-quality, model-quality, estimate)."""
+    """The processing monitor with this schedule suffix (data-quality, model-quality, estimate,
+    model-quality-matured)."""
     return next(m for m in MONITORS if m.key == key)
 
 
 def job_environment(m: ProcessingMonitor, params: dict[str, str], start: str, end: str,
                     dataset_source: str = "/opt/ml/processing/input/endpoint",
-                    output_path: str = "/opt/ml/processing/output") -> dict[str, str]:
+                    output_path: str = "/opt/ml/processing/output", scheduled: str = "") -> dict[str, str]:
     """The container environment the monitor's state machine gives its Analyze job, from a stage's parameters."""
     from pipelines.deploy.template_params import load_template_parameters
 
@@ -622,10 +656,11 @@ def job_environment(m: ProcessingMonitor, params: dict[str, str], start: str, en
     environment = {
         "analyzer_command": m.command, "dataset_source": dataset_source, "output_path": output_path,
         "start_time": start, "end_time": end, "publish_cloudwatch_metrics": "Enabled",
-        "cloudwatch_namespace": namespace, "sagemaker_endpoint_name": params["EndpointName"],
+        "cloudwatch_namespace": namespace, "metric_time": scheduled or end,
+        "sagemaker_endpoint_name": params["EndpointName"],
         "sagemaker_monitoring_schedule_name": f"{params['MonitoringScheduleBaseName']}-{m.key}",
         "shard_count": count}
     for name, value in m.environment:
-        parameter = _PARAMETER_OF_SUBSTITUTION[value]
-        environment[name] = params.get(parameter, specs[parameter].default or "")
+        values = [params.get(parameter, specs[parameter].default or "") for parameter in _PARAMETER_OF_SUBSTITUTION[value]]
+        environment[name] = next((v for v in values if v), "")
     return environment

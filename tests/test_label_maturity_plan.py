@@ -112,3 +112,41 @@ def test_without_the_watchdog_the_plan_says_the_matured_schedule_pages_daily_at_
     document["Parameters"].update({"EnableWatchdog": "no", "NotificationEmail": ""})  # no topic: nothing pages
     ws.write_config("prod", document)
     assert "EnableWatchdog" not in ws.run().out
+
+
+def _with_metric(ws, metric: str) -> None:
+    for stage in ("prod", "staging"):
+        document = ws.document(stage)
+        document["Parameters"]["ModelQualityAlarmMetric"] = metric
+        ws.write_config(stage, document)
+
+
+def test_a_precision_alarm_is_sized_over_predicted_frauds_and_model_monitor_agrees(registry, ws):
+    _with_metric(ws, "precision")
+    result = ws.run()
+    assert (result.code, result.err) == (0, "")
+    prod = exported(ws, "prod")
+    # 30 frauds a day x 161/157 predicted frauds per fraud (the registry baseline): tests/test_thresholds.py
+    assert prod["ModelQualityMaturedAlarmThreshold"] == "0.648831"
+    assert ("  note: matured precision alarm at 0.648831 (label age 90 days): expected 0.84472 over 30.7643 predicted "
+            "frauds a day, minus 3 x 0.065296; expected false pages on an unchanged model: 0.16 a month"
+            in result.out.splitlines())
+    key = prod["ModelQualityMaturedBaselineConstraints"].split(f"{OUTPUTS_BUCKET}/")[1]
+    body = json.loads(registry.s3.get_object(Bucket=OUTPUTS_BUCKET, Key=key)["Body"].read())
+    assert body["binary_classification_constraints"]["precision"] == {
+        "comparison_operator": "LessThanThreshold", "threshold": 0.648831}
+
+
+def test_an_f1_alarm_cannot_be_sized_a_warning_and_strict_fails(registry, ws):
+    _with_metric(ws, "f1")
+    line = ("no matured f1 alarm: f1 is not a proportion of one count, so a day's threshold cannot be sized from "
+            "ExpectedDailyFrauds and its false pages a month cannot be stated; set ModelQualityAlarmMetric to recall, "
+            "true_positive_rate, precision or accuracy, or set ModelQualityMaturedAlarmThreshold in the stage file")
+    result = ws.run()
+    assert (result.code, result.err) == (0, warnings(f"staging: {line}", f"prod: {line}"))
+    assert "ModelQualityMaturedAlarmThreshold" not in exported(ws, "prod")
+    before = ws.seed_old_outputs()
+    strict = ws.run("--strict")
+    assert (strict.code, strict.out) == (2, "")
+    assert strict.err == strict_error(f"staging: {line}", f"prod: {line}")
+    assert ws.files() == before

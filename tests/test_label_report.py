@@ -93,7 +93,9 @@ def test_a_parameter_file_from_before_the_matured_evaluation_has_no_section(s3):
     assert label_report.render(None) == ""
 
 
-def test_on_the_processing_engine_the_matured_window_is_said_to_be_missing(s3):
+def test_on_the_processing_engine_the_matured_window_is_paged_as_on_model_monitor(s3):
+    # the processing engine runs the matured evaluation as a state machine of the same name (issue 18)
     section = label_report.collect(dict(PARAMS, MonitoringEngine="processing"), s3)
-    assert (section["windows"][1]["paged"], section["windows"][1]["not_paged_reason"]) == (
-        False, "no matured evaluation on MonitoringEngine processing (not built yet)")
+    assert section["windows"][1] == label_report.collect(PARAMS, s3)["windows"][1]
+    assert (section["windows"][1]["paged"], section["windows"][1]["not_paged_reason"],
+            section["windows"][1]["schedule"]) == (True, None, f"{PARAMS['MonitoringScheduleBaseName']}-model-quality-matured")

@@ -126,7 +126,8 @@ WATCHDOG = {"WatchdogRole", "WatchdogFunction", "WatchdogScheduleRule", "Watchdo
 
 
 def test_the_model_monitor_engine_is_the_default_and_deploys_no_processing_resource() -> None:
-    # with the matured model quality evaluation (issue 18), which is Model Monitor only
+    # with the matured model quality evaluation (issue 18): a job definition and schedule on this engine, its alarm,
+    # and its missed-run alarm
     matured = {"ModelQualityMaturedJobDefinition", "ModelQualityMaturedMonitoringSchedule", "ModelQualityMaturedAlarm",
                "ModelQualityMaturedExecutedRule", "ModelQualityMaturedMissedRunAlarm"}
     assert set(rendered(_two_monitors())) == MODEL_MONITOR_ONLY | LIVENESS | {"ModelQualityAlarm"} | matured | WATCHDOG
@@ -137,7 +138,10 @@ def test_the_processing_engine_deploys_a_schedule_and_a_state_machine_per_monito
     resources = rendered(params)
     assert set(resources) == LIVENESS | PROCESSING_SHARED | {
         "ModelQualityAlarm", "ProcessingExecutionFailedRule", "DataQualityStateMachine",
-        "DataQualityProcessingSchedule", "ModelQualityStateMachine", "ModelQualityProcessingSchedule"}
+        "DataQualityProcessingSchedule", "ModelQualityStateMachine", "ModelQualityProcessingSchedule",
+        # the matured model quality evaluation (issue 18) as a schedule + state machine, and its alarm
+        "ModelQualityMaturedStateMachine", "ModelQualityMaturedProcessingSchedule", "ModelQualityMaturedAlarm",
+        "ModelQualityMaturedExecutedRule", "ModelQualityMaturedMissedRunAlarm"}
     assert not [r for r in resources.values() if r["Type"].startswith("AWS::SageMaker::")]
     assert alerting_problems(resources) == []
 
@@ -148,7 +152,8 @@ def test_the_outputs_name_the_state_machines_for_a_one_off_run() -> None:
     outputs = render_stack({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})["Outputs"]
     assert {name: output["Value"] for name, output in outputs.items() if name.endswith("StateMachineArn")} == {
         "DataQualityStateMachineArn": "DataQualityStateMachine",
-        "ModelQualityStateMachineArn": "ModelQualityStateMachine"}
+        "ModelQualityStateMachineArn": "ModelQualityStateMachine",
+        "ModelQualityMaturedStateMachineArn": "ModelQualityMaturedStateMachine"}
 
 
 def test_the_estimate_runs_on_the_engine_of_the_stage() -> None:
@@ -249,7 +254,8 @@ needs_node = pytest.mark.skipif(node_missing() is not None, reason=node_missing(
 @pytest.mark.parametrize("case", PARAMETER_SETS)
 def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
     machines = state_machines(rendered(PARAMETER_SETS[case]))
-    assert sorted(machines) == ["AnalyzerEstimateStateMachine", "DataQualityStateMachine", "ModelQualityStateMachine"]
+    assert sorted(machines) == ["AnalyzerEstimateStateMachine", "DataQualityStateMachine",
+                                "ModelQualityMaturedStateMachine", "ModelQualityStateMachine"]
     assert asl_problems(machines) == []
 
 
@@ -259,7 +265,8 @@ def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
 def test_every_processing_job_a_state_machine_starts_is_a_valid_create_processing_job_request(case: str) -> None:
     for logical_id, machine in state_machines(rendered(PARAMETER_SETS[case])).items():
         tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
-        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id != "AnalyzerEstimateStateMachine"
+        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id not in (
+            "AnalyzerEstimateStateMachine", "ModelQualityMaturedStateMachine")  # one instance each
         assert [task["state"] for task in tasks] == (["Analyze", "Merge"] if sharded else ["Analyze"])
         for task in tasks:
             assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
@@ -321,6 +328,7 @@ def test_the_analyzer_job_gets_the_container_contract_and_publishes_model_monito
         "end_time": "2026-12-03T05:00:00Z",
         "publish_cloudwatch_metrics": "Enabled",
         "cloudwatch_namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "metric_time": "2026-12-03T05:00:00Z",  # the scheduled hour (here also the window's end)
         "sagemaker_endpoint_name": "fraud-detection-staging",
         "sagemaker_monitoring_schedule_name": "fraud-detection-staging-data-quality",
         "shard_count": "1",
@@ -454,7 +462,8 @@ def test_the_bias_jobs_hand_the_dataset_to_clarify_and_clarifys_analysis_to_the_
         "analyzer_command": "clarify-check", "dataset_source": "/opt/ml/processing/input/analysis",
         "output_path": "/opt/ml/processing/output", "start_time": "2026-12-23T23:00:00Z",
         "end_time": "2026-12-24T23:00:00Z", "publish_cloudwatch_metrics": "Enabled",
-        "cloudwatch_namespace": "aws/sagemaker/Endpoints/bias-metrics", "sagemaker_endpoint_name": endpoint,
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/bias-metrics", "metric_time": "2026-12-31T23:00:00Z",
+        "sagemaker_endpoint_name": endpoint,
         "sagemaker_monitoring_schedule_name": schedule,
         "baseline_constraints": params["ModelBiasBaselineConstraints"]}
     assert [(i["S3Input"]["S3Uri"], i["S3Input"]["LocalPath"]) for i in check["ProcessingInputs"]] == [
@@ -483,9 +492,14 @@ def _stage_file(tmp_path: Any, stage: str, **overrides: str) -> Any:
 
 def test_the_processing_engine_costs_the_same_instance_hours_plus_scheduler_and_state_transitions() -> None:
     values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "InstanceCount": "2"}
-    assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-2:] == [
-        "      stage total                               750 executions/month  <= 780.0 instance-hours/month",
-        "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and 3750 "
+    assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-4:] == [
+        "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
+        "instance-hours/month",
+        # the matured evaluation (issue 18) on this engine too: one instance, no merge step (4 states a run)
+        "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
+        "instance-hours/month",
+        "      stage total                               780 executions/month  <= 810.0 instance-hours/month",
+        "      processing engine: the instance-hours above (Processing jobs) plus 780 Scheduler invocations and 3870 "
         "Step Functions state transitions/month (4 per run, one more with the merge step)",
     ]
 
@@ -526,8 +540,19 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
     prod_plan = result.out.split("Stage prod")[1]
     assert "  engine: processing (EventBridge Scheduler -> Step Functions -> SageMaker Processing jobs, no Model " \
            "Monitor)" in prod_plan
-    assert "      processing engine: the same instance-hours (Processing jobs) plus 750 Scheduler invocations and " \
-           "3000 Step Functions state transitions/month (4 per run, one more with the merge step)" in prod_plan
+    assert "      processing engine: the same instance-hours (Processing jobs) plus 780 Scheduler invocations and " \
+           "3120 Step Functions state transitions/month (4 per run, one more with the merge step)" in prod_plan
+    # the matured model quality evaluation (issue 18) runs on this engine too, and the plan says how
+    assert ("  note: label maturity 90 days (LabelMaturityDays): each day of transactions is evaluated again 90 "
+            "days later (schedule fraud-detect-prod-model-quality-matured, a Scheduler schedule and state machine "
+            "running the analyzer image (MonitoringEngine processing), captures -P90DT24H to -P90D) for recall, "
+            "precision and false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written "
+            "its negatives") in prod_plan.splitlines()
+    assert ("  note: label maturity 90 days (LabelMaturityDays): each day of transactions is evaluated again 90 days "
+            "later (schedule fraud-detect-staging-model-quality-matured, a Model Monitor schedule, captures -P90DT24H "
+            "to -P90D) for recall, precision and false-positive rate, once python -m pipelines.ground_truth "
+            "--matured-negatives has written its negatives") in result.out.split("Stage prod")[0].splitlines()
+    assert "no matured evaluation" not in result.out + result.err
     assert result.out.splitlines()[-3].endswith("--tags file://" + str(cli.tmp / "prod.tags.json")
                                                  + " --capabilities CAPABILITY_IAM")  # the stack creates IAM roles
     assert not result.out.splitlines()[-4].endswith("CAPABILITY_IAM")
@@ -672,15 +697,17 @@ def test_the_report_says_when_a_processing_stage_has_no_state_machine() -> None:
 
 @pytest.mark.slow
 @needs_node
-@pytest.mark.parametrize("key", ["data-quality", "model-quality", "estimate"])
+@pytest.mark.parametrize("key", ["data-quality", "model-quality", "estimate", "model-quality-matured"])
 def test_the_local_run_of_the_demo_gives_the_container_the_state_machines_environment(key: str) -> None:
     params = PARAMETER_SETS["processing"]
     machine = {"data-quality": "DataQualityStateMachine", "model-quality": "ModelQualityStateMachine",
-               "estimate": "AnalyzerEstimateStateMachine"}[key]
+               "estimate": "AnalyzerEstimateStateMachine",
+               "model-quality-matured": "ModelQualityMaturedStateMachine"}[key]
     arguments = run(state_machines(rendered(params))[machine], "2026-12-03T05:00:00Z")["tasks"][0]["arguments"]
     environment = arguments["Environment"]
     assert environment == processing_engine_block.job_environment(
-        processing_engine_block.monitor(key), params, environment["start_time"], environment["end_time"])
+        processing_engine_block.monitor(key), params, environment["start_time"], environment["end_time"],
+        scheduled="2026-12-03T05:00:00Z")
 
 
 @pytest.mark.slow
@@ -724,3 +751,210 @@ def test_bias_and_explainability_on_the_processing_engine_cost_their_prepare_and
         "it; counted above) and 5 state transitions"]
     assert cost_lines({**values, "MonitoringEngine": "model-monitor"}, SPECS, [MODEL_BIAS, MODEL_EXPLAINABILITY])[
         3] == "      stage total                                60 executions/month  <= 90.0 instance-hours/month"
+
+
+# ---- The matured model quality evaluation (issue 18) on the processing engine -------------------------------------
+
+MATURED_CONSTRAINTS = f"{BUCKET}/derived/fraud-detection-p-1a2b3c4d5e6f/7/model-quality/constraints-matured-5c1e7a.json"
+EARLY_CONSTRAINTS = f"{BUCKET}/baselines/fraud-detection-p-1a2b3c4d5e6f/7/model-quality/constraints.json"
+
+
+def test_the_matured_evaluation_is_a_scheduler_schedule_on_the_model_quality_cron_and_a_state_machine() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING, **FRAUD_CADENCE), "AnalyzerImageUri": ANALYZER_IMAGE})
+    schedule = resources["ModelQualityMaturedProcessingSchedule"]["Properties"]
+    assert schedule == {
+        "Name": "fraud-detection-staging-model-quality-matured",
+        "Description": "Starts the matured model quality state machine of fraud-detection-staging on its Model "
+                       "Monitor cron",
+        "ScheduleExpression": "cron(0 4 ? * * *)",  # the model quality cron, as the Model Monitor matured schedule
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "State": "ENABLED",
+        "Target": {"Arn": "ModelQualityMaturedStateMachine", "RoleArn": "ProcessingSchedulerRole.Arn",
+                   "Input": '{"scheduledTime": "<aws.scheduler.scheduled-time>"}',
+                   "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 5}},
+    }
+    on_model_monitor = rendered(_two_monitors(**FRAUD_CADENCE))["ModelQualityMaturedMonitoringSchedule"]["Properties"]
+    assert on_model_monitor["MonitoringScheduleConfig"]["ScheduleConfig"]["ScheduleExpression"] == \
+        schedule["ScheduleExpression"]
+    assert on_model_monitor["MonitoringScheduleName"] == schedule["Name"]
+    machine = resources["ModelQualityMaturedStateMachine"]["Properties"]
+    assert machine["StateMachineName"] == "fraud-detection-staging-model-quality-matured"
+    substitutions = machine["DefinitionSubstitutions"]
+    assert {key: substitutions[key] for key in ("StartOffset", "EndOffset", "OutputS3Uri", "ScheduleName",
+                                                "Namespace", "BaselineConstraints", "InstanceCount")} == {
+        "StartOffset": "-P90DT24H", "EndOffset": "-P90D",  # the Model Monitor matured job's offsets
+        "OutputS3Uri": f"{BUCKET}/monitor-output/staging/model-quality-matured",
+        "ScheduleName": "fraud-detection-staging-model-quality-matured",
+        "Namespace": "aws/sagemaker/Endpoints/model-metrics", "BaselineConstraints": MATURED_CONSTRAINTS,
+        "InstanceCount": "1"}
+    job_definition = rendered(_two_monitors())["ModelQualityMaturedJobDefinition"]["Properties"]
+    assert job_definition["ModelQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]["S3Uri"] == \
+        substitutions["OutputS3Uri"]  # the same output prefix on both engines
+
+
+def test_the_matured_job_falls_back_to_the_model_quality_constraints_on_both_engines_as_model_monitor_does() -> None:
+    no_derived = {"ModelQualityMaturedBaselineConstraints": ""}
+    machine = rendered({**_two_monitors(**PROCESSING, **no_derived), "AnalyzerImageUri": ANALYZER_IMAGE})[
+        "ModelQualityMaturedStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    job = rendered(_two_monitors(**no_derived))["ModelQualityMaturedJobDefinition"]["Properties"]
+    assert machine["BaselineConstraints"] == EARLY_CONSTRAINTS
+    assert job["ModelQualityBaselineConfig"][
+        "ConstraintsResource"]["S3Uri"] == EARLY_CONSTRAINTS
+
+
+def test_the_matured_alarm_is_the_same_on_both_engines_and_watches_the_metric_the_state_machine_publishes() -> None:
+    on_processing = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    on_model_monitor = rendered(_two_monitors())
+    alarm = on_processing["ModelQualityMaturedAlarm"]
+    assert alarm == on_model_monitor["ModelQualityMaturedAlarm"]
+    substitutions = on_processing["ModelQualityMaturedStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    props = alarm["Properties"]
+    # the container publishes Namespace, MetricName and [Endpoint, MonitoringSchedule] (container.metric_records)
+    assert (props["Namespace"], props["MetricName"], props["Dimensions"]) == (
+        substitutions["Namespace"], "recall",
+        [{"Name": "Endpoint", "Value": substitutions["EndpointName"]},
+         {"Name": "MonitoringSchedule", "Value": substitutions["ScheduleName"]}])
+    assert (props["Threshold"], props["Period"], props["TreatMissingData"]) == ("0.679802", 86400, "missing")
+    assert alerting_problems(on_processing) == []
+
+
+def test_no_matured_evaluation_without_a_model_quality_monitor_on_either_engine() -> None:
+    for params in ({**_two_monitors(**PROCESSING, EnableModelQualityMonitor="no"), "AnalyzerImageUri": ANALYZER_IMAGE},
+                   _two_monitors(EnableModelQualityMonitor="no")):
+        assert not [name for name in rendered(params) if "Matured" in name]
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_matured_state_machine_analyses_one_day_of_transactions_label_maturity_days_before_the_run() -> None:
+    params = PARAMETER_SETS["processing"]
+    machine = state_machines(rendered(params))["ModelQualityMaturedStateMachine"]
+    assert asl_problems({"ModelQualityMaturedStateMachine": machine}) == []
+    result = run(machine, "2026-12-03T04:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")
+    assert [task["state"] for task in result["tasks"]] == ["Analyze"]
+    arguments = result["tasks"][0]["arguments"]
+    assert processing_job_problems(arguments) == []
+    endpoint, schedule = "fraud-detection-staging", "fraud-detection-staging-model-quality-matured"
+    assert arguments["Environment"] == {
+        "analyzer_command": "model-quality",
+        "dataset_source": "/opt/ml/processing/input/endpoint",
+        "output_path": "/opt/ml/processing/output",
+        "start_time": "2026-09-03T04:00:00Z",  # -P90DT24H: 91 days before the scheduled hour
+        "end_time": "2026-09-04T04:00:00Z",  # -P90D
+        "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/model-metrics",
+        "metric_time": "2026-12-03T04:00:00Z",  # the run's hour: CloudWatch refuses stamps over two weeks old
+        "sagemaker_endpoint_name": endpoint,
+        "sagemaker_monitoring_schedule_name": schedule,
+        "shard_count": "1",
+        "baseline_constraints": MATURED_CONSTRAINTS,
+        "ground_truth": params["GroundTruthInput"],
+        "threshold": "0.5",
+    }
+    assert [i["S3Input"]["S3Uri"] for i in arguments["ProcessingInputs"]] == [
+        f"{BUCKET}/data-capture/{endpoint}/AllTraffic/2026/09/03/", f"{BUCKET}/data-capture/{endpoint}/AllTraffic/2026/09/04/"]
+    assert arguments["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{BUCKET}/monitor-output/staging/model-quality-matured/{endpoint}/{schedule}/2026/12/03/04")
+    assert arguments["ProcessingJobName"] == "fraud-detection-staging-mqm-2026120304-0f3c"
+    assert arguments["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("maturity", ["90", "30", "365"])
+def test_the_matured_state_machine_and_the_python_rule_agree_on_300_random_scheduled_times(maturity: str) -> None:
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(18)  # fixed: the same 300 times on every run (no test depends on today's date)
+    origin = _utc(1999, 12, 31, 22)
+    times = [origin + timedelta(seconds=rng.randrange(0, 101 * 366 * 86400)) for _ in range(300)]
+    times += [_utc(2028, 2, 29, 23, 59, 59), _utc(2100, 3, 1, 0), _utc(2000, 1, 1, 0), _utc(2029, 2, 28, 4)]
+    params = processing_parameters(LabelMaturityDays=maturity, CaptureVariantNames="AllTraffic,Canary")
+    machine = state_machines(rendered(params))["ModelQualityMaturedStateMachine"]
+    results = run_many(machine, [iso(t) for t in times])
+    for when, result in zip(times, results, strict=True):
+        window = analysis_window(when, f"-P{maturity}DT24H", f"-P{maturity}D")
+        assert window.end - window.start == timedelta(days=1)
+        assert result["variables"]["window"]["start"] == iso(window.start), when
+        assert result["variables"]["window"]["end"] == iso(window.end), when
+        assert result["variables"]["window"]["hour"] == window.output_folder, when
+        assert result["variables"]["window"]["scheduled"] == iso(window.scheduled_hour), when
+        assert [i["S3Input"]["S3Uri"].split("/fraud-detection-staging/", 1)[1] for i in
+                result["tasks"][0]["arguments"]["ProcessingInputs"]] == [
+            f"{variant}/{folder}/" for variant in ("AllTraffic", "Canary") for folder in capture_folders(window)], when
+
+
+@pytest.mark.slow
+def test_cfn_lint_is_clean_with_the_matured_evaluation_on_the_processing_engine() -> None:
+    sets = {"matured, 30 days, fraud cadence": processing_parameters(LabelMaturityDays="30", **FRAUD_CADENCE),
+            "matured, derived constraints empty": processing_parameters(ModelQualityMaturedBaselineConstraints="")}
+    assert cfn_lint(sets) == {name: [] for name in [*sets, ""]}
+
+
+def _matured_container_case(tmp_path: Any) -> dict[str, str]:
+    """One matured day on the processing engine: AWS's binary example records (the model quality metrics page,
+    tests/fixtures/analyzer/aws-doc-schemas.json: recall 1, precision 1/3) captured 91 days before the run, labels
+    uploaded later, and the SageMaker SDK's model quality constraints (tests/fixtures/sdk)."""
+    from devtools.seed_captures import capture_line
+
+    folder = tmp_path / "capture" / "fraud-detect-prod" / "AllTraffic" / "2026" / "09" / "03" / "10"
+    folder.mkdir(parents=True)
+    when = _utc(2026, 9, 3, 10, 10)
+    folder.joinpath("a.jsonl").write_text("".join(capture_line("1.00,2.00", score, event, when, None) + "\n"
+                                                  for score, event in ((0.1, "e0"), (0.9, "e1"), (0.8, "e2"),
+                                                                       (0.7, "e3"))))
+    labels = tmp_path / "gt" / "2026" / "10" / "20" / "09"
+    labels.mkdir(parents=True)
+    labels.joinpath("labels.jsonl").write_text("".join(json.dumps({
+        "groundTruthData": {"data": str(label), "encoding": "CSV"}, "eventMetadata": {"eventId": event},
+        "eventVersion": "0"}) + "\n" for event, label in (("e0", 0), ("e1", 0), ("e2", 0), ("e3", 1))))
+    from tests.support.template_render import REPO_ROOT
+
+    return {
+        "ANALYZER_OPT_ML": str(tmp_path / "opt" / "ml"), "analyzer_command": "model-quality",
+        "dataset_source": str(tmp_path / "capture"), "output_path": str(tmp_path / "out"),
+        "start_time": "2026-09-03T04:00:00Z", "end_time": "2026-09-04T04:00:00Z",
+        "metric_time": "2026-12-03T04:00:00Z", "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/model-metrics",
+        "sagemaker_endpoint_name": "fraud-detect-prod",
+        "sagemaker_monitoring_schedule_name": "fraud-detect-prod-model-quality-matured",
+        "baseline_constraints": str(REPO_ROOT / "tests" / "fixtures" / "sdk" / "model_quality_constraints.json"),
+        "ground_truth": str(tmp_path / "gt"), "threshold": "0.5",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def test_the_matured_job_publishes_the_metric_the_matured_alarm_watches_stamped_with_the_run_hour(
+        tmp_path, monkeypatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from pipelines.analyze import container
+
+    for name, value in _matured_container_case(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    alarm = rendered(_two_monitors())["ModelQualityMaturedAlarm"]["Properties"]
+    dimensions = [{"Name": "Endpoint", "Value": "fraud-detect-prod"},
+                  {"Name": "MonitoringSchedule", "Value": "fraud-detect-prod-model-quality-matured"}]
+    assert [d["Name"] for d in alarm["Dimensions"]] == [d["Name"] for d in dimensions]
+    with mock_aws():
+        assert container.main() == 0
+        statistics = boto3.client("cloudwatch", region_name="us-east-1").get_metric_statistics(
+            Namespace=alarm["Namespace"], MetricName=alarm["MetricName"], Dimensions=dimensions,
+            StartTime=_utc(2026, 12, 3, 0), EndTime=_utc(2026, 12, 4, 0), Period=86400,
+            Statistics=[alarm["Statistic"]])["Datapoints"]
+    assert [(point["Timestamp"], point["Minimum"]) for point in statistics] == [(_utc(2026, 12, 3, 4), 1.0)]
+    assert (tmp_path / "opt" / "ml" / "output" / "message").read_text() == "CompletedWithViolations: 7 violation(s)"
+    assert json.loads((tmp_path / "out" / "statistics.json").read_text())["dataset"]["item_count"] == 4
+
+
+def test_a_bad_metric_time_is_refused_before_anything_is_written(tmp_path, monkeypatch) -> None:
+    from pipelines.analyze import container
+
+    for name, value in {**_matured_container_case(tmp_path), "metric_time": "yesterday"}.items():
+        monkeypatch.setenv(name, value)
+    assert container.main() == 2
+    assert (tmp_path / "opt" / "ml" / "output" / "message").read_text() == (
+        "metric_time 'yesterday' is not an ISO-8601 time (e.g. 2026-11-28T10:00:00Z)")
+    assert not (tmp_path / "out").exists()

@@ -837,7 +837,8 @@ def test_the_matured_alarm_watches_a_day_of_matured_recall_on_its_own_schedule()
     assert _alarm("staging", "ModelQualityMaturedAlarm") == {
         "AlarmName": "fraud-detection-staging-model-quality-matured-recall",
         "AlarmDescription": "recall of fraud-detection-staging on a day of transactions with matured labels (90 "
-        "days) fell below 0.679802 (baseline minus 3 binomial standard errors over 30 frauds a day).",
+        "days) fell below 0.679802 (baseline minus 3 binomial standard errors over one day's count at 30 frauds a "
+        "day: frauds for recall, predicted frauds for precision, transactions for accuracy).",
         "Namespace": "aws/sagemaker/Endpoints/model-metrics",
         "MetricName": "recall",
         "Dimensions": [

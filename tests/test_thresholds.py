@@ -27,6 +27,7 @@ from pipelines.deploy.thresholds import (
     feature_drift_threshold,
     model_quality_threshold,
     number_text,
+    statistics_margin,
 )
 from tests.support.template_render import TEMPLATE_PATH
 
@@ -333,6 +334,105 @@ def test_drift_alarms_on_a_baseline_that_publishes_no_drift_metric_are_refused(c
         f"{switch}: Model Monitor publishes no feature_baseline_drift metric, so the drift alarms could never fire; "
         "enable it in the baseline or leave DriftAlarmFeatures empty"], [])
     assert "DriftAlarmThresholds" not in params
+
+
+# ---- the matured alarm on precision or accuracy: sized over that metric's own day count (issue 18 section 2) ---------
+
+# The registry fixture's confusion matrix {"0": {"0": 11818, "1": 25}, "1": {"0": 21, "1": 136}}: 161 predicted frauds
+# and 12000 transactions per 157 frauds. At 30 frauds a day: 30.7643 predicted frauds, 2292.99 transactions.
+def _matured(metric: str, daily: str = "30", **replace: Any) -> tuple[tuple[list[str], list[str]], dict[str, str],
+                                                                      dict[str, Any]]:
+    params = {"EnableModelQualityMonitor": "yes", "ExpectedDailyFrauds": daily, "ModelQualityAlarmMetric": metric}
+    sized: dict[str, Any] = {}
+    result = model_quality_threshold(params, {}, SPECS, available(), documents(**replace), None, sized)
+    return result, params, sized
+
+
+def test_a_precision_alarm_is_sized_over_the_days_predicted_frauds_not_model_monitors_resampling() -> None:
+    # precision 136/161 = 0.84472, sd sqrt(p (1 - p) / 30.7643) = 0.065296 (Model Monitor's 0.011283 is over the whole
+    # baseline): threshold 0.84472 - 3 x 0.065296 = 0.648831, the derived constraints' precision threshold exactly
+    (warnings_, notes), params, sized = _matured("precision")
+    assert (warnings_, notes) == ([], [
+        "matured precision alarm at 0.648831 (label age 90 days): expected 0.84472 over 30.7643 predicted frauds a "
+        "day, minus 3 x 0.065296; expected false pages on an unchanged model: 0.16 a month",
+        "early precision (labels -P8D to -P7D old) is not paged: the label development curve corrects recall only; "
+        "the matured alarm watches it"])
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.648831"
+    assert round(sized["matured"].false_pages_per_month, 4) == 0.1554
+    assert sized["matured"].expected_frauds == 30  # what the derived constraints scale the other counts by
+    derived = derived_constraints(seedmod.fixture("model_quality_constraints.json"),
+                                  seedmod.fixture("model_quality_statistics.json"), 30, "recall", "0.679802")
+    assert derived["binary_classification_constraints"]["precision"]["threshold"] == 0.648831
+
+
+def test_the_old_precision_margin_paged_ten_times_a_month_on_an_unchanged_model() -> None:
+    # before: value - 3 x Model Monitor's sd = 0.810873 whatever the day's count; 31 predicted frauds a day read below
+    # it when 25 or fewer are frauds: 0.348 a day, 10.44 pages a month. Sized over the day: 0.16
+    precision = 136 / 161
+    assert round(statistics_margin(seedmod.fixture("model_quality_statistics.json"), "binary_classification_metrics",
+                                   "precision"), 6) == 0.810873
+    assert round(binomial_below(0.810873, 31, precision), 6) == 0.348081
+    assert (round(false_pages_per_month(0.810873, 30 * 161 / 157, precision), 4),
+            round(false_pages_per_month(0.648831, 30 * 161 / 157, precision), 4)) == (10.4424, 0.1554)
+
+
+@pytest.mark.parametrize(("daily", "threshold", "pages"), [
+    ("3", "0.225264", 0.1123),  # 3.08 predicted frauds: pages when none of 3 is a fraud
+    ("10", "0.50543", 0.3436),
+    ("100", "0.737427", 0.0519),
+    ("1000", "0.810791", 0.0575),  # the binomial 0.011310 just above Model Monitor's 0.011283
+])
+def test_fewer_expected_frauds_widen_the_precision_margin(daily: str, threshold: str, pages: float) -> None:
+    (warnings_, _), params, sized = _matured("precision", daily)
+    assert (warnings_, params["ModelQualityMaturedAlarmThreshold"], round(sized["matured"].false_pages_per_month, 4)) \
+        == ([], threshold, pages)
+
+
+def test_an_accuracy_alarm_is_sized_over_the_days_transactions() -> None:
+    # accuracy 11954/12000 = 0.996167 over 2292.99 transactions a day: sd 0.001290, threshold 0.992295 (the derived
+    # constraints' accuracy threshold); the old margin 0.995523 paged 8.07 times a month
+    (warnings_, notes), params, sized = _matured("accuracy")
+    assert (warnings_, notes[0]) == ([], "matured accuracy alarm at 0.992295 (label age 90 days): expected 0.996167 "
+                                         "over 2292.99 labelled transactions a day, minus 3 x 0.001290; expected false "
+                                         "pages on an unchanged model: 0.12 a month")
+    assert params["ModelQualityMaturedAlarmThreshold"] == "0.992295"
+    assert round(false_pages_per_month(0.995523, 30 * 12000 / 157, 11954 / 12000), 4) == 8.074
+
+
+@pytest.mark.parametrize("metric", ["f1", "f2", "auc"])
+def test_f_scores_and_auc_are_refused_for_the_sized_matured_alarm_with_the_fix(metric: str) -> None:
+    (warnings_, notes), params, sized = _matured(metric)
+    assert warnings_ == [
+        f"no matured {metric} alarm: {metric} is not a proportion of one count, so a day's threshold cannot be sized "
+        "from ExpectedDailyFrauds and its false pages a month cannot be stated; set ModelQualityAlarmMetric to "
+        "recall, true_positive_rate, precision or accuracy, or set ModelQualityMaturedAlarmThreshold in the stage "
+        "file"]
+    assert notes == [f"early {metric} (labels -P8D to -P7D old) is not paged: the label development curve corrects "
+                     "recall only"]
+    assert sized == {}
+    assert "ModelQualityMaturedAlarmThreshold" not in params
+
+
+def test_a_precision_alarm_without_predicted_frauds_in_the_baseline_is_a_warning() -> None:
+    statistics = seedmod.fixture("model_quality_statistics.json")
+    statistics["binary_classification_metrics"]["confusion_matrix"] = {"0": {"0": 11843, "1": 0},
+                                                                        "1": {"0": 157, "1": 0}}
+    statistics["binary_classification_metrics"]["precision"] = {"value": 0.5, "standard_deviation": 0.01}
+    (warnings_, _), params, _ = _matured("precision", **{"ModelQuality.Statistics": statistics})
+    assert warnings_ == [
+        "no matured precision alarm: the baseline's confusion matrix (ModelQuality.Statistics) has no predicted "
+        "frauds to size a day's precision on; set ModelQualityMaturedAlarmThreshold in the stage file"]
+    assert "ModelQualityMaturedAlarmThreshold" not in params
+
+
+def test_the_false_positive_rate_is_no_alarm_metric_and_its_constraint_is_sized_over_the_days_legitimate() -> None:
+    # the alarm fires below its threshold; a false-positive rate is bad above it, so the template does not offer it
+    assert "false_positive_rate" not in SPECS["ModelQualityAlarmMetric"].allowed_values
+    # its derived constraint: 0.002111 + 3 sqrt(f (1 - f) / 2262.99) = 0.005005 over 11843 x 30/157 legitimate a day
+    derived = derived_constraints(seedmod.fixture("model_quality_constraints.json"),
+                                  seedmod.fixture("model_quality_statistics.json"), 30, "recall", "0.679802")
+    assert derived["binary_classification_constraints"]["false_positive_rate"] == {
+        "comparison_operator": "GreaterThanThreshold", "threshold": 0.005005}
 
 
 @pytest.mark.parametrize(("value", "text"), [(0.1, "0.1"), (0.72, "0.72"), (1.0, "1"), (1e-5, "0.00001"), (0.0, "0")])

@@ -19,7 +19,16 @@ or the derived explainability config; ``dataset_source`` of clarify-check is the
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
 container), ``threshold`` (0.5), ``calibration`` (s3:// URI of calibration.json, for the estimate),
 ``cloudwatch_namespace`` (set by the processing engine, issue 19: publish the metrics with PutMetricData in this
-namespace instead of writing the file Model Monitor publishes), ``shard_count`` (below).
+namespace instead of writing the file Model Monitor publishes), ``metric_time`` (set by the processing engine: the
+scheduled hour, the metrics' timestamp instead of the window's end; below), ``shard_count`` (below).
+
+Metric timestamps: Model Monitor's records carry the window's end (model-monitor-byoc-cloudwatch shows a Timestamp,
+not which one). A model quality window ends days before the run (-P7D; -P<LabelMaturityDays>D for the matured job),
+and CloudWatch takes PutMetricData time stamps "as much as two weeks before the current date" (botocore's
+PutMetricData documentation), while an alarm with a one-day period judges the latest day only: a metric stamped at
+the window's end would be refused (matured) or never judged (early). So the processing engine stamps every metric with
+the execution's scheduled hour (``metric_time``), which is when Model Monitor's own executions publish as we read it
+(undocumented).
 ``ANALYZER_OPT_ML`` moves /opt/ml (tests only).
 
 Sharded data quality (a Processing job with InstanceCount N, capture input ShardedByS3Key; docs/analyzer.md and
@@ -48,7 +57,7 @@ from typing import Any
 from pipelines.core import clock
 from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
 from pipelines.core.files import printable
-from pipelines.formats.times import iso_z
+from pipelines.formats.times import iso_z, parse_time_flag
 
 COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics", "clarify-dataset", "clarify-check",
             "shap-dataset", "shap-check")
@@ -87,6 +96,8 @@ def request() -> argparse.Namespace:
     shards = _env("shard_count") or "1"
     if not shards.isdigit() or int(shards) < 1:
         raise UsageError(f"shard_count '{shards}' is not a whole number of at least 1 (the job's InstanceCount)")
+    metric_time = _env("metric_time")
+    stamp = parse_time_flag(metric_time, "metric_time") if metric_time else None
     partial = partial == "Enabled" or int(shards) > 1
     if partial and command != "data-quality":
         raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
@@ -100,7 +111,7 @@ def request() -> argparse.Namespace:
         constraints=_env("baseline_constraints", (checks and not partial) or command in CLARIFY_CHECKS),
         ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
         config=_env("analysis_config", clarify_input), calibration=_env("calibration"), publish=publish == "Enabled",
-        partial=partial, host=current_host() if partial else None,
+        partial=partial, host=current_host() if partial else None, metric_time=stamp,
         partial_file=f"{current_host()}/statistics.json" if partial else None,
         output_columns_position=output_columns_position())
 
@@ -246,9 +257,8 @@ def main(now: datetime | None = None) -> int:
         print(f"warning: {printable(line)}")
     for line in outcome.lines:
         print(line)
-    from pipelines.formats.times import parse_time_flag as parse_time
-
-    when = parse_time(args.end, "end_time") if args.end else now or clock.utc_now()  # the window's end, as MM stamps
+    # the scheduled hour on the processing engine (module docstring), else the window's end, as Model Monitor stamps
+    when = args.metric_time or (parse_time_flag(args.end, "end_time") if args.end else now or clock.utc_now())
     output_dir = opt_ml() / "output"
     if args.publish and outcome.metrics:
         records = metric_records(outcome, when)

@@ -345,16 +345,13 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
         return
     maturity = params.get("LabelMaturityDays") or specs["LabelMaturityDays"].default or "90"
     params.setdefault("LabelMaturityDays", maturity)  # in every export: the day-2 tools read it
-    if params.get("MonitoringEngine") == "processing":
-        plan.notes.append(f"{plan.stage}: no matured evaluation on MonitoringEngine processing (not built yet: the "
-                          "matured schedule and its alarm deploy on the model-monitor engine only); run python -m "
-                          "pipelines.analyze model-quality on the matured day instead (docs/labels.md)")
-        return
+    runs_as = ("a Scheduler schedule and state machine running the analyzer image (MonitoringEngine processing)"
+               if params.get("MonitoringEngine") == "processing" else "a Model Monitor schedule")
     plan.notes.append(f"{plan.stage}: label maturity {maturity} days (LabelMaturityDays): each day of transactions is "
                       f"evaluated again {maturity} days later (schedule {params['MonitoringScheduleBaseName']}-model-"
-                      f"quality-matured, captures -P{maturity}DT24H to -P{maturity}D) for recall, precision and "
-                      "false-positive rate, once python -m pipelines.ground_truth --matured-negatives has written its "
-                      "negatives")
+                      f"quality-matured, {runs_as}, captures -P{maturity}DT24H to -P{maturity}D) for recall, "
+                      "precision and false-positive rate, once python -m pipelines.ground_truth --matured-negatives "
+                      "has written its negatives")
     _matured_pages_without_watchdog(plan, specs, maturity)
     registry_constraints = available[MQ_CONSTRAINTS].uri if MQ_CONSTRAINTS in available else ""
     if "ModelQualityBaselineConstraints" in explicit or MQ_STATISTICS not in available or not registry_constraints:

@@ -23,6 +23,7 @@ CLARIFY_EXTRA_JOBS = 2  # devtools/processing_engine_block.py clarify_state_mach
 CLARIFY_STATES_PER_RUN = 5  # Window, Prepare, Clarify, Check, Done
 MAX_PROCESSING_INPUTS = 10  # CreateProcessingJob ProcessingInputs: at most 10 (botocore service model)
 STATES_PER_RUN = 4  # Window, Analyze, Sharded, Done: Standard workflows bill each state entered
+MATURED_TITLE = "model quality matured"  # the matured model quality evaluation's cost line (issue 18)
 DAYS_PER_MONTH = 30  # cost lines count a 30-day month
 MAX_RUNTIME = 86400  # StoppingCondition.MaxRuntimeInSeconds: 1..86400 (botocore service model)
 HOURLY_LABEL_JOB_MAX_RUNTIME = 1800  # hourly model quality / bias: the merge job shares the hour (facts.md)
@@ -184,14 +185,17 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     total_runs, total_hours = 0, 0.0
     processing = _value(params, specs, "MonitoringEngine") == PROCESSING
     runs = [(monitor, monitor.title, cadence(params, specs, monitor)) for monitor in monitors]
-    if MODEL_QUALITY in monitors and runs and runs[0][2].expression != NOW and not processing:
-        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later;
-        # the Model Monitor engine only (the template's ModelQualityMaturedEnabled)
+    if MODEL_QUALITY in monitors and runs and runs[0][2].expression != NOW:
+        # the matured model quality evaluation (issue 18): the same job on the same cadence, LabelMaturityDays later,
+        # on either engine (the template's ModelQualityMaturedEnabled)
         runs.insert(monitors.index(MODEL_QUALITY) + 1,
-                    (MODEL_QUALITY, "model quality matured", cadence(params, specs, MODEL_QUALITY)))
+                    (MODEL_QUALITY, MATURED_TITLE, cadence(params, specs, MODEL_QUALITY)))
     for monitor, title, run in runs:
-        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify
+        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify;
+        # the matured state machine runs one instance (no model quality shards to merge)
         jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
+        if processing and title == MATURED_TITLE:
+            jobs = 1
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
         total_hours += hours
@@ -200,12 +204,13 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     lines.append(f"      {'stage total':<21} {'':<18} {total_runs:>4} executions/month"
                  f"  <= {total_hours:.1f} instance-hours/month")
     if processing:
-        transitions = sum(cadence(params, specs, m).executions_per_month
+        transitions = sum(run.executions_per_month
                           * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
-                             else STATES_PER_RUN + (1 if count > 1 else 0))
-                          for m in monitors)
+                             else STATES_PER_RUN + (1 if count > 1 and title != MATURED_TITLE else 0))
+                          for m, title, run in runs)
         clarify = any(m.key in CLARIFY_KEYS for m in monitors)
-        hours_text = "the instance-hours above" if clarify else "the same instance-hours"
+        matured_alone = count > 1 and any(title == MATURED_TITLE for _, title, _ in runs)  # one instance here
+        hours_text = "the instance-hours above" if clarify or matured_alone else "the same instance-hours"
         lines.append(f"      processing engine: {hours_text} (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")

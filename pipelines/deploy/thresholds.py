@@ -20,6 +20,14 @@
   history's own binomial error added. Fewer frauds, wider margin;
   the plan prints the exact binomial chance that a day of an unchanged model reads below the threshold, as false
   pages a month. A derived model quality constraints file carries the same thresholds (``derived_constraints``).
+- The matured alarm on another ``ModelQualityAlarmMetric`` (issue 18 section 2): a rate is sized by the binomial error
+  over its own denominator in one day, scaled from the baseline's confusion matrix to ``ExpectedDailyFrauds``:
+  precision over the predicted frauds (TP + FP), accuracy over every labelled transaction; the threshold and false
+  pages a month are then exact binomial figures as for recall. F-scores and AUC are no single binomial proportion
+  (no exact false-page figure), so they are refused for the sized alarm: a warning (``--strict`` fails) that names
+  the fix. The false-positive rate is not an alarm metric (the template's AllowedValues; the alarm fires below its
+  threshold and a false-positive rate is bad above it); its derived constraint is sized over the day's legitimate
+  transactions, which at fraud rates are thousands, so its margin is small.
 """
 
 from __future__ import annotations
@@ -164,9 +172,19 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
         return [f"no {metric} threshold in the model quality constraints {uri} ({constraints_section}); "
                 f"{not_created}"], []
     statistics = document(MQ_STATISTICS) if MQ_STATISTICS in available else None
-    if metric in RECALL_METRICS and statistics_section == "binary_classification_metrics":
+    if metric in WINDOW_COUNT and statistics_section == "binary_classification_metrics":
         return _recall_alarms(params, explicit, threshold, statistics, metric, curve,
                               sized if sized is not None else {})
+    if statistics_section == "binary_classification_metrics" and MATURED_PARAM in wanted:
+        # F-scores and AUC: no binomial count to size a day's alarm on (module docstring); never a quiet alarm that
+        # pages on noise, never a quietly missing one
+        return [f"no matured {metric} alarm: {metric} is not a proportion of one count, so a day's threshold cannot "
+                "be sized from ExpectedDailyFrauds and its false pages a month cannot be stated; set "
+                f"ModelQualityAlarmMetric to recall, true_positive_rate, precision or accuracy, or set "
+                f"{MATURED_PARAM} in the stage file"], [
+            f"early {metric} (labels {params.get('GroundTruthStartTimeOffset', '-P8D')} to "
+            f"{params.get('GroundTruthEndTimeOffset', '-P7D')} old) is not paged: the label development curve "
+            "corrects recall only"] if EARLY_PARAM in wanted else []
     warnings: list[str] = []
     notes: list[str] = []
     if EARLY_PARAM in wanted:
@@ -195,6 +213,10 @@ def model_quality_threshold(params: dict[str, str], explicit: dict[str, str], sp
 MATURED_PARAM = "ModelQualityMaturedAlarmThreshold"
 EARLY_PARAM = "ModelQualityAlarmThreshold"
 RECALL_METRICS = ("recall", "true_positive_rate")
+# Alarm metric -> (the day's count its binomial error is over, its name in the plan): scaled from the baseline's
+# confusion matrix to ExpectedDailyFrauds (P frauds, PP predicted frauds, ALL labelled transactions)
+WINDOW_COUNT = {"recall": ("P", "labelled frauds"), "true_positive_rate": ("P", "labelled frauds"),
+                "precision": ("PP", "predicted frauds"), "accuracy": ("ALL", "labelled transactions")}
 WINDOW_DAYS = 1  # both evaluations cover one day of transactions (-P8D..-P7D; -P<M>DT24H..-P<M>D)
 DAYS_PER_MONTH = 30  # the recall alarms have a one-day period: one datapoint, one chance to page, per day
 
@@ -205,11 +227,18 @@ class RecallAlarm:
 
     window: str  # "matured" or "early"
     label_age_days: int
-    expected_recall: float
+    expected_recall: float  # the expected value of the alarm's metric (recall unless ``metric`` says otherwise)
     expected_frauds: float  # labelled frauds in one window
     deviation: float
     threshold: float
     false_pages_per_month: float
+    metric: str = "recall"
+    trials: float | None = None  # the count the metric is a proportion of (None: expected_frauds)
+    unit: str = "labelled frauds"
+
+    @property
+    def count(self) -> float:
+        return self.expected_frauds if self.trials is None else self.trials
 
     def as_dict(self) -> dict[str, Any]:
         return {"window": self.window, "label_age_days": self.label_age_days,
@@ -242,20 +271,24 @@ def false_pages_per_month(threshold: float, frauds: float, rate: float) -> float
 
 
 def size_recall_alarm(window: str, age: int, expected: float, frauds: float, floor_deviation: float,
-                      history: float = 0.0) -> RecallAlarm:
+                      history: float = 0.0, *, metric: str = "recall", trials: float | None = None) -> RecallAlarm:
     """The threshold MARGIN_SIGMAS standard deviations below ``expected``: the binomial standard error over the
     window's labelled frauds, sqrt(r (1 - r) / n), or Model Monitor's own figure when larger. ``history``: the
     labelled frauds the expectation itself was estimated from (the early window's label development curve); its
-    binomial variance r (1 - r) / history is added, since that expectation is an estimate too."""
-    if frauds <= 0:
+    binomial variance r (1 - r) / history is added, since that expectation is an estimate too. ``metric`` and
+    ``trials``: another proportion (precision, accuracy) over its own day's count (WINDOW_COUNT) instead of the
+    frauds."""
+    count = frauds if trials is None else trials
+    if count <= 0:
         deviation = math.inf
     else:
-        variance = expected * (1 - expected) * (1 / frauds + (1 / history if history > 0 else 0.0))
+        variance = expected * (1 - expected) * (1 / count + (1 / history if history > 0 else 0.0))
         deviation = max(floor_deviation, math.sqrt(variance))
     threshold = expected - MARGIN_SIGMAS * deviation
-    pages = false_pages_per_month(float(number_text(threshold)), frauds, expected) if threshold > 0 else 0.0
+    pages = false_pages_per_month(float(number_text(threshold)), count, expected) if threshold > 0 else 0.0
     return RecallAlarm(window=window, label_age_days=age, expected_recall=expected, expected_frauds=frauds,
-                       deviation=deviation, threshold=threshold, false_pages_per_month=pages)
+                       deviation=deviation, threshold=threshold, false_pages_per_month=pages, metric=metric,
+                       trials=trials, unit=WINDOW_COUNT.get(metric, ("P", "labelled frauds"))[1])
 
 
 def expected_daily_frauds(params: dict[str, str]) -> float | None:
@@ -297,18 +330,30 @@ def _recall_alarms(params: dict[str, str], explicit: dict[str, str], constraint:
                            "matrix gives a number of frauds; set ExpectedDailyFrauds in the stage file"], notes
     maturity = _int(params.get("LabelMaturityDays")) or 90
     if MATURED_PARAM not in explicit:
-        alarm = size_recall_alarm("matured", maturity, value, daily * WINDOW_DAYS, mm_deviation or 0.0)
-        if 0 < constraint < alarm.threshold:  # a team's stricter-than-3-sd edit of the constraint stays
-            alarm = replace(alarm, threshold=constraint,
-                            false_pages_per_month=false_pages_per_month(constraint, alarm.expected_frauds, value))
-        problem = _unusable(alarm, metric)
-        if problem:
-            warnings.append(problem)
+        per_fraud = _per_fraud(metrics.get("confusion_matrix"), metric)
+        if per_fraud is None:
+            warnings.append(f"no matured {metric} alarm: the baseline's confusion matrix (ModelQuality.Statistics) "
+                            f"has no {WINDOW_COUNT[metric][1]} to size a day's {metric} on; set {MATURED_PARAM} in "
+                            "the stage file")
         else:
-            params[MATURED_PARAM] = number_text(alarm.threshold)
-            sized["matured"] = alarm
-            notes.append(_alarm_note(alarm, metric))
-    if EARLY_PARAM not in explicit:
+            trials = None if metric in RECALL_METRICS else daily * WINDOW_DAYS * per_fraud
+            alarm = size_recall_alarm("matured", maturity, value, daily * WINDOW_DAYS, mm_deviation or 0.0,
+                                      metric=metric, trials=trials)
+            if 0 < constraint < alarm.threshold:  # a team's stricter-than-3-sd edit of the constraint stays
+                alarm = replace(alarm, threshold=constraint,
+                                false_pages_per_month=false_pages_per_month(constraint, alarm.count, value))
+            problem = _unusable(alarm, metric)
+            if problem:
+                warnings.append(problem)
+            else:
+                params[MATURED_PARAM] = number_text(alarm.threshold)
+                sized["matured"] = alarm
+                notes.append(_alarm_note(alarm, metric))
+    if EARLY_PARAM not in explicit and metric not in RECALL_METRICS:
+        notes.append(f"early {metric} (labels {params.get('GroundTruthStartTimeOffset', '-P8D')} to "
+                     f"{params.get('GroundTruthEndTimeOffset', '-P7D')} old) is not paged: the label development "
+                     "curve corrects recall only; the matured alarm watches it")
+    elif EARLY_PARAM not in explicit:
         age = offset_days(params.get("GroundTruthEndTimeOffset", "-P7D")) or 0
         window = (f"labels {params.get('GroundTruthStartTimeOffset', '-P8D')} to "
                   f"{params.get('GroundTruthEndTimeOffset', '-P7D')} old")
@@ -344,7 +389,7 @@ def _recall_alarms(params: dict[str, str], explicit: dict[str, str], constraint:
 def _unusable(alarm: RecallAlarm, metric: str) -> str:
     if alarm.threshold > 0:
         return ""
-    return (f"no {alarm.window} {metric} alarm: {alarm.expected_frauds:g} expected labelled frauds a day give a "
+    return (f"no {alarm.window} {metric} alarm: {alarm.count:g} expected {alarm.unit} a day give a "
             f"standard deviation of {alarm.deviation:.6f}, so {MARGIN_SIGMAS} of them reach below 0 and a daily "
             f"alarm cannot tell a broken model from noise; raise ExpectedDailyFrauds if it is too low, or set "
             f"{MATURED_PARAM if alarm.window == 'matured' else EARLY_PARAM} in the stage file")
@@ -352,9 +397,22 @@ def _unusable(alarm: RecallAlarm, metric: str) -> str:
 
 def _alarm_note(alarm: RecallAlarm, metric: str) -> str:
     return (f"{alarm.window} {metric} alarm at {number_text(alarm.threshold)} (label age {alarm.label_age_days} days): "
-            f"expected {number_text(alarm.expected_recall)} over {alarm.expected_frauds:g} labelled frauds a day, "
+            f"expected {number_text(alarm.expected_recall)} over {alarm.count:g} {alarm.unit} a day, "
             f"minus {MARGIN_SIGMAS} x {alarm.deviation:.6f}; expected false pages on an unchanged model: "
             f"{alarm.false_pages_per_month:.2f} a month")
+
+
+def _per_fraud(matrix: Any, metric: str) -> float | None:
+    """The alarm metric's day count per fraud, from the baseline's binary confusion matrix ({actual: {predicted:
+    n}}): 1 for recall, (TP + FP) / P for precision, (P + N) / P for accuracy; None when the matrix has none of them."""
+    cells = {f"{a}{p}": (_number((matrix.get(a) or {}).get(p)) if isinstance(matrix, dict)
+                         and isinstance(matrix.get(a), dict) else None) or 0.0 for a in "01" for p in "01"}
+    positives = cells["10"] + cells["11"]
+    count = {"P": positives, "PP": cells["11"] + cells["01"],
+             "ALL": positives + cells["00"] + cells["01"]}[WINDOW_COUNT[metric][0]]
+    if metric in RECALL_METRICS:
+        return 1.0
+    return count / positives if positives > 0 and count > 0 else None
 
 
 def _positives(matrix: Any) -> int:

@@ -65,11 +65,8 @@ def collect(params: dict[str, str], s3: Any) -> dict[str, Any] | None:
     else:
         why = curve.missing_history() or "no early alarm threshold in the parameter file (rerun the deploy CLI)"
     matured_threshold = _number(params.get("ModelQualityMaturedAlarmThreshold"))
-    if params.get("MonitoringEngine") == "processing":  # the template deploys it on the Model Monitor engine only
-        matured_threshold, matured_why = None, "no matured evaluation on MonitoringEngine processing (not built yet)"
-    else:
-        matured_why = None if matured_threshold is not None else (
-            "no matured alarm threshold in the parameter file (see the deploy plan's warnings)")
+    matured_why = None if matured_threshold is not None else (  # either engine deploys it (issue 18)
+        "no matured alarm threshold in the parameter file (see the deploy plan's warnings)")
     section["windows"] = [
         {"window": "early", "start_offset": start, "end_offset": end, "label_age_days": early_age,
          "schedule": f"{base}-model-quality", "alarm_threshold": early_threshold, "paged": early_threshold is not None,
