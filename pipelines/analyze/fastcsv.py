@@ -100,6 +100,7 @@ def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[memoryview]:
     is asked for."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     with open(path, "rb") as handle:
+        chunk_bytes = max(1, min(chunk_bytes, os.fstat(handle.fileno()).st_size + 1))  # a small file: small buffers
 
         def fill(buffer: bytearray, carry: int) -> tuple[bytearray, int]:
             """Read after the ``carry`` bytes at the buffer's start until it holds a line's end or the file ends:
