@@ -321,6 +321,25 @@ static void sort_runs(uint64_t *keys, uint64_t *scratch, int64_t n) {
     }
 }
 
+/* The usual upper compaction: its n keys are at most two sorted runs (the outputs of the level below, one after the
+ * other). Merge them and keep every other item from `from` straight into out, without sorting or copying; 0 when
+ * the keys are more than two runs (the caller sorts them). */
+static int select_two_runs(const uint64_t *keys, int64_t n, int64_t from, uint64_t *out) {
+    int64_t cut = n;
+    for (int64_t i = 1; i < n; i++) {
+        if (keys[i] < keys[i - 1]) {
+            if (cut != n) return 0;
+            cut = i;
+        }
+    }
+    int64_t a = 0, b = cut, at = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t key = b >= n || (a < cut && keys[a] <= keys[b]) ? keys[a++] : keys[b++];
+        if (i >= from && (i - from) % 2 == 0) out[at++] = key;
+    }
+    return 1;
+}
+
 /* A sketch's state in caller-owned arrays: levels[h * stride + i] (order keys) for i < sizes[h], h < *height;
  * compressions and offsets per compactor; capacities[h] = QuantileNonSample.capacity(h) for h < max_height
  * (computed in Python, with Python's float power, so they are kll.py's). scratch: 2 * stride keys.
@@ -375,7 +394,7 @@ static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int6
                 uint64_t *keys = scratch, *above = levels + (h + 1) * stride;
                 if (h == 0) { /* the stretch was sorted by the caller */
                     every_other_sorted(stream + first, even, offsets[h], above + sizes[h + 1]);
-                } else {
+                } else if (!select_two_runs(levels + h * stride, even, offsets[h], above + sizes[h + 1])) {
                     memcpy(keys, levels + h * stride, (size_t)even * 8);
                     sort_runs(keys, scratch + stride, even);
                     int64_t at = sizes[h + 1];
