@@ -3,7 +3,7 @@
 same captured records (20 numeric features, CSV, SageMaker's compact capture lines, one feature drifted):
 
 - reference: `python -m pipelines.analyze data-quality` with ANALYZER_FAST=0 (the reference reader: today's path);
-- fast: the same command with the fast reader (pipelines/analyze/fastcsv.py, numba);
+- fast: the same command with the fast reader (pipelines/analyze/fastcsv.py and its C library, `make native`);
 - evidently: the peer a team would pick (AWS points new customers to Evidently): the JSON lines read with pandas,
   the CSV split into columns, Evidently's DataDriftPreset report against the baseline sample (.venv-bench only);
 - floor: only reading the bytes and JSON-decoding every line with the fastest decoder measured (msgspec), on both
@@ -189,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     if ("evidently" in args.only or "floor" in args.only) and not BENCH_PY.exists():
         print("bench_throughput: .venv-bench is missing (make bench creates it from requirements-bench.txt)",
               file=sys.stderr)
+        return 1
+    if "fast" in args.only and not (ROOT / "pipelines" / "analyze" / "_native.so").exists():
+        print("bench_throughput: the fast reader's library is not built (make native): the fast column would measure "
+              "the reference reader", file=sys.stderr)
         return 1
     print(f"generating the captures under {DATA} (once; cached) ...", flush=True)
     # in its own process: a child forked from a parent that held the generated data would report the parent's

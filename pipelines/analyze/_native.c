@@ -270,22 +270,21 @@ static void sort_keys(uint64_t *keys, uint64_t *scratch, int64_t n) {
     }
 }
 
-/* The order keys of n finite doubles sorted by numpy (ascending, but -0.0 and 0.0 in any order among themselves):
- * the zeros are one run; its -0.0 go first, as Java's total order has them. */
-static void sorted_keys(const double *sorted, int64_t n, uint64_t *keys) {
-    int64_t negative_zeros = -1;
-    for (int64_t i = 0; i < n; i++) {
-        double value = sorted[i];
-        if (value == 0.0) {
-            if (negative_zeros < 0) { /* the first zero: count the run's -0.0 */
-                negative_zeros = 0;
-                for (int64_t j = i; j < n && sorted[j] == 0.0; j++) negative_zeros += signbit(sorted[j]) != 0;
-            }
-            keys[i] = order_key(negative_zeros-- > 0 ? -0.0 : 0.0);
-        } else {
-            keys[i] = order_key(value);
-        }
+/* Every other item of a stretch numpy sorted (ascending, but -0.0 and 0.0 in any order among themselves), from
+ * index `from`, as order keys appended to out; the zeros are one run, found by bisection, whose -0.0 go first, as
+ * Java's total order has them. Returns how many were appended. */
+static int64_t every_other_sorted(const double *sorted, int64_t n, int64_t from, uint64_t *out) {
+    int64_t low = 0, high = n;
+    while (low < high) { /* the first item >= 0 */
+        int64_t middle = low + (high - low) / 2;
+        if (sorted[middle] < 0.0) low = middle + 1; else high = middle;
     }
+    int64_t zeros = low, negative = 0;
+    while (zeros < n && sorted[zeros] == 0.0) negative += signbit(sorted[zeros++]) != 0;
+    int64_t at = 0;
+    for (int64_t i = from; i < n; i += 2)
+        out[at++] = i >= low && i < zeros ? order_key(i - low < negative ? -0.0 : 0.0) : order_key(sorted[i]);
+    return at;
 }
 
 /* Sort keys that are a few sorted runs (an upper compactor's items: the sorted outputs of the level below, after
@@ -374,14 +373,14 @@ static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int6
                 }
             } else {
                 uint64_t *keys = scratch, *above = levels + (h + 1) * stride;
-                if (h == 0) {
-                    sorted_keys(stream + first, even, keys); /* the stretch was sorted by the caller */
+                if (h == 0) { /* the stretch was sorted by the caller */
+                    every_other_sorted(stream + first, even, offsets[h], above + sizes[h + 1]);
                 } else {
                     memcpy(keys, levels + h * stride, (size_t)even * 8);
                     sort_runs(keys, scratch + stride, even);
+                    int64_t at = sizes[h + 1];
+                    for (int64_t i = offsets[h]; i < even; i += 2) above[at++] = keys[i];
                 }
-                int64_t at = sizes[h + 1];
-                for (int64_t i = offsets[h]; i < even; i += 2) above[at++] = keys[i];
                 if (h == 0)
                     first += even; /* the odd last item stays: the next stretch starts with it */
                 else if (sizes[h] % 2)
