@@ -218,8 +218,9 @@ def _no_data_states(m: ProcessingMonitor) -> str:
     iso = "'[Y0001]-[M01]-[D01]T[H01]:[m01]Z'"
     what = "'${ScheduleName} had no data or no ground truth for ' & $window.start & ' to ' & $window.end"
     reason = "' Reason: ' & $substring($failure.Cause, 0, 2000)"
-    why = (f"('${{StageTraffic}}' = 'intermittent' ? 'StageTraffic is intermittent' : 'first maturity window, until ' "
-           f"& $fromMillis($firstWindowEnd, {iso}))")
+    why = (f"('${{StageTraffic}}' = 'intermittent' ? 'StageTraffic is intermittent: no data is a note here, never a "
+           f"page' : 'first maturity window, until ' & $fromMillis($firstWindowEnd, {iso}) & ': after it, no data "
+           f"pages')")
     first_hour = ("$hours := $split($substringBefore($substringAfter('${Cron}', '('), ')'), ' ')[1]; "
                   "$first := $substring($hours, 0, 1) = '*' ? 0 : $min($map($split($split($split($hours, '/')[0], "
                   "'-')[0], ','), function($v) {$number($v)})); "
@@ -269,7 +270,7 @@ def _no_data_states(m: ProcessingMonitor) -> str:
             Error: NoDataDailyNote
             Cause: >-
               {{% 'NOTE, not a page (once a day): ' & {what} & ' (' & {why}
-              & '); the other runs of the day like it are not sent; after the first window it pages.' & {reason} %}}
+              & '); the other runs of the day like it are not sent.' & {reason} %}}
           NoDataFirstWindow:
             Type: Fail
             Error: NoDataFirstWindow
