@@ -168,9 +168,9 @@ def _output_value(m: ProcessingMonitor) -> str:
 
 
 # ---- "No data" during the first maturity window (issue 18 section 4, on the processing engine) -------------------
-# A model quality window with nothing to analyse fails its job: the analyzer's message file (the job's ExitMessage)
-# starts with "NoData: " (pipelines/analyze/container.py, NoDataError: no ground truth file, no captured record with
-# a label), and a capture folder without objects fails the job before the container runs ("No S3 objects found under
+# The labelled monitors (model quality, the matured one, and bias's Prepare job, which merges ground truth the same
+# way): a window with nothing to analyse fails its job: the analyzer's message file (the job's ExitMessage) starts
+# with "NoData: " (pipelines/analyze/container.py, NoDataError: no ground truth file, no captured record with a label), and a capture folder without objects fails the job before the container runs ("No S3 objects found under
 # S3 URL", the wording SageMaker's training and transform jobs use for an empty S3 prefix; for Processing jobs it is
 # our reading, unverified). The .sync task then fails with the job's description in its Cause
 # (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html), which the Catch keeps as $failure.
@@ -452,7 +452,7 @@ BIAS = ProcessingMonitor(
     start_offset="!Ref GroundTruthStartTimeOffset", end_offset="!Ref GroundTruthEndTimeOffset",
     schedule="!If [HasModelBiasSchedule, !Ref ModelBiasScheduleExpression, !Ref ScheduleExpression]",
     runtime="!If [HasModelBiasMaxRuntime, !Ref ModelBiasMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-    instance_type="!Ref InstanceType", instance_count='"1"',
+    instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,  # Prepare merges ground truth
     environment=(("ground_truth", "!Ref GroundTruthInput"), ("analysis_config", "!Ref ModelBiasConfigUri"),
                  ("threshold", "!Ref ProbabilityThresholdAttribute"),
                  ("baseline_constraints", "!Ref ModelBiasBaselineConstraints")),
@@ -582,7 +582,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
         ProjectName: !Ref SageMakerProjectName
         ProjectId: !Ref SageMakerProjectId
         Stage: !Ref StageName
-{subs}
+{subs}{_no_data_substitutions(m)}
       Definition:
         Comment: {m.title} of one scheduled hour, as Model Monitor runs it (devtools/processing_engine_block.py)
         QueryLanguage: JSONata
@@ -617,7 +617,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
 {_resources("1")}
 {_network("false")}
 {_JOB_TAIL}
-            Next: Clarify
+            Next: Clarify{_no_data_catch(m)}
           Clarify:
             Type: Task
             Resource: arn:aws:states:::sagemaker:createProcessingJob.sync
@@ -662,7 +662,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
 {_JOB_TAIL}
             Next: Done
           Done:
-            Type: Succeed
+            Type: Succeed{_no_data_states(m)}
       Tags:
         - {{Key: sagemaker:project-name, Value: !Ref SageMakerProjectName}}
         - {{Key: sagemaker:project-id, Value: !Ref SageMakerProjectId}}

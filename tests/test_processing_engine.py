@@ -596,6 +596,17 @@ def test_the_plan_says_model_quality_runs_on_one_instance_and_how_no_data_is_jud
             "(docs/processing-engine.md)") in result.out.split("Stage prod")[1].splitlines()
 
 
+def test_with_bias_on_the_plan_names_bias_among_the_runs_whose_no_data_is_a_note(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                       NotificationTopicArn=TOPIC_ARN)
+    result = cli("--dry-run", "--strict", "--import-prod-config", str(prod))
+    assert result.exit_code == 0, result.err
+    assert ("  note: processing engine: a model quality or bias run with no data or no ground truth in its window "
+            "sends one note a day to the alarm topic, not a page, until its state machine is 90 days old "
+            "(fraud-detect-prod-model-quality-matured: 90 days + 24 h); after that it pages "
+            "(docs/processing-engine.md)") in result.out.split("Stage prod")[1].splitlines()
+
+
 def test_a_processing_stage_deploys_all_four_monitors_under_strict(cli, seeded, tmp_path) -> None:
     prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE)
     result = cli("--strict", "--import-prod-config", str(prod))
@@ -1149,6 +1160,46 @@ def test_any_other_failure_fails_the_execution_with_the_tasks_own_error_on_day_f
     assert result["path"] == ["Window", "Analyze", "Classify", "Failed"]
     assert result["end"] == {"state": "Failed", "type": "Fail", "error": "States.TaskFailed", "cause": BROKEN}
     assert [task["state"] for task in result["tasks"]] == ["Analyze"]  # no DescribeStateMachine on this path
+
+
+BIAS_NO_LABELS = _failed_job(
+    "NoData: none of the 212 captured records in the window has a ground truth label in "
+    f"{LABELS} (0 labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+    "eventMetadata.eventId", "AlgorithmError: See job logs for more information")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("scheduled", "prepare", "end", "error"), [
+    ("2026-09-20T00:00:00Z", BIAS_NO_LABELS, "NoDataNote", "NoDataDailyNote"),  # hourly cron: the day's first run
+    ("2026-09-20T05:00:00Z", BIAS_NO_LABELS, "NoDataFirstWindow", "NoDataFirstWindow"),
+    ("2026-12-01T00:00:00Z", BIAS_NO_LABELS, "NoData", "NoData"),  # day 90.6: after LabelMaturityDays, a page
+    ("2026-09-20T00:00:00Z", BROKEN, "Failed", "States.TaskFailed"),
+])
+def test_bias_prepare_without_labels_is_judged_as_model_quality(scheduled: str, prepare: str, end: str,
+                                                                error: str) -> None:
+    # the bias state machine's Prepare job merges ground truth as model quality does (clarify-dataset): the same states
+    machine = state_machines(rendered(processing_parameters(**CLARIFY_ON)))["ModelBiasStateMachine"]
+    result = run(machine, scheduled, outcomes={
+        "Prepare": {"Error": "States.TaskFailed", "Cause": prepare},
+        "Created": {"result": {"StateMachineArn": MATURED_ARN, "CreationDate": CREATED}}})
+    assert (result["end"]["state"], result["end"]["error"]) == (end, error)
+    assert [task["state"] for task in result["tasks"]] == (["Prepare"] if end == "Failed" else ["Prepare", "Created"])
+    if end == "NoDataFirstWindow":
+        assert result["end"]["cause"] == (
+            "fraud-detection-staging-model-bias had no data or no ground truth for 2026-09-12T05:00:00Z to "
+            "2026-09-13T05:00:00Z (first maturity window, until 2026-11-30T10:00Z: after it, no data pages); not "
+            "sent: the first run of the day sends the note. Reason: " + BIAS_NO_LABELS)
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_failure_of_the_clarify_job_itself_pages_on_any_day() -> None:
+    machine = state_machines(rendered(processing_parameters(**CLARIFY_ON)))["ModelBiasStateMachine"]
+    result = run(machine, "2026-09-20T00:00:00Z", outcomes={"Clarify": {"Error": "States.TaskFailed",
+                                                                        "Cause": BIAS_NO_LABELS}})
+    assert result["end"] == {"state": "Clarify", "type": "Fail", "error": "States.TaskFailed",
+                             "cause": BIAS_NO_LABELS}  # no Catch there: only Prepare reads labels
 
 
 @pytest.mark.slow

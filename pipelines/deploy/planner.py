@@ -429,7 +429,8 @@ def _processing_model_quality_notes(plan: StagePlan, specs: dict[str, ParameterS
         return
     quiet = " and, on this stage (StageTraffic intermittent), after it too" \
         if value("StageTraffic") == "intermittent" else ""
-    plan.notes.append(f"{plan.stage}: processing engine: a model quality run with no data or no ground truth in its "
+    runs = "model quality or bias run" if value("EnableModelBiasMonitor") == "yes" else "model quality run"
+    plan.notes.append(f"{plan.stage}: processing engine: a {runs} with no data or no ground truth in its "
                       f"window sends one note a day to the alarm topic, not a page, until its state machine is "
                       f"{maturity} days old ({base}-model-quality-matured: {maturity} days + 24 h){quiet}; after "
                       "that it pages (docs/processing-engine.md)")
