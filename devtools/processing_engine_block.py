@@ -58,6 +58,8 @@ WINDOW = """(
     'end': $fromMillis($end, $iso),
     'hour': $fromMillis($hour, '[Y0001]/[M01]/[D01]/[H01]'),
     'scheduled': $fromMillis($hour, $iso),
+    'hourMillis': $hour,
+    'reach': $hour - $start,
     'job': '${JobPrefix}-' & $fromMillis($hour, '[Y0001][M01][D01][H01]') & '-'
       & $substring($replace($states.context.Execution.Name, /[^a-zA-Z0-9]/, ''), 0, 4),
     'inputs': [$map($pairs, function($pair, $i) {{
@@ -94,6 +96,7 @@ class ProcessingMonitor:
     instance_count: str
     environment: tuple[tuple[str, str], ...]  # extra container environment: name, CloudFormation value
     output_suffix: str = ""  # appended to the output parameter's value (the matured job writes under <uri>-matured)
+    labelled: bool = False  # merges ground truth: "no data" failures are notes during the first maturity window
 
 
 DEFAULT_START = '!If [HasDataAnalysisStartTime, !Ref DataAnalysisStartTime, "-PT1H"]'
@@ -120,7 +123,10 @@ MONITORS = (
         end_offset="!Ref GroundTruthEndTimeOffset",
         schedule="!If [HasModelQualitySchedule, !Ref ModelQualityScheduleExpression, !Ref ScheduleExpression]",
         runtime="!If [HasModelQualityMaxRuntime, !Ref ModelQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-        instance_type="!Ref InstanceType", instance_count="!Ref InstanceCount",
+        # One instance whatever InstanceCount says: the analyzer writes partial statistics for data quality only
+        # (container.request refuses shard_count > 1 for model quality), so N instances would fail every run. The
+        # job reads every record of the window on one instance (nothing is left out); the plan names it.
+        instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,
         environment=(("baseline_constraints", "!Ref ModelQualityBaselineConstraints"),
                      ("ground_truth", "!Ref GroundTruthInput"),
                      ("threshold", "!Ref ProbabilityThresholdAttribute")),
@@ -148,7 +154,7 @@ MONITORS = (
         end_offset="!Sub -P${LabelMaturityDays}D",
         schedule="!If [HasModelQualitySchedule, !Ref ModelQualityScheduleExpression, !Ref ScheduleExpression]",
         runtime="!If [HasModelQualityMaxRuntime, !Ref ModelQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-        instance_type="!Ref InstanceType", instance_count='"1"',
+        instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,
         environment=(("baseline_constraints", MATURED_CONSTRAINTS),
                      ("ground_truth", "!Ref GroundTruthInput"),
                      ("threshold", "!Ref ProbabilityThresholdAttribute")),
@@ -159,6 +165,118 @@ MONITORS = (
 def _output_value(m: ProcessingMonitor) -> str:
     """The CloudFormation value of a monitor's output prefix."""
     return f"!Sub ${{{m.output_param}}}{m.output_suffix}" if m.output_suffix else f"!Ref {m.output_param}"
+
+
+# ---- "No data" during the first maturity window (issue 18 section 4, on the processing engine) -------------------
+# The labelled monitors (model quality, the matured one, and bias's Prepare job, which merges ground truth the same
+# way): a window with nothing to analyse fails its job: the analyzer's message file (the job's ExitMessage) starts
+# with "NoData: " (pipelines/analyze/container.py, NoDataError: no ground truth file, no captured record with a label), and a capture folder without objects fails the job before the container runs ("No S3 objects found under
+# S3 URL", the wording SageMaker's training and transform jobs use for an empty S3 prefix; for Processing jobs it is
+# our reading, unverified). The .sync task then fails with the job's description in its Cause
+# (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html), which the Catch keeps as $failure.
+# Classify: anything else fails the execution with the task's own Error and Cause (as without the Catch: it pages).
+# A no-data failure is judged as the watchdog judges a Model Monitor schedule's (pipelines/watchdog/rules.py): by its
+# scheduled hour against the state machine's creation + the longer of LabelMaturityDays and how far back its window
+# starts (the matured window, -P<M>DT24H, reaches M days + 24 h), read from DescribeStateMachine's creationDate
+# (AWS SDK integration, https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html), which an
+# update of the stack keeps (CloudFormation updates a state machine in place unless its name changes):
+# - within it, or on a stage with StageTraffic intermittent: a note, not a page. The execution still fails (nothing
+#   was analysed; the report shows it), with Error NoDataDailyNote for the day's first scheduled run (the lowest hour of
+#   the cron's hour field) and NoDataFirstWindow for the others; ProcessingExecutionFailedRule sends every failure
+#   but NoDataFirstWindow to the alarm topic, so the topic gets one note a day;
+# - after it: Error NoData, which pages ("captures or labels are not arriving").
+# If the creation date cannot be read or parsed, the execution fails with that error: it pages (loud, never silent).
+NO_DATA_MATCH = ("$exists($failure.Cause) and ($contains($failure.Cause, 'NoData: ') "
+                 "or $contains($failure.Cause, 'No S3 objects found under S3 URL'))")
+NO_DATA_ERRORS = ("NoData", "NoDataDailyNote", "NoDataFirstWindow")
+DAY_MILLIS = 86400000
+
+
+def _no_data_substitutions(m: ProcessingMonitor) -> str:
+    if not m.labelled:
+        return ""
+    return f"""
+        MaturityDays: !Ref LabelMaturityDays
+        StageTraffic: !Ref StageTraffic
+        Cron: {m.schedule}"""
+
+
+def _no_data_catch(m: ProcessingMonitor) -> str:
+    if not m.labelled:
+        return ""
+    return """
+            Catch:
+              - ErrorEquals: [States.ALL]
+                Assign:
+                  failure: "{% $states.errorOutput %}"
+                Next: Classify"""
+
+
+def _no_data_states(m: ProcessingMonitor) -> str:
+    if not m.labelled:
+        return ""
+    iso = "'[Y0001]-[M01]-[D01]T[H01]:[m01]Z'"
+    what = "'${ScheduleName} had no data or no ground truth for ' & $window.start & ' to ' & $window.end"
+    reason = "' Reason: ' & $substring($failure.Cause, 0, 2000)"
+    why = (f"('${{StageTraffic}}' = 'intermittent' ? 'StageTraffic is intermittent: no data is a note here, never a "
+           f"page' : 'first maturity window, until ' & $fromMillis($firstWindowEnd, {iso}) & ': after it, no data "
+           f"pages')")
+    first_hour = ("$hours := $split($substringBefore($substringAfter('${Cron}', '('), ')'), ' ')[1]; "
+                  "$first := $substring($hours, 0, 1) = '*' ? 0 : $min($map($split($split($split($hours, '/')[0], "
+                  "'-')[0], ','), function($v) {$number($v)})); "
+                  "$number($fromMillis($window.hourMillis, '[H01]')) = $first")
+    return f"""
+          Classify:
+            Type: Choice
+            Choices:
+              - Condition: "{{% {NO_DATA_MATCH} %}}"
+                Next: Created
+            Default: Failed
+          Failed:
+            Type: Fail
+            Error: "{{% $failure.Error %}}"
+            Cause: "{{% $exists($failure.Cause) ? $failure.Cause : '' %}}"
+          Created:
+            Type: Task
+            Resource: arn:aws:states:::aws-sdk:sfn:describeStateMachine
+            Arguments:
+              StateMachineArn: "{{% $states.context.StateMachine.Id %}}"
+            Assign:
+              firstWindowEnd: >-
+                {{% $toMillis($exists($states.result.CreationDate) ? $states.result.CreationDate
+                : $states.result.creationDate) + $max([${{MaturityDays}} * {DAY_MILLIS}, $window.reach]) %}}
+            Next: FirstWindow
+          FirstWindow:
+            Type: Choice
+            Choices:
+              - Condition: "{{% '${{StageTraffic}}' = 'intermittent' or $window.hourMillis < $firstWindowEnd %}}"
+                Next: DailyNote
+            Default: NoData
+          NoData:
+            Type: Fail
+            Error: NoData
+            Cause: >-
+              {{% {what} & ' after its first maturity window (it ended '
+              & $fromMillis($firstWindowEnd, {iso}) & '): captures or labels are not arriving.' & {reason} %}}
+          DailyNote:
+            Type: Choice
+            Choices:
+              - Condition: >-
+                  {{% ({first_hour}) %}}
+                Next: NoDataNote
+            Default: NoDataFirstWindow
+          NoDataNote:
+            Type: Fail
+            Error: NoDataDailyNote
+            Cause: >-
+              {{% 'NOTE, not a page (once a day): ' & {what} & ' (' & {why}
+              & '); the other runs of the day like it are not sent.' & {reason} %}}
+          NoDataFirstWindow:
+            Type: Fail
+            Error: NoDataFirstWindow
+            Cause: >-
+              {{% {what} & ' (' & {why}
+              & '); not sent: the first run of the day sends the note.' & {reason} %}}"""
 
 
 def state_machine(m: ProcessingMonitor) -> str:
@@ -208,7 +326,7 @@ def state_machine(m: ProcessingMonitor) -> str:
         ProjectName: !Ref SageMakerProjectName
         ProjectId: !Ref SageMakerProjectId
         Stage: !Ref StageName
-{subs}
+{subs}{_no_data_substitutions(m)}
       Definition:
         Comment: {m.title} of one scheduled hour, as Model Monitor runs it (devtools/processing_engine_block.py)
         QueryLanguage: JSONata
@@ -261,7 +379,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 - {{Key: "sagemaker:project-name", Value: "${{ProjectName}}"}}
                 - {{Key: "sagemaker:project-id", Value: "${{ProjectId}}"}}
                 - {{Key: stage, Value: "${{Stage}}"}}
-            Next: Sharded
+            Next: Sharded{_no_data_catch(m)}
           Sharded:
             Type: Choice
             Choices:
@@ -318,7 +436,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 - {{Key: stage, Value: "${{Stage}}"}}
             Next: Done
           Done:
-            Type: Succeed
+            Type: Succeed{_no_data_states(m)}
       Tags:
         - {{Key: sagemaker:project-name, Value: !Ref SageMakerProjectName}}
         - {{Key: sagemaker:project-id, Value: !Ref SageMakerProjectId}}
@@ -334,7 +452,7 @@ BIAS = ProcessingMonitor(
     start_offset="!Ref GroundTruthStartTimeOffset", end_offset="!Ref GroundTruthEndTimeOffset",
     schedule="!If [HasModelBiasSchedule, !Ref ModelBiasScheduleExpression, !Ref ScheduleExpression]",
     runtime="!If [HasModelBiasMaxRuntime, !Ref ModelBiasMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-    instance_type="!Ref InstanceType", instance_count='"1"',
+    instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,  # Prepare merges ground truth
     environment=(("ground_truth", "!Ref GroundTruthInput"), ("analysis_config", "!Ref ModelBiasConfigUri"),
                  ("threshold", "!Ref ProbabilityThresholdAttribute"),
                  ("baseline_constraints", "!Ref ModelBiasBaselineConstraints")),
@@ -464,7 +582,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
         ProjectName: !Ref SageMakerProjectName
         ProjectId: !Ref SageMakerProjectId
         Stage: !Ref StageName
-{subs}
+{subs}{_no_data_substitutions(m)}
       Definition:
         Comment: {m.title} of one scheduled hour, as Model Monitor runs it (devtools/processing_engine_block.py)
         QueryLanguage: JSONata
@@ -499,7 +617,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
 {_resources("1")}
 {_network("false")}
 {_JOB_TAIL}
-            Next: Clarify
+            Next: Clarify{_no_data_catch(m)}
           Clarify:
             Type: Task
             Resource: arn:aws:states:::sagemaker:createProcessingJob.sync
@@ -544,7 +662,7 @@ def clarify_state_machine(steps: ClarifySteps) -> str:
 {_JOB_TAIL}
             Next: Done
           Done:
-            Type: Succeed
+            Type: Succeed{_no_data_states(m)}
       Tags:
         - {{Key: sagemaker:project-name, Value: !Ref SageMakerProjectName}}
         - {{Key: sagemaker:project-id, Value: !Ref SageMakerProjectId}}

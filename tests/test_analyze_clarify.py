@@ -217,6 +217,26 @@ def test_the_container_runs_both_steps_from_the_state_machines_environment(tmp_p
     assert (tmp_path / "opt" / "output" / "message").read_text() == "CompletedWithViolations: 1 violation(s)"
 
 
+def test_the_containers_prepare_step_marks_a_window_without_labels_as_no_data(tmp_path, monkeypatch, capsys):
+    # issue 18: the processing engine's bias state machine judges "NoData: " failures of Prepare as model quality's
+    from pipelines.analyze import container
+
+    _captures(tmp_path, [("120.50,grocery,1,3,14,2", 0.91, "e1", None)])
+    _labels(tmp_path, [("other", 1)])
+    monkeypatch.setenv("ANALYZER_OPT_ML", str(tmp_path / "opt"))
+    for name, value in {"analyzer_command": "clarify-dataset", "dataset_source": str(tmp_path / "capture"),
+                        "output_path": str(tmp_path / "prepared"), "start_time": "2026-11-27T00:00:00Z",
+                        "end_time": "2026-11-27T01:00:00Z", "ground_truth": str(tmp_path / "gt"),
+                        "analysis_config": str(BIAS_CONFIG), "threshold": "0.5"}.items():
+        monkeypatch.setenv(name, value)
+    assert container.main() == 2
+    assert (tmp_path / "opt" / "output" / "message").read_text() == (
+        f"NoData: none of the 1 captured records in the window has a ground truth label in {tmp_path / 'gt'} (1 "
+        "labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+        "eventMetadata.eventId")
+    assert not (tmp_path / "prepared").exists()
+
+
 # ---- Model explainability: shap-dataset / shap-check -------------------------------------------------------------
 
 def _derived_explainability_config(tmp_path) -> Path:

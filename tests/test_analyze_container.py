@@ -205,3 +205,31 @@ def test_partial_statistics_for_another_command_is_refused_with_the_failure_file
     assert done.returncode == 2
     assert (opt_ml / "output" / "message").read_text() == "partial_statistics=Enabled is for analyzer_command " \
                                                           "data-quality, not estimate"
+
+
+@pytest.mark.parametrize("labels", ["none uploaded", "none for the window's records"])
+def test_model_quality_with_nothing_to_merge_fails_with_a_no_data_message(tmp_path, labels):
+    # issue 18: the processing engine's model quality state machines tell "nothing to analyse yet" (the first
+    # maturity window) from a failure by the "NoData: " prefix of the job's ExitMessage; the reason is the CLI's line
+    ground_truth = tmp_path / "labels"
+    ground_truth.mkdir()
+    if labels == "none for the window's records":  # a label of another transaction, in Model Monitor's format
+        hour = ground_truth / "2026" / "11" / "27" / "00"
+        hour.mkdir(parents=True)
+        (hour / "labels.jsonl").write_text(json.dumps({
+            "groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "not-captured"},
+            "eventVersion": "0"}) + "\n")
+    done, opt_ml = _container(tmp_path, drift=None, analyzer_command="model-quality", baseline_statistics="",
+                              baseline_constraints="", ground_truth=str(ground_truth), threshold="0.5",
+                              sagemaker_monitoring_schedule_name="fraud-detect-prod-model-quality-matured")
+    assert done.returncode == 2
+    if labels == "none uploaded":
+        reason = (f"no ground truth files under {ground_truth} (expected yyyy/mm/dd/hh/*.jsonl); check that it is the "
+                  "stage's GroundTruthInput and that labels were uploaded (python -m pipelines.ground_truth)")
+    else:
+        reason = (f"none of the 3000 captured records in the window has a ground truth label in {ground_truth} "
+                  "(1 labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+                  "eventMetadata.eventId")
+    assert (opt_ml / "output" / "message").read_text() == f"NoData: {reason}"
+    assert done.stderr == f"error: {reason}\n"
+    assert not (opt_ml / "processing" / "resultdata").exists()

@@ -14,6 +14,7 @@ import pytest
 from devtools import processing_engine_block
 from pipelines.formats.windows import analysis_window, capture_folders, iso, offset
 from tests.support.processing_engine import (
+    STATE_MACHINE_ARN,
     asl_problems,
     node_missing,
     processing_job_problems,
@@ -186,9 +187,11 @@ def test_failed_timed_out_and_aborted_executions_page_the_alarm_topic() -> None:
     rule = resources["ProcessingExecutionFailedRule"]["Properties"]
     assert rule["EventPattern"] == {
         "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"],
-                   "stateMachineArn": [{"prefix": "arn:aws:states:us-east-1:555555555555:stateMachine:"
-                                                  "fraud-detection-staging-"}]}}
+        "detail": {"stateMachineArn": [{"prefix": "arn:aws:states:us-east-1:555555555555:stateMachine:"
+                                                  "fraud-detection-staging-"}],
+                   "$or": [{"status": ["TIMED_OUT", "ABORTED"]},
+                           {"status": ["FAILED"], "error": [{"exists": False}]},
+                           {"status": ["FAILED"], "error": [{"anything-but": ["NoDataFirstWindow"]}]}]}}
     assert rule["Targets"][0]["Arn"] == TOPIC_ARN
 
 
@@ -265,8 +268,8 @@ def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
 def test_every_processing_job_a_state_machine_starts_is_a_valid_create_processing_job_request(case: str) -> None:
     for logical_id, machine in state_machines(rendered(PARAMETER_SETS[case])).items():
         tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
-        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id not in (
-            "AnalyzerEstimateStateMachine", "ModelQualityMaturedStateMachine")  # one instance each
+        # the analyzer shards data quality only: model quality, the matured one and the estimate run on one instance
+        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id == "DataQualityStateMachine"
         assert [task["state"] for task in tasks] == (["Analyze", "Merge"] if sharded else ["Analyze"])
         for task in tasks:
             assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
@@ -493,13 +496,15 @@ def _stage_file(tmp_path: Any, stage: str, **overrides: str) -> Any:
 def test_the_processing_engine_costs_the_same_instance_hours_plus_scheduler_and_state_transitions() -> None:
     values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "InstanceCount": "2"}
     assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-4:] == [
-        "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
+        # model quality runs on one instance on this engine whatever InstanceCount says (the analyzer shards data
+        # quality only), no merge step (4 states a run)
+        "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
         "instance-hours/month",
-        # the matured evaluation (issue 18) on this engine too: one instance, no merge step (4 states a run)
+        # the matured evaluation (issue 18) on this engine too: one instance as well
         "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
         "instance-hours/month",
-        "      stage total                               780 executions/month  <= 810.0 instance-hours/month",
-        "      processing engine: the instance-hours above (Processing jobs) plus 780 Scheduler invocations and 3870 "
+        "      stage total                               780 executions/month  <= 780.0 instance-hours/month",
+        "      processing engine: the instance-hours above (Processing jobs) plus 780 Scheduler invocations and 3840 "
         "Step Functions state transitions/month (4 per run, one more with the merge step)",
     ]
 
@@ -553,12 +558,53 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
             "to -P90D) for recall, precision and false-positive rate, once python -m pipelines.ground_truth "
             "--matured-negatives has written its negatives") in result.out.split("Stage prod")[0].splitlines()
     assert "no matured evaluation" not in result.out + result.err
+    assert "run on 1 instance, not InstanceCount" not in result.out  # InstanceCount 1
+    assert "sends one note a day" not in result.out  # no alarm topic: nothing pages, nothing notes
     assert result.out.splitlines()[-3].endswith("--tags file://" + str(cli.tmp / "prod.tags.json")
                                                  + " --capabilities CAPABILITY_IAM")  # the stack creates IAM roles
     assert not result.out.splitlines()[-4].endswith("CAPABILITY_IAM")
     written = json.loads(cli.files()["prod.json"])["Parameters"]
     assert (written["MonitoringEngine"], written["DataCaptureS3Uri"], written["CaptureVariantNames"]) == (
         "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
+
+
+def test_the_plan_says_model_quality_runs_on_one_instance_and_how_no_data_is_judged(cli, seeded, tmp_path) -> None:
+    staging = _stage_file(tmp_path, "staging", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                          EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no", InstanceCount="4",
+                          NotificationTopicArn=TOPIC_ARN)
+    result = cli("--dry-run", "--strict", "--import-staging-config", str(staging))
+    assert result.exit_code == 0, result.err
+    lines = result.out.split("Stage prod")[0].splitlines()
+    assert ("  note: processing engine: model quality (fraud-detect-staging-model-quality) and matured model quality "
+            "(fraud-detect-staging-model-quality-matured) run on 1 instance, not InstanceCount 4: the analyzer shards "
+            "data quality only, so each job reads every record of its window on one ml.m5.xlarge (size "
+            "ModelQualityMaxRuntimeInSeconds for it); InstanceCount 4 applies to data quality and the Clarify jobs"
+            ) in lines
+    # the shipped staging file says StageTraffic intermittent: no data never pages there
+    assert ("  note: processing engine: a model quality run with no data or no ground truth in its window sends one "
+            "note a day to the alarm topic, not a page, until its state machine is 90 days old "
+            "(fraud-detect-staging-model-quality-matured: 90 days + 24 h) and, on this stage (StageTraffic "
+            "intermittent), after it too; after that it pages (docs/processing-engine.md)") in lines
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                       EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no",
+                       NotificationTopicArn=TOPIC_ARN)
+    result = cli("--dry-run", "--strict", "--import-prod-config", str(prod))
+    assert result.exit_code == 0, result.err
+    assert ("  note: processing engine: a model quality run with no data or no ground truth in its window sends one "
+            "note a day to the alarm topic, not a page, until its state machine is 90 days old "
+            "(fraud-detect-prod-model-quality-matured: 90 days + 24 h); after that it pages "
+            "(docs/processing-engine.md)") in result.out.split("Stage prod")[1].splitlines()
+
+
+def test_with_bias_on_the_plan_names_bias_among_the_runs_whose_no_data_is_a_note(cli, seeded, tmp_path) -> None:
+    prod = _stage_file(tmp_path, "prod", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
+                       NotificationTopicArn=TOPIC_ARN)
+    result = cli("--dry-run", "--strict", "--import-prod-config", str(prod))
+    assert result.exit_code == 0, result.err
+    assert ("  note: processing engine: a model quality or bias run with no data or no ground truth in its window "
+            "sends one note a day to the alarm topic, not a page, until its state machine is 90 days old "
+            "(fraud-detect-prod-model-quality-matured: 90 days + 24 h); after that it pages "
+            "(docs/processing-engine.md)") in result.out.split("Stage prod")[1].splitlines()
 
 
 def test_a_processing_stage_deploys_all_four_monitors_under_strict(cli, seeded, tmp_path) -> None:
@@ -958,3 +1004,301 @@ def test_a_bad_metric_time_is_refused_before_anything_is_written(tmp_path, monke
     assert (tmp_path / "opt" / "ml" / "output" / "message").read_text() == (
         "metric_time 'yesterday' is not an ISO-8601 time (e.g. 2026-11-28T10:00:00Z)")
     assert not (tmp_path / "out").exists()
+
+
+# ---- "No data" during the first maturity window, and model quality on one instance (issue 18) --------------------
+# A model quality run with nothing to analyse (no captures yet M days back, no labels yet) fails its job; the state
+# machine tells that from a failure and judges it as the watchdog judges a Model Monitor schedule's: a note during the
+# first maturity window (the state machine's creationDate + the longer of LabelMaturityDays and its window's reach)
+# or on an intermittent stage, one a day; a page after it. devtools/processing_engine_block.py says how.
+
+CREATED = "2026-09-01T10:00:00.000Z"  # DescribeStateMachine's creationDate, as the AWS SDK integration returns it
+# (an ISO-8601 string: our reading of how Step Functions' SDK integrations serialize timestamps; unverified)
+MATURED_ARN = "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-model-quality-matured"
+LABELS = f"{BUCKET}/ground-truth/fraud-detection-staging"
+
+
+def _failed_job(exit_message: str, reason: str) -> str:
+    """The Cause of a failed createProcessingJob.sync task: the job's description (Step Functions' SageMaker
+    integration returns DescribeProcessingJob's response; its fields checked against botocore's output shape)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    job = {"ProcessingJobName": "fraud-detection-staging-mqm-2026092004-a1b2",
+           "ProcessingJobArn": "arn:aws:sagemaker:us-east-1:555555555555:processing-job/"
+                               "fraud-detection-staging-mqm-2026092004-a1b2",
+           "ProcessingJobStatus": "Failed", "ExitMessage": exit_message, "FailureReason": reason,
+           "AppSpecification": {"ImageUri": ANALYZER_IMAGE},
+           "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                     "VolumeSizeInGB": 20}},
+           "CreationTime": datetime(2026, 9, 20, 4, 1, tzinfo=timezone.utc)}
+    shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "DescribeProcessingJob").output_shape
+    report = ParamValidator().validate(job, shape)
+    assert not report.has_errors(), report.generate_report()
+    return json.dumps({**job, "CreationTime": "2026-09-20T04:01:00Z"})
+
+
+NO_LABELS = _failed_job(f"NoData: no ground truth files under {LABELS} (expected yyyy/mm/dd/hh/*.jsonl); check that "
+                        "it is the stage's GroundTruthInput and that labels were uploaded (python -m "
+                        "pipelines.ground_truth)", "AlgorithmError: See job logs for more information")
+BROKEN = _failed_job("internal error: KeyError: 'recall'; please report it with the job's log",
+                     "AlgorithmError: See job logs for more information")
+# the platform's failure for an S3Prefix input without objects (SageMaker's wording for training and transform jobs;
+# for Processing jobs our reading)
+NO_CAPTURES = _failed_job("", 'ClientError: No S3 objects found under S3 URL "s3://fraud-ml-bucket/data-capture/'
+                              'fraud-detection-staging/AllTraffic/2026/06/21/" given in input data source.')
+
+
+def _no_data_run(machine: str, scheduled: str, cause: str = NO_LABELS, **overrides: str) -> dict[str, Any]:
+    params = processing_parameters(**{**FRAUD_CADENCE, **overrides})
+    return run(state_machines(rendered(params))[machine], scheduled, outcomes={
+        "Analyze": {"Error": "States.TaskFailed", "Cause": cause},
+        "Created": {"result": {"StateMachineArn": MATURED_ARN, "CreationDate": CREATED}}})
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_matured_run_without_labels_in_its_first_window_is_the_days_note_not_a_page() -> None:
+    result = _no_data_run("ModelQualityMaturedStateMachine", "2026-09-20T04:00:00Z")
+    assert result["path"] == ["Window", "Analyze", "Classify", "Created", "FirstWindow", "DailyNote", "NoDataNote"]
+    assert result["tasks"][1] == {"state": "Created", "resource": "arn:aws:states:::aws-sdk:sfn:describeStateMachine",
+                                  "arguments": {"StateMachineArn": STATE_MACHINE_ARN}}
+    assert result["end"] == {
+        "state": "NoDataNote", "type": "Fail", "error": "NoDataDailyNote",
+        "cause": "NOTE, not a page (once a day): fraud-detection-staging-model-quality-matured had no data or no "
+                 "ground truth for 2026-06-21T04:00:00Z to 2026-06-22T04:00:00Z (first maturity window, until "
+                 "2026-12-01T10:00Z: after it, no data pages); the other runs of the day like it are not sent. "
+                 "Reason: " + NO_LABELS}
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_describe_state_machine_call_is_a_valid_request() -> None:
+    # the AWS SDK integration takes the API's members in PascalCase
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html)
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    arguments = _no_data_run("ModelQualityMaturedStateMachine", "2026-09-20T04:00:00Z")["tasks"][1]["arguments"]
+    shape = botocore.session.get_session().get_service_model("stepfunctions").operation_model(
+        "DescribeStateMachine").input_shape
+    request = {name[0].lower() + name[1:]: value for name, value in arguments.items()}
+    assert not ParamValidator().validate(request, shape).has_errors()
+    assert request == {"stateMachineArn": STATE_MACHINE_ARN}
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("cron", "scheduled", "end"), [
+    ("cron(0 * ? * * *)", "2026-09-20T00:00:00Z", "NoDataNote"),  # hourly: the day's first run notes
+    ("cron(0 * ? * * *)", "2026-09-20T05:00:00Z", "NoDataFirstWindow"),  # the others are not sent
+    ("cron(0 */6 ? * * *)", "2026-09-20T00:00:00Z", "NoDataNote"),
+    ("cron(0 2/6 ? * * *)", "2026-09-20T02:00:00Z", "NoDataNote"),
+    ("cron(0 2/6 ? * * *)", "2026-09-20T08:00:00Z", "NoDataFirstWindow"),
+    ("cron(0 15,3 ? * * *)", "2026-09-20T03:00:00Z", "NoDataNote"),
+    ("cron(0 15,3 ? * * *)", "2026-09-20T15:00:00Z", "NoDataFirstWindow"),
+])
+def test_one_note_a_day_the_days_first_scheduled_run(cron: str, scheduled: str, end: str) -> None:
+    result = _no_data_run("ModelQualityMaturedStateMachine", scheduled, ModelQualityScheduleExpression=cron)
+    assert (result["end"]["state"], result["end"]["error"]) == (end, {"NoDataNote": "NoDataDailyNote"}.get(end, end))
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_runs_of_the_day_that_send_no_note_say_why() -> None:
+    result = _no_data_run("ModelQualityMaturedStateMachine", "2026-09-20T05:00:00Z",
+                          ModelQualityScheduleExpression="cron(0 * ? * * *)")
+    assert result["end"]["cause"] == (
+        "fraud-detection-staging-model-quality-matured had no data or no ground truth for 2026-06-21T05:00:00Z to "
+        "2026-06-22T05:00:00Z (first maturity window, until 2026-12-01T10:00Z: after it, no data pages); not sent: "
+        "the first run of the day sends the note. Reason: " + NO_LABELS)
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("machine", "scheduled", "end"), [
+    # the matured window reaches M days + 24 h back: its first window ends at creation + 91 days (2026-12-01T10:00Z)
+    ("ModelQualityMaturedStateMachine", "2026-11-30T04:00:00Z", "NoDataNote"),  # day 89.75
+    ("ModelQualityMaturedStateMachine", "2026-12-01T04:00:00Z", "NoDataNote"),  # day 90.75: its window still
+    # starts before the state machine existed
+    ("ModelQualityMaturedStateMachine", "2026-12-02T04:00:00Z", "NoData"),  # day 91.75: a page
+    # the early window reaches 8 days back: its first window is LabelMaturityDays, until 2026-11-30T10:00Z
+    ("ModelQualityStateMachine", "2026-11-30T04:00:00Z", "NoDataNote"),
+    ("ModelQualityStateMachine", "2026-12-01T04:00:00Z", "NoData"),
+])
+def test_after_the_first_window_no_data_pages(machine: str, scheduled: str, end: str) -> None:
+    assert _no_data_run(machine, scheduled)["end"]["state"] == end
+
+
+@pytest.mark.slow
+@needs_node
+def test_the_no_data_page_names_the_first_window_and_the_reason() -> None:
+    assert _no_data_run("ModelQualityMaturedStateMachine", "2026-12-02T04:00:00Z", NO_CAPTURES)["end"] == {
+        "state": "NoData", "type": "Fail", "error": "NoData",
+        "cause": "fraud-detection-staging-model-quality-matured had no data or no ground truth for 2026-09-02T04:00:00Z "
+                 "to 2026-09-03T04:00:00Z after its first maturity window (it ended 2026-12-01T10:00Z): captures or "
+                 "labels are not arriving. Reason: " + NO_CAPTURES}
+
+
+@pytest.mark.slow
+@needs_node
+def test_an_intermittent_stage_notes_no_data_after_the_first_window_too() -> None:
+    result = _no_data_run("ModelQualityStateMachine", "2027-03-01T04:00:00Z", StageTraffic="intermittent")
+    assert result["end"] == {
+        "state": "NoDataNote", "type": "Fail", "error": "NoDataDailyNote",
+        "cause": "NOTE, not a page (once a day): fraud-detection-staging-model-quality had no data or no ground truth "
+                 "for 2027-02-21T04:00:00Z to 2027-02-22T04:00:00Z (StageTraffic is intermittent: no data is a note "
+                 "here, never a page); the other runs of the day like it are not sent. Reason: " + NO_LABELS}
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("machine", ["ModelQualityMaturedStateMachine", "ModelQualityStateMachine"])
+def test_any_other_failure_fails_the_execution_with_the_tasks_own_error_on_day_five(machine: str) -> None:
+    result = _no_data_run(machine, "2026-09-06T04:00:00Z", BROKEN)
+    assert result["path"] == ["Window", "Analyze", "Classify", "Failed"]
+    assert result["end"] == {"state": "Failed", "type": "Fail", "error": "States.TaskFailed", "cause": BROKEN}
+    assert [task["state"] for task in result["tasks"]] == ["Analyze"]  # no DescribeStateMachine on this path
+
+
+BIAS_NO_LABELS = _failed_job(
+    "NoData: none of the 212 captured records in the window has a ground truth label in "
+    f"{LABELS} (0 labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+    "eventMetadata.eventId", "AlgorithmError: See job logs for more information")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("scheduled", "prepare", "end", "error"), [
+    ("2026-09-20T00:00:00Z", BIAS_NO_LABELS, "NoDataNote", "NoDataDailyNote"),  # hourly cron: the day's first run
+    ("2026-09-20T05:00:00Z", BIAS_NO_LABELS, "NoDataFirstWindow", "NoDataFirstWindow"),
+    ("2026-12-01T00:00:00Z", BIAS_NO_LABELS, "NoData", "NoData"),  # day 90.6: after LabelMaturityDays, a page
+    ("2026-09-20T00:00:00Z", BROKEN, "Failed", "States.TaskFailed"),
+])
+def test_bias_prepare_without_labels_is_judged_as_model_quality(scheduled: str, prepare: str, end: str,
+                                                                error: str) -> None:
+    # the bias state machine's Prepare job merges ground truth as model quality does (clarify-dataset): the same states
+    machine = state_machines(rendered(processing_parameters(**CLARIFY_ON)))["ModelBiasStateMachine"]
+    result = run(machine, scheduled, outcomes={
+        "Prepare": {"Error": "States.TaskFailed", "Cause": prepare},
+        "Created": {"result": {"StateMachineArn": MATURED_ARN, "CreationDate": CREATED}}})
+    assert (result["end"]["state"], result["end"]["error"]) == (end, error)
+    assert [task["state"] for task in result["tasks"]] == (["Prepare"] if end == "Failed" else ["Prepare", "Created"])
+    if end == "NoDataFirstWindow":
+        assert result["end"]["cause"] == (
+            "fraud-detection-staging-model-bias had no data or no ground truth for 2026-09-12T05:00:00Z to "
+            "2026-09-13T05:00:00Z (first maturity window, until 2026-11-30T10:00Z: after it, no data pages); not "
+            "sent: the first run of the day sends the note. Reason: " + BIAS_NO_LABELS)
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_failure_of_the_clarify_job_itself_pages_on_any_day() -> None:
+    machine = state_machines(rendered(processing_parameters(**CLARIFY_ON)))["ModelBiasStateMachine"]
+    result = run(machine, "2026-09-20T00:00:00Z", outcomes={"Clarify": {"Error": "States.TaskFailed",
+                                                                        "Cause": BIAS_NO_LABELS}})
+    assert result["end"] == {"state": "Clarify", "type": "Fail", "error": "States.TaskFailed",
+                             "cause": BIAS_NO_LABELS}  # no Catch there: only Prepare reads labels
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_failure_without_a_cause_fails_the_execution_with_its_error() -> None:
+    params = processing_parameters(**FRAUD_CADENCE)
+    result = run(state_machines(rendered(params))["ModelQualityMaturedStateMachine"], "2026-09-06T04:00:00Z",
+                 outcomes={"Analyze": {"Error": "States.Timeout"}})
+    assert result["end"] == {"state": "Failed", "type": "Fail", "error": "States.Timeout", "cause": ""}
+
+
+@pytest.mark.slow
+@needs_node
+def test_a_run_that_completes_goes_straight_to_done() -> None:
+    result = run(state_machines(rendered(processing_parameters(**FRAUD_CADENCE)))["ModelQualityMaturedStateMachine"],
+                 "2026-09-20T04:00:00Z")
+    assert result["path"] == ["Window", "Analyze", "Sharded", "Done"]
+    assert result["end"] == {"state": "Done", "type": "Succeed"}
+
+
+# Step Functions Execution Status Change events (https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html);
+# the detail's members are DescribeExecution's (botocore's stepfunctions service model). That a FAILED event carries
+# the execution's "error" is not stated by a page we could read: the rule pages an event without it (loud).
+def _execution_event(status: str, error: str | None, machine: str = "fraud-detection-staging-model-quality-matured"
+                     ) -> dict[str, Any]:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    arn = f"arn:aws:states:us-east-1:555555555555:stateMachine:{machine}"
+    detail: dict[str, Any] = {
+        "executionArn": f"arn:aws:states:us-east-1:555555555555:execution:{machine}:0f3c9b1e",
+        "stateMachineArn": arn, "name": "0f3c9b1e", "status": status, "startDate": 1790000000000,
+        "stopDate": 1790000300000, "input": '{"scheduledTime": "2026-09-20T04:00:00Z"}',
+        "inputDetails": {"included": True}, "output": None, "outputDetails": None}
+    if error is not None:
+        detail.update(error=error, cause="...")
+    shape = botocore.session.get_session().get_service_model("stepfunctions").operation_model(
+        "DescribeExecution").output_shape
+    members = {key: value for key, value in detail.items() if value is not None}
+    members.update(startDate=datetime(2026, 9, 20, 4, 0, 5), stopDate=datetime(2026, 9, 20, 4, 5, 5))
+    report = ParamValidator().validate(members, shape)
+    assert not report.has_errors(), report.generate_report()
+    return {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
+            "resources": [detail["executionArn"]], "detail": detail}
+
+
+@pytest.mark.parametrize(("status", "error", "machine", "sent"), [
+    ("FAILED", "NoDataFirstWindow", "fraud-detection-staging-model-quality-matured", False),
+    ("FAILED", "NoDataDailyNote", "fraud-detection-staging-model-quality-matured", True),  # the day's note
+    ("FAILED", "NoData", "fraud-detection-staging-model-quality-matured", True),
+    ("FAILED", "States.TaskFailed", "fraud-detection-staging-model-quality-matured", True),
+    ("FAILED", None, "fraud-detection-staging-model-quality-matured", True),  # no "error" member: loud
+    ("TIMED_OUT", None, "fraud-detection-staging-model-quality", True),
+    ("ABORTED", None, "fraud-detection-staging-data-quality", True),
+    ("SUCCEEDED", None, "fraud-detection-staging-model-quality-matured", False),
+    ("FAILED", "States.TaskFailed", "other-stack-model-quality", False),
+])
+def test_which_execution_events_the_processing_failure_rule_sends(status: str, error: str | None, machine: str,
+                                                                  sent: bool) -> None:
+    # EventBridge's matching as moto implements it ($or, exists, anything-but); moto is not EventBridge
+    import boto3
+    from moto import mock_aws
+
+    pattern = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})[
+        "ProcessingExecutionFailedRule"]["Properties"]["EventPattern"]
+    event = _execution_event(status, error, machine)
+    with mock_aws():
+        events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        queue = sqs.create_queue(QueueName="topic")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="failed", EventPattern=json.dumps(pattern))
+        events.put_targets(Rule="failed", Targets=[{"Id": "topic", "Arn": arn}])
+        assert events.put_events(Entries=[{"Source": event["source"], "DetailType": event["detail-type"],
+                                           "Resources": event["resources"],
+                                           "Detail": json.dumps(event["detail"])}])["FailedEntryCount"] == 0
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    assert (len(received) == 1) == sent
+
+
+def test_the_state_machines_may_read_their_own_creation_date_only() -> None:
+    resources = rendered({**_two_monitors(**PROCESSING), "AnalyzerImageUri": ANALYZER_IMAGE})
+    statements = {s["Sid"]: s for s in resources["ProcessingStateMachineRole"]["Properties"]["Policies"][0][
+        "PolicyDocument"]["Statement"]}
+    assert statements["OwnCreationDate"] == {
+        "Sid": "OwnCreationDate", "Effect": "Allow", "Action": "states:DescribeStateMachine",
+        "Resource": "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-*"}
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize("machine", ["ModelQualityStateMachine", "ModelQualityMaturedStateMachine"])
+def test_model_quality_runs_on_one_instance_whatever_instance_count_says(machine: str) -> None:
+    # the analyzer writes partial statistics for data quality only and refuses shard_count > 1 for model quality
+    # (pipelines/analyze/container.py): InstanceCount 4 used to fail every model quality run
+    tasks = run(state_machines(rendered(processing_parameters(InstanceCount="4")))[machine],
+                "2026-12-03T04:00:00Z")["tasks"]
+    assert [task["state"] for task in tasks] == ["Analyze"]
+    arguments = tasks[0]["arguments"]
+    assert arguments["Environment"]["shard_count"] == "1"
+    assert arguments["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
+    assert {i["S3Input"]["S3DataDistributionType"] for i in arguments["ProcessingInputs"]} == {"FullyReplicated"}
+    assert processing_job_problems(arguments) == []

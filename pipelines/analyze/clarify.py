@@ -38,7 +38,7 @@ from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.commands import Outcome, _problem_warnings
 from pipelines.analyze.sources import Reader
-from pipelines.core.errors import UsageError
+from pipelines.core.errors import NoDataError, UsageError
 
 PREDICTED_LABEL = "predicted_label"
 DATASET_FILE = "dataset/data.csv"
@@ -108,7 +108,7 @@ def clarify_dataset(reader: Reader, capture: str, window: Window, ground_truth_a
             row = [*features[:label_at], str(labels[join_id]), *features[label_at:]]
             rows.append(",".join([*row, "1" if score >= threshold else "0"]))
     if not rows:
-        raise UsageError(f"none of the {total} captured records in the window has a ground truth label in "
+        raise NoDataError(f"none of the {total} captured records in the window has a ground truth label in "
                          f"{ground_truth_at} ({len(labels)} labels read); labels are matched on the capture's "
                          "inferenceId (else eventId) = the label's eventMetadata.eventId")
     outcome = Outcome(files={DATASET_FILE: "\n".join(rows) + "\n", CONFIG_FILE: analysis}, violations=[],

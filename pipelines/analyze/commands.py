@@ -15,7 +15,7 @@ from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
-from pipelines.core.errors import OutputError, UsageError
+from pipelines.core.errors import NoDataError, OutputError, UsageError
 from pipelines.core.files import atomic_write_many, canonical_json
 from pipelines.formats.times import iso_z
 
@@ -310,7 +310,7 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     labels = mq.ground_truth(reader, ground_truth_at, window, label_problems)
     merged = mq.merge(predictions, labels)
     if not len(merged.labels):
-        raise UsageError(f"none of the {predictions.records} captured records in the window has a ground truth "
+        raise NoDataError(f"none of the {predictions.records} captured records in the window has a ground truth "
                          f"label in {ground_truth_at} ({len(labels)} labels read); labels are matched on the "
                          "capture's inferenceId (else eventId) = the label's eventMetadata.eventId")
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)

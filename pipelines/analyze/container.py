@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import clock
-from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, UsageError
+from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, NoDataError, UsageError
 from pipelines.core.files import printable
 from pipelines.formats.times import iso_z, parse_time_flag
 
@@ -67,6 +67,7 @@ ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_tim
              "threshold": "threshold", "statistics": "baseline_statistics", "constraints": "baseline_constraints",
              "ground_truth": "ground_truth", "calibration": "calibration"}
 SWITCHES = ("Enabled", "Disabled")
+NO_DATA_MARK = "NoData: "  # the message file's prefix for a window with nothing to analyse (NoDataError)
 MESSAGE_BYTES = 1024  # DescribeProcessingJob's ExitMessage holds the first 1 KB of /opt/ml/output/message
 
 
@@ -244,7 +245,10 @@ def main(now: datetime | None = None) -> int:
         commands.write_outputs(outcome, args.output)
     except MonitorError as exc:
         reason = printable(str(exc))
-        write_message(reason)
+        # "NoData: " marks a window with nothing to analyse (no captures, no labels yet): the processing engine's
+        # model quality state machines match it in the job's ExitMessage and page it only after the first maturity
+        # window (devtools/processing_engine_block.py); the reason itself is the CLI's line
+        write_message(f"{NO_DATA_MARK}{reason}" if isinstance(exc, NoDataError) else reason)
         print(f"error: {reason}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the job must fail with a reason, not an empty ExitMessage

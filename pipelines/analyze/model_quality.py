@@ -22,7 +22,7 @@ import numpy as np
 
 from pipelines.analyze.capture import Problems, Window, batches, capture_files
 from pipelines.analyze.sources import Reader
-from pipelines.core.errors import UsageError
+from pipelines.core.errors import NoDataError
 from pipelines.core.files import json_loads
 from pipelines.formats.ground_truth import binary_label, read_record
 
@@ -112,7 +112,7 @@ def ground_truth(reader: Reader, root: str, window: Window, problems: Problems) 
     that disagree is left out and counted in ``problems`` once (CONFLICT)."""
     files = reader.hour_files(root)
     if not files:
-        raise UsageError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); check that it is the "
+        raise NoDataError(f"no ground truth files under {root} (expected yyyy/mm/dd/hh/*.jsonl); check that it is the "
                          "stage's GroundTruthInput and that labels were uploaded (python -m pipelines.ground_truth)")
     labels: dict[str, int] = {}
     conflicts: dict[str, str] = {}  # id -> the first line that disagreed

@@ -22,6 +22,12 @@ class UsageError(MonitorError):
     exit_code = EXIT_USAGE
 
 
+class NoDataError(UsageError):
+    """When a window has nothing to analyse: no captured record, no ground truth file, or no captured record with a
+    label. The CLI prints it as any usage error; the analyzer container prefixes its message file with ``NoData: ``
+    so that the processing engine's state machines tell "nothing to analyse yet" from a failure (issue 18)."""
+
+
 class ConfigError(MonitorError):
     """When a stage config file cannot be read or holds something the template does not accept."""
 

@@ -353,6 +353,8 @@ def _matured_evaluation(plan: StagePlan, explicit: dict[str, str], specs: dict[s
                       "precision and false-positive rate, once python -m pipelines.ground_truth --matured-negatives "
                       "has written its negatives")
     _matured_pages_without_watchdog(plan, specs, maturity)
+    if params.get("MonitoringEngine") == "processing":
+        _processing_model_quality_notes(plan, specs, maturity)
     registry_constraints = available[MQ_CONSTRAINTS].uri if MQ_CONSTRAINTS in available else ""
     if "ModelQualityBaselineConstraints" in explicit or MQ_STATISTICS not in available or not registry_constraints:
         if "ModelQualityMaturedBaselineConstraints" not in explicit:
@@ -405,6 +407,33 @@ def _matured_pages_without_watchdog(plan: StagePlan, specs: dict[str, ParameterS
                       "pages each failure, as it pages the model quality and bias schedules while no labels have "
                       "arrived; set EnableWatchdog to \"yes\" to make those daily notes until the first window is "
                       "over (docs/watchdog.md)")
+
+
+def _processing_model_quality_notes(plan: StagePlan, specs: dict[str, ParameterSpec], maturity: str) -> None:
+    """On the processing engine: model quality runs on one instance whatever InstanceCount says, and its no-data
+    failures are a daily note during the first maturity window (devtools/processing_engine_block.py)."""
+    params = plan.parameters
+
+    def value(name: str) -> str:
+        return params.get(name, specs[name].default or "") if name in specs else params.get(name, "")
+
+    base = params["MonitoringScheduleBaseName"]
+    count = value("InstanceCount")
+    if count.isdigit() and int(count) > 1:
+        plan.notes.append(f"{plan.stage}: processing engine: model quality ({base}-model-quality) and matured model "
+                          f"quality ({base}-model-quality-matured) run on 1 instance, not InstanceCount {count}: the "
+                          "analyzer shards data quality only, so each job reads every record of its window on one "
+                          f"{value('InstanceType')} (size ModelQualityMaxRuntimeInSeconds for it); InstanceCount "
+                          f"{count} applies to data quality and the Clarify jobs")
+    if not (value("NotificationTopicArn") or value("NotificationEmail")):
+        return
+    quiet = " and, on this stage (StageTraffic intermittent), after it too" \
+        if value("StageTraffic") == "intermittent" else ""
+    runs = "model quality or bias run" if value("EnableModelBiasMonitor") == "yes" else "model quality run"
+    plan.notes.append(f"{plan.stage}: processing engine: a {runs} with no data or no ground truth in its "
+                      f"window sends one note a day to the alarm topic, not a page, until its state machine is "
+                      f"{maturity} days old ({base}-model-quality-matured: {maturity} days + 24 h){quiet}; after "
+                      "that it pages (docs/processing-engine.md)")
 
 
 def capture_retention_check(plan: StagePlan, s3: Any, specs: dict[str, ParameterSpec]) -> None:

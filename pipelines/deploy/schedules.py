@@ -192,9 +192,9 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
                     (MODEL_QUALITY, MATURED_TITLE, cadence(params, specs, MODEL_QUALITY)))
     for monitor, title, run in runs:
         # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify;
-        # the matured state machine runs one instance (no model quality shards to merge)
+        # model quality and the matured one run one instance there (the analyzer shards data quality only)
         jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
-        if processing and title == MATURED_TITLE:
+        if processing and monitor.key == MODEL_QUALITY.key:
             jobs = 1
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
@@ -206,11 +206,11 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     if processing:
         transitions = sum(run.executions_per_month
                           * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
-                             else STATES_PER_RUN + (1 if count > 1 and title != MATURED_TITLE else 0))
-                          for m, title, run in runs)
+                             else STATES_PER_RUN + (1 if count > 1 and m.key != MODEL_QUALITY.key else 0))
+                          for m, _, run in runs)
         clarify = any(m.key in CLARIFY_KEYS for m in monitors)
-        matured_alone = count > 1 and any(title == MATURED_TITLE for _, title, _ in runs)  # one instance here
-        hours_text = "the instance-hours above" if clarify or matured_alone else "the same instance-hours"
+        one_instance = count > 1 and MODEL_QUALITY in monitors  # model quality: one instance here
+        hours_text = "the instance-hours above" if clarify or one_instance else "the same instance-hours"
         lines.append(f"      processing engine: {hours_text} (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")

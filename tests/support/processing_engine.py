@@ -93,11 +93,18 @@ def asl_problems(definitions: dict[str, dict[str, Any]]) -> list[str]:
     return [line.replace(tmp + "/", "") for line in (result.stdout + result.stderr).splitlines() if line.strip()]
 
 
-def run(definition: dict[str, Any], scheduled_time: str, execution_name: str = "a1b2c3d4-e5f6") -> dict[str, Any]:
-    """One execution as the Scheduler starts it: {"variables": ..., "tasks": [{"state", "resource", "arguments"}]}."""
+STATE_MACHINE_ARN = "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-model-quality-matured"
+
+
+def run(definition: dict[str, Any], scheduled_time: str, execution_name: str = "a1b2c3d4-e5f6",
+        outcomes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One execution as the Scheduler starts it: {"variables": ..., "tasks": [{"state", "resource", "arguments"}],
+    "path": [...], "end": {"state", "type", "error", "cause"}}; ``outcomes``: a Task's result ({"result": ...}) or
+    error ({"Error", "Cause"}) by state name (asl_run.js)."""
     _require_node_modules()
     payload = {"definition": definition, "input": {"scheduledTime": scheduled_time},
-               "context": {"Execution": {"Name": execution_name}}}
+               "context": {"Execution": {"Name": execution_name}, "StateMachine": {"Id": STATE_MACHINE_ARN}},
+               "outcomes": outcomes or {}}
     result = subprocess.run(["node", str(RUNNER)], input=json.dumps(payload), capture_output=True, text=True,
                             cwd=REPO_ROOT, check=False)
     if result.returncode != 0:
