@@ -1246,6 +1246,9 @@ def _execution_event(status: str, error: str | None, machine: str = "fraud-detec
             "resources": [detail["executionArn"]], "detail": detail}
 
 
+# slow: moto's EventBridge matching needs jsonpath-ng (moto[server], requirements-dev.txt), which the build's
+# fast run (requirements-build.txt, make test-future) does not install
+@pytest.mark.slow
 @pytest.mark.parametrize(("status", "error", "machine", "sent"), [
     ("FAILED", "NoDataFirstWindow", "fraud-detection-staging-model-quality-matured", False),
     ("FAILED", "NoDataDailyNote", "fraud-detection-staging-model-quality-matured", True),  # the day's note

@@ -604,6 +604,9 @@ def _processing_job_event(status: str, reason: str | None, schedule: str) -> dic
 MATURED_SCHEDULE = "fraud-detection-staging-model-quality-matured"
 
 
+# slow: moto's EventBridge matching needs jsonpath-ng (moto[server], requirements-dev.txt), which the build's
+# fast run (requirements-build.txt, make test-future) does not install
+@pytest.mark.slow
 @pytest.mark.parametrize("status, reason, schedule, with_watchdog, without", [
     ("Failed", "Job inputs had no data", MATURED_SCHEDULE, False, True),  # the matured schedule's first days
     ("Failed", "ClientError: No ground truth data found to merge", "fraud-detection-staging-model-quality", False,
