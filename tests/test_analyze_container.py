@@ -203,8 +203,8 @@ def test_partial_statistics_for_another_command_is_refused_with_the_failure_file
     done = _entrypoint({"ANALYZER_OPT_ML": str(opt_ml), "analyzer_command": "estimate", "partial_statistics":
                         "Enabled", "dataset_source": str(tmp_path), "output_path": str(tmp_path / "out")}, tmp_path)
     assert done.returncode == 2
-    assert (opt_ml / "output" / "message").read_text() == "partial_statistics=Enabled is for analyzer_command " \
-                                                          "data-quality, not estimate"
+    assert (opt_ml / "output" / "message").read_text() == "partial_statistics=Enabled (or shard_count > 1) is for " \
+                                                          "analyzer_command data-quality or model-quality, not estimate"
 
 
 @pytest.mark.parametrize("labels", ["none uploaded", "none for the window's records"])

@@ -1,5 +1,5 @@
-"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,estimate,calibrate,clarify-dataset,
-clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
+"""``python -m pipelines.analyze {data-quality,merge-statistics,model-quality,merge-model-quality,estimate,calibrate,
+clarify-dataset,clarify-check,shap-dataset,shap-check}``: Model Monitor's checks, anywhere.
 
 Exit codes: 0 no violations, 3 violations found (or, for estimate, the calibration assumption fails or the scores
 drifted), 2 bad input, 1 AWS/runtime failure.
@@ -54,6 +54,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     mq.add_argument("--ground-truth", required=True, help="ground truth folder or s3:// prefix (yyyy/mm/dd/hh)")
     mq.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI)")
     mq.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
+    mq.add_argument("--partial", action="store_true", help="one shard of the window: write partial_model_quality.json "
+                    "(the shard's joined records; no metrics, no checks, never 'no data') for merge-model-quality")
+    mqm = commands.add_parser("merge-model-quality", help="merge shards' partial model quality; the model quality "
+                              "statistics and checks of one pass over the window, byte for byte")
+    mqm.add_argument("partials", nargs="+", metavar="PARTIAL_MODEL_QUALITY",
+                     help="partial_model_quality*.json files, or folders / s3:// prefixes holding them")
+    mqm.add_argument("--constraints", help="model quality constraints.json (path or s3:// URI); default: the "
+                     "constraints the shards carry")
+    mqm.add_argument("--output", required=True, help="directory for statistics.json, constraint_violations.json "
+                     "and constraints.json")
     est = commands.add_parser("estimate", parents=[common], help="estimated recall/precision before labels arrive")
     est.add_argument("--threshold", default="0.5", help="predict fraud at score >= threshold (0.5)")
     est.add_argument("--statistics", help="model quality baseline statistics.json (for the calibration check)")
@@ -156,6 +166,8 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
     position = getattr(args, "output_columns_position", "START")
     if args.command == "merge-statistics":
         return commands.merge_statistics(reader, args.partials, args.statistics, args.constraints)
+    if args.command == "merge-model-quality":
+        return commands.merge_model_quality(reader, args.partials, args.constraints)
     if args.command == "data-quality" and getattr(args, "partial", False):
         return commands.data_quality_partial(reader, args.capture, window, args.statistics, getattr(args, "host", None),
                                              position, args.constraints, getattr(args, "partial_file", None))
@@ -163,6 +175,10 @@ def analyze(args: argparse.Namespace, window: Any, threshold: float, reader: Any
         if not args.constraints:
             raise UsageError(f"data-quality needs {FLAGS['constraints']} (only a --partial shard runs without them)")
         return commands.data_quality(reader, args.capture, window, args.statistics, args.constraints, position)
+    if args.command == "model-quality" and getattr(args, "partial", False):
+        return commands.model_quality_partial(reader, args.capture, window, args.ground_truth, args.constraints,
+                                              threshold, getattr(args, "host", None),
+                                              getattr(args, "partial_file", None))
     if args.command == "model-quality":
         return commands.model_quality(reader, args.capture, window, args.ground_truth, args.constraints, threshold)
     if args.command == "calibrate":
@@ -196,7 +212,7 @@ def _run(args: argparse.Namespace, now: datetime | None = None) -> int:
     window, threshold = validate(args)
     reader = Reader()
     with Progress(f"analyze {args.command}") as progress:  # stderr, only on a terminal and after ~2 s
-        source = args.capture if args.command != "merge-statistics" else ", ".join(args.partials)
+        source = ", ".join(args.partials) if args.command.startswith("merge-") else args.capture
         progress.step(f"reading {source}")
         outcome = analyze(args, window, threshold, reader, now)
         progress.step(f"writing {args.output}")

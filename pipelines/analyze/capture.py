@@ -148,14 +148,28 @@ def capture_files(reader: Reader, root: str, window: Window) -> list[HourFile]:
     """
     files = reader.hour_files(root)
     if not files:
-        raise UsageError(f"no Data Capture files under {root} (expected <endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl); "
-                         "check that it is the endpoint's DataCaptureConfig DestinationS3Uri (or one endpoint's folder "
-                         "in it) and that capture is enabled and the endpoint had traffic")
-    endpoints = sorted({_endpoint_of(item.owner) for item in files})
+        raise no_capture_files(root)
+    one_endpoint(root, sorted({_endpoint_of(item.owner) for item in files}))
+    return [item for item in files if window.hour_overlap(item.hour) != "none"]
+
+
+def no_capture_files(root: str) -> UsageError:
+    """The error for a capture root without capture files (also the merge step's, on the union of its shards)."""
+    return UsageError(f"no Data Capture files under {root} (expected <endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl); "
+                      "check that it is the endpoint's DataCaptureConfig DestinationS3Uri (or one endpoint's folder "
+                      "in it) and that capture is enabled and the endpoint had traffic")
+
+
+def one_endpoint(root: str, endpoints: list[str]) -> None:
+    """UsageError when ``root`` holds captures of more than one endpoint (sorted names)."""
     if len(endpoints) > 1:
         raise UsageError(f"{root} holds captures of {len(endpoints)} endpoints ({', '.join(endpoints)}); pass one "
                          f"endpoint's folder, e.g. {endpoints[0]}")
-    return [item for item in files if window.hour_overlap(item.hour) != "none"]
+
+
+def endpoint_of(owner: str) -> str:
+    """'<prefix>/<endpoint>/<variant>' -> '<prefix>/<endpoint>'."""
+    return _endpoint_of(owner)
 
 
 def _endpoint_of(owner: str) -> str:

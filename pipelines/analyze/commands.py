@@ -309,18 +309,30 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     predictions = mq.window_predictions(reader, capture, window, problems)
     labels = mq.ground_truth(reader, ground_truth_at, window, label_problems)
     merged = mq.merge(predictions, labels)
+    return model_quality_outcome(merged, len(labels), ground_truth_at, constraints, threshold,
+                                 _mq_warnings(reader, problems, label_problems),
+                                 len(reader.skipped) + problems.total + label_problems.total)
+
+
+def model_quality_outcome(merged: mq.Merged, labels_read: int, ground_truth_at: str, constraints: dict[str, Any],
+                          threshold: float, warnings: list[str], skipped: int) -> Outcome:
+    """The statistics, violations, lines and metrics of model-quality for the window's joined records (one pass, or
+    the shards' joined records merged: merge-model-quality).
+
+    Raises:
+        NoDataError: no captured record of the window has a label.
+    """
     if not len(merged.labels):
-        raise NoDataError(f"none of the {predictions.records} captured records in the window has a ground truth "
-                         f"label in {ground_truth_at} ({len(labels)} labels read); labels are matched on the "
-                         "capture's inferenceId (else eventId) = the label's eventMetadata.eventId")
+        raise NoDataError(f"none of the {merged.records} captured records in the window has a ground truth "
+                          f"label in {ground_truth_at} ({labels_read} labels read); labels are matched on the "
+                          "capture's inferenceId (else eventId) = the label's eventMetadata.eventId")
     statistics = metrics.binary_statistics(merged.labels, merged.scores, threshold)
     statistics["dataset"]["join_rate"] = merged.join_rate  # ours: how many of the window's records had a label
     block = statistics["binary_classification_metrics"]
     notes: list[str] = []
     violations = metrics.evaluate_constraints(block, constraints, notes) if constraints else []
     outcome = Outcome(files={"statistics.json": statistics, "constraint_violations.json": {"violations": violations}},
-                      violations=violations, warnings=_mq_warnings(reader, problems, label_problems) + notes,
-                      skipped=len(reader.skipped) + problems.total + label_problems.total)
+                      violations=violations, warnings=warnings + notes, skipped=skipped)
     outcome.lines.append(f"model-quality: {len(merged.labels)} of {merged.records} captured records have a label "
                          f"(join rate {merged.join_rate:.1%}); recall {_value(block['recall'])}, precision "
                          f"{_value(block['precision'])}, pr_auc {_value(block['pr_auc'])}; "
@@ -328,6 +340,48 @@ def model_quality(reader: Reader, capture: str, window: Window, ground_truth_at:
     outcome.lines += [f"  {v['description']}" for v in violations]
     outcome.metrics = [{"MetricName": name, "Value": entry["value"]} for name, entry in block.items()
                        if isinstance(entry, dict) and "value" in entry and entry["value"] != "NaN"]
+    return outcome
+
+
+def model_quality_partial(reader: Reader, capture: str, window: Window, ground_truth_at: str,
+                          constraints_at: str | None, threshold: float, host: str | None = None,
+                          file_name: str | None = None) -> Outcome:
+    """One shard of model quality (pipelines/analyze/mq_partial.py): its captures' joined (label, score) pairs, file
+    by file, and ALL the window's ground truth read for the join; no metrics, no checks. Never fails for no data:
+    the merge step decides that on the union of the shards."""
+    from pipelines.analyze import mq_partial
+
+    constraints = _mq_constraints(reader, constraints_at)  # a bad constraints file fails every shard, before reading
+    document = mq_partial.shard_document(reader, capture, window, ground_truth_at, threshold, host)
+    document["constraints"] = {"location": constraints_at, "document": constraints if constraints_at else None}
+    pairs = sum(len(item["labels"]) for item in document["files"])
+    records = sum(item["records"] for item in document["files"])
+    outcome = Outcome(files={file_name or mq_partial.file_name(host): document}, violations=[])
+    outcome.lines.append(f"model-quality --partial: {pairs} of {records} captured records have a label, in "
+                         f"{len(document['files'])} file(s); merge the shards with merge-model-quality")
+    return outcome
+
+
+def merge_model_quality(reader: Reader, locations: list[str], constraints_at: str | None) -> Outcome:
+    """Merge shards' partial model quality into the statistics, violations, lines and metrics one model-quality pass
+    over the whole window writes, byte for byte; also constraints.json (the constraints the shards carried, as the
+    container writes them). ``constraints_at`` replaces the constraints the shards carried."""
+    from pipelines.analyze import mq_partial
+
+    shards = [mq_partial.read_partial(reader, location)
+              for location in mq_partial.partial_locations(reader, locations)]
+    carried = mq_partial.carried_constraints(shards)
+    if constraints_at:
+        constraints = written = _mq_constraints(reader, constraints_at)
+    else:
+        constraints = schema.model_quality_constraints(carried["document"], carried["location"]) \
+            if carried["document"] is not None else {}
+        written = carried["document"]
+    union = mq_partial.merge(shards)
+    outcome = model_quality_outcome(union.merged, union.labels_read, union.ground_truth_at, constraints,
+                                    union.threshold, union.warnings, union.skipped)
+    outcome.lines[0] = outcome.lines[0].replace("model-quality:", f"merge-model-quality ({len(shards)} shard(s)):", 1)
+    outcome.files["constraints.json"] = written if written is not None else {"version": 0.0}
     return outcome
 
 
@@ -492,7 +546,8 @@ def write_outputs(outcome: Outcome, directory: str) -> list[Path]:
         # than reading a million captures); the small files stay indented for people
         paths = {target / name: (document.encode() if isinstance(document, str)  # a CSV (clarify-dataset)
                                  else json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
-                                 .encode() + b"\n" if name.endswith("statistics.json") else canonical_json(document))
+                                 .encode() + b"\n" if name.endswith("statistics.json") or
+                                 name.rsplit("/", 1)[-1].startswith("partial_") else canonical_json(document))
                  for name, document in files.items()}
         atomic_write_many(paths)
     except OSError as exc:

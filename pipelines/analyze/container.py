@@ -59,8 +59,9 @@ from pipelines.core.errors import EXIT_OK, EXIT_RUNTIME, MonitorError, NoDataErr
 from pipelines.core.files import printable
 from pipelines.formats.times import iso_z, parse_time_flag
 
-COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics", "clarify-dataset", "clarify-check",
-            "shap-dataset", "shap-check")
+COMMANDS = ("data-quality", "model-quality", "estimate", "merge-statistics", "merge-model-quality", "clarify-dataset",
+            "clarify-check", "shap-dataset", "shap-check")
+SHARDED = ("data-quality", "model-quality")  # the analyses that run as shards (partial) and a merge step
 CLARIFY_CHECKS = ("clarify-check", "shap-check")  # read Clarify's analysis.json from dataset_source
 # The contract's names for the settings the CLI takes as flags (same validation, same messages, other names)
 ENV_NAMES = {"capture": "dataset_source", "start": "start_time", "end": "end_time", "output": "output_path",
@@ -100,8 +101,9 @@ def request() -> argparse.Namespace:
     metric_time = _env("metric_time")
     stamp = parse_time_flag(metric_time, "metric_time") if metric_time else None
     partial = partial == "Enabled" or int(shards) > 1
-    if partial and command != "data-quality":
-        raise UsageError(f"partial_statistics=Enabled is for analyzer_command data-quality, not {command}")
+    if partial and command not in SHARDED:
+        raise UsageError(f"partial_statistics=Enabled (or shard_count > 1) is for analyzer_command data-quality or "
+                         f"model-quality, not {command}")
     checks = command == "data-quality"  # merge-statistics: the shards carry the baseline they ran against
     capture = _env("dataset_source", True)
     clarify_input = command in ("clarify-dataset", "shap-dataset")
@@ -113,7 +115,8 @@ def request() -> argparse.Namespace:
         ground_truth=_env("ground_truth", command in ("model-quality", "clarify-dataset")),
         config=_env("analysis_config", clarify_input), calibration=_env("calibration"), publish=publish == "Enabled",
         partial=partial, host=current_host() if partial else None, metric_time=stamp,
-        partial_file=f"{current_host()}/statistics.json" if partial else None,
+        partial_file=(f"{current_host()}/statistics.json" if command == "data-quality" else
+                      f"{current_host()}/partial_model_quality.json") if partial else None,
         output_columns_position=output_columns_position())
 
 
@@ -280,8 +283,9 @@ def main(now: datetime | None = None) -> int:
             metrics_dir.mkdir(parents=True, exist_ok=True)
             (metrics_dir / "metrics.jsonl").write_text("\n".join(records) + "\n")
     count = len(outcome.violations)
-    if args.partial:
-        message = "Completed: partial statistics"  # a shard: the merge step writes the execution's verdict
+    if args.partial:  # a shard: the merge step writes the execution's verdict
+        message = "Completed: partial statistics" if args.command == "data-quality" else \
+            "Completed: partial model quality"
     elif outcome.exit_violations:
         unchecked = "baseline metrics missing from the analysis" if args.command in CLARIFY_CHECKS \
             else "calibration assumption fails"

@@ -87,10 +87,15 @@ class Predictions:
 
 def window_predictions(reader: Reader, capture: str, window: Window, problems: Problems) -> Predictions:
     """Scores of every readable record in the window; unreadable outputs are counted problems."""
+    return file_predictions(reader, capture_files(reader, capture, window), window, problems)
+
+
+def file_predictions(reader: Reader, files: list[Any], window: Window, problems: Problems) -> Predictions:
+    """Scores of every readable record of the window in these capture files (HourFile), in order."""
     ids: list[str] = []
     scores: list[float] = []
     records = 0
-    for batch in batches(reader, capture_files(reader, capture, window), window, problems, outputs=True):
+    for batch in batches(reader, files, window, problems, outputs=True):
         for text, content_type, join_id, line in zip(batch.outputs, batch.output_types, batch.ids, batch.lines,
                                                      strict=True):
             records += 1
