@@ -14,8 +14,10 @@ https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html):
    https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html): our analyzer container, inputs the
    window's Data Capture folders (one per variant and folder, ``ShardedByS3Key`` when InstanceCount > 1), output in
    Model Monitor's layout ``<OutputS3Uri>/<endpoint>/<schedule>/yyyy/mm/dd/hh``.
-3. With InstanceCount > 1, ``Merge``: ``python -m pipelines.analyze merge-statistics`` over the shards' partial
-   statistics (issue 19 section 2) writes the final files.
+3. With InstanceCount > 1, ``Merge``: the container with ``analyzer_command`` merge-statistics (data quality) or
+   merge-model-quality (model quality and the matured one) over the shards' partials (issue 19 section 2) writes the
+   final files. The model quality machines catch a no-data failure of Merge as of Analyze (the shards never fail
+   for no data; the merge decides it on their union: pipelines/analyze/mq_partial.py).
 Model bias and model explainability (``clarify_state_machine``) run three jobs instead of ``Analyze`` (pipelines/analyze/clarify.py):
 ``Prepare`` (our analyzer, ``clarify-dataset`` / ``shap-dataset``: labelled captures or captured features -> a Clarify
 dataset + the SDK-shaped analysis config, under ``<OutputS3Uri>-clarify/...``), ``Clarify`` (the SageMaker Clarify image with the inputs
@@ -96,6 +98,7 @@ class ProcessingMonitor:
     instance_count: str
     environment: tuple[tuple[str, str], ...]  # extra container environment: name, CloudFormation value
     output_suffix: str = ""  # appended to the output parameter's value (the matured job writes under <uri>-matured)
+    merge_command: str = "merge-statistics"  # the Merge step's analyzer_command (InstanceCount > 1)
     labelled: bool = False  # merges ground truth: "no data" failures are notes during the first maturity window
 
 
@@ -123,10 +126,10 @@ MONITORS = (
         end_offset="!Ref GroundTruthEndTimeOffset",
         schedule="!If [HasModelQualitySchedule, !Ref ModelQualityScheduleExpression, !Ref ScheduleExpression]",
         runtime="!If [HasModelQualityMaxRuntime, !Ref ModelQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-        # One instance whatever InstanceCount says: the analyzer writes partial statistics for data quality only
-        # (container.request refuses shard_count > 1 for model quality), so N instances would fail every run. The
-        # job reads every record of the window on one instance (nothing is left out); the plan names it.
-        instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,
+        # InstanceCount N: each instance joins its share of the captures (ShardedByS3Key) with all the window's
+        # ground truth and writes its partial; the Merge step (merge-model-quality) writes one pass's files exactly
+        instance_type="!Ref InstanceType", instance_count="!Ref InstanceCount", labelled=True,
+        merge_command="merge-model-quality",
         environment=(("baseline_constraints", "!Ref ModelQualityBaselineConstraints"),
                      ("ground_truth", "!Ref GroundTruthInput"),
                      ("threshold", "!Ref ProbabilityThresholdAttribute")),
@@ -143,9 +146,8 @@ MONITORS = (
     # The matured model quality evaluation (issue 18, docs/labels.md): the model quality job on one day of
     # transactions LabelMaturityDays old, as the Model Monitor engine's <base>-model-quality-matured schedule runs it:
     # same cron, offsets -P<M>DT24H..-P<M>D, the matured constraints (the early ones when the CLI derived none), output
-    # under <ModelQualityOutputS3Uri>-matured, metrics under the schedule name the matured alarm watches. One
-    # instance: the analyzer writes partial statistics for data quality only (container.request), so model quality
-    # has no shards to merge.
+    # under <ModelQualityOutputS3Uri>-matured, metrics under the schedule name the matured alarm watches. Sharded on
+    # InstanceCount N as model quality is (merge-model-quality).
     ProcessingMonitor(
         prefix="ModelQualityMatured", key="model-quality-matured", code="mqm",
         condition="ModelQualityMaturedOnProcessing", title="matured model quality", command="model-quality",
@@ -154,7 +156,8 @@ MONITORS = (
         end_offset="!Sub -P${LabelMaturityDays}D",
         schedule="!If [HasModelQualitySchedule, !Ref ModelQualityScheduleExpression, !Ref ScheduleExpression]",
         runtime="!If [HasModelQualityMaxRuntime, !Ref ModelQualityMaxRuntimeInSeconds, !Ref MaxRuntimeInSeconds]",
-        instance_type="!Ref InstanceType", instance_count='"1"', labelled=True,
+        instance_type="!Ref InstanceType", instance_count="!Ref InstanceCount", labelled=True,
+        merge_command="merge-model-quality",
         environment=(("baseline_constraints", MATURED_CONSTRAINTS),
                      ("ground_truth", "!Ref GroundTruthInput"),
                      ("threshold", "!Ref ProbabilityThresholdAttribute")),
@@ -282,9 +285,10 @@ def _no_data_states(m: ProcessingMonitor) -> str:
 def state_machine(m: ProcessingMonitor) -> str:
     """The AWS::StepFunctions::StateMachine of one monitor."""
     env = "\n".join(f"                {name}: ${{{name.title().replace('_', '')}}}" for name, _ in m.environment)
-    # the merge reads only the shards (they carry the baseline they ran against): no baseline URIs to read
-    merge_env = "\n".join(f"                {name}: ${{{name.title().replace('_', '')}}}" for name, _ in m.environment
-                           if not name.startswith("baseline_"))
+    # the merge reads only the shards (they carry the baseline, the ground truth they joined and the threshold they
+    # ran with): no baseline, ground truth or threshold to pass
+    merge_env = "".join(f"\n                {name}: ${{{name.title().replace('_', '')}}}" for name, _ in m.environment
+                        if not name.startswith("baseline_") and name not in ("ground_truth", "threshold"))
     subs = "\n".join(f"        {name.title().replace('_', '')}: {value}" for name, value in m.environment)
     # One line per source line, all at the same indentation: YAML folds them into one line (asl-validator wants a
     # JSONata expression on one line; more-indented lines would keep their line breaks).
@@ -397,7 +401,7 @@ def state_machine(m: ProcessingMonitor) -> str:
               # the container entrypoint, as the Analyze step: it writes the message file and publishes the
               # metrics, and violations end the job Completed (the CLI's exit 3 would fail the job)
               Environment:
-                analyzer_command: merge-statistics
+                analyzer_command: {m.merge_command}
                 dataset_source: /opt/ml/processing/input/shards
                 output_path: /opt/ml/processing/output
                 start_time: "{{% $window.start %}}"
@@ -406,8 +410,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 cloudwatch_namespace: ${{Namespace}}
                 metric_time: "{{% $window.scheduled %}}"
                 sagemaker_endpoint_name: ${{EndpointName}}
-                sagemaker_monitoring_schedule_name: ${{ScheduleName}}
-{merge_env}
+                sagemaker_monitoring_schedule_name: ${{ScheduleName}}{merge_env}
               ProcessingInputs:
                 - InputName: shards
                   S3Input:
@@ -434,7 +437,7 @@ def state_machine(m: ProcessingMonitor) -> str:
                 - {{Key: "sagemaker:project-name", Value: "${{ProjectName}}"}}
                 - {{Key: "sagemaker:project-id", Value: "${{ProjectId}}"}}
                 - {{Key: stage, Value: "${{Stage}}"}}
-            Next: Done
+            Next: Done{_no_data_catch(m)}
           Done:
             Type: Succeed{_no_data_states(m)}
       Tags:

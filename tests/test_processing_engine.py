@@ -268,8 +268,9 @@ def test_every_state_machine_is_valid_amazon_states_language(case: str) -> None:
 def test_every_processing_job_a_state_machine_starts_is_a_valid_create_processing_job_request(case: str) -> None:
     for logical_id, machine in state_machines(rendered(PARAMETER_SETS[case])).items():
         tasks = run(machine, "2026-12-31T23:00:00Z", execution_name="0f3c9b1e-77aa-4a5b-9e0e-5d6c7b8a9f00")["tasks"]
-        # the analyzer shards data quality only: model quality, the matured one and the estimate run on one instance
-        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id == "DataQualityStateMachine"
+        # data quality, model quality and the matured one shard on InstanceCount N (then a merge job); the estimate
+        # runs on one instance
+        sharded = PARAMETER_SETS[case]["InstanceCount"] != "1" and logical_id != "AnalyzerEstimateStateMachine"
         assert [task["state"] for task in tasks] == (["Analyze", "Merge"] if sharded else ["Analyze"])
         for task in tasks:
             assert task["resource"] == "arn:aws:states:::sagemaker:createProcessingJob.sync"
@@ -496,15 +497,15 @@ def _stage_file(tmp_path: Any, stage: str, **overrides: str) -> Any:
 def test_the_processing_engine_costs_the_same_instance_hours_plus_scheduler_and_state_transitions() -> None:
     values = {**SHIPPED_STAGING["Parameters"], "MonitoringEngine": "processing", "InstanceCount": "2"}
     assert cost_lines(values, SPECS, [DATA_QUALITY, MODEL_QUALITY])[-4:] == [
-        # model quality runs on one instance on this engine whatever InstanceCount says (the analyzer shards data
-        # quality only), no merge step (4 states a run)
-        "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
+        # model quality shards on InstanceCount 2 as data quality does (issue 19 section 2): 2 instances, a merge
+        # step (5 states a run)
+        "      model quality         cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
         "instance-hours/month",
-        # the matured evaluation (issue 18) on this engine too: one instance as well
-        "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 30.0 "
+        # the matured evaluation (issue 18) on this engine too: sharded as well
+        "      model quality matured cron(0 4 ? * * *)    30 executions/month  MaxRuntime 3600s  <= 60.0 "
         "instance-hours/month",
-        "      stage total                               780 executions/month  <= 780.0 instance-hours/month",
-        "      processing engine: the instance-hours above (Processing jobs) plus 780 Scheduler invocations and 3840 "
+        "      stage total                               780 executions/month  <= 840.0 instance-hours/month",
+        "      processing engine: the same instance-hours (Processing jobs) plus 780 Scheduler invocations and 3900 "
         "Step Functions state transitions/month (4 per run, one more with the merge step)",
     ]
 
@@ -568,18 +569,16 @@ def test_the_plan_names_the_engine_of_each_stage(cli, seeded, tmp_path) -> None:
         "processing", "s3://fraud-monitor-outputs-123456789012/data-capture", "AllTraffic")
 
 
-def test_the_plan_says_model_quality_runs_on_one_instance_and_how_no_data_is_judged(cli, seeded, tmp_path) -> None:
+def test_the_plan_says_how_no_data_is_judged_and_no_longer_that_model_quality_runs_on_one_instance(
+        cli, seeded, tmp_path) -> None:
     staging = _stage_file(tmp_path, "staging", MonitoringEngine="processing", AnalyzerImageUri=ANALYZER_IMAGE,
                           EnableModelBiasMonitor="no", EnableModelExplainabilityMonitor="no", InstanceCount="4",
                           NotificationTopicArn=TOPIC_ARN)
     result = cli("--dry-run", "--strict", "--import-staging-config", str(staging))
     assert result.exit_code == 0, result.err
     lines = result.out.split("Stage prod")[0].splitlines()
-    assert ("  note: processing engine: model quality (fraud-detect-staging-model-quality) and matured model quality "
-            "(fraud-detect-staging-model-quality-matured) run on 1 instance, not InstanceCount 4: the analyzer shards "
-            "data quality only, so each job reads every record of its window on one ml.m5.xlarge (size "
-            "ModelQualityMaxRuntimeInSeconds for it); InstanceCount 4 applies to data quality and the Clarify jobs"
-            ) in lines
+    # model quality shards on InstanceCount 4 as data quality does (issue 19 section 2): nothing to warn about
+    assert "run on 1 instance" not in result.out and "shards data quality only" not in result.out
     # the shipped staging file says StageTraffic intermittent: no data never pages there
     assert ("  note: processing engine: a model quality run with no data or no ground truth in its window sends one "
             "note a day to the alarm topic, not a page, until its state machine is 90 days old "
@@ -1291,17 +1290,73 @@ def test_the_state_machines_may_read_their_own_creation_date_only() -> None:
         "Resource": "arn:aws:states:us-east-1:555555555555:stateMachine:fraud-detection-staging-*"}
 
 
+SHARDS_OF = {"ModelQualityStateMachine": ("model-quality", "model-quality", "mq", "ModelQualityBaselineConstraints"),
+             "ModelQualityMaturedStateMachine": ("model-quality-matured", "model-quality-matured", "mqm",
+                                                 "ModelQualityBaselineConstraints")}
+
+
 @pytest.mark.slow
 @needs_node
 @pytest.mark.parametrize("machine", ["ModelQualityStateMachine", "ModelQualityMaturedStateMachine"])
-def test_model_quality_runs_on_one_instance_whatever_instance_count_says(machine: str) -> None:
-    # the analyzer writes partial statistics for data quality only and refuses shard_count > 1 for model quality
-    # (pipelines/analyze/container.py): InstanceCount 4 used to fail every model quality run
-    tasks = run(state_machines(rendered(processing_parameters(InstanceCount="4")))[machine],
-                "2026-12-03T04:00:00Z")["tasks"]
-    assert [task["state"] for task in tasks] == ["Analyze"]
-    arguments = tasks[0]["arguments"]
-    assert arguments["Environment"]["shard_count"] == "1"
-    assert arguments["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
-    assert {i["S3Input"]["S3DataDistributionType"] for i in arguments["ProcessingInputs"]} == {"FullyReplicated"}
-    assert processing_job_problems(arguments) == []
+def test_model_quality_shards_on_instance_count_and_a_merge_job_writes_the_final_files(machine: str) -> None:
+    # issue 19 section 2: InstanceCount 4 -> 4 instances, each a ShardedByS3Key share of the captures (shard_count 4:
+    # model-quality --partial) and all the ground truth (the s3:// prefix every instance reads itself); then one
+    # merge-model-quality job over the shards' prefix writes Model Monitor's files and publishes the metrics
+    params = processing_parameters(InstanceCount="4")
+    tasks = run(state_machines(rendered(params))[machine], "2026-12-03T04:00:00Z")["tasks"]
+    assert [task["state"] for task in tasks] == ["Analyze", "Merge"]
+    analyze, merge = (task["arguments"] for task in tasks)
+    key = SHARDS_OF[machine][0]
+    suffix = "-matured" if machine == "ModelQualityMaturedStateMachine" else ""
+    assert analyze["Environment"]["analyzer_command"] == "model-quality"
+    assert analyze["Environment"]["shard_count"] == "4"
+    assert analyze["Environment"]["ground_truth"] == params["GroundTruthInput"]
+    assert analyze["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 4
+    assert {i["S3Input"]["S3DataDistributionType"] for i in analyze["ProcessingInputs"]} == {"ShardedByS3Key"}
+    shards = (f"{BUCKET}/monitor-output/staging/model-quality{suffix}-shards/fraud-detection-staging/"
+              f"fraud-detection-staging-{key}/2026/12/03/04")
+    final = (f"{BUCKET}/monitor-output/staging/model-quality{suffix}/fraud-detection-staging/"
+             f"fraud-detection-staging-{key}/2026/12/03/04")
+    assert analyze["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == shards
+    assert merge["ProcessingJobName"] == analyze["ProcessingJobName"] + "-m"
+    assert merge["Environment"] == {  # the shards carry the constraints, the threshold and the ground truth they read
+        "analyzer_command": "merge-model-quality", "dataset_source": "/opt/ml/processing/input/shards",
+        "output_path": "/opt/ml/processing/output", "start_time": analyze["Environment"]["start_time"],
+        "end_time": analyze["Environment"]["end_time"], "publish_cloudwatch_metrics": "Enabled",
+        "cloudwatch_namespace": "aws/sagemaker/Endpoints/model-metrics", "metric_time": "2026-12-03T04:00:00Z",
+        "sagemaker_endpoint_name": "fraud-detection-staging",
+        "sagemaker_monitoring_schedule_name": f"fraud-detection-staging-{key}"}
+    assert merge["ProcessingInputs"] == [{"InputName": "shards", "S3Input": {
+        "S3Uri": shards + "/", "LocalPath": "/opt/ml/processing/input/shards", "S3DataType": "S3Prefix",
+        "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]
+    assert merge["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == final
+    assert merge["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
+    assert processing_job_problems(analyze) == [] and processing_job_problems(merge) == []
+
+
+MERGE_NO_LABELS = _failed_job(
+    "NoData: none of the 4000 captured records in the window has a ground truth label in "
+    f"{LABELS} (0 labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+    "eventMetadata.eventId", "AlgorithmError: See job logs for more information")
+
+
+@pytest.mark.slow
+@needs_node
+@pytest.mark.parametrize(("machine", "scheduled", "cause", "path_end", "error"), [
+    ("ModelQualityMaturedStateMachine", "2026-09-20T04:00:00Z", MERGE_NO_LABELS,
+     ["Classify", "Created", "FirstWindow", "DailyNote", "NoDataNote"], "NoDataDailyNote"),
+    ("ModelQualityStateMachine", "2026-12-01T04:00:00Z", MERGE_NO_LABELS,
+     ["Classify", "Created", "FirstWindow", "NoData"], "NoData"),  # day 90.75: after the first window, a page
+    ("ModelQualityStateMachine", "2026-09-20T04:00:00Z", BROKEN, ["Classify", "Failed"], "States.TaskFailed"),
+])
+def test_the_merge_step_decides_no_data_on_the_union_of_the_shards_as_the_one_instance_job_did(
+        machine: str, scheduled: str, cause: str, path_end: list[str], error: str) -> None:
+    # the shards never fail for no data (mq_partial.py); the merge job's "NoData: " ExitMessage goes through the same
+    # Classify / first-window states as the one-instance Analyze job's did
+    params = processing_parameters(**FRAUD_CADENCE, InstanceCount="4")
+    result = run(state_machines(rendered(params))[machine], scheduled, outcomes={
+        "Merge": {"Error": "States.TaskFailed", "Cause": cause},
+        "Created": {"result": {"StateMachineArn": MATURED_ARN, "CreationDate": CREATED}}})
+    assert result["path"] == ["Window", "Analyze", "Sharded", "Merge", *path_end]
+    assert (result["end"]["state"], result["end"]["error"]) == (path_end[-1], error)
+    assert result["end"]["cause"].endswith(cause)

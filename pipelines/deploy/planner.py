@@ -410,21 +410,15 @@ def _matured_pages_without_watchdog(plan: StagePlan, specs: dict[str, ParameterS
 
 
 def _processing_model_quality_notes(plan: StagePlan, specs: dict[str, ParameterSpec], maturity: str) -> None:
-    """On the processing engine: model quality runs on one instance whatever InstanceCount says, and its no-data
-    failures are a daily note during the first maturity window (devtools/processing_engine_block.py)."""
+    """On the processing engine: model quality's no-data failures are a daily note during the first maturity window
+    (devtools/processing_engine_block.py). (It runs on InstanceCount instances as data quality does: shards and a
+    merge step, pipelines/analyze/mq_partial.py.)"""
     params = plan.parameters
 
     def value(name: str) -> str:
         return params.get(name, specs[name].default or "") if name in specs else params.get(name, "")
 
     base = params["MonitoringScheduleBaseName"]
-    count = value("InstanceCount")
-    if count.isdigit() and int(count) > 1:
-        plan.notes.append(f"{plan.stage}: processing engine: model quality ({base}-model-quality) and matured model "
-                          f"quality ({base}-model-quality-matured) run on 1 instance, not InstanceCount {count}: the "
-                          "analyzer shards data quality only, so each job reads every record of its window on one "
-                          f"{value('InstanceType')} (size ModelQualityMaxRuntimeInSeconds for it); InstanceCount "
-                          f"{count} applies to data quality and the Clarify jobs")
     if not (value("NotificationTopicArn") or value("NotificationEmail")):
         return
     quiet = " and, on this stage (StageTraffic intermittent), after it too" \

@@ -191,11 +191,8 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
         runs.insert(monitors.index(MODEL_QUALITY) + 1,
                     (MODEL_QUALITY, MATURED_TITLE, cadence(params, specs, MODEL_QUALITY)))
     for monitor, title, run in runs:
-        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify;
-        # model quality and the matured one run one instance there (the analyzer shards data quality only)
+        # bias and explainability on the processing engine: Prepare and Check (one instance each) around Clarify
         jobs = count + CLARIFY_EXTRA_JOBS if processing and monitor.key in CLARIFY_KEYS else count
-        if processing and monitor.key == MODEL_QUALITY.key:
-            jobs = 1
         hours = run.executions_per_month * (run.runtime or 0) / 3600 * jobs
         total_runs += run.executions_per_month
         total_hours += hours
@@ -206,11 +203,10 @@ def cost_lines(params: dict[str, str], specs: dict[str, ParameterSpec], monitors
     if processing:
         transitions = sum(run.executions_per_month
                           * (CLARIFY_STATES_PER_RUN if m.key in CLARIFY_KEYS
-                             else STATES_PER_RUN + (1 if count > 1 and m.key != MODEL_QUALITY.key else 0))
+                             else STATES_PER_RUN + (1 if count > 1 else 0))
                           for m, _, run in runs)
         clarify = any(m.key in CLARIFY_KEYS for m in monitors)
-        one_instance = count > 1 and MODEL_QUALITY in monitors  # model quality: one instance here
-        hours_text = "the instance-hours above" if clarify or one_instance else "the same instance-hours"
+        hours_text = "the instance-hours above" if clarify else "the same instance-hours"
         lines.append(f"      processing engine: {hours_text} (Processing jobs) plus {total_runs} "
                      f"Scheduler invocations and {transitions} Step Functions state transitions/month "
                      f"({STATES_PER_RUN} per run, one more with the merge step)")
