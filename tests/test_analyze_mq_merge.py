@@ -235,3 +235,80 @@ def test_the_shards_constraints_are_used_unless_the_merge_is_given_others(tmp_pa
         2, "", f"error: partial model quality {other} carries other constraints than {first}; every shard must run "
                "against the same constraints\n")  # one shard ran with constraints, one without
     assert not (root / "n").exists()
+
+
+# -- the container, as the processing engine's Analyze (InstanceCount 2) and Merge steps run it ---------------------
+
+CONTAINER_KEYS = ("ANALYZER_OPT_ML", "analyzer_command", "dataset_source", "output_path", "start_time", "end_time",
+                  "publish_cloudwatch_metrics", "sagemaker_endpoint_name", "sagemaker_monitoring_schedule_name",
+                  "baseline_constraints", "ground_truth", "threshold", "shard_count", "cloudwatch_namespace",
+                  "metric_time", "partial_statistics", "baseline_statistics")
+
+
+def _entrypoint(monkeypatch: Any, environment: dict[str, str]) -> int:
+    from pipelines.analyze import container
+
+    for name in CONTAINER_KEYS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return container.main()
+
+
+def _sharded_then_merged(root: Path, monkeypatch: Any, owners: list[int]) -> tuple[list[int], Path, Path]:
+    """Two instances (algo-1, algo-2; /opt/ml/config/resourceconfig.json as Processing writes it) each with its
+    ShardedByS3Key share of the captures and the whole ground truth; then the merge job with the environment the
+    state machine's Merge step gives it (no baseline, ground truth or threshold: the shards carry them)."""
+    common = {"start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T06:00:00Z",
+              "publish_cloudwatch_metrics": "Enabled", "sagemaker_endpoint_name": "fraud-detect-prod",
+              "sagemaker_monitoring_schedule_name": "fraud-detect-prod-model-quality"}
+    analyze = {**common, "analyzer_command": "model-quality", "ground_truth": str(root / "gt"), "threshold": "0.5",
+               "baseline_constraints": str(root / "constraints.json")}
+    shared = root / "s3" / "shards"  # what the instances' outputs become under one S3 prefix
+    codes = []
+    for index, folder in enumerate(_shards(root, owners, 2)):
+        opt_ml = root / f"algo-{index + 1}" / "opt" / "ml"
+        (opt_ml / "config").mkdir(parents=True)
+        (opt_ml / "config" / "resourceconfig.json").write_text(json.dumps({"current_host": f"algo-{index + 1}",
+                                                                          "hosts": ["algo-1", "algo-2"]}))
+        codes.append(_entrypoint(monkeypatch, {**analyze, "ANALYZER_OPT_ML": str(opt_ml), "shard_count": "2",
+                                               "dataset_source": str(folder), "output_path": str(shared)}))
+        assert (opt_ml / "output" / "message").read_text() == "Completed: partial model quality"
+    assert sorted(str(p.relative_to(shared)) for p in shared.rglob("*")) == [
+        "algo-1", "algo-1/partial_model_quality.json", "algo-2", "algo-2/partial_model_quality.json"]
+    merge_ml = root / "merge" / "opt" / "ml"
+    codes.append(_entrypoint(monkeypatch, {**common, "ANALYZER_OPT_ML": str(merge_ml),
+                                           "analyzer_command": "merge-model-quality", "dataset_source": str(shared),
+                                           "output_path": str(root / "merge" / "out")}))
+    single_ml = root / "single" / "opt" / "ml"
+    codes.append(_entrypoint(monkeypatch, {**analyze, "ANALYZER_OPT_ML": str(single_ml),
+                                           "dataset_source": str(root / "capture"),
+                                           "output_path": str(root / "single" / "out")}))
+    return codes, merge_ml, single_ml
+
+
+def test_the_containers_shards_and_merge_step_write_and_publish_what_one_instance_does(tmp_path, monkeypatch):
+    root = _case(tmp_path, seed=8, n=1500, per_file=5000, labelled=0.9)  # 3 hour files
+    codes, merge_ml, single_ml = _sharded_then_merged(root, monkeypatch, [1, 0, 1])
+    assert codes == [0, 0, 0, 0]
+    merged, single = root / "merge" / "out", root / "single" / "out"
+    assert sorted(p.name for p in merged.iterdir()) == sorted(p.name for p in single.iterdir()) == [
+        "constraint_violations.json", "constraints.json", "statistics.json"]
+    for path in single.iterdir():
+        assert (merged / path.name).read_bytes() == path.read_bytes()
+    for name in ("message", "metrics/cloudwatch/metrics.jsonl"):
+        assert (merge_ml / "output" / name).read_bytes() == (single_ml / "output" / name).read_bytes()
+    assert (merge_ml / "output" / "message").read_text() == "Completed: no violations; 4 unreadable file(s), " \
+                                                            "record(s) or row(s) skipped (see the job's log)"
+
+
+def test_no_label_in_any_shard_fails_the_merge_job_with_the_no_data_mark_the_state_machine_matches(tmp_path,
+                                                                                                   monkeypatch):
+    root = _case(tmp_path, seed=9, n=600, per_file=5000, labelled=0.0)
+    codes, merge_ml, single_ml = _sharded_then_merged(root, monkeypatch, [0, 1])
+    assert codes == [0, 0, 2, 2]  # the shards complete; the merge fails as the one-instance job does
+    assert (merge_ml / "output" / "message").read_text() == (single_ml / "output" / "message").read_text() == (
+        "NoData: none of the 602 captured records in the window has a ground truth label in "
+        f"{root / 'gt'} (0 labels read); labels are matched on the capture's inferenceId (else eventId) = the label's "
+        "eventMetadata.eventId")
+    assert not (root / "merge" / "out").exists()
