@@ -13,7 +13,7 @@ The contract (AWS docs; details and sources in docs/analyzer.md):
   ``/opt/ml/output/metrics/cloudwatch`` (``MetricName``, ``Timestamp``, ``Dimensions`` [Endpoint,
   MonitoringSchedule], ``Value`` or ``StatisticValues``); the platform publishes them.
 Ours, set in the job definition's Environment: ``analyzer_command`` (data-quality, the default; model-quality;
-estimate; merge-statistics; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
+estimate; merge-statistics; merge-model-quality; clarify-dataset and clarify-check, the steps around the Clarify job of model bias on the processing engine,
 shap-dataset and shap-check, the same for model explainability, with ``analysis_config``: the registered bias config
 or the derived explainability config; ``dataset_source`` of clarify-check is the folder holding
 Clarify's analysis.json), ``ground_truth`` (s3:// prefix of the labels; the contract has no input for them in a custom
@@ -42,6 +42,12 @@ docs/processing-engine.md):
   (the processing engine's entrypoint: it needs no other input, the shards carry the baseline), or this entrypoint
   with ``analyzer_command=merge-statistics`` and ``dataset_source`` = the shards' folder, which also writes the
   message and the metric records as an unsharded data-quality run.
+
+Sharded model quality (the same job shape; pipelines/analyze/mq_partial.py): ``analyzer_command=model-quality`` with
+``shard_count`` N > 1 joins the instance's captures with all the window's ground truth and writes
+``<output_path>/<current_host>/partial_model_quality.json`` (message ``Completed: partial model quality``; never
+NoData: the merge decides that); ``analyzer_command=merge-model-quality`` with ``dataset_source`` = the shards' folder
+writes the files, message (``NoData: ...`` included) and metric records of an unsharded model-quality run.
 """
 
 from __future__ import annotations
