@@ -529,7 +529,8 @@ def test_the_container_refuses_what_the_cli_refuses_and_writes_the_reason_for_th
     ({"dataset_format": "{csv"}, "environment variable dataset_format is not JSON ('{csv'); use e.g. "
                                  '{"csv": {"header": false, "output_columns_position": "START"}}'),
     ({"analyzer_command": "drift"}, "analyzer_command 'drift' is not one of data-quality, model-quality, estimate, "
-                                    "merge-statistics, clarify-dataset, clarify-check, shap-dataset, shap-check"),
+                                    "merge-statistics, merge-model-quality, clarify-dataset, clarify-check, shap-dataset, "
+                                    "shap-check"),
 ])
 def test_container_only_settings_are_checked_too(tmp_path, monkeypatch, capsys, overrides, reason):
     from pipelines.analyze import container
