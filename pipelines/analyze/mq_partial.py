@@ -15,7 +15,7 @@ carries the shard's joined (label, score) pairs file by file, plus what the join
 that could not be read, the labels read); the merge puts the files back in the order one pass reads them (hour
 folder, then path below the capture root: ``Reader.hour_files``) and computes the metrics once. Exact, not
 approximate: the merged files are the single pass's bytes (tests/test_analyze_mq_merge.py, a property test over
-random shardings). The cost is the pairs: about 25 bytes a labelled record in the partial file.
+random shardings). The cost is the pairs: 10-21 bytes a labelled record in the partial file (measured).
 
 No data: a shard never fails for no data (a shard may get no capture file, and labels may not have arrived yet); it
 writes what it found. The merge decides on the union, with the single pass's errors and messages: no capture file in
