@@ -250,3 +250,30 @@ def test_data_quality_without_constraints_is_only_for_a_partial_shard(tmp_path, 
     args = [arg for arg in case.dq_args() if arg != str(case.constraints) and arg != "--constraints"]
     assert run_cli(args, capsys) == (2, "", "error: data-quality needs --constraints (only a --partial shard runs "
                                             "without them)\n")
+
+
+def test_a_shard_without_capture_files_writes_an_empty_partial_and_the_merge_decides_on_the_union(tmp_path, capsys):
+    """ShardedByS3Key gives an instance nothing when there are more instances than files: its shard is not an error;
+    merged with the others it changes nothing, and shards that found nothing at all fail as one pass would."""
+    case = make_case(tmp_path, n=25_000, n_features=2)
+    assert run_cli(case.dq_args(), capsys)[0] == 0
+    empty = tmp_path / "empty-shard"
+    empty.mkdir()
+    code, out, err = run_cli(_partial_args(case, empty, tmp_path / "p-empty"), capsys)
+    assert (code, out.splitlines()[0], err) == (0, "data-quality --partial: 0 rows from 0 captured records in 0 "
+                                                   "file(s); merge the shards with merge-statistics", "")
+    run_cli(_partial_args(case, case.capture, tmp_path / "p-full"), capsys)
+    code, out, err = run_cli(["merge-statistics", str(tmp_path / "p-empty"), str(tmp_path / "p-full"),
+                              "--statistics", str(case.statistics), "--constraints", str(case.constraints),
+                              "--output", str(tmp_path / "merged")], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "merge-statistics (2 shard(s)): 25000 rows from 25000 captured records; " \
+                                  "0 violation(s)"
+    assert (tmp_path / "merged" / "statistics.json").read_bytes() == (case.output / "statistics.json").read_bytes()
+    code, out, err = run_cli(["merge-statistics", str(tmp_path / "p-empty"), "--statistics", str(case.statistics),
+                              "--constraints", str(case.constraints), "--output", str(tmp_path / "none")], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"error: no Data Capture files under {empty} (expected <endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl);"
+                   " check that it is the endpoint's DataCaptureConfig DestinationS3Uri (or one endpoint's folder in "
+                   "it) and that capture is enabled and the endpoint had traffic\n")
+    assert not (tmp_path / "none").exists()

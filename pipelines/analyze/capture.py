@@ -140,14 +140,19 @@ class Window:
         return (self.start is None or when >= self.start) and (self.end is None or when < self.end)
 
 
-def capture_files(reader: Reader, root: str, window: Window) -> list[HourFile]:
+def capture_files(reader: Reader, root: str, window: Window, shard: bool = False) -> list[HourFile]:
     """The capture files of one endpoint whose hour folder overlaps the window.
 
+    ``shard``: one shard of a window (``--partial``): a shard without files is no error (ShardedByS3Key gives an
+    instance nothing when there are more instances than files); the merge decides on the union of the shards.
+
     Raises:
-        UsageError: no capture files at all, or captures of more than one endpoint under ``root``.
+        UsageError: no capture files at all (not for a shard), or captures of more than one endpoint under ``root``.
     """
     files = reader.hour_files(root)
     if not files:
+        if shard:
+            return []
         raise no_capture_files(root)
     one_endpoint(root, sorted({_endpoint_of(item.owner) for item in files}))
     return [item for item in files if window.hour_overlap(item.hour) != "none"]

@@ -12,7 +12,7 @@ from typing import Any
 from pipelines.analyze import checks, metrics, schema
 from pipelines.analyze import estimate as cbpe
 from pipelines.analyze import model_quality as mq
-from pipelines.analyze.capture import Problems, Window, batches, capture_files
+from pipelines.analyze.capture import Problems, Window, batches, capture_files, no_capture_files
 from pipelines.analyze.sources import HourFile, Reader
 from pipelines.analyze.stats import Profile
 from pipelines.core.errors import NoDataError, OutputError, UsageError
@@ -211,10 +211,11 @@ def data_quality_partial(reader: Reader, capture: str, window: Window, statistic
     else:
         statistics, constraints = reader.read_json(statistics_at, "baseline statistics", "statistics"), None
         features = schema.data_quality_statistics(statistics, statistics_at)
-    files = capture_files(reader, capture, window)
+    files = capture_files(reader, capture, window, shard=True)
     window_profile = profile_window(reader, files, window, features, output_columns_position)
     shard = {"host": host, "capture": capture, "files": len(files),
-             "first_capture": files[0].location if files else None}
+             "first_capture": files[0].location if files else None,
+             "captures_found": bool(files) or bool(reader.hour_files(capture))}
     document = partial.to_document(window_profile, window, shard)
     document["baseline"] = {"statistics": statistics, "constraints": constraints}
     outcome = Outcome(files={file_name or partial.file_name(host): document}, violations=[],
@@ -255,6 +256,8 @@ def merge_statistics(reader: Reader, locations: list[str], statistics_at: str | 
             raise UsageError(f"partial statistics {item.location} was profiled against other features than "
                              f"{statistics_at or 'the baseline the shards carry'}; merge with the baseline the "
                              "shards used")
+    if not any(item.shard.get("captures_found", True) for item in partials):  # as one pass over the union says it
+        raise no_capture_files(", ".join(sorted({str(item.shard.get("capture")) for item in partials})))
     outcome = evaluate_window(partial.merge(partials), statistics, constraints, ", ".join(locations))
     outcome.lines[0] = outcome.lines[0].replace("data-quality:", f"merge-statistics ({len(partials)} shard(s)):", 1)
     outcome.files.setdefault("constraints.json", constraints)  # the execution's constraints, as data-quality writes
