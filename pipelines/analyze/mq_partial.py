@@ -31,7 +31,6 @@ such shards (rerun the job) rather than mix them.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +39,7 @@ import numpy as np
 
 from pipelines.analyze import model_quality as mq
 from pipelines.analyze.capture import Problems, Window, endpoint_of, no_capture_files, one_endpoint
-from pipelines.analyze.partial import _iso, _problems_from, _problems_json, _window
+from pipelines.analyze.partial import _iso, _problems_from, _problems_json, _window, find_documents, read_document
 from pipelines.analyze.sources import Reader
 from pipelines.core.errors import NoDataError, UsageError
 
@@ -150,19 +149,11 @@ def _check(document: Any, location: str) -> None:
 
 def read_partial(reader: Reader, location: str) -> Shard:
     """A partial model quality file; UsageError naming the file when it is not one or is malformed."""
-    document = reader.read_json(location, "partial model quality")
-    if not isinstance(document, dict) or document.get("kind") != FORMAT:
-        raise UsageError(f"partial model quality {location} is not a partial model quality file (no \"kind\": "
-                         f"\"{FORMAT}\"); pass the files `model-quality --partial` wrote")
-    if document.get("version") != VERSION:
-        raise UsageError(f"partial model quality {location} has version {document.get('version')!r}; this analyzer "
-                         f"reads version {VERSION}: run the shards and the merge with the same analyzer")
-    try:
+    def build(document: dict[str, Any]) -> Shard:
         _check(document, location)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"partial model quality {location} is malformed ({type(exc).__name__}: {exc}); rerun the "
-                         "shard") from None
-    return Shard(location, document)
+        return Shard(location, document)
+
+    return read_document(reader, location, "partial model quality", FORMAT, VERSION, "model-quality --partial", build)
 
 
 def carried_constraints(shards: list[Shard]) -> dict[str, Any]:
@@ -251,20 +242,5 @@ def merge(shards: list[Shard]) -> Union:
 
 def partial_locations(reader: Reader, locations: list[str]) -> list[str]:
     """Files as given; a folder or ``s3://`` prefix stands for every ``partial_model_quality*.json`` under it."""
-    found: list[str] = []
-    for location in locations:
-        if location.startswith("s3://") and not location.endswith(".json"):
-            matches = [key for key in reader.list_objects(location) if _NAME_RE.match(key.rsplit("/", 1)[-1])]
-        elif os.path.isdir(location):
-            matches = sorted(os.path.join(folder, name) for folder, _, names in os.walk(location) for name in names
-                             if _NAME_RE.match(name))
-        else:
-            matches = [location]
-        if not matches:
-            raise UsageError(f"no partial_model_quality*.json under {location}; pass the shards' output folder or "
-                             "their files")
-        found.extend(matches)
-    duplicates = sorted({item for item in found if found.count(item) > 1})
-    if duplicates:
-        raise UsageError(f"partial model quality {duplicates[0]} is given twice; each shard counts once")
-    return found
+    return find_documents(reader, locations, "partial model quality", "partial_model_quality*.json",
+                          lambda path: bool(_NAME_RE.match(path.rsplit("/", 1)[-1])))

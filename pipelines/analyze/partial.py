@@ -161,20 +161,26 @@ def _load_feature(feature: FeatureProfile, item: dict[str, Any]) -> None:
         feature.sketch = KLL.from_state(item["sketch"])
 
 
+def read_document(reader: Any, location: str, noun: str, kind: str, version: int, command: str, build: Any) -> Any:
+    """A shard's file (``noun``: "partial statistics", "partial model quality") checked for its ``kind`` and
+    ``version``, then ``build(document)``; UsageError naming the file when it is not one or is malformed."""
+    document = reader.read_json(location, noun)
+    if not isinstance(document, dict) or document.get("kind") != kind:
+        raise UsageError(f"{noun} {location} is not a {noun} file (no \"kind\": \"{kind}\"); pass the files "
+                         f"`{command}` wrote")
+    if document.get("version") != version:
+        raise UsageError(f"{noun} {location} has version {document.get('version')!r}; this analyzer reads version "
+                         f"{version}: run the shards and the merge with the same analyzer")
+    try:
+        return build(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"{noun} {location} is malformed ({type(exc).__name__}: {exc}); rerun the shard") from None
+
+
 def read_partial(reader: Any, location: str) -> Partial:
     """A partial statistics file; UsageError naming the file when it is not one or is malformed."""
-    document = reader.read_json(location, "partial statistics")
-    if not isinstance(document, dict) or document.get("kind") != FORMAT:
-        raise UsageError(f"partial statistics {location} is not a partial statistics file (no \"kind\": "
-                         f"\"{FORMAT}\"); pass the files `data-quality --partial` wrote")
-    if document.get("version") != VERSION:
-        raise UsageError(f"partial statistics {location} has version {document.get('version')!r}; this analyzer "
-                         f"reads version {VERSION}: run the shards and the merge with the same analyzer")
-    try:
-        return Partial(document, location)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"partial statistics {location} is malformed ({type(exc).__name__}: {exc}); rerun the "
-                         "shard") from None
+    return read_document(reader, location, "partial statistics", FORMAT, VERSION, "data-quality --partial",
+                         lambda document: Partial(document, location))
 
 
 def merge(partials: list[Partial]) -> Any:
@@ -255,23 +261,28 @@ def carried_baseline(partials: list[Partial]) -> tuple[Any, Any]:
     return first.baseline["statistics"], first.baseline["constraints"]
 
 
-def partial_locations(reader: Any, locations: list[str]) -> list[str]:
-    """Files as given; a folder or ``s3://`` prefix stands for every ``partial_statistics*.json`` under it."""
+def find_documents(reader: Any, locations: list[str], noun: str, pattern: str, is_shard_file: Any) -> list[str]:
+    """Files as given; a folder or ``s3://`` prefix stands for every shard file under it (``is_shard_file(path)``;
+    ``pattern`` names them in the error). UsageError for a location without any, or a file given twice."""
     found: list[str] = []
     for location in locations:
         if location.startswith("s3://") and not location.endswith(".json"):
-            matches = [key for key in reader.list_objects(location) if is_partial_name(key.rsplit("/", 1)[-1]) or
-                       _is_host_file(key)]
+            matches = [key for key in reader.list_objects(location) if is_shard_file(key)]
         elif os.path.isdir(location):
-            matches = sorted(os.path.join(folder, name) for folder, _, names in os.walk(location) for name in names
-                             if is_partial_name(name) or _is_host_file(os.path.join(folder, name)))
+            matches = sorted(path for path in (os.path.join(folder, name) for folder, _, names in os.walk(location)
+                                               for name in names) if is_shard_file(path))
         else:
             matches = [location]
         if not matches:
-            raise UsageError(f"no partial_statistics*.json under {location}; pass the shards' output folder or "
-                             "their files")
+            raise UsageError(f"no {pattern} under {location}; pass the shards' output folder or their files")
         found.extend(matches)
     duplicates = sorted({item for item in found if found.count(item) > 1})
     if duplicates:
-        raise UsageError(f"partial statistics {duplicates[0]} is given twice; each shard counts once")
+        raise UsageError(f"{noun} {duplicates[0]} is given twice; each shard counts once")
     return found
+
+
+def partial_locations(reader: Any, locations: list[str]) -> list[str]:
+    """Files as given; a folder or ``s3://`` prefix stands for every ``partial_statistics*.json`` under it."""
+    return find_documents(reader, locations, "partial statistics", "partial_statistics*.json",
+                          lambda path: is_partial_name(path.rsplit("/", 1)[-1]) or _is_host_file(path))
