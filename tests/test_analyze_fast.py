@@ -135,7 +135,7 @@ def test_the_c_sketch_update_is_the_python_one_item_for_item(specials, seed, siz
     array = np.round(array, 2) if cents else array
     array = np.insert(array, rng.integers(0, size + 1, len(specials)), specials)
     python, native = KLL(k=64), KLL(k=64)  # a small k: many compactions and levels
-    sketch = fastcsv.Sketch(64, native.c)
+    sketch = fastcsv.Column(64, native.c)
     assert sketch.load(native)
     bounds = [0, *sorted(min(cut, len(array)) for cut in cuts), len(array)]
     for start, end in zip(bounds, bounds[1:], strict=False):
@@ -146,6 +146,37 @@ def test_the_c_sketch_update_is_the_python_one_item_for_item(specials, seed, siz
         [level.view(np.int64).tolist() for level in python.levels]
     assert (native._compressions, native._offsets) == (python._compressions, python._offsets)
     assert len(array) < 1000 or len(python.levels) >= 5  # the compactions were exercised
+
+
+@pytest.mark.parametrize("sort", ["numpy", "own"])
+def test_a_stretch_with_both_zeros_keeps_javas_order_though_numpys_sort_may_flip_a_zero(sort):
+    """numpy's vectorised sort can return 0.0 for a -0.0 (a vector min/max of two zeros returns either): the C
+    update counts the -0.0 before sorting. Seed 12 is one where the old count, taken after the sort, kept 0.0 where
+    Java keeps -0.0. The same with the C library's own sort (used when numpy's cannot be reached)."""
+    from pipelines.analyze.kll import KLL
+
+    library = fastcsv._load()
+    assert fastcsv._numpy_float_sort() is not None  # numpy 2's sort is reachable here
+    if sort == "own":
+        library.set_float_sort(None)
+    try:
+        _zeros_cases(KLL)
+    finally:
+        library.set_float_sort(fastcsv._numpy_float_sort())
+
+
+def _zeros_cases(KLL):  # noqa: N803 - the class under test
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        array = np.round(rng.normal(size=3000) * 50, 2)
+        array = np.insert(array, rng.integers(0, 3000, 30), [0.0, -0.0] * 15)
+        python, native = KLL(k=64), KLL(k=64)
+        column = fastcsv.Column(64, native.c)
+        assert column.load(native) and column.update(array)
+        python.update(array)
+        column.store(native)
+        assert [level.view(np.int64).tolist() for level in native.levels] == \
+            [level.view(np.int64).tolist() for level in python.levels], seed
 
 
 def test_the_compactor_sorts_in_javas_total_order():

@@ -6,3 +6,9 @@ Module per concern: sources (local/S3), capture (Data Capture records), kll (ske
 (window statistics), checks (data quality), metrics + model_quality (labels), estimate (CBPE), commands (the three
 analyses), container (the bring-your-own-container entrypoint), __main__ (the CLI).
 """
+
+import os as _os
+
+# No BLAS call is made here, but OpenBLAS starts a thread per core at numpy's import that spins before it sleeps
+# (~0.1 CPU-s the fast reader's threads need): one thread. Set before numpy is imported; a caller's setting wins.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -1,21 +1,24 @@
 /* data-quality's fast reader (pipelines/analyze/fastcsv.py): the compiled part, loaded with ctypes.
  *
- * Built by `make native` (cc -O2 -shared; the analyzer container's build stage does the same); without the library
+ * Built by `make native` (cc -O3 -shared; the analyzer container's build stage does the same); without the library
  * the reference reader runs. Plain C99 and the C library only, so it loads in a few milliseconds: the compiled
  * kernel it replaces (numba) cost about 1.1 s of import and cache loading per process, more than the whole budget
  * of a million records a second (docs/performance.md).
  *
- * Every function works on memory the caller (numpy) owns and is called without the GIL (ctypes.CDLL releases it),
- * so the Python side runs two of them at once, one per core.
+ * Every function works on memory the caller (numpy, or a file mapped into memory) owns and is called without the
+ * GIL (ctypes.CDLL releases it), so the Python side runs two of them at once, one per core.
  *
- * - line_index: the non-blank lines of a chunk.
- * - parse_rows: SageMaker's compact capture line with all-numeric CSV data into doubles, exactly as Python's float()
+ * - line_count, line_after, touch_pages: a chunk's lines, where to cut it in two, its pages faulted in ahead.
+ * - parse_block: SageMaker's compact capture line with all-numeric CSV data into doubles, exactly as Python's float()
  *   (Clinger's fast path only; anything else fails the chunk, which then goes whole to the reference reader). The
  *   rules are fastcsv.py's module docstring.
- * - column_stats: a column's min, max, Fractional count and its exact sum in bins (pipelines/analyze/exact.py).
- * - kll_update: Deequ's KLL sketch update, item for item the same compactions as pipelines/analyze/kll.py
- *   (QuantileNonSample.scala, NonSampleCompactor.scala in awslabs/deequ), with the compactor's sort in Java's total
- *   order of doubles (-0.0 before 0.0, as Scala's Ordering.Double and java.util.Arrays.sort order them).
+ * - add_columns: a parsed chunk into half the columns, one call per thread: column_stats (min, max, Fractional
+ *   count, the exact sum in bins: pipelines/analyze/exact.py), mean/M2 in blocks (fold_blocks: numpy's pairwise
+ *   sums), and Deequ's KLL sketch update (kll_update), item for item the same compactions as
+ *   pipelines/analyze/kll.py (QuantileNonSample.scala, NonSampleCompactor.scala in awslabs/deequ), the compactor's
+ *   sort in Java's total order of doubles (-0.0 before 0.0, as Scala's Ordering.Double and java.util.Arrays.sort
+ *   order them). The lowest compactor's sort is numpy's own float64 sort, called through its C API table
+ *   (set_float_sort), so no column goes back to Python between chunks.
  */
 
 #include <stdint.h>
@@ -37,6 +40,26 @@ static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e
 int64_t line_after(const uint8_t *buf, int64_t from, int64_t n) {
     const uint8_t *newline = from < n ? memchr(buf + from, '\n', (size_t)(n - from)) : NULL;
     return newline ? (int64_t)(newline - buf) + 1 : 0;
+}
+
+/* The newlines in buf[0:n]. */
+int64_t line_count(const uint8_t *buf, int64_t n) {
+    int64_t count = 0;
+    const uint8_t *at = buf, *end = buf + n;
+    while (at < end && (at = memchr(at, '\n', (size_t)(end - at))) != NULL) {
+        count++;
+        at++;
+    }
+    return count;
+}
+
+/* Read one byte of every page of p[0:n], so that a mapped file's pages are faulted in by the caller's thread (the
+ * fast reader's I/O thread, ahead of the parse). */
+int64_t touch_pages(const uint8_t *p, int64_t n) {
+    uint64_t sum = 0;
+    for (int64_t i = 0; i < n; i += 4096) sum += *(volatile const uint8_t *)(p + i);
+    if (n > 0) sum += *(volatile const uint8_t *)(p + n - 1);
+    return (int64_t)sum;
 }
 
 static inline int matches(const uint8_t *buf, int64_t pos, int64_t end, const char *pattern, int64_t length) {
@@ -270,17 +293,29 @@ static void sort_keys(uint64_t *keys, uint64_t *scratch, int64_t n) {
     }
 }
 
-/* Every other item of a stretch numpy sorted (ascending, but -0.0 and 0.0 in any order among themselves), from
- * index `from`, as order keys appended to out; the zeros are one run, found by bisection, whose -0.0 go first, as
- * Java's total order has them. Returns how many were appended. */
-static int64_t every_other_sorted(const double *sorted, int64_t n, int64_t from, uint64_t *out) {
+/* How many -0.0 are among n doubles (counted before numpy sorts them: its vectorised sort may turn a -0.0 into 0.0,
+ * as a vector min/max of the two zeros returns either). */
+static int64_t negative_zeros(const double *values, int64_t n) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t word;
+        memcpy(&word, values + i, 8);
+        count += word == 0x8000000000000000ULL;
+    }
+    return count;
+}
+
+/* Every other item of a stretch numpy sorted (ascending; its zeros, `negative` of which were -0.0 before the sort,
+ * with either sign), from index `from`, as order keys appended to out; the zeros are one run, found by bisection,
+ * whose first `negative` are -0.0, as Java's total order has them. Returns how many were appended. */
+static int64_t every_other_sorted(const double *sorted, int64_t n, int64_t from, int64_t negative, uint64_t *out) {
     int64_t low = 0, high = n;
     while (low < high) { /* the first item >= 0 */
         int64_t middle = low + (high - low) / 2;
         if (sorted[middle] < 0.0) low = middle + 1; else high = middle;
     }
-    int64_t zeros = low, negative = 0;
-    while (zeros < n && sorted[zeros] == 0.0) negative += signbit(sorted[zeros++]) != 0;
+    int64_t zeros = low;
+    while (zeros < n && sorted[zeros] == 0.0) zeros++;
     int64_t at = 0;
     for (int64_t i = from; i < n; i += 2)
         out[at++] = i >= low && i < zeros ? order_key(i - low < negative ? -0.0 : 0.0) : order_key(sorted[i]);
@@ -340,33 +375,72 @@ static int select_two_runs(const uint64_t *keys, int64_t n, int64_t from, uint64
     return 1;
 }
 
-/* A sketch's state in caller-owned arrays: levels[h * stride + i] (order keys) for i < sizes[h], h < *height;
- * compressions and offsets per compactor; capacities[h] = QuantileNonSample.capacity(h) for h < max_height
- * (computed in Python, with Python's float power, so they are kll.py's). scratch: 2 * stride keys.
- *
- * An update runs in three steps, so that the sorts of the lowest compactor (half the work: every item passes it)
- * are numpy's vectorised sort: which compactions happen depends on the sizes only, never on the values, so
- * kll_plan finds, without the values, the stretches of the stream (the lowest compactor's items, then the new
- * values) that each compaction of the lowest compactor sorts: consecutive, disjoint stretches. fastcsv.Sketch
- * sorts each stretch in place (numpy), and kll_apply replays the update with them. */
+/* numpy's float64 sort (PyArray_ArrFuncs.sort[NPY_QUICKSORT] of the float64 descriptor: its vectorised quicksort,
+ * AVX2 where the CPU has it), handed over by fastcsv.py at load (set_float_sort): calling it here, without the GIL,
+ * keeps the whole update of a column in one C call. Without it (another numpy ABI), sort_doubles sorts the order
+ * keys with sort_keys: the same order, slower. */
+typedef int (*float_sort_function)(void *start, int64_t n, void *unused);
+static float_sort_function float_sort = NULL;
 
-/* The compaction loop of kll.py's KLL.update (condense exactly when Deequ's item-by-item update would: when the
- * items exceed the total capacity; the lowest level at or over its capacity is compacted into the one above). With
- * stream == NULL it only plans: sizes change, and the lengths of the lowest compactor's sorted stretches go to
- * stretches (at most max_stretches; the count is returned). With stream, the lowest compactor's items are
- * stream[first:...] and its stretches are already sorted; the upper compactors' items are in levels. -1 when the
- * sketch would outgrow max_height or stride, or more stretches than max_stretches. */
-static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
-                      int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch,
-                      double *stream, int64_t n, int64_t *stretches, int64_t max_stretches) {
-    int64_t size = 0, capacity = 0, start = 0, first = 0, count = 0;
+void set_float_sort(void *function) { float_sort = (float_sort_function)function; }
+
+static inline double key_value(uint64_t key) {
+    uint64_t word = (key >> 63) ? key ^ 0x8000000000000000ULL : ~key;
+    double value;
+    memcpy(&value, &word, 8);
+    return value;
+}
+
+/* Sort n finite doubles ascending (-0.0 and 0.0 in any order among themselves: every_other_sorted orders them);
+ * scratch: 2n keys for the fallback. */
+static void sort_doubles(double *values, int64_t n, uint64_t *scratch) {
+    if (float_sort) {
+        float_sort(values, n, NULL);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) scratch[i] = order_key(values[i]);
+    sort_keys(scratch, scratch + n, n);
+    for (int64_t i = 0; i < n; i++) values[i] = key_value(scratch[i]);
+}
+
+/* One numeric column of the profile while chunks stream in: its KLL sketch, exact-sum bins, min/max, Fractional
+ * count and mean/M2, in arrays fastcsv.py owns (its _Column mirrors this struct with ctypes). */
+typedef struct {
+    uint64_t *levels;       /* levels[h * stride + i], order keys, i < sizes[h], h < *height */
+    int64_t *sizes, *compressions, *offsets, *height;
+    const int64_t *capacities; /* QuantileNonSample.capacity(h), h < max_height (computed by kll.py) */
+    uint64_t *scratch;      /* 2 * stride keys */
+    double *stream;         /* stream_capacity doubles: the lowest compactor's items, then the new values */
+    int64_t stride, max_height, stream_capacity;
+    int64_t *high, *low;    /* 2048 each: the exact sum's bins (column_stats) */
+    double *bounds;         /* min, max */
+    int64_t *fractions;     /* the Fractional fields */
+    double *pending;        /* block doubles: values not yet folded into mean/M2 */
+    int64_t *pending_count;
+    double *moments;        /* moment_count, mean, m2 */
+    double *block_scratch;  /* block doubles */
+    int64_t block;
+} column_t;
+
+/* KLL.update of the column's sketch (pipelines/analyze/kll.py, Deequ's QuantileNonSample item by item) by the n
+ * values already in stream after the lowest compactor's sizes[0] items: the compaction loop condenses exactly when
+ * the items exceed the total capacity, compacting the lowest level at or over its capacity into the one above. The
+ * lowest compactor's items are a stretch of the stream (sorted here in place; its odd leftover item stays and starts
+ * the next stretch); the upper compactors' are in levels. -1 when the sketch would outgrow max_height or stride. */
+static int64_t kll_update(column_t *c, int64_t n) {
+    int64_t *sizes = c->sizes, *compressions = c->compressions, *offsets = c->offsets, *height = c->height;
+    const int64_t *capacities = c->capacities;
+    int64_t stride = c->stride, lowest = sizes[0], total = lowest + n;
+    int64_t size = 0, capacity = 0, start = 0, first = 0;
     for (int64_t h = 0; h < *height; h++) {
         size += sizes[h];
         capacity += capacities[h];
     }
-    while (start < n) {
+    size -= lowest; /* the lowest compactor's items are the stream's first: counted as they are taken */
+    sizes[0] = 0;
+    while (start < total) {
         int64_t room = capacity - size + 1; /* the item that overflows triggers one condense */
-        int64_t take = room < 0 ? 0 : (room < n - start ? room : n - start);
+        int64_t take = room < 0 ? 0 : (room < total - start ? room : total - start);
         sizes[0] += take;
         size += take;
         start += take;
@@ -374,7 +448,7 @@ static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int6
         for (int64_t h = 0; h < *height; h++) {
             if (sizes[h] < capacities[h]) continue;
             if (h + 1 >= *height) {
-                if (h + 1 >= max_height) return -1;
+                if (h + 1 >= c->max_height) return -1;
                 sizes[h + 1] = 0;
                 compressions[h + 1] = 0;
                 offsets[h + 1] = 0;
@@ -385,25 +459,21 @@ static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int6
             if (sizes[h + 1] + even / 2 > stride || (h > 0 && sizes[h] > stride)) return -1;
             if (compressions[h] % 2 == 1) offsets[h] = 1 - offsets[h];
             compressions[h]++;
-            if (!stream) { /* plan: sizes only */
-                if (h == 0) {
-                    if (count == max_stretches) return -1;
-                    stretches[count++] = even;
-                }
+            uint64_t *above = c->levels + (h + 1) * stride;
+            if (h == 0) {
+                int64_t negative = negative_zeros(c->stream + first, even);
+                sort_doubles(c->stream + first, even, c->scratch);
+                every_other_sorted(c->stream + first, even, offsets[h], negative, above + sizes[h + 1]);
+                first += even; /* the odd last item stays: the next stretch starts with it */
             } else {
-                uint64_t *keys = scratch, *above = levels + (h + 1) * stride;
-                if (h == 0) { /* the stretch was sorted by the caller */
-                    every_other_sorted(stream + first, even, offsets[h], above + sizes[h + 1]);
-                } else if (!select_two_runs(levels + h * stride, even, offsets[h], above + sizes[h + 1])) {
-                    memcpy(keys, levels + h * stride, (size_t)even * 8);
-                    sort_runs(keys, scratch + stride, even);
+                if (!select_two_runs(c->levels + h * stride, even, offsets[h], above + sizes[h + 1])) {
+                    uint64_t *keys = c->scratch;
+                    memcpy(keys, c->levels + h * stride, (size_t)even * 8);
+                    sort_runs(keys, c->scratch + stride, even);
                     int64_t at = sizes[h + 1];
                     for (int64_t i = offsets[h]; i < even; i += 2) above[at++] = keys[i];
                 }
-                if (h == 0)
-                    first += even; /* the odd last item stays: the next stretch starts with it */
-                else if (sizes[h] % 2)
-                    levels[h * stride] = levels[h * stride + even];
+                if (sizes[h] % 2) c->levels[h * stride] = c->levels[h * stride + even];
             }
             size -= even / 2;
             sizes[h + 1] += even / 2;
@@ -411,29 +481,30 @@ static int64_t replay(uint64_t *levels, int64_t stride, int64_t max_height, int6
             break;
         }
     }
-    if (stream) {
-        if (sizes[0] > stride) return -1;
-        for (int64_t i = 0; i < sizes[0]; i++) levels[i] = order_key(stream[first + i]);
+    if (sizes[0] > stride) return -1;
+    for (int64_t i = 0; i < sizes[0]; i++) c->levels[i] = order_key(c->stream[first + i]);
+    return 0;
+}
+
+/* The lowest compactor's items as doubles at the stream's start, then the parts' values (n in all): -1 when the
+ * stream is too small (the caller grows it). */
+static int64_t fill_stream(column_t *c, const double *const *parts, const int64_t *rows, int64_t count) {
+    int64_t at = c->sizes[0], n = 0;
+    for (int64_t p = 0; p < count; p++) n += rows[p];
+    if (at + n > c->stream_capacity) return -1;
+    for (int64_t i = 0; i < at; i++) c->stream[i] = key_value(c->levels[i]);
+    for (int64_t p = 0; p < count; p++) {
+        memcpy(c->stream + at, parts[p], (size_t)rows[p] * 8);
+        at += rows[p];
     }
-    return count;
+    return n;
 }
 
-/* The plan of an update of a sketch by n values (see replay); the state arrays are not changed (the caller passes
- * copies of sizes, compressions, offsets and height). */
-int64_t kll_plan(int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions, int64_t *offsets,
-                 int64_t *height, const int64_t *capacities, int64_t n, int64_t *stretches, int64_t max_stretches) {
-    return replay(NULL, stride, max_height, sizes, compressions, offsets, height, capacities, NULL, NULL, n,
-                  stretches, max_stretches);
-}
-
-/* Apply the update: stream = the lowest compactor's items then the n new values (finite doubles), each planned
- * stretch sorted by numpy's float sort (which leaves -0.0 and 0.0 in any order: sorted_keys puts them in order). */
-int64_t kll_apply(uint64_t *levels, int64_t stride, int64_t max_height, int64_t *sizes, int64_t *compressions,
-                  int64_t *offsets, int64_t *height, const int64_t *capacities, uint64_t *scratch, double *stream,
-                  int64_t n) {
-    sizes[0] = 0; /* its items are the stream's first ones */
-    return replay(levels, stride, max_height, sizes, compressions, offsets, height, capacities, scratch, stream, n,
-                  NULL, 0);
+/* kll.KLL.update(values) on the column's sketch (fastcsv.Sketch.update; the tests hold it to kll.py bit for bit):
+ * 0, -1 when the sketch outgrows its arrays, -2 when the stream is too small. */
+int64_t kll_add(column_t *c, const double *values, int64_t n) {
+    if (fill_stream(c, &values, &n, 1) < 0) return -2;
+    return kll_update(c, n);
 }
 
 /* ---- mean and M2 ------------------------------------------------------------------------------------------------ */
@@ -482,4 +553,49 @@ void fold_blocks(const double *values, int64_t n, int64_t block, double *state, 
         state[1] += delta * (double)block / total;
         state[0] = total;
     }
+}
+
+/* Queue values for mean/M2 as stats.FeatureProfile.add_moments does: every full block of `block` consecutive values
+ * is folded (fold_blocks), the rest waits in pending. */
+static void moments_add(column_t *c, const double *values, int64_t n) {
+    int64_t waiting = *c->pending_count, block = c->block;
+    if (waiting) {
+        int64_t take = block - waiting < n ? block - waiting : n;
+        memcpy(c->pending + waiting, values, (size_t)take * 8);
+        waiting += take;
+        values += take;
+        n -= take;
+        if (waiting < block) {
+            *c->pending_count = waiting;
+            return;
+        }
+        fold_blocks(c->pending, block, block, c->moments, c->block_scratch);
+    }
+    int64_t full = n - n % block;
+    fold_blocks(values, full, block, c->moments, c->block_scratch);
+    memcpy(c->pending, values + full, (size_t)(n - full) * 8);
+    *c->pending_count = n - full;
+}
+
+/* A parsed chunk into columns[first .. first + count): for each, its values in each part (parse_block's output:
+ * part p holds column j's rows[p] values at values[p] + j * capacity[p]) go through column_stats, the mean/M2
+ * blocks and the KLL update, in the parts' order. One call per thread and chunk, without the GIL. Returns 0, -1
+ * when a sketch outgrows its arrays, -2 when a stream is too small (the caller grows it before calling). */
+int64_t add_columns(column_t *columns, int64_t first, int64_t count, const double *const *values,
+                    const uint8_t *const *fractional, const int64_t *rows, const int64_t *capacity, int64_t parts) {
+    const double *column_values[8];
+    if (parts > 8) return -1;
+    for (int64_t j = first; j < first + count; j++) {
+        column_t *c = columns + j;
+        for (int64_t p = 0; p < parts; p++) {
+            column_values[p] = values[p] + j * capacity[p];
+            *c->fractions += column_stats(column_values[p], fractional[p] + j * capacity[p], rows[p], c->high, c->low,
+                                          c->bounds);
+            moments_add(c, column_values[p], rows[p]);
+        }
+        int64_t n = fill_stream(c, column_values, rows, parts);
+        if (n < 0) return -2;
+        if (kll_update(c, n) < 0) return -1;
+    }
+    return 0;
 }
