@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <sys/mman.h>
 
 static const char PREFIX[] = "{\"captureData\":{\"endpointInput\":{\"observedContentType\":\"";
 static const char MODE_IN[] = "\",\"mode\":\"INPUT\",\"data\":\"";
@@ -52,6 +53,9 @@ int64_t line_count(const uint8_t *buf, int64_t n) {
     }
     return count;
 }
+
+/* Drop the pages of p[0:n] (page-aligned) from the process: a mapped file's pages stay in the page cache. */
+int64_t release_pages(void *p, int64_t n) { return n > 0 ? madvise(p, (size_t)n, MADV_DONTNEED) : 0; }
 
 /* Read one byte of every page of p[0:n], so that a mapped file's pages are faulted in by the caller's thread (the
  * fast reader's I/O thread, ahead of the parse). */
@@ -154,9 +158,10 @@ static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col,
 }
 
 /* The lines of buf[0:n] (blank lines skipped) into values/fractional, column-major with `capacity` rows a column
- * (values[col * capacity + row]). Returns the number of rows, or -1 at the first line the kernel does not take (or
- * a row beyond capacity): the caller then hands the whole block to the reference reader. Each data string is read
- * once: its fields end at its closing quote, where the fixed tail must follow. */
+ * (values[col * capacity + row]). Returns the number of rows, -1 at the first line the kernel does not take (the
+ * caller then hands the whole block to the reference reader), or -2 at a row beyond capacity (the caller counts the
+ * lines and calls again). Each data string is read once: its fields end at its closing quote, where the fixed tail
+ * must follow. */
 int64_t parse_block(const uint8_t *buf, int64_t n, int64_t capacity, int64_t width, int32_t output_first,
                     double *values, uint8_t *fractional) {
     const int64_t prefix = sizeof(PREFIX) - 1, mode_in = sizeof(MODE_IN) - 1, tail = sizeof(TAIL) - 1,
@@ -170,7 +175,12 @@ int64_t parse_block(const uint8_t *buf, int64_t n, int64_t capacity, int64_t wid
         int64_t pos = line, end = newline ? (int64_t)(newline - buf) : n, stop = -1;
         line = end + 1;
         if (end == pos) continue; /* a blank line */
-        if (row >= capacity || !matches(buf, pos, end, PREFIX, prefix)) goto fail;
+        if (row >= capacity) {
+            free(row_values);
+            free(row_marks);
+            return -2; /* more lines than the caller guessed: it counts them and calls again */
+        }
+        if (!matches(buf, pos, end, PREFIX, prefix)) goto fail;
         pos = string_end(buf, pos + prefix, end, 1);
         if (pos < 0 || !matches(buf, pos, end, MODE_IN, mode_in)) goto fail;
         /* the input's fields first, at the front of the row buffer; then the output's after them */

@@ -598,8 +598,11 @@ def finite_json(document: Any, path: str, replaced: list[str]) -> Any:
                    if isinstance(value, (float, dict, list))}
         return {**document, **changed} if changed else document
     if isinstance(document, list):
-        if document and all(type(value) is float for value in document) and all(map(math.isfinite, document)):
-            return document  # the long lists (sketch levels): checked in C-speed passes
+        try:  # the long lists (sketch levels): numbers, all finite, checked in one C-speed pass
+            if document and all(map(math.isfinite, document)):
+                return document  # ints and floats, every one finite: nothing to replace
+        except (TypeError, OverflowError):  # a string, None, a container, or an int beyond a double: item by item
+            pass
         return [finite_json(value, f"{path}[{index}]", replaced) if isinstance(value, (float, dict, list)) else value
                 for index, value in enumerate(document)]
     return document

@@ -61,6 +61,7 @@ _SIGNATURES = {
     "line_after": (_I, [_P, _I, _I]),
     "touch_pages": (_I, [_P, _I]),
     "line_count": (_I, [_P, _I]),
+    "release_pages": (_I, [_P, _I]),
     "parse_block": (_I, [_P, _I, _I, _I, ctypes.c_int32, _P, _P]),
     "column_stats": (_I, [_P, _P, _I, _P, _P, _P]),
     "set_float_sort": (None, [_P]),
@@ -112,9 +113,8 @@ def _numpy_float_sort() -> int | None:
         functions = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(table[365])(id(np.dtype(np.float64)))
         address = ctypes.cast(functions, ctypes.POINTER(ctypes.c_void_p))[21 + 12]
         sort = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_void_p)(address)
-        rng = np.random.default_rng(0)
-        for size in (0, 1, 2, 3, 16, 100, 2050):
-            values = rng.normal(size=size)
+        for size in (0, 1, 2, 3, 16, 100, 2050):  # scrambled values (no numpy.random: 10 ms of import)
+            values = np.sin(np.arange(size, dtype=np.float64) * 12.9898) * 43758.5453
             probe = values.copy()
             if sort(probe.ctypes.data, size, None) != 0 or not np.array_equal(probe, np.sort(values)):
                 return None
@@ -134,9 +134,9 @@ def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[np.ndarray]:
     """A local file in chunks of whole lines (the last one may lack its newline; a line longer than chunk_bytes is
     one chunk), as byte arrays over the file mapped into memory: no copy into a buffer, and the pages of the page
     cache are mapped, not read (a third of read()'s system time here, docs/performance.md). While one chunk is
-    profiled, an I/O thread faults the next one's pages in (_native.c's touch_pages, without the GIL); a chunk's
-    pages are unmapped from the process once the next is asked for, so memory stays bounded by chunk_bytes. Each
-    chunk is valid until the next is asked for."""
+    profiled, an I/O thread unmaps the last chunk's pages from the process (they stay in the page cache) and faults
+    the next one's in (_native.c's release_pages and touch_pages, without the GIL), so memory stays bounded by two
+    chunks. Each chunk is valid until the next is asked for."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -149,14 +149,12 @@ def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[np.ndarray]:
     released = 0
     try:
         while current:
-            wait([upcoming])
+            wait([upcoming])  # the chunk's pages are in
             following = (current[1], _line_end(mapped, current[1], size, chunk_bytes)) if current[1] < size else None
-            upcoming = _reader().submit(_touch, whole, *following) if following else None
+            done = current[0] - current[0] % mmap.PAGESIZE  # the pages before the chunk: the last chunk's
+            upcoming = _reader().submit(_release_then_touch, whole, released, done, following)
+            released = max(released, done)
             yield whole[current[0]:current[1]]
-            done = current[1] - current[1] % mmap.PAGESIZE
-            if done > released:  # file pages: dropped from this process, kept in the page cache
-                mapped.madvise(mmap.MADV_DONTNEED, released, done - released)
-                released = done
             current = following
     finally:
         if upcoming is not None:
@@ -180,6 +178,14 @@ def _line_end(mapped: mmap.mmap, start: int, size: int, chunk_bytes: int) -> int
     return cut + 1 if cut >= 0 else size
 
 
+def _release_then_touch(whole: np.ndarray, start: int, end: int, following: tuple[int, int] | None) -> None:
+    """Unmap whole[start:end] (page-aligned; nothing when empty) from the process, then fault ``following``'s pages
+    in."""
+    _load().release_pages(whole.ctypes.data + start, end - start)
+    if following:
+        _touch(whole, *following)
+
+
 def _touch(whole: np.ndarray, start: int, end: int) -> None:
     """Fault the pages of whole[start:end] in (one read a page, in C, without the GIL)."""
     _load().touch_pages(whole.ctypes.data + start, end - start)
@@ -197,19 +203,31 @@ class _Half:
 
     def __init__(self) -> None:
         self.cells = 0
+        self.line_bytes = 0.0  # bytes per row of the last share
         self.values = np.empty(0, dtype=np.float64)
         self.fractional = np.empty(0, dtype=np.uint8)
 
     def parse(self, data: np.ndarray, width: int, output_first: bool) -> tuple[np.ndarray, np.ndarray] | None:
-        capacity = _load().line_count(data.ctypes.data, len(data)) + 1  # rows: each column's stretch is dense
-        if capacity * width > self.cells:  # grown by half again: fresh pages are zeroed by the kernel, slowly here
-            self.cells = capacity * width + capacity * width // 2
-            self.values = np.empty(self.cells, dtype=np.float64)
-            self.fractional = np.empty(self.cells, dtype=np.uint8)
-        values = self.values[:capacity * width].reshape(width, capacity)
-        fractional = self.fractional[:capacity * width].reshape(width, capacity)
-        rows = _load().parse_block(data.ctypes.data, len(data), capacity, width, int(output_first),
-                                   values.ctypes.data, fractional.ctypes.data)
+        library = _load()
+        # rows: guessed from the last share's bytes per line (a pass that counts the lines costs a read of every
+        # byte), counted when the guess falls short; each column's stretch stays dense either way
+        capacity = int(len(data) / self.line_bytes * 1.25) + 16 if self.line_bytes else -1
+        while True:
+            if capacity < 0:
+                capacity = library.line_count(data.ctypes.data, len(data)) + 1
+            if capacity * width > self.cells:  # grown by half again: fresh pages are zeroed by the kernel, slowly
+                self.cells = capacity * width + capacity * width // 2
+                self.values = np.empty(self.cells, dtype=np.float64)
+                self.fractional = np.empty(self.cells, dtype=np.uint8)
+            values = self.values[:capacity * width].reshape(width, capacity)
+            fractional = self.fractional[:capacity * width].reshape(width, capacity)
+            rows = library.parse_block(data.ctypes.data, len(data), capacity, width, int(output_first),
+                                       values.ctypes.data, fractional.ctypes.data)
+            if rows != -2:
+                break
+            capacity = -1
+        if rows > 0:
+            self.line_bytes = len(data) / rows
         return None if rows < 0 else (values[:, :rows], fractional[:, :rows])
 
 
