@@ -204,19 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in args.sizes:
             records = 1_000_000 if size == "1m" else 10_000_000
-            for who in args.only:
-                if who == "evidently" and size not in args.evidently_sizes:
-                    continue
-                repeat = 1 if who == "evidently" or (who == "reference" and size == "10m") else args.repeat
-                runs = []
-                for _ in range(repeat):
+            # round-robin: each round runs every reader once, so all of them see the same phases of this VM's speed
+            # (it drifts by up to 2x over minutes; docs/performance.md) and the paired ratios below compare like
+            # with like
+            plan = {who: 1 if who == "evidently" or (who == "reference" and size == "10m") else args.repeat
+                    for who in args.only if who != "evidently" or size in args.evidently_sizes}
+            runs: dict[str, list[dict]] = {who: [] for who in plan}
+            for round_ in range(max(plan.values(), default=0)):
+                for who, repeat in plan.items():
+                    if round_ >= repeat:
+                        continue
                     load = os.getloadavg()[0]
                     result = runners[who](size)
-                    runs.append({key: result[key] for key in ("wall_s", "cpu_s", "peak_rss_mib")} | {"load": load})
+                    runs[who].append({key: result[key] for key in ("wall_s", "cpu_s", "peak_rss_mib")} |
+                                     {"load": load, "round": round_})
                     print(f"  {records:>10,} {who:<9} wall {result['wall_s']:7.2f} s  cpu {result['cpu_s']:7.2f} s  "
                           f"peak RSS {result['peak_rss_mib']:7.1f} MiB  (load {load:.1f})", flush=True)
-                rows.append({"records": records, "who": who, "runs": runs,
-                             **{key: stats.median(run[key] for run in runs) for key in ("wall_s", "cpu_s",
+            for who, done in runs.items():
+                rows.append({"records": records, "who": who, "runs": done,
+                             **{key: stats.median(run[key] for run in done) for key in ("wall_s", "cpu_s",
                                                                                         "peak_rss_mib")}})
     except HarnessError as exc:
         print(f"bench_throughput: harness failure: {exc}", file=sys.stderr)
@@ -228,9 +234,20 @@ def main(argv: list[str] | None = None) -> int:
             rate = row["records"] / row["wall_s"]
             print(f"target >= {TARGET:,} records/s wall at {row['records']:,}: {rate:,.0f} "
                   f"{'ok' if rate >= TARGET else 'MISSED'}")
+            floor_row = next((other for other in rows if other["who"] == "floor" and
+                              other["records"] == row["records"]), None)
+            if floor_row:
+                print(f"  fast / floor wall time, paired by round, at {row['records']:,}: median "
+                      f"{paired_ratio(row, floor_row):.2f} (below 1: faster than only decoding the lines)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": f"{os.cpu_count()} cpu", "rows": rows}, indent=2) + "\n")
     return 0
+
+
+def paired_ratio(row: dict, other: dict) -> float:
+    """The median over rounds of row's wall time over other's in the same round."""
+    walls = {run["round"]: run["wall_s"] for run in other["runs"]}
+    return stats.median(run["wall_s"] / walls[run["round"]] for run in row["runs"] if run["round"] in walls)
 
 
 def table(rows: list[dict]) -> str:
