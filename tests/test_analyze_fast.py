@@ -69,6 +69,22 @@ def test_anything_else_is_left_to_the_reference_reader(row):
     assert fastcsv.parse(line.encode(), 3, True) is None
 
 
+@pytest.mark.parametrize("cut", [None, -2, -3])
+def test_a_last_line_without_its_newline_is_parsed_from_a_copy_that_has_one(cut):
+    """The digit loops stop at the first byte that is not a digit, which every line's newline is: a last line
+    without one is parsed from a copy with one. Whole, it is read; cut inside its numbers or strings, the chunk goes
+    to the reference reader."""
+    lines = [csv_capture(row).replace(',"endpointOutput"', ',"x":{').split(',"x":{')[0] + "}}"
+             for row in ("1,2,3", "4.5,6,78")]
+    chunk = (lines[0] + "\n" + lines[1]).encode()
+    if cut is None:
+        values, _ = fastcsv.parse(chunk, 3, True)
+        assert values.tolist() == [[1.0, 2.0, 3.0], [4.5, 6.0, 78.0]]
+    else:
+        assert fastcsv.parse(chunk[:cut], 3, True) is None
+        assert fastcsv.parse(lines[1].split('","encoding"')[0].encode(), 3, True) is None  # ends in a digit
+
+
 _TOKENS = st.one_of(st.from_regex(r"[-+]?[0-9]{1,4}(\.[0-9]{1,3})?", fullmatch=True),
                     st.sampled_from(["", ".5", "3.", "1e5", "1E-2", "abc", "- 5", "1_0", "nan", '"1,5"', "9" * 20]))
 

@@ -100,7 +100,7 @@ static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col,
         uint64_t mantissa = 0;
         int64_t first = pos;
         unsigned digit;
-        while (pos < end && (digit = (unsigned)buf[pos] - '0') <= 9) {
+        while ((digit = (unsigned)buf[pos] - '0') <= 9) { /* the line's newline stops it (parse_lines) */
             mantissa = mantissa * 10 + digit; /* wraps past 19 digits: refused below */
             pos++;
         }
@@ -111,7 +111,7 @@ static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col,
             dot = 1;
             pos++;
             int64_t start = pos;
-            while (pos < end && (digit = (unsigned)buf[pos] - '0') <= 9) {
+            while ((digit = (unsigned)buf[pos] - '0') <= 9) {
                 mantissa = mantissa * 10 + digit;
                 pos++;
             }
@@ -162,13 +162,34 @@ static int64_t fields(const uint8_t *buf, int64_t pos, int64_t end, int64_t col,
  * caller then hands the whole block to the reference reader), or -2 at a row beyond capacity (the caller counts the
  * lines and calls again). Each data string is read once: its fields end at its closing quote, where the fixed tail
  * must follow. */
+static int64_t parse_lines(const uint8_t *buf, int64_t n, int64_t capacity, int64_t width, int32_t output_first,
+                           double *values, uint8_t *fractional, int64_t row);
+
 int64_t parse_block(const uint8_t *buf, int64_t n, int64_t capacity, int64_t width, int32_t output_first,
                     double *values, uint8_t *fractional) {
+    int64_t cut = n;
+    while (cut > 0 && buf[cut - 1] != '\n') cut--;
+    int64_t rows = parse_lines(buf, cut, capacity, width, output_first, values, fractional, 0);
+    if (rows < 0 || cut == n) return rows;
+    /* the last line, without its newline: parsed from a copy that has one, since the digit loops stop at the first
+     * byte that is not a digit, and the newline is the one every line is sure to have */
+    uint8_t *copy = malloc((size_t)(n - cut + 1));
+    if (!copy) return -1;
+    memcpy(copy, buf + cut, (size_t)(n - cut));
+    copy[n - cut] = '\n';
+    rows = parse_lines(copy, n - cut + 1, capacity, width, output_first, values, fractional, rows);
+    free(copy);
+    return rows;
+}
+
+/* parse_block for whole lines (buf[n - 1] is a newline), from row `row` on. */
+static int64_t parse_lines(const uint8_t *buf, int64_t n, int64_t capacity, int64_t width, int32_t output_first,
+                           double *values, uint8_t *fractional, int64_t row) {
     const int64_t prefix = sizeof(PREFIX) - 1, mode_in = sizeof(MODE_IN) - 1, tail = sizeof(TAIL) - 1,
                   output = sizeof(OUTPUT) - 1, mode_out = sizeof(MODE_OUT) - 1;
     double *row_values = malloc((size_t)width * sizeof(double));
     uint8_t *row_marks = malloc((size_t)width);
-    int64_t row = 0, line = 0;
+    int64_t line = 0;
     if (!row_values || !row_marks) goto fail;
     while (line < n) {
         const uint8_t *newline = memchr(buf + line, '\n', (size_t)(n - line));
