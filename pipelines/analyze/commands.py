@@ -123,15 +123,26 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
     result = WindowProfile(Profile(features, output_columns_position))
     fast = result.profile.all_numeric and fastcsv.enabled()
     columns = fastcsv.Columns(result.profile) if fast else None
+    width, output_first = result.profile.width, output_columns_position == "START"
+    pending: list | None = None  # the last chunk parsed, added while the next one is parsed (fastcsv.Columns.add)
+    buffers = 0
     for item in files:
         if not (fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"):
             if columns:
+                if pending:
+                    columns.add(pending)
+                    pending = None
                 columns.release()
             _reference_read(reader, [item], window, result)
             continue
         try:
             for chunk in fastcsv.chunks(item.location):
-                parsed = fastcsv.parse_columns(chunk, result.profile.width, output_columns_position == "START")
+                buffers ^= 1  # the other set of arrays than the pending chunk's
+                if pending:
+                    parsed = columns.add(pending, following=(chunk, width, output_first, buffers))
+                    pending = None
+                else:
+                    parsed = fastcsv.parse_columns(chunk, width, output_first, buffers)
                 if parsed is None:
                     columns.release()
                     _reference_read(_ChunkReader(bytes(chunk)), [item], window, result)
@@ -139,10 +150,12 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
                     rows = sum(values.shape[1] for values, _ in parsed)
                     result.records += rows
                     result.unreadable.seen += rows
-                    columns.add(parsed)
+                    pending = parsed
         except OSError as exc:  # as Reader.line_chunks: the lines read before an I/O error count
             reader.skip(item.location, f"cannot be read ({exc.strerror or exc})")
     if columns:
+        if pending:
+            columns.add(pending)
         columns.release()
     result.skipped = list(getattr(reader, "skipped", []))
     return result

@@ -231,22 +231,30 @@ class _Half:
         return None if rows < 0 else (values[:, :rows], fractional[:, :rows])
 
 
-_halves = (_Half(), _Half())
+_HALVES = ((_Half(), _Half()), (_Half(), _Half()))  # two sets: one chunk is parsed while the one before is added
 
 
-def parse_columns(chunk: bytes | memoryview | np.ndarray, width: int,
-                  output_first: bool) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def _pieces(chunk: bytes | memoryview | np.ndarray) -> list[np.ndarray]:
+    """The chunk as bytes in two halves cut at a line's end (one piece when small or a single line)."""
+    data = chunk if isinstance(chunk, np.ndarray) else np.frombuffer(chunk, dtype=np.uint8)
+    cut = _load().line_after(data.ctypes.data, len(data) // 2, len(data)) if len(data) >= 1 << 16 else 0
+    return [data] if cut <= 0 else [data[:cut], data[cut:]]
+
+
+def parse_columns(chunk: bytes | memoryview | np.ndarray, width: int, output_first: bool,
+                  buffers: int = 0) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """The chunk's rows in two parts (the two halves of its bytes, cut at a line's end, parsed at once), each
     (values [width x rows], fractional [width x rows]): every column a contiguous row of doubles; None when any line
     is not one the kernel takes (nothing is consumed: the caller hands the chunk to the reference reader). Blank
-    lines are skipped, as the reference reader skips them. The arrays are reused by the next call."""
-    data = chunk if isinstance(chunk, np.ndarray) else np.frombuffer(chunk, dtype=np.uint8)
-    cut = _load().line_after(data.ctypes.data, len(data) // 2, len(data)) if len(data) >= 1 << 16 else 0
-    if cut <= 0:
-        parts = [_halves[0].parse(data, width, output_first)]
+    lines are skipped, as the reference reader skips them. The arrays (set ``buffers``, 0 or 1) are reused by the
+    next call with the same set."""
+    pieces = _pieces(chunk)
+    halves = _HALVES[buffers]
+    if len(pieces) == 1:
+        parts = [halves[0].parse(pieces[0], width, output_first)]
     else:
         futures = [_threads().submit(half.parse, piece, width, output_first)
-                   for half, piece in zip(_halves, (data[:cut], data[cut:]), strict=True)]
+                   for half, piece in zip(halves, pieces, strict=True)]
         parts = [future.result() for future in futures]
     return None if any(part is None for part in parts) else parts
 
@@ -399,9 +407,15 @@ class Columns:
         self.states: Any = None
         self.rows = 0  # rows since the last release
 
-    def add(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    def add(self, parts: list[tuple[np.ndarray, np.ndarray]],
+            following: tuple[Any, int, bool, int] | None = None) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """A parsed chunk (``parse_columns``: its parts in order) into the profile: the same statistics as the
-        reference reader's stats.FeatureProfile.add_numbers. Two C calls at once, each over half the columns."""
+        reference reader's stats.FeatureProfile.add_numbers. Two C calls at once, each over half the columns.
+
+        ``following``: the next chunk, as parse_columns' arguments (chunk, width, output_first, buffers: not the
+        set ``parts`` is in), parsed in the same two jobs (each thread parses a half after its columns: one
+        hand-over per chunk, and a thread done early parses instead of waiting); its parts are returned (None when
+        it is not one the kernel takes)."""
         features = self.profile.features
         if self.columns is None:
             self.columns = [Column(feature.sketch.k, feature.sketch.c) for feature in features]
@@ -420,14 +434,19 @@ class Columns:
                  (ctypes.c_int64 * count)(*(part[0].strides[0] // 8 for part in parts))]
         library, width = _load(), len(features)
         half = (width + 1) // 2
+        pieces = _pieces(following[0]) if following else []
 
-        def run(first: int, columns: int) -> int:
-            return library.add_columns(self.states, first, columns, pointers[0], pointers[1], sizes[0], sizes[1],
-                                       count)
+        def job(share: int) -> tuple[int, tuple[np.ndarray, np.ndarray] | None]:
+            first, columns = (0, half) if share == 0 else (half, width - half)
+            result = library.add_columns(self.states, first, columns, pointers[0], pointers[1], sizes[0], sizes[1],
+                                         count)
+            if share >= len(pieces):
+                return result, None
+            _, row_width, output_first, buffers = following
+            return result, _HALVES[buffers][share].parse(pieces[share], row_width, output_first)
 
-        results = [future.result() for future in [_threads().submit(run, 0, half), _threads().submit(run, half,
-                                                                                                   width - half)]]
-        if any(result < 0 for result in results):  # pragma: no cover - see Column.load; streams are reserved
+        jobs = [future.result() for future in [_threads().submit(job, 0), _threads().submit(job, 1)]]
+        if any(result < 0 for result, _ in jobs):  # pragma: no cover - see Column.load; streams are reserved
             raise RuntimeError("the fast reader's KLL sketch overflowed")
         self.profile.items += rows
         self.profile.column_counts[self.profile.width] += rows
@@ -436,6 +455,10 @@ class Columns:
         self.rows += rows
         if self.rows >= self.BIN_ROWS:  # pragma: no cover - 2^34 rows
             self._give()
+        if not following:
+            return None
+        parsed = [part for _, part in jobs[:len(pieces)]]
+        return None if any(part is None for part in parsed) else parsed
 
     def _give(self) -> None:
         for column, feature in zip(self.columns, self.profile.features, strict=True):
