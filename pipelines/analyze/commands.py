@@ -123,11 +123,28 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
     result = WindowProfile(Profile(features, output_columns_position))
     fast = result.profile.all_numeric and fastcsv.enabled()
     columns = fastcsv.Columns(result.profile) if fast else None
-    width, output_first = result.profile.width, output_columns_position == "START"
+    output_first = output_columns_position == "START"
+    taken = [fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"
+             for item in files]
+    try:
+        _profile_files(reader, files, taken, window, result, columns, output_first)
+    finally:
+        fastcsv.forget_prefetched()
+    result.skipped = list(getattr(reader, "skipped", []))
+    return result
+
+
+def _profile_files(reader: Reader, files: list[HourFile], taken: list[bool], window: Window, result: WindowProfile,
+                   columns: Any, output_first: bool) -> None:
+    """profile_window's loop: the files the fast reader takes (``taken``) chunk by chunk, the others through the
+    reference reader, in order."""
+    from pipelines.analyze import fastcsv
+
+    width = result.profile.width
     pending: list | None = None  # the last chunk parsed, added while the next one is parsed (fastcsv.Columns.add)
     buffers = 0
-    for item in files:
-        if not (fast and not item.location.startswith("s3://") and window.hour_overlap(item.hour) == "full"):
+    for index, item in enumerate(files):
+        if not taken[index]:
             if columns:
                 if pending:
                     columns.add(pending)
@@ -136,7 +153,8 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
             _reference_read(reader, [item], window, result)
             continue
         try:
-            for chunk in fastcsv.chunks(item.location):
+            then = files[index + 1].location if index + 1 < len(files) and taken[index + 1] else None
+            for chunk in fastcsv.chunks(item.location, then=then):
                 buffers ^= 1  # the other set of arrays than the pending chunk's
                 if pending:
                     parsed = columns.add(pending, following=(chunk, width, output_first, buffers))
@@ -157,8 +175,6 @@ def profile_window(reader: Reader, files: list[HourFile], window: Window, featur
         if pending:
             columns.add(pending)
         columns.release()
-    result.skipped = list(getattr(reader, "skipped", []))
-    return result
 
 
 def _reference_read(reader: Any, files: list[HourFile], window: Window, result: WindowProfile) -> None:

@@ -130,30 +130,32 @@ def _threads() -> ThreadPoolExecutor:
     return _pool
 
 
-def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[np.ndarray]:
+def chunks(path: str, chunk_bytes: int | None = None, then: str | None = None) -> Iterator[np.ndarray]:
     """A local file in chunks of whole lines (the last one may lack its newline; a line longer than chunk_bytes is
     one chunk), as byte arrays over the file mapped into memory: no copy into a buffer, and the pages of the page
     cache are mapped, not read (a third of read()'s system time here, docs/performance.md). While one chunk is
     profiled, an I/O thread unmaps the last chunk's pages from the process (they stay in the page cache) and faults
     the next one's in (_native.c's release_pages and touch_pages, without the GIL), so memory stays bounded by two
-    chunks. Each chunk is valid until the next is asked for."""
+    chunks; with the last chunk, it maps the file ``then`` and faults its first chunk in (``prefetch``). Each
+    chunk is valid until the next is asked for."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if not size:
-            return
-        mapped = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ)
-    whole = np.frombuffer(mapped, dtype=np.uint8)
-    current: tuple[int, int] | None = (0, _line_end(mapped, 0, size, chunk_bytes))
-    upcoming = _reader().submit(_touch, whole, *current)
+    ahead = _prefetched.pop((path, chunk_bytes), None)
+    opened = ahead.result() if ahead is not None else _open_mapped(path, chunk_bytes, touch=False)
+    if opened is None:  # an empty file
+        return
+    mapped, whole, size, current = opened
+    upcoming = None if ahead is not None else _reader().submit(_touch, whole, *current)
     released = 0
     try:
         while current:
-            wait([upcoming])  # the chunk's pages are in
+            if upcoming is not None:
+                wait([upcoming])  # the chunk's pages are in
             following = (current[1], _line_end(mapped, current[1], size, chunk_bytes)) if current[1] < size else None
             done = current[0] - current[0] % mmap.PAGESIZE  # the pages before the chunk: the last chunk's
             upcoming = _reader().submit(_release_then_touch, whole, released, done, following)
             released = max(released, done)
+            if following is None and then:
+                prefetch(then, chunk_bytes)
             yield whole[current[0]:current[1]]
             current = following
     finally:
@@ -164,6 +166,40 @@ def chunks(path: str, chunk_bytes: int | None = None) -> Iterator[np.ndarray]:
             mapped.close()
         except BufferError:  # a caller still holds a chunk: unmapped when it lets go
             pass
+
+
+_prefetched: dict[tuple[str, int], Any] = {}  # (path, chunk_bytes): the I/O thread's future of _open_mapped
+
+
+def prefetch(path: str, chunk_bytes: int | None = None) -> None:
+    """Map ``path`` and fault its first chunk's pages in, in the I/O thread, for the ``chunks(path)`` call to come
+    (a file's first chunk otherwise waits for its pages: ~2 ms a file here). An error opening it is raised by that
+    call, as without the prefetch."""
+    key = (path, chunk_bytes or CHUNK_BYTES)
+    if key not in _prefetched:
+        _prefetched[key] = _reader().submit(_open_mapped, path, key[1], True)
+
+
+def forget_prefetched() -> None:
+    """Drop the files mapped ahead and never read (the reading stopped early)."""
+    for future in _prefetched.values():
+        wait([future])
+    _prefetched.clear()
+
+
+def _open_mapped(path: str, chunk_bytes: int, touch: bool) -> tuple[mmap.mmap, np.ndarray, int, tuple[int, int]] | None:
+    """The file mapped (None when empty), as bytes, its size and its first chunk's bounds (its pages faulted in
+    with ``touch``)."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if not size:
+            return None
+        mapped = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ)
+    whole = np.frombuffer(mapped, dtype=np.uint8)
+    first = (0, _line_end(mapped, 0, size, chunk_bytes))
+    if touch:
+        _touch(whole, *first)
+    return mapped, whole, size, first
 
 
 def _line_end(mapped: mmap.mmap, start: int, size: int, chunk_bytes: int) -> int:

@@ -109,8 +109,15 @@ class KLL:
         return output
 
     def rank_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted distinct items and their inclusive ranks (QuantileNonSample.getRankMap; level i weighs 2^i)."""
-        return rank_table(self.levels)
+        """Sorted distinct items and their inclusive ranks (QuantileNonSample.getRankMap; level i weighs 2^i).
+        Kept while the levels are the same arrays (every change here replaces them): statistics.json's buckets and
+        the drift check both ask for the window's."""
+        key = tuple((id(level), len(level)) for level in self.levels)
+        cached = getattr(self, "_table", None)
+        if cached is None or cached[0] != key:  # the arrays are kept with it, so no other array takes their ids
+            cached = (key, rank_table(self.levels), list(self.levels))
+            self._table = cached
+        return cached[1]
 
     def to_json(self) -> dict[str, Any]:
         """``{"parameters": {"c", "k"}, "data": [[level 0 items], [level 1 items], ...]}`` as statistics.json has it."""
