@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,10 +35,10 @@ def wall_clock_reads(path: Path, root: Path = REPO) -> list[str]:
 
 def test_only_the_clock_module_reads_the_wall_clock():
     modules = [*sorted((REPO / "pipelines").rglob("*.py")), REPO / "utils.py", REPO / "get_baselines_and_configs.py"]
-    reads = [read for path in modules for read in wall_clock_reads(path)]
+    reads = [re.sub(r":\d+ ", " ", read) for path in modules for read in wall_clock_reads(path)]  # not the lines
     # and the watchdog Lambda's handler: its file is the Lambda's inline code (stdlib + boto3 only, it cannot import
     # pipelines.core), so it reads the clock itself when invoked; it takes ``now``, and the tests pass it
-    assert reads == ["pipelines/core/clock.py:11 datetime.now()", "pipelines/watchdog/rules.py:383 datetime.now()"]
+    assert reads == ["pipelines/core/clock.py datetime.now()", "pipelines/watchdog/rules.py datetime.now()"]
 
 
 def test_the_scan_sees_each_way_of_reading_the_clock(tmp_path):
