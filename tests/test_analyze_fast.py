@@ -218,6 +218,27 @@ def test_the_c_mean_and_m2_blocks_are_numpys_doubles(seed, blocks, extra, scale,
     assert fastcsv._fold_blocks(array[:full], state) == (python.moment_count, python.mean, python.m2)
 
 
+def test_a_file_mapped_ahead_reads_as_without_and_its_open_error_comes_from_its_own_chunks_call(tmp_path):
+    """chunks(path, then=next) maps the next file and faults its first chunk in while the last chunk is read; the
+    next chunks() call takes it. An error opening it is raised there, as without the prefetch (the caller's
+    "cannot be read" skip), and files mapped ahead but never read are dropped by forget_prefetched."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b"x" * 100 + b"\n" + b"y" * 50 + b"\n")
+    second.write_bytes(b"z" * 70 + b"\n" + b"tail")
+    assert [bytes(chunk) for chunk in fastcsv.chunks(str(first), 64, then=str(second))] == \
+        [b"x" * 100 + b"\n", b"y" * 50 + b"\n"]
+    assert list(fastcsv._prefetched) == [(str(second), 64)]
+    assert [bytes(chunk) for chunk in fastcsv.chunks(str(second), 64)] == [b"z" * 70 + b"\n", b"tail"]
+    assert not fastcsv._prefetched
+    missing = tmp_path / "gone.jsonl"
+    list(fastcsv.chunks(str(first), 64, then=str(missing)))
+    with pytest.raises(FileNotFoundError):
+        list(fastcsv.chunks(str(missing), 64))
+    fastcsv.prefetch(str(second), 64)
+    fastcsv.forget_prefetched()
+    assert not fastcsv._prefetched
+
+
 @pytest.mark.parametrize("chunk_bytes", [7, 64, 4096])
 def test_chunks_are_whole_lines_whatever_the_buffer(tmp_path, chunk_bytes):
     """Lines longer than the buffer grow it; the last line may lack its newline."""
