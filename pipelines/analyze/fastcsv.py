@@ -136,8 +136,8 @@ def chunks(path: str, chunk_bytes: int | None = None, then: str | None = None) -
     cache are mapped, not read (a third of read()'s system time here, docs/performance.md). While one chunk is
     profiled, an I/O thread unmaps the last chunk's pages from the process (they stay in the page cache) and faults
     the next one's in (_native.c's release_pages and touch_pages, without the GIL), so memory stays bounded by two
-    chunks; with the last chunk, it maps the file ``then`` and faults its first chunk in (``prefetch``). Each
-    chunk is valid until the next is asked for."""
+    chunks (three at a file's end: with the last chunk, it maps the file ``then`` and faults its first chunk in,
+    ``prefetch``). Each chunk is valid until the next is asked for."""
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     ahead = _prefetched.pop((path, chunk_bytes), None)
     opened = ahead.result() if ahead is not None else _open_mapped(path, chunk_bytes, touch=False)
