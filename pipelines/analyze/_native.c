@@ -240,7 +240,7 @@ fail:
  * exact sum as pipelines/analyze/exact.py bins it: the signed 53-bit integer mantissas summed per biased exponent,
  * split into their high (>> 26) and low 26 bits (int64 bins are exact below 2^36 values). high/low: 2048 each,
  * added to. */
-int64_t column_stats(const double *values, const uint8_t *fractional, int64_t n, int64_t *high, int64_t *low,
+static int64_t column_stats(const double *values, const uint8_t *fractional, int64_t n, int64_t *high, int64_t *low,
                      double *out) {
     double lo = out[0], hi = out[1];
     int64_t fractions = 0;
@@ -563,8 +563,6 @@ static double pairwise_sum(const double *a, int64_t n) {
     n2 -= n2 % 8;
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
-
-double sum_pairwise(const double *a, int64_t n) { return pairwise_sum(a, n); }
 
 /* stats.FeatureProfile._fold for each of the n / block full blocks of values, in order: the block's mean
  * (numpy's values.mean(): the pairwise sum over n) and M2 (((values - mean) ** 2).sum()), then Chan et al.'s

@@ -63,11 +63,9 @@ _SIGNATURES = {
     "line_count": (_I, [_P, _I]),
     "release_pages": (_I, [_P, _I]),
     "parse_block": (_I, [_P, _I, _I, _I, ctypes.c_int32, _P, _P]),
-    "column_stats": (_I, [_P, _P, _I, _P, _P, _P]),
     "set_float_sort": (None, [_P]),
     "kll_add": (_I, [_P, _P, _I]),
     "add_columns": (_I, [_P, _I, _I, _P, _P, _P, _P, _I]),
-    "sum_pairwise": (ctypes.c_double, [_P, _I]),
     "fold_blocks": (None, [_P, _I, _I, _P, _P]),
 }
 
@@ -401,9 +399,9 @@ class Column:
         self.pending_count[0] = len(waiting)
         self.moments[:] = (feature.moment_count, feature.mean, feature.m2)
 
-    def give(self, feature: Any) -> int:
-        """Hand everything back to ``feature`` (stats.FeatureProfile) and start the accumulators again; the
-        Fractional count handed over."""
+    def give(self, feature: Any, rows: int) -> None:
+        """Hand everything back to ``feature`` (stats.FeatureProfile), ``rows`` values added since the last hand-over
+        (the Fractional ones counted here, the rest Integral), and start the accumulators again."""
         waiting = int(self.pending_count[0])
         feature._pending = [self.pending[:waiting].copy()] if waiting else []
         feature._pending_count = waiting
@@ -413,9 +411,9 @@ class Column:
         feature.low, feature.high = min(feature.low, float(self.bounds[0])), max(feature.high, float(self.bounds[1]))
         fractions = int(self.fractions[0])
         feature.types["Fractional"] += fractions
+        feature.types["Integral"] += rows - fractions
         self.high[:], self.low[:], self.bounds[:], self.fractions[0] = 0, 0, (np.inf, -np.inf), 0
         self.store(feature.sketch)
-        return fractions
 
 
 def _fold_blocks(blocks: np.ndarray, state: tuple[int, float, float]) -> tuple[int, float, float]:
@@ -497,17 +495,18 @@ class Columns:
         return None if any(part is None for part in parsed) else parsed
 
     def _give(self) -> None:
+        self._hand_back()
         for column, feature in zip(self.columns, self.profile.features, strict=True):
-            fractions = column.give(feature)
-            feature.types["Integral"] += self.rows - fractions
             column.load(feature.sketch)
             column.take(feature)
-        self.rows = 0
 
     def release(self) -> None:
         """Hand each column's state back to its feature."""
         if self.columns is not None:
-            for column, feature in zip(self.columns, self.profile.features, strict=True):
-                fractions = column.give(feature)
-                feature.types["Integral"] += self.rows - fractions
-            self.columns, self.states, self.rows = None, None, 0
+            self._hand_back()
+            self.columns, self.states = None, None
+
+    def _hand_back(self) -> None:
+        for column, feature in zip(self.columns, self.profile.features, strict=True):
+            column.give(feature, self.rows)
+        self.rows = 0
